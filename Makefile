@@ -1,0 +1,38 @@
+# The front door: `make demo` runs the main job on the bundled data; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+
+.PHONY: demo test lint bench env test-env browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+
+env: $(BIN)/python
+	$(UV) pip install -q --python $(BIN)/python -e .
+
+test-env: $(BIN)/python
+	$(UV) pip install -q --python $(BIN)/python -e '.[test]'
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests and PDF reports"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	  (sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null); }
+
+demo: env
+	$(BIN)/circularity demo
+
+test: test-env browser
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: test-env
+	$(BIN)/ruff check src tests bench
+
+bench: env
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache
