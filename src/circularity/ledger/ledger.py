@@ -1,0 +1,166 @@
+"""The :class:`Ledger`: validated records as of a date, with pandas views."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property, lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from circularity.ledger.dates import parse_date, period_bounds
+from circularity.ledger.io import read_raw
+from circularity.ledger.records import RECORD_TYPES, Deal, Financial, Holding, MarketReaction, Source
+from circularity.ledger.tables import COLUMNS, record_to_row
+from circularity.ledger.validation import validate_located
+from circularity.ledger.vocabulary import LIVE_STATUSES
+
+__all__ = ["DATASETS", "Ledger", "load", "read_ledger"]
+
+DATASETS = ("ai",)
+
+
+@dataclass(frozen=True, slots=False, kw_only=True)
+class Ledger:
+    """Every record of a dataset; ``as_of`` set means the web as known on that date.
+
+    Views (``deals``, ``entities``, ``financials``, ``sources``, ``holdings``,
+    ``market_reactions``) are DataFrames with the export columns; ``records`` holds the records.
+    """
+
+    records: dict[str, tuple[BaseModel, ...]]
+    meta: dict[str, Any] = field(default_factory=dict)
+    as_of: date | None = None
+
+    # -- views ---------------------------------------------------------------
+    def table(self, name: str) -> pd.DataFrame:
+        """One table as a DataFrame with the export columns (same as the CSV export)."""
+        if name not in RECORD_TYPES:
+            raise KeyError(f"unknown table '{name}'; tables: {', '.join(RECORD_TYPES)}")
+        rows = [record_to_row(r) for r in self.records.get(name, ())]
+        return pd.DataFrame(rows, columns=list(COLUMNS[name]))
+
+    @cached_property
+    def deals(self) -> pd.DataFrame:
+        return self.table("deals")
+
+    @cached_property
+    def entities(self) -> pd.DataFrame:
+        return self.table("entities")
+
+    @cached_property
+    def financials(self) -> pd.DataFrame:
+        return self.table("financials")
+
+    @cached_property
+    def sources(self) -> pd.DataFrame:
+        return self.table("sources")
+
+    @cached_property
+    def holdings(self) -> pd.DataFrame:
+        return self.table("holdings")
+
+    @cached_property
+    def market_reactions(self) -> pd.DataFrame:
+        return self.table("market_reactions")
+
+    # -- access --------------------------------------------------------------
+    def deal(self, deal_id: str) -> Deal:
+        """The deal with this id (as of the ledger's date)."""
+        for d in self.records.get("deals", ()):
+            if getattr(d, "id") == deal_id:
+                assert isinstance(d, Deal)
+                return d
+        raise KeyError(f"unknown deal '{deal_id}'")
+
+    @property
+    def live_deals(self) -> tuple[Deal, ...]:
+        """Deals whose status still binds money (not superseded or cancelled)."""
+        return tuple(d for d in self.records.get("deals", ()) if isinstance(d, Deal) and d.status in LIVE_STATUSES)
+
+    def at(self, when: date | str | None) -> Ledger:
+        """The web as known on ``when``: deals announced by then with revisions applied,
+        holdings and market reactions dated by then, financials whose source was out by then."""
+        if when is None:
+            return self
+        when = parse_date(when) if not isinstance(when, date) else when
+        base = self.records
+        published = {
+            s.id: period_bounds(s.published)[0] for s in base.get("sources", ()) if isinstance(s, Source)
+        }
+        deals = tuple(d2 for d in base.get("deals", ()) if isinstance(d, Deal) and (d2 := d.as_of(when)) is not None)
+        latest: dict[tuple[str, str], Holding] = {}
+        for h in base.get("holdings", ()):
+            if isinstance(h, Holding) and h.valid_from <= when:
+                key = (h.holder, h.issuer)
+                if key not in latest or latest[key].valid_from <= h.valid_from:
+                    latest[key] = h
+        reactions = tuple(m for m in base.get("market_reactions", ()) if isinstance(m, MarketReaction) and m.date <= when)
+        financials = tuple(
+            f for f in base.get("financials", ())
+            if isinstance(f, Financial) and min(published.get(s, date.min) for s in f.sources) <= when
+        )
+        records = dict(base)
+        records.update(deals=deals, holdings=tuple(latest.values()), market_reactions=reactions, financials=financials)
+        return Ledger(records=records, meta=self.meta, as_of=when)
+
+    def content_hash(self) -> str:
+        """SHA-256 of every record (order-independent): the dataset's identity in run manifests."""
+        digest = hashlib.sha256()
+        for name in RECORD_TYPES:
+            rows = sorted(json.dumps(r.model_dump(mode="json"), sort_keys=True) for r in self.records.get(name, ()))
+            digest.update(name.encode())
+            for row in rows:
+                digest.update(row.encode())
+        return digest.hexdigest()
+
+    def counts(self) -> dict[str, int]:
+        """Number of records per table."""
+        return {name: len(self.records.get(name, ())) for name in RECORD_TYPES}
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())
+        return f"Ledger({self.meta.get('name', '?')}, as_of={self.as_of}, {counts})"
+
+
+def read_ledger(path: str | Path) -> Ledger:
+    """Read and validate a ledger folder or file; raise ``LedgerError`` listing every problem."""
+    located, meta = read_raw(path)
+    records = validate_located(located)
+    return Ledger(records={k: tuple(r for r, _, _ in v) for k, v in records.items()}, meta=meta)
+
+
+def dataset_path(name: str) -> Path:
+    """Folder of a bundled dataset."""
+    if name not in DATASETS:
+        from circularity.errors import LedgerError
+
+        raise LedgerError(f"unknown dataset '{name}'; bundled datasets: {', '.join(DATASETS)}")
+    return Path(str(resources.files("circularity.data") / name))
+
+
+@lru_cache(maxsize=4)
+def _bundled(name: str) -> Ledger:
+    return read_ledger(dataset_path(name))
+
+
+def load(dataset: str = "ai", as_of: date | str | None = None) -> Ledger:
+    """The bundled dataset as known on ``as_of`` (default: today).
+
+    Examples
+    --------
+    >>> import circularity
+    >>> ledger = circularity.load("ai", as_of="2025-12-31")
+    >>> ledger.deal("D01").status
+    'non_binding'
+    """
+    return _bundled(dataset).at(as_of or date.today())
+
+
+__all__ += ["dataset_path"]

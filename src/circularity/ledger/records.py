@@ -1,0 +1,345 @@
+"""Ledger record types: what a deal, an entity, a financial figure or a holding is.
+
+Records are parsed from text (YAML, CSV, JSON), so they are pydantic v2 models. Each field checks
+itself; checks across records (unknown ids, stakes above 100%, supersession cycles) live in
+:mod:`circularity.ledger.validation`.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from circularity.ledger.dates import parse_date, parse_quarter, period_bounds
+from circularity.ledger.vocabulary import (
+    METRICS,
+    Confidence,
+    DealKind,
+    EntityKind,
+    PeriodType,
+    Status,
+    Unit,
+)
+
+__all__ = [
+    "Deal",
+    "Entity",
+    "Financial",
+    "Holding",
+    "MarketReaction",
+    "RECORD_TYPES",
+    "Revision",
+    "Schedule",
+    "Source",
+    "Tranche",
+]
+
+#: Largest amount accepted for one record, in USD billions (ten times world GDP is absurd).
+MAX_AMOUNT_USD_BN = 1_000_000.0
+
+
+def _partial_date(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date")
+    period_bounds(value)
+    return value.strip()
+
+
+def _full_date(value: Any) -> date:
+    return parse_date(value)
+
+
+def _blank_to_none(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _amount(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if not math.isfinite(value):
+        raise ValueError(f"{value} is not a finite number; amounts are finite USD billions")
+    if value < 0:
+        raise ValueError(f"{value} is negative; amounts are >= 0 (direction is payer -> payee)")
+    if value > MAX_AMOUNT_USD_BN:
+        raise ValueError(f"{value} is absurdly large; amounts are USD billions, at most 1e6")
+    return value
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"{value} is not a finite number")
+    return value
+
+
+def _quarter_key(value: str) -> str:
+    parse_quarter(value)
+    return value
+
+
+PartialDate = Annotated[str, BeforeValidator(_partial_date)]
+FullDate = Annotated[date, BeforeValidator(_full_date)]
+Amount = Annotated[float | None, BeforeValidator(_blank_to_none), AfterValidator(_amount)]
+Finite = Annotated[float, AfterValidator(_finite)]
+OptFinite = Annotated[float | None, BeforeValidator(_blank_to_none)]
+Text = Annotated[str, BeforeValidator(lambda v: "" if _blank_to_none(v) is None else v)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
+RecordId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$", max_length=64)]
+Share = Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Source(_Record):
+    """Where a figure comes from: publisher, title, URL and date."""
+
+    id: RecordId
+    publisher: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https?://\S+$")
+    published: PartialDate
+    language: str = "en"
+
+
+class Entity(_Record):
+    """A company, fund, SPV or group of investors that pays or receives money in the web."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    kind: EntityKind
+    ticker: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
+    listed: bool = False
+    country: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
+    aliases: list[str] = Field(default_factory=list)
+    sources: list[RecordId] = Field(min_length=1)
+    confidence: Confidence = "confirmed"
+    notes: Text = ""
+
+    @model_validator(mode="after")
+    def _ticker_when_listed(self) -> Entity:
+        if self.listed and not self.ticker:
+            raise ValueError("a listed entity needs a ticker")
+        return self
+
+
+class Tranche(_Record):
+    """One tranche of a deal: an amount released when a condition is met (e.g. per GW deployed)."""
+
+    amount_usd_bn: Amount = None
+    condition: str = Field(min_length=1)
+    start: Annotated[PartialDate | None, BeforeValidator(_blank_to_none)] = None
+    gigawatts: Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0)] = None
+
+
+class Schedule(_Record):
+    """How a deal's amount is spread in time.
+
+    ``explicit``: per-quarter amounts (``2027Q1: 15.0``) that must add up to the deal amount;
+    ``flat``: equal per quarter over the term; ``ramp``: rising linearly over the term;
+    ``tranches``: amounts released on conditions (``per GW deployed``); ``one_off``: at start.
+    """
+
+    profile: Literal["explicit", "flat", "ramp", "tranches", "one_off"]
+    quarters: dict[Annotated[str, AfterValidator(_quarter_key)], Finite] | None = None
+    tranches: list[Tranche] | None = None
+    per_gw_usd_bn: Annotated[float | None, Field(ge=0)] = None
+    basis: Text = ""
+
+    @model_validator(mode="after")
+    def _parts_match_profile(self) -> Schedule:
+        if self.profile == "explicit" and not self.quarters:
+            raise ValueError("an explicit schedule needs 'quarters' (e.g. {'2027Q1': 15.0})")
+        if self.profile == "tranches" and not self.tranches:
+            raise ValueError("a tranches schedule needs 'tranches'")
+        if self.quarters and any(v < 0 or not math.isfinite(v) for v in self.quarters.values()):
+            raise ValueError("quarterly amounts must be finite and >= 0")
+        return self
+
+
+class Revision(_Record):
+    """A later fact about a deal, true from ``valid_from``: it supersedes, never overwrites."""
+
+    valid_from: FullDate
+    status: Status | None = None
+    amount_usd_bn: Amount = None
+    superseded_by: Annotated[RecordId | None, BeforeValidator(_blank_to_none)] = None
+    confidence: Confidence | None = None
+    sources: list[RecordId] = Field(min_length=1)
+    note: str = Field(min_length=1)
+
+
+class Deal(_Record):
+    """A contract between two entities; money moves from ``payer`` to ``payee``."""
+
+    id: RecordId
+    kind: DealKind
+    flow_type: Text = ""
+    payer: Slug
+    payee: Slug
+    description: Text = ""
+    amount_usd_bn: Amount = None
+    amount_low_usd_bn: Amount = None
+    amount_high_usd_bn: Amount = None
+    announced: FullDate
+    start: Annotated[PartialDate | None, BeforeValidator(_blank_to_none)] = None
+    end: Annotated[PartialDate | None, BeforeValidator(_blank_to_none)] = None
+    term_years: Annotated[float | None, BeforeValidator(_blank_to_none), Field(gt=0, le=100)] = None
+    schedule: Schedule | None = None
+    status: Status
+    superseded_by: Annotated[RecordId | None, BeforeValidator(_blank_to_none)] = None
+    gigawatts: Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=1000)] = None
+    stake: Annotated[float | None, BeforeValidator(_blank_to_none), Field(gt=0, le=1)] = None
+    rate: Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=1)] = None
+    terms: Text = ""
+    sources: list[RecordId] = Field(min_length=1)
+    confidence: Confidence
+    missing: Text = ""
+    notes: Text = ""
+    revisions: list[Revision] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Deal:
+        if self.payer == self.payee:
+            raise ValueError(f"payer and payee are both '{self.payer}'; a deal joins two entities")
+        lo, hi, mid = self.amount_low_usd_bn, self.amount_high_usd_bn, self.amount_usd_bn
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"amount_low_usd_bn {lo} is above amount_high_usd_bn {hi}")
+        if mid is None and lo is None and hi is None and not self.missing:
+            raise ValueError("no amount: give amount_usd_bn, a low/high range, or say why in 'missing'")
+        if self.start and self.end and period_bounds(self.end)[1] < period_bounds(self.start)[0]:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.status == "superseded" and not self.superseded_by:
+            raise ValueError("a superseded deal needs 'superseded_by' (the id of its successor)")
+        if self.schedule and self.schedule.quarters and mid is not None:
+            total = sum(self.schedule.quarters.values())
+            if not math.isclose(total, mid, rel_tol=1e-6, abs_tol=1e-6):
+                raise ValueError(
+                    f"schedule quarters add up to {total:g}, not the amount {mid:g}; "
+                    "they must sum to amount_usd_bn"
+                )
+        if self.schedule and self.schedule.tranches and mid is not None:
+            parts = [t.amount_usd_bn for t in self.schedule.tranches]
+            if all(p is not None for p in parts):
+                total = float(sum(p for p in parts if p is not None))
+                if not math.isclose(total, mid, rel_tol=1e-6, abs_tol=1e-6):
+                    raise ValueError(
+                        f"tranches add up to {total:g}, not the amount {mid:g}; "
+                        "they must sum to amount_usd_bn"
+                    )
+        dates = [r.valid_from for r in self.revisions]
+        if dates != sorted(dates):
+            raise ValueError("revisions must be in order of valid_from")
+        if any(d < self.announced for d in dates):
+            raise ValueError("a revision cannot be valid before the deal was announced")
+        return self
+
+    @property
+    def amount_central(self) -> float | None:
+        """Headline amount, else the midpoint of the range, else whichever bound is known."""
+        if self.amount_usd_bn is not None:
+            return self.amount_usd_bn
+        lo, hi = self.amount_low_usd_bn, self.amount_high_usd_bn
+        if lo is not None and hi is not None:
+            return (lo + hi) / 2
+        return hi if hi is not None else lo
+
+    def as_of(self, when: date) -> Deal | None:
+        """This deal as known on ``when`` (revisions applied), or None if not yet announced."""
+        if self.announced > when:
+            return None
+        changes: dict[str, Any] = {}
+        for rev in self.revisions:
+            if rev.valid_from > when:
+                break
+            for name in ("status", "amount_usd_bn", "superseded_by", "confidence"):
+                value = getattr(rev, name)
+                if value is not None:
+                    changes[name] = value
+            changes["sources"] = list(dict.fromkeys([*changes.get("sources", self.sources), *rev.sources]))
+            changes["notes"] = (changes.get("notes", self.notes) + f" [{rev.valid_from}] {rev.note}").strip()
+        if not changes:
+            return self
+        return self.model_copy(update={**changes, "revisions": []})
+
+
+class Financial(_Record):
+    """One reported or estimated figure of one entity for one period (long format)."""
+
+    entity: Slug
+    period: str = Field(min_length=1)
+    period_end: FullDate
+    period_type: PeriodType
+    metric: str
+    value: Finite
+    unit: Unit
+    sources: list[RecordId] = Field(min_length=1)
+    confidence: Confidence
+    notes: Text = ""
+
+    @model_validator(mode="after")
+    def _known_metric(self) -> Financial:
+        if self.metric not in METRICS:
+            raise ValueError(f"unknown metric '{self.metric}'; allowed: {', '.join(METRICS)}")
+        if abs(self.value) > MAX_AMOUNT_USD_BN and self.unit.endswith("_bn"):
+            raise ValueError(f"value {self.value} is absurdly large for {self.unit}")
+        return self
+
+
+class Holding(_Record):
+    """A share of an issuer's equity held by a holder, true from ``valid_from``."""
+
+    holder: Slug
+    issuer: Slug
+    share: Share
+    valid_from: FullDate
+    deal: Annotated[RecordId | None, BeforeValidator(_blank_to_none)] = None
+    sources: list[RecordId] = Field(min_length=1)
+    confidence: Confidence
+    notes: Text = ""
+
+
+class MarketReaction(_Record):
+    """The change in an entity's market value on the day a deal was announced."""
+
+    date: FullDate
+    entity: Slug
+    market_cap_change_usd_bn: Annotated[float | None, BeforeValidator(_blank_to_none)] = None
+    pct_change: Annotated[float | None, BeforeValidator(_blank_to_none)] = None
+    deal: Annotated[RecordId | None, BeforeValidator(_blank_to_none)] = None
+    sources: list[RecordId] = Field(min_length=1)
+    confidence: Confidence
+    notes: Text = ""
+
+    @model_validator(mode="after")
+    def _some_change(self) -> MarketReaction:
+        if self.market_cap_change_usd_bn is None and self.pct_change is None:
+            raise ValueError("give market_cap_change_usd_bn or pct_change")
+        for v in (self.market_cap_change_usd_bn, self.pct_change):
+            if v is not None and not math.isfinite(v):
+                raise ValueError(f"{v} is not a finite number")
+        return self
+
+
+#: Table name → record type, in dependency order.
+RECORD_TYPES: dict[str, type[_Record]] = {
+    "sources": Source,
+    "entities": Entity,
+    "deals": Deal,
+    "financials": Financial,
+    "holdings": Holding,
+    "market_reactions": MarketReaction,
+}
