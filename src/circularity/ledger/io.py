@@ -90,8 +90,12 @@ def _read_csv(path: Path, table: str, problems: list[Problem]) -> list[Located]:
         missing = [c for c in REQUIRED_COLUMNS[table] if c not in header]
         if missing:
             problems.append(
-                Problem(name, 1, ",".join(missing), f"missing column(s); a {table} file needs "
-                        f"{', '.join(REQUIRED_COLUMNS[table])}")
+                Problem(
+                    name,
+                    1,
+                    ",".join(missing),
+                    f"missing column(s); a {table} file needs {', '.join(REQUIRED_COLUMNS[table])}",
+                )
             )
             return []
         out = []
@@ -146,8 +150,14 @@ def _read_file(path: Path, problems: list[Problem]) -> list[Located]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         if table is None:
-            problems.append(Problem(_display(path), None, "-",
-                                    f"cannot tell which table this is; name it <table>.csv with table one of {', '.join(TABLES)}"))
+            problems.append(
+                Problem(
+                    _display(path),
+                    None,
+                    "-",
+                    f"cannot tell which table this is; name it <table>.csv with table one of {', '.join(TABLES)}",
+                )
+            )
             return []
         return _read_csv(path, table, problems)
     if suffix in (".yaml", ".yml"):
@@ -184,8 +194,14 @@ def read_raw(path: str | Path) -> tuple[list[Located], dict[str, Any]]:
         if deal_dir.is_dir():
             files.extend(sorted(p for p in deal_dir.iterdir() if p.suffix.lower() in (".yaml", ".yml")))
         if not files:
-            raise LedgerError(Problem(_display(root), None, "-",
-                                      f"no ledger files here; expected {', '.join(t + '.csv|.yaml' for t in TABLES)} or deals/*.yaml"))
+            raise LedgerError(
+                Problem(
+                    _display(root),
+                    None,
+                    "-",
+                    f"no ledger files here; expected {', '.join(t + '.csv|.yaml' for t in TABLES)} or deals/*.yaml",
+                )
+            )
     else:
         files.append(root)
     located: list[Located] = []

@@ -74,7 +74,7 @@ class Ledger:
     def deal(self, deal_id: str) -> Deal:
         """The deal with this id (as of the ledger's date)."""
         for d in self.records.get("deals", ()):
-            if getattr(d, "id") == deal_id:
+            if d.id == deal_id:
                 assert isinstance(d, Deal)
                 return d
         raise KeyError(f"unknown deal '{deal_id}'")
@@ -82,7 +82,9 @@ class Ledger:
     @property
     def live_deals(self) -> tuple[Deal, ...]:
         """Deals whose status still binds money (not superseded or cancelled)."""
-        return tuple(d for d in self.records.get("deals", ()) if isinstance(d, Deal) and d.status in LIVE_STATUSES)
+        return tuple(
+            d for d in self.records.get("deals", ()) if isinstance(d, Deal) and d.status in LIVE_STATUSES
+        )
 
     def at(self, when: date | str | None) -> Ledger:
         """The web as known on ``when``: deals announced by then with revisions applied,
@@ -94,27 +96,36 @@ class Ledger:
         published = {
             s.id: period_bounds(s.published)[0] for s in base.get("sources", ()) if isinstance(s, Source)
         }
-        deals = tuple(d2 for d in base.get("deals", ()) if isinstance(d, Deal) and (d2 := d.as_of(when)) is not None)
+        deals = tuple(
+            d2 for d in base.get("deals", ()) if isinstance(d, Deal) and (d2 := d.as_of(when)) is not None
+        )
         latest: dict[tuple[str, str], Holding] = {}
         for h in base.get("holdings", ()):
             if isinstance(h, Holding) and h.valid_from <= when:
                 key = (h.holder, h.issuer)
                 if key not in latest or latest[key].valid_from <= h.valid_from:
                     latest[key] = h
-        reactions = tuple(m for m in base.get("market_reactions", ()) if isinstance(m, MarketReaction) and m.date <= when)
+        reactions = tuple(
+            m for m in base.get("market_reactions", ()) if isinstance(m, MarketReaction) and m.date <= when
+        )
         financials = tuple(
-            f for f in base.get("financials", ())
+            f
+            for f in base.get("financials", ())
             if isinstance(f, Financial) and min(published.get(s, date.min) for s in f.sources) <= when
         )
         records = dict(base)
-        records.update(deals=deals, holdings=tuple(latest.values()), market_reactions=reactions, financials=financials)
+        records.update(
+            deals=deals, holdings=tuple(latest.values()), market_reactions=reactions, financials=financials
+        )
         return Ledger(records=records, meta=self.meta, as_of=when)
 
     def content_hash(self) -> str:
         """SHA-256 of every record (order-independent): the dataset's identity in run manifests."""
         digest = hashlib.sha256()
         for name in RECORD_TYPES:
-            rows = sorted(json.dumps(r.model_dump(mode="json"), sort_keys=True) for r in self.records.get(name, ()))
+            rows = sorted(
+                json.dumps(r.model_dump(mode="json"), sort_keys=True) for r in self.records.get(name, ())
+            )
             digest.update(name.encode())
             for row in rows:
                 digest.update(row.encode())

@@ -61,8 +61,6 @@ def _blank_to_none(value: Any) -> Any:
         return None
     if isinstance(value, str) and value.strip() == "":
         return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
     return value
 
 

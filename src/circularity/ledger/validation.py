@@ -52,7 +52,7 @@ def parse_records(located: Iterable[Located]) -> tuple[Records, list[Problem]]:
 
 
 def _ids(records: Records, table: str) -> set[str]:
-    return {getattr(r, "id") for r, _, _ in records.get(table, [])}
+    return {r.id for r, _, _ in records.get(table, [])}
 
 
 def check_records(records: Records, context: Records | None = None) -> list[Problem]:
@@ -66,10 +66,12 @@ def check_records(records: Records, context: Records | None = None) -> list[Prob
     for table in ("sources", "entities", "deals"):
         seen: dict[str, tuple[str, int | None]] = {}
         for rec, file, row in records.get(table, []):
-            rid = getattr(rec, "id")
+            rid = rec.id
             if rid in seen:
                 where = f"{seen[rid][0]}:{seen[rid][1]}"
-                problems.append(Problem(file, row, "id", f"duplicate id '{rid}' (first at {where}); ids must be unique"))
+                problems.append(
+                    Problem(file, row, "id", f"duplicate id '{rid}' (first at {where}); ids must be unique")
+                )
             else:
                 seen[rid] = (file, row)
     sources = _ids(records, "sources") | _ids(context, "sources")
@@ -78,7 +80,9 @@ def check_records(records: Records, context: Records | None = None) -> list[Prob
 
     def need(ids: set[str], value: str | None, kind: str, file: str, row: int | None, field: str) -> None:
         if value is not None and value not in ids:
-            problems.append(Problem(file, row, field, f"unknown {kind} '{value}'; it must be defined in {kind}s"))
+            problems.append(
+                Problem(file, row, field, f"unknown {kind} '{value}'; it must be defined in {kind}s")
+            )
 
     for table, rows in records.items():
         for rec, file, row in rows:
@@ -88,7 +92,7 @@ def check_records(records: Records, context: Records | None = None) -> list[Prob
                 if hasattr(rec, field):
                     need(entities, getattr(rec, field), "entity", file, row, field)
             if table in ("holdings", "market_reactions"):
-                need(deals, getattr(rec, "deal"), "deal", file, row, "deal")
+                need(deals, rec.deal, "deal", file, row, "deal")
             if isinstance(rec, Deal):
                 need(deals, rec.superseded_by, "deal", file, row, "superseded_by")
                 for j, rev in enumerate(rec.revisions):
@@ -105,7 +109,9 @@ def _supersession_cycles(records: Records) -> list[Problem]:
     where: dict[str, tuple[str, int | None]] = {}
     for rec, file, row in records.get("deals", []):
         assert isinstance(rec, Deal)
-        nxt = rec.superseded_by or next((r.superseded_by for r in reversed(rec.revisions) if r.superseded_by), None)
+        nxt = rec.superseded_by or next(
+            (r.superseded_by for r in reversed(rec.revisions) if r.superseded_by), None
+        )
         if nxt:
             succ[rec.id] = nxt
             where[rec.id] = (file, row)
@@ -116,11 +122,17 @@ def _supersession_cycles(records: Records) -> list[Problem]:
             path.append(node)
             node = succ[node]
         if node in path and not reported & set(path):
-            cycle = path[path.index(node):]
+            cycle = path[path.index(node) :]
             reported |= set(cycle)
             file, row = where[start]
-            problems.append(Problem(file, row, "superseded_by",
-                                    f"supersessions form a cycle ({' -> '.join([*cycle, node])}); a successor must not lead back"))
+            problems.append(
+                Problem(
+                    file,
+                    row,
+                    "superseded_by",
+                    f"supersessions form a cycle ({' -> '.join([*cycle, node])}); a successor must not lead back",
+                )
+            )
     return problems
 
 
@@ -138,7 +150,8 @@ def _overfull_stakes(records: Records) -> list[Problem]:
         total[issuer] += rec.share
     return [
         Problem(*where[issuer], "share", f"stakes in '{issuer}' add up to {share:.1%}; at most 100% allowed")
-        for issuer, share in total.items() if share > 1.0 + 1e-9
+        for issuer, share in total.items()
+        if share > 1.0 + 1e-9
     ]
 
 
