@@ -1,0 +1,1 @@
+"""Bundled datasets shipped with circularity (human-editable YAML/CSV)."""
