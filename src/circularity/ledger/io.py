@@ -145,6 +145,91 @@ def _read_yaml(path: Path, table: str | None, problems: list[Problem]) -> list[L
     return out
 
 
+def _check_size(path: Path, problems: list[Problem]) -> bool:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        problems.append(
+            Problem(_display(path), None, "-", f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} allowed")
+        )
+        return False
+    return True
+
+
+def _rows_to_located(
+    rows: list[dict[str, Any]], table: str, name: str, first_row: int, problems: list[Problem]
+) -> list[Located]:
+    missing = [c for c in REQUIRED_COLUMNS[table] if rows and c not in rows[0]]
+    if missing:
+        problems.append(Problem(name, None, ",".join(missing), f"missing column(s); a {table} table needs "
+                                f"{', '.join(REQUIRED_COLUMNS[table])}"))
+        return []
+    out = []
+    for i, row in enumerate(rows, start=first_row):
+        try:
+            out.append(Located(table, name, i, row_to_data(table, row)))
+        except ValueError as exc:
+            problems.append(Problem(name, i, "-", str(exc)))
+    return out
+
+
+def _read_parquet(path: Path, table: str, problems: list[Problem]) -> list[Located]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not _check_size(path, problems):
+        return []
+    try:
+        rows = pq.read_table(path).to_pylist()
+    except (pa.ArrowException, OSError) as exc:
+        problems.append(Problem(_display(path), None, "-", f"not a readable Parquet file: {exc}"))
+        return []
+    return _rows_to_located(rows, table, _display(path), 1, problems)
+
+
+def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
+    """An Excel workbook with one sheet per table (header in row 1), as the export writes it."""
+    import datetime as dt
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    if not _check_size(path, problems):
+        return []
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        problems.append(Problem(_display(path), None, "-", f"not a readable Excel workbook: {exc}"))
+        return []
+    out: list[Located] = []
+    try:
+        for sheet in wb.sheetnames:
+            table = sheet.strip().lower()
+            name = f"{_display(path)}[{sheet}]"
+            if table not in TABLES:
+                problems.append(Problem(name, None, "-", f"unknown sheet; name sheets after tables: {', '.join(TABLES)}"))
+                continue
+            values = list(wb[sheet].iter_rows(values_only=True))
+            if not values:
+                continue
+            header = [str(h).strip() if h is not None else "" for h in values[0]]
+            rows = []
+            for raw in values[1:]:
+                if all(v is None for v in raw):
+                    continue
+                row = {}
+                for h, v in zip(header, raw, strict=False):
+                    if h:
+                        # Excel stores dates as date-times; a midnight one is a date.
+                        if isinstance(v, dt.datetime) and v.time() == dt.time(0):
+                            v = v.date()
+                        row[h] = v
+                rows.append(row)
+            out.extend(_rows_to_located(rows, table, name, 2, problems))
+    finally:
+        wb.close()
+    return out
+
+
 def _read_file(path: Path, problems: list[Problem]) -> list[Located]:
     table = _table_of(path)
     suffix = path.suffix.lower()
@@ -162,7 +247,13 @@ def _read_file(path: Path, problems: list[Problem]) -> list[Located]:
         return _read_csv(path, table, problems)
     if suffix in (".yaml", ".yml"):
         return _read_yaml(path, table, problems)
-    problems.append(Problem(_display(path), None, "-", "unsupported file type; use .csv, .yaml or .yml"))
+    if suffix == ".parquet" and table is not None:
+        return _read_parquet(path, table, problems)
+    if suffix == ".xlsx":
+        return _read_xlsx(path, problems)
+    problems.append(
+        Problem(_display(path), None, "-", "unsupported file type; use .csv, .yaml, .yml, <table>.parquet or .xlsx")
+    )
     return []
 
 
@@ -187,12 +278,14 @@ def read_raw(path: str | Path) -> tuple[list[Located], dict[str, Any]]:
             except yaml.YAMLError as exc:
                 problems.append(Problem(_display(meta_file), None, "-", f"broken YAML: {exc}"))
         for table in TABLES:
-            for suffix in (".yaml", ".yml", ".csv"):
+            for suffix in (".yaml", ".yml", ".csv", ".parquet"):
                 if (root / f"{table}{suffix}").exists():
                     files.append(root / f"{table}{suffix}")
         deal_dir = root / "deals"
         if deal_dir.is_dir():
             files.extend(sorted(p for p in deal_dir.iterdir() if p.suffix.lower() in (".yaml", ".yml")))
+        if not files:  # an Excel export: one workbook, a sheet per table
+            files.extend(sorted(p for p in root.iterdir() if p.suffix.lower() == ".xlsx")[:1])
         if not files:
             raise LedgerError(
                 Problem(
