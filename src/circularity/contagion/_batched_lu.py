@@ -92,7 +92,7 @@ class BatchedSparseLU:
         self._rank = rank
         self._order = np.asarray(order, dtype=np.int64)
         # scatter edge values into pattern slots (duplicates add up)
-        slot = np.array([pos[(int(rank[i]), int(rank[j]))] for i, j in zip(rows, cols)])
+        slot = np.array([pos[(int(rank[i]), int(rank[j]))] for i, j in zip(rows, cols, strict=True)])
         m = rows.shape[0]
         self._scatter = (
             sp.csr_matrix((np.ones(m), (slot, np.arange(m))), shape=(self.n_values, m))

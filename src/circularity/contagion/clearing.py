@@ -72,6 +72,28 @@ class ClearingResult:
     payer: Array = field(repr=False)
     amount: Array = field(repr=False)
 
+    def to_frame(self, ids: Any = None) -> Any:
+        """A pandas DataFrame, one row per node (and scenario when batched).
+
+        Columns: ``payment``, ``obligation``, ``received``, ``net_worth``, ``defaulted``.
+        """
+        import pandas as pd
+
+        cols = {
+            "payment": self.payments,
+            "obligation": self.obligations,
+            "received": self.received,
+            "net_worth": self.net_worth,
+            "defaulted": self.defaulted,
+        }
+        if self.payments.ndim == 1:
+            index = pd.Index(range(self.payments.shape[0]) if ids is None else list(ids), name="node")
+            return pd.DataFrame(cols, index=index)
+        S, n = self.payments.shape
+        nodes = list(range(n)) if ids is None else list(ids)
+        index = pd.MultiIndex.from_product([range(S), nodes], names=["scenario", "node"])
+        return pd.DataFrame({k: np.asarray(v).ravel() for k, v in cols.items()}, index=index)
+
     @property
     def ratio(self) -> Array:
         """Share of its obligations each node pays, ``p / p_bar`` (1 where ``p_bar == 0``)."""
@@ -341,7 +363,8 @@ def _picard_finish(
     scale = max(1.0, float(np.max(p_bar[:, idx], initial=1.0)))
     change = np.inf
     it = 0
-    for it in range(1, 200_001):
+    while it < 200_000:
+        it += 1
         q_new = np.minimum(q, _phi(inflow_op, q, *args))
         change = float(np.max(np.abs(q_new - q), initial=0.0))
         q = q_new

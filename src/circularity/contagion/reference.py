@@ -151,16 +151,19 @@ def reference_debtrank(
                 return new
             h = new
         return h
-    # single hit: states undistressed (U), distressed (D, propagates once), inactive (I)
+    # single hit: distressed nodes pass on their whole h once, in the round after distress
     h = h0.copy()
     distressed = h > 0
     inactive = np.zeros(n, dtype=bool)
     for _ in range(max_rounds):
         if not distressed.any():
             break
-        spread = W.T @ np.where(distressed, h, 0.0)
-        new = np.minimum(1.0, h + np.where(inactive | distressed, 0.0, 1.0) * spread)
+        spread = np.zeros(n)
+        for j in range(n):
+            if distressed[j]:
+                for i in range(n):
+                    spread[i] += W[j, i] * h[j]
+        h = np.minimum(1.0, h + spread)
         inactive |= distressed
-        distressed = (new > 0) & ~inactive
-        h = new
+        distressed = (h > 0) & ~inactive
     return h

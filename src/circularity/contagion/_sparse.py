@@ -1,0 +1,58 @@
+"""Turn a liabilities matrix (dense or scipy.sparse) into a validated edge list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+Array = np.ndarray[Any, Any]
+
+__all__ = ["as_edges", "as_vector"]
+
+
+def as_edges(L: Any) -> tuple[Array, Array, Array, int]:
+    """``(debtor, creditor, amount, n)`` from ``L[i, j]`` = what ``i`` owes ``j``.
+
+    Duplicates are summed, explicit zeros dropped. Raises ``ValueError`` for a non-square
+    matrix, negative or non-finite amounts, or a non-zero diagonal (a node owing itself).
+    """
+    if sp.issparse(L):
+        coo = sp.coo_matrix(L, dtype=np.float64)
+        coo.sum_duplicates()
+    else:
+        dense = np.asarray(L, dtype=np.float64)
+        if dense.ndim != 2:
+            raise ValueError(f"L must be a 2-d matrix; got shape {dense.shape}")
+        coo = sp.coo_matrix(dense)
+    n_rows, n_cols = coo.shape
+    if n_rows != n_cols:
+        raise ValueError(f"L must be square (L[i, j] = what i owes j); got shape {coo.shape}")
+    data = coo.data
+    if not np.all(np.isfinite(data)):
+        raise ValueError("L has non-finite entries; every liability must be a finite number")
+    if (data < 0).any():
+        k = int(np.flatnonzero(data < 0)[0])
+        raise ValueError(f"L[{coo.row[k]}, {coo.col[k]}] = {data[k]} is negative; liabilities are >= 0")
+    keep = data != 0
+    row, col, data = coo.row[keep], coo.col[keep], data[keep]
+    if (row == col).any():
+        i = int(row[row == col][0])
+        raise ValueError(f"L[{i}, {i}] != 0: a node cannot owe itself; remove the self-loop")
+    return row.astype(np.int64), col.astype(np.int64), data.astype(np.float64), int(n_rows)
+
+
+def as_vector(x: Any, n: int, name: str, *, default: float = 0.0, batched: bool = True) -> Array:
+    """``(n,)`` or ``(S, n)`` float array; ``None`` gives ``default`` everywhere."""
+    if x is None:
+        return np.full(n, default, dtype=np.float64)
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 0:
+        a = np.full(n, float(a))
+    ok = a.shape[-1:] == (n,) and (a.ndim == 1 or (batched and a.ndim == 2))
+    if not ok:
+        raise ValueError(f"{name} has shape {a.shape}; expected ({n},)" + (" or (S, n)" if batched else ""))
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} has non-finite values")
+    return a
