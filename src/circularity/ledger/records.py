@@ -108,9 +108,16 @@ class Source(_Record):
     id: RecordId
     publisher: str = Field(min_length=1)
     title: str = Field(min_length=1)
-    url: str = Field(pattern=r"^https?://\S+$")
+    url: Annotated[str | None, BeforeValidator(_blank_to_none), Field(pattern=r"^https?://\S+$")] = None
     published: PartialDate
     language: str = "en"
+    notes: Text = ""
+
+    @model_validator(mode="after")
+    def _locatable(self) -> Source:
+        if self.url is None and not self.notes:
+            raise ValueError("no url: give an http(s) URL, or say in 'notes' where the document can be found")
+        return self
 
 
 class Entity(_Record):
@@ -282,17 +289,21 @@ class Financial(_Record):
     period_end: FullDate
     period_type: PeriodType
     metric: str
-    value: Finite
+    value: Annotated[Finite | None, BeforeValidator(_blank_to_none)] = None
     unit: Unit
     sources: list[RecordId] = Field(min_length=1)
     confidence: Confidence
+    missing: Text = ""
     notes: Text = ""
 
     @model_validator(mode="after")
     def _known_metric(self) -> Financial:
         if self.metric not in METRICS:
             raise ValueError(f"unknown metric '{self.metric}'; allowed: {', '.join(METRICS)}")
-        if abs(self.value) > MAX_AMOUNT_USD_BN and self.unit.endswith("_bn"):
+        if self.value is None:
+            if not self.missing:
+                raise ValueError("no value: give a number, or say why in 'missing'")
+        elif abs(self.value) > MAX_AMOUNT_USD_BN and self.unit.endswith("_bn"):
             raise ValueError(f"value {self.value} is absurdly large for {self.unit}")
         return self
 

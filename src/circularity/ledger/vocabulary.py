@@ -23,7 +23,9 @@ __all__ = [
 DealKind = Literal["equity", "compute", "hardware", "loan", "bond", "warrant", "backstop", "lease"]
 Status = Literal["announced", "signed", "binding", "non_binding", "superseded", "cancelled"]
 Confidence = Literal["confirmed", "single_source", "estimate", "disputed"]
-EntityKind = Literal["lab", "chipmaker", "hyperscaler", "neocloud", "datacenter", "investor", "lender", "spv"]
+EntityKind = Literal[
+    "lab", "chipmaker", "hyperscaler", "neocloud", "datacenter", "investor", "lender", "spv", "government"
+]
 PeriodType = Literal["FY", "Q", "H1", "9M", "TTM", "5Y", "point"]
 Unit = Literal["USD_bn", "RMB_bn", "JPY_bn", "pct", "days", "MW"]
 
