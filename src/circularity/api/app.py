@@ -1,0 +1,116 @@
+"""The FastAPI application: JSON API under ``/api``, the dashboard at ``/``.
+
+Read-only by default. ``allow_writes=True`` with a bearer ``token`` adds ``POST /api/import``.
+No route takes a file path; the only data source is the dataset or the store given here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from circularity import __version__
+from circularity.api import limits
+from circularity.api.errors import install_error_handlers
+from circularity.api.routers import graph, ledger, meta
+from circularity.api.service import Service
+
+__all__ = ["STATIC_DIR", "create_app"]
+
+STATIC_DIR = Path(str(resources.files("circularity.api") / "static"))
+
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; "
+    "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+class _SecurityHeaders:
+    """Offline, same-origin only: the dashboard can load nothing from elsewhere."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", _CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(
+    db: str | Path | None = None,
+    allow_writes: bool = False,
+    token: str | None = None,
+    *,
+    dataset: str = "ai",
+) -> FastAPI:
+    """Build the app.
+
+    Parameters
+    ----------
+    db
+        A DuckDB store to read (and import into); default: the bundled dataset, read-only.
+    allow_writes
+        Add the import endpoint. Needs ``token`` and ``db``.
+    token
+        Bearer token that write requests must send; given at start-up, never stored.
+    dataset
+        Bundled dataset when no ``db`` is given.
+    """
+    if allow_writes and not token:
+        raise ValueError("allow_writes needs a bearer token (--token or CIRCULARITY_TOKEN)")
+    if allow_writes and db is None:
+        raise ValueError("allow_writes needs a store to write to (--db PATH)")
+    service = Service(db=Path(db) if db is not None else None, dataset=dataset)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        await anyio.to_thread.run_sync(service.warm)  # first page render without a cold start
+        yield
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="circularity",
+        version=__version__,
+        summary="The circular financing web of the AI industry: ledger, graph, models.",
+        docs_url=None,  # Swagger UI loads from a CDN; the schema is at /openapi.json
+        redoc_url=None,
+    )
+    app.state.service = service
+    app.state.allow_writes = allow_writes
+    app.state.token = token
+    install_error_handlers(app)
+    for router in (meta.router, ledger.router, graph.router):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> Response:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(limits.BodyLimitMiddleware, large_paths={"/api/import": limits.MAX_IMPORT_BYTES})
+    app.add_middleware(_SecurityHeaders)
+    return app

@@ -1,0 +1,184 @@
+"""The thin service layer between HTTP and the models: ledgers as of a date, cached.
+
+Routes never read files or the database themselves; they ask a :class:`Service`, which holds
+either the bundled dataset or a DuckDB store given at start-up (never a path from a request).
+Each model call (circulation, stress, projection, simulation) goes through here so the dashboard,
+the API and the report see the same numbers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from circularity.errors import StoreError
+from circularity.ledger import Ledger, load
+
+__all__ = ["Service", "features"]
+
+T = TypeVar("T")
+
+_CACHE_SIZE = 256
+
+
+class _LRU:
+    """A small thread-safe LRU cache of computed results keyed by hashable tuples."""
+
+    def __init__(self, size: int = _CACHE_SIZE) -> None:
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get_or_set(self, key: Any, make: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]  # type: ignore[no-any-return]
+        value = make()
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+        return value
+
+
+def features() -> dict[str, bool]:
+    """Which model areas are installed in this build (each dashboard panel checks its own)."""
+    import importlib.util
+
+    def has(module: str, name: str) -> bool:
+        if importlib.util.find_spec(module) is None:
+            return False
+        mod = __import__(module, fromlist=[name])
+        return hasattr(mod, name)
+
+    return {
+        "loops": has("circularity.analytics", "find_circulation"),
+    }
+
+
+@dataclass
+class Service:
+    """Ledger access for the API: the bundled dataset, or a store opened once at start-up."""
+
+    db: Path | None = None
+    dataset: str = "ai"
+    _cache: _LRU = field(default_factory=_LRU, repr=False)
+    _store: Any = field(default=None, repr=False)
+    _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.db is not None:
+            self.db = Path(self.db)
+            if not self.db.exists():
+                raise StoreError(f"store {self.db} does not exist; create it with 'circularity ledger import'")
+
+    # -- ledger ----------------------------------------------------------------
+    def _open_store(self) -> Any:
+        if self._store is None:
+            from circularity.store import open_store  # type: ignore[attr-defined]
+
+            self._store = open_store(self.db)
+        return self._store
+
+    def ledger(self, as_of: date | None) -> Ledger:
+        """The web as known on ``as_of`` (today when None), cached per date."""
+        when = as_of or date.today()
+
+        def make() -> Ledger:
+            if self.db is None:
+                return load(self.dataset, as_of=when)
+            with self._store_lock:
+                return self._open_store().ledger(when)  # type: ignore[no-any-return]
+
+        return self._cache.get_or_set(("ledger", when), make)
+
+    def full_ledger(self) -> Ledger:
+        """Every record, no as-of filter (for date ranges and record history)."""
+
+        def make() -> Ledger:
+            if self.db is None:
+                from circularity.ledger.ledger import _bundled
+
+                return _bundled(self.dataset)
+            with self._store_lock:
+                return self._open_store().ledger(None)  # type: ignore[no-any-return]
+
+        return self._cache.get_or_set(("full",), make)
+
+    def cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """Memoise a derived result (graph, circulation, stress...) under ``key``."""
+        return self._cache.get_or_set(key, make)
+
+    def warm(self) -> None:
+        """Load today's web and run the cheap models once, so the first page renders fast."""
+        self.full_ledger()
+        self.graph(None)
+        if features()["loops"]:
+            self.loops(None)
+
+    # -- models ----------------------------------------------------------------
+    def graph(
+        self,
+        as_of: date | None,
+        *,
+        include_inactive: bool = False,
+        kinds: frozenset[str] | None = None,
+        confidences: frozenset[str] | None = None,
+        min_amount: float = 0.0,
+    ) -> dict[str, Any]:
+        """Cytoscape elements of the web as of a date (see :func:`views.graph_elements`)."""
+        from circularity.api.views import graph_elements
+
+        when = as_of or date.today()
+        key = ("graph", when, include_inactive, kinds, confidences, min_amount)
+        return self.cached(
+            key,
+            lambda: graph_elements(
+                self.ledger(when),
+                include_inactive=include_inactive,
+                kinds=kinds,
+                confidences=confidences,
+                min_amount=min_amount,
+            ),
+        )
+
+    def loops(self, as_of: date | None) -> dict[str, Any]:
+        """The largest circulation among live deals (central amounts) as of a date."""
+        when = as_of or date.today()
+
+        def make() -> dict[str, Any]:
+            from circularity.analytics import find_circulation
+
+            ledger = self.ledger(when)
+            src: list[str] = []
+            tgt: list[str] = []
+            amt: list[float] = []
+            ids: list[str] = []
+            missing: list[str] = []
+            for d in ledger.live_deals:
+                if d.amount_central is None:
+                    missing.append(d.id)
+                    continue
+                src.append(d.payer)
+                tgt.append(d.payee)
+                amt.append(float(d.amount_central))
+                ids.append(d.id)
+            result = find_circulation(src, tgt, amt, ids=ids)
+            out = result.to_dict()
+            out["n_cycles"] = len(out["cycles"])
+            out["deals_used"] = len(ids)
+            out["deals_without_amount"] = missing
+            return out
+
+        return self.cached(("loops", when), make)
+
+    def reset(self) -> None:
+        """Forget cached ledgers and results (after an import)."""
+        self._cache = _LRU()

@@ -1,0 +1,82 @@
+"""``circularity serve`` (HTTP API + dashboard) and ``circularity report`` (HTML/PDF)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from circularity.errors import CircularityError
+
+__all__ = ["register"]
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind; loopback by default.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    db: Annotated[
+        Path | None, typer.Option(help="DuckDB store to serve (default: the bundled dataset).")
+    ] = None,
+    allow_writes: Annotated[
+        bool, typer.Option("--allow-writes", help="Enable POST /api/import (needs --db and a token).")
+    ] = False,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CIRCULARITY_TOKEN",
+            help="Bearer token write requests must send (or env CIRCULARITY_TOKEN).",
+        ),
+    ] = None,
+) -> None:
+    """Serve the JSON API and the dashboard (open http://HOST:PORT/ in a browser)."""
+    import uvicorn
+
+    from circularity.api import create_app
+
+    err = Console(stderr=True)
+    if host not in _LOOPBACK:
+        err.print(
+            f"[yellow]warning:[/yellow] binding {host}: the API is reachable from other machines"
+        )
+    try:
+        app = create_app(db=db, allow_writes=allow_writes, token=token)
+    except ValueError as exc:
+        raise CircularityError(str(exc)) from None
+    mode = "read-write (import needs the bearer token)" if allow_writes else "read-only"
+    err.print(f"circularity dashboard at http://{host}:{port}/  ({mode}; Ctrl-C to stop)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def report(
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
+    scenario: Annotated[str, typer.Option(help="Projection preset or scenario name.")] = "baseline",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Ledger as known on this date (default today).")
+    ] = None,
+    pdf: Annotated[Path | None, typer.Option(help="Also print a PDF with headless Chromium.")] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB store (default: bundled dataset).")] = None,
+) -> None:
+    """Write one self-contained offline HTML report (and optionally a PDF)."""
+    from circularity.ledger.dates import parse_date
+    from circularity.report import build_report, write_pdf
+
+    when = parse_date(as_of) if as_of else date.today()
+    if os.path.isdir(out):
+        raise CircularityError(f"--out {out} is a folder; give a file name such as report.html")
+    path = build_report(out, as_of=when, scenario=scenario, db=db)
+    typer.echo(f"report written: {path.resolve()}")
+    if pdf is not None:
+        written = write_pdf(path, pdf)
+        typer.echo(f"pdf written: {written.resolve()}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and ``report`` to the root CLI."""
+    app.command("serve")(serve)
+    app.command("report")(report)
