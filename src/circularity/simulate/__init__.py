@@ -1,0 +1,1 @@
+"""Monte Carlo, sensitivity and distributed runs over the projection engine."""

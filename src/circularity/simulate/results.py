@@ -1,0 +1,133 @@
+"""The result of a Monte Carlo run: per-draw headlines, probabilities, quantile bands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from circularity.simulate.summaries import QUANTILES, TOTAL, Accumulator, describe, year_ends
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from circularity.simulate.manifest import RunManifest
+    from circularity.simulate.model import SimulationModel
+
+__all__ = ["SimulationResult"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimulationResult:
+    """What a run keeps. Per-draw arrays have ``draws`` rows; bands are per entity and quarter.
+
+    ``fan[var]`` has shape ``(len(QUANTILES), len(entities) + 1, len(quarters))``, the last
+    entity row being the total over entities; ``p_short`` and ``p_default`` have shape
+    ``(len(entities), len(years))`` and give the probability of having run short of cash
+    (shortfall > 0) or defaulted by each year end.
+    """
+
+    draws: int
+    entities: tuple[str, ...]
+    quarters: tuple[str, ...]
+    years: tuple[int, ...]
+    focus: str
+    params: dict[str, NDArray[np.float64]]
+    headlines: dict[str, NDArray[np.float64]]
+    value_lost: NDArray[np.float64] | None
+    fan: dict[str, NDArray[np.float64]]
+    p_short: NDArray[np.float64] | None
+    p_default: NDArray[np.float64] | None
+    manifest: RunManifest | None = None
+
+    @classmethod
+    def from_accumulator(cls, acc: Accumulator, *, model: SimulationModel,
+                         manifest: RunManifest | None = None) -> SimulationResult:
+        quarters = tuple(model.quarters)
+        years = tuple(year_ends(quarters)[0]) if quarters else ()
+        fan = {k: np.quantile(v, QUANTILES, axis=0).astype(np.float64)
+               for k, v in acc.fan.items()}
+        n = acc.n
+        return cls(
+            draws=n, entities=tuple(model.entities), quarters=quarters, years=years,
+            focus=str(getattr(model, "focus", "")), params=acc.params, headlines=acc.headlines,
+            value_lost=acc.value_lost, fan=fan,
+            p_short=None if acc.short_counts is None else acc.short_counts / n,
+            p_default=None if acc.default_counts is None else acc.default_counts / n,
+            manifest=manifest,
+        )
+
+    # ------------------------------------------------------------------ summaries
+    def summary(self) -> dict[str, Any]:
+        """The run's summaries as plain JSON-ready data.
+
+        Keys: ``draws``; ``headlines`` (mean and 5/25/50/75/95th percentiles of each
+        per-draw headline, e.g. the focus entity's cumulative funding need);
+        ``p_short_by_year`` (focus entity); ``p_default_by_year`` (entity → year → p);
+        ``value_lost`` (entity and total → distribution).
+        """
+        out: dict[str, Any] = {"draws": self.draws, "focus": self.focus}
+        out["headlines"] = {k: describe(v) for k, v in self.headlines.items()}
+        if self.p_short is not None and self.focus in self.entities:
+            i = self.entities.index(self.focus)
+            out["p_short_by_year"] = {str(y): float(p)
+                                      for y, p in zip(self.years, self.p_short[i], strict=True)}
+        if self.p_default is not None:
+            out["p_default_by_year"] = {
+                e: {str(y): float(p) for y, p in zip(self.years, row, strict=True)}
+                for e, row in zip(self.entities, self.p_default, strict=True)}
+        if self.value_lost is not None:
+            names = [*self.entities, TOTAL]
+            out["value_lost"] = {e: describe(self.value_lost[:, j]) for j, e in enumerate(names)}
+        return out
+
+    def quantiles(self, variable: str | None = None, entity: str | None = None) -> pd.DataFrame:
+        """Quantile bands in long form: ``variable, entity, quarter, q, value``."""
+        rows = []
+        names = [*self.entities, TOTAL]
+        for var, bands in self.fan.items():
+            if variable is not None and var != variable:
+                continue
+            for j, ent in enumerate(names):
+                if entity is not None and ent != entity:
+                    continue
+                for k, q in enumerate(QUANTILES):
+                    rows.append(pd.DataFrame({"variable": var, "entity": ent,
+                                              "quarter": list(self.quarters), "q": q,
+                                              "value": bands[k, j]}))
+        if not rows:
+            known = ", ".join(self.fan) or "none"
+            raise KeyError(f"no quantile bands for variable={variable!r} entity={entity!r}; "
+                           f"variables kept: {known}")
+        return pd.concat(rows, ignore_index=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per draw: the drawn parameters then the headline outputs."""
+        data: dict[str, Any] = {"draw": np.arange(self.draws)}
+        data.update(self.params)
+        data.update(self.headlines)
+        return pd.DataFrame(data)
+
+    def fan_chart(self, variable: str = "cash", entity: str | None = None) -> go.Figure:
+        """A Plotly fan chart: 5–95% and 25–75% bands and the median per quarter."""
+        import plotly.graph_objects as go
+
+        entity = entity or (self.focus if self.focus in self.entities else TOTAL)
+        df = self.quantiles(variable, entity)
+        x = list(self.quarters)
+        band = {q: df.loc[df["q"] == q, "value"].to_numpy() for q in QUANTILES}
+        fig = go.Figure()
+        for lo, hi, alpha, label in ((0.05, 0.95, 0.15, "5–95%"), (0.25, 0.75, 0.3, "25–75%")):
+            fig.add_trace(go.Scatter(x=x, y=band[hi], mode="lines", line={"width": 0},
+                                     showlegend=False, hoverinfo="skip"))
+            fig.add_trace(go.Scatter(x=x, y=band[lo], mode="lines", line={"width": 0},
+                                     fill="tonexty", fillcolor=f"rgba(31,119,180,{alpha})",
+                                     name=label))
+        fig.add_trace(go.Scatter(x=x, y=band[0.5], mode="lines", name="median",
+                                 line={"color": "rgb(31,119,180)"}))
+        fig.update_layout(title=f"{entity}: {variable} (USD bn), {self.draws:,} draws",
+                          xaxis_title="quarter", yaxis_title="USD bn", transition_duration=0)
+        return fig

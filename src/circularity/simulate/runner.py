@@ -1,0 +1,207 @@
+"""Run Monte Carlo draws in chunks: in-process, on a local Dask cluster, or on an existing one.
+
+One code path serves all three: chunks go to a :class:`concurrent.futures.Executor` (an
+inline one in-process; Dask's ``Client.get_executor()`` otherwise), at most a few at a time,
+and are merged as they finish. The model and parameter space are sent to Dask workers once
+(``scatter``) rather than with every chunk.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from circularity.simulate.distributions import ParameterSpace
+from circularity.simulate.manifest import (
+    RunManifest,
+    code_version,
+    package_versions,
+    utc_now,
+)
+from circularity.simulate.model import SimulationModel
+from circularity.simulate.results import SimulationResult
+from circularity.simulate.sampling import BLOCK_SIZE, Chunk, draw_parameters, plan_chunks
+from circularity.simulate.summaries import Accumulator, ChunkStats, reduce_chunk
+
+__all__ = ["Backend", "InlineExecutor", "open_backend", "run_chunk", "run_simulation"]
+
+DEFAULT_CHUNK = 8 * BLOCK_SIZE
+
+
+class InlineExecutor(cf.Executor):
+    """An executor that runs each task at once in the calling thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        fut: cf.Future[Any] = cf.Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller via the future
+            fut.set_exception(exc)
+        return fut
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Backend:
+    """Where chunks run: an executor, how to share big inputs, and how many run at once."""
+
+    name: str
+    executor: cf.Executor
+    share: Callable[[Any], Any]
+    width: int
+
+
+@contextmanager
+def open_backend(workers: int | None = None, scheduler: str | None = None) -> Iterator[Backend]:
+    """In-process (default), ``LocalCluster`` of ``workers`` processes, or a scheduler address.
+
+    ``scheduler`` falls back to the ``DASK_SCHEDULER_ADDRESS`` environment variable when
+    ``workers`` is not given.
+    """
+    if workers is not None and scheduler:
+        raise ValueError("give either workers (local cluster) or scheduler (existing), not both")
+    address = scheduler or (None if workers else os.environ.get("DASK_SCHEDULER_ADDRESS"))
+    if not address and not workers:
+        yield Backend(name="in-process", executor=InlineExecutor(), share=lambda x: x, width=1)
+        return
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    if address:
+        client = Client(address)
+        name = f"dask {address}"
+    else:
+        assert workers is not None
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+        name = f"dask local {workers} worker(s)"
+    try:
+        width = max(1, sum(client.nthreads().values()))
+
+        def share(obj: Any) -> Any:
+            return client.scatter(obj, broadcast=True, hash=False)
+
+        yield Backend(name=name, executor=client.get_executor(pure=False), share=share,
+                      width=width)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_chunk(model: SimulationModel, space: ParameterSpace, seed: int, chunk: Chunk,
+              block_size: int, keep: tuple[str, ...]) -> ChunkStats:
+    """Draw a chunk's parameters, run the model on them and reduce its outputs."""
+    params = draw_parameters(space, seed, chunk.start, chunk.stop, block_size=block_size)
+    outputs = model(params)
+    return reduce_chunk(params, outputs, start=chunk.start, quarters=tuple(model.quarters),
+                        keep=keep)
+
+
+def run_simulation(
+    model: SimulationModel,
+    space: ParameterSpace,
+    *,
+    n: int,
+    seed: int,
+    chunk_size: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    keep: tuple[str, ...] = (),
+    block_size: int = BLOCK_SIZE,
+    on_chunk: Callable[[ChunkStats], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    scenario: str = "",
+    provenance: dict[str, Any] | None = None,
+    run_id: str | None = None,
+) -> SimulationResult:
+    """Run ``n`` draws of ``space`` through ``model``; the result does not depend on chunking.
+
+    Parameters
+    ----------
+    model : SimulationModel
+        Vectorised model (see :mod:`circularity.simulate.model`).
+    space : ParameterSpace
+        The distributions to draw from.
+    n, seed : int
+        Number of draws and the run's seed.
+    chunk_size : int, optional
+        Draws per task (rounded up to whole blocks); defaults to a size that keeps every
+        worker busy.
+    workers, scheduler : optional
+        Local Dask cluster of ``workers`` processes, or the address of a running scheduler
+        (``DASK_SCHEDULER_ADDRESS`` is honoured); in-process when neither is given.
+    keep : tuple of str
+        Per entity-and-quarter outputs to hand to ``on_chunk`` in full (``("all",)``: all).
+    on_chunk : callable, optional
+        Called in this process with each finished :class:`ChunkStats` (for streaming to disk).
+    progress : callable, optional
+        Called with ``(draws_done, n)`` after each chunk.
+
+    Returns
+    -------
+    SimulationResult
+    """
+    started, t0 = utc_now(), time.perf_counter()
+    prov = dict(getattr(model, "provenance", {}) or {})
+    prov.update(provenance or {})
+    with open_backend(workers, scheduler) as backend:
+        if chunk_size is None:
+            chunk_size = min(DEFAULT_CHUNK, max(block_size, -(-n // (4 * backend.width))))
+        chunks = plan_chunks(n, chunk_size, block_size=block_size)
+        shared_model, shared_space = backend.share(model), backend.share(space)
+        acc = Accumulator(n)
+        todo = iter(chunks)
+        pending: set[cf.Future[ChunkStats]] = set()
+
+        def submit_next() -> None:
+            chunk = next(todo, None)
+            if chunk is not None:
+                pending.add(backend.executor.submit(run_chunk, shared_model, shared_space, seed,
+                                                    chunk, block_size, keep))
+
+        for _ in range(2 * backend.width):
+            submit_next()
+        while pending:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                pending.discard(fut)
+                stats = fut.result()
+                if on_chunk is not None:
+                    on_chunk(stats)
+                stats.full = {}
+                acc.add(stats)
+                if progress is not None:
+                    progress(acc.done, n)
+                submit_next()
+        backend_name = backend.name
+    finished = utc_now()
+    manifest = RunManifest(
+        run_id=run_id or RunManifest.new_id(started, scenario, seed, n),
+        kind="simulate",
+        scenario=scenario or str(prov.get("scenario", "")),
+        scenario_hash=str(prov.get("scenario_hash", "")),
+        dataset_version=str(prov.get("dataset_version", "")),
+        dataset_hash=str(prov.get("dataset_hash", "")),
+        seed=seed,
+        draws=n,
+        block_size=block_size,
+        chunk_size=chunks[0].size,
+        backend=backend_name,
+        parameters=space.names,
+        code_version=code_version(),
+        packages=package_versions(),
+        started_at=started,
+        finished_at=finished,
+        elapsed_s=round(time.perf_counter() - t0, 3),
+        extra={k: v for k, v in prov.items()
+               if k not in {"scenario", "scenario_hash", "dataset_version", "dataset_hash"}},
+    )
+    return SimulationResult.from_accumulator(acc, model=model, manifest=manifest)

@@ -1,0 +1,156 @@
+"""Reduce each chunk of model outputs to what a run keeps, and merge chunks exactly.
+
+What a chunk keeps (see :class:`ChunkStats`): its parameters and headline outputs per draw,
+market value lost per draw and entity, the fan-chart variables per draw, entity and quarter
+(as float32, to bound memory), and counts of draws short of cash or in default by each
+year end. Counts add and per-draw arrays are placed at their draw offsets, so the merged run
+does not depend on chunk size, chunk order or the number of workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from circularity.simulate.model import Outputs, Params
+
+__all__ = [
+    "FAN_VARIABLES",
+    "QUANTILES",
+    "TOTAL",
+    "Accumulator",
+    "ChunkStats",
+    "describe",
+    "reduce_chunk",
+    "year_ends",
+]
+
+QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+FAN_VARIABLES: tuple[str, ...] = ("cash", "debt", "market_value")
+TOTAL = "(total)"
+"""Label of the sum over entities in fan charts and market value lost."""
+
+
+def year_ends(quarters: tuple[str, ...]) -> tuple[list[int], list[int]]:
+    """Years of the horizon and the index of each year's last quarter (labels ``YYYYQn``)."""
+    years: list[int] = []
+    ends: list[int] = []
+    for t, label in enumerate(quarters):
+        y = int(str(label)[:4])
+        if years and years[-1] == y:
+            ends[-1] = t
+        else:
+            years.append(y)
+            ends.append(t)
+    return years, ends
+
+
+@dataclass(slots=True, kw_only=True)
+class ChunkStats:
+    """What one chunk of draws sends back to the process that merges the run."""
+
+    start: int
+    stop: int
+    params: dict[str, NDArray[np.float64]]
+    headlines: dict[str, NDArray[np.float64]]
+    value_lost: NDArray[np.float64] | None = None  # (S, n + 1), last column the total
+    fan: dict[str, NDArray[np.float32]] = field(default_factory=dict)  # (S, n + 1, T)
+    short_counts: NDArray[np.int64] | None = None  # (n, years)
+    default_counts: NDArray[np.int64] | None = None  # (n, years)
+    full: dict[str, NDArray[Any]] = field(default_factory=dict)  # kept (S, n, T) outputs
+
+
+def _cumulative_counts(flag: NDArray[np.bool_], ends: list[int]) -> NDArray[np.int64]:
+    ever = np.logical_or.accumulate(flag, axis=2)[:, :, ends]
+    return ever.sum(axis=0, dtype=np.int64)
+
+
+def reduce_chunk(
+    params: Params,
+    outputs: Outputs,
+    *,
+    start: int,
+    quarters: tuple[str, ...],
+    keep: tuple[str, ...] = (),
+) -> ChunkStats:
+    """Reduce a chunk's outputs to a :class:`ChunkStats` (runs on the worker)."""
+    size = len(next(iter(params.values())))
+    headlines: dict[str, NDArray[np.float64]] = {}
+    cubes: dict[str, NDArray[Any]] = {}
+    for name, arr in outputs.items():
+        a = np.asarray(arr)
+        if a.shape == (size,):
+            headlines[name] = a.astype(np.float64, copy=False)
+        elif a.ndim == 3 and a.shape[0] == size:
+            cubes[name] = a
+        else:
+            raise ValueError(f"model output '{name}' has shape {a.shape}; expected ({size},) "
+                             f"or ({size}, entities, quarters)")
+    stats = ChunkStats(start=start, stop=start + size, params=dict(params), headlines=headlines)
+    _, ends = year_ends(quarters) if quarters else ([], [])
+    for name in FAN_VARIABLES:
+        if name in cubes:
+            c = cubes[name].astype(np.float64, copy=False)
+            total = c.sum(axis=1, keepdims=True)
+            stats.fan[name] = np.concatenate([c, total], axis=1).astype(np.float32)
+    if "market_value" in cubes:
+        mv = cubes["market_value"].astype(np.float64, copy=False)
+        lost = np.maximum(mv[:, :, 0] - mv[:, :, -1], 0.0)
+        total = np.maximum(mv[:, :, 0].sum(axis=1) - mv[:, :, -1].sum(axis=1), 0.0)
+        stats.value_lost = np.concatenate([lost, total[:, None]], axis=1)
+    if "shortfall" in cubes and ends:
+        stats.short_counts = _cumulative_counts(np.asarray(cubes["shortfall"]) > 1e-9, ends)
+    if "defaulted" in cubes and ends:
+        stats.default_counts = _cumulative_counts(np.asarray(cubes["defaulted"]) > 0, ends)
+    wanted = set(cubes) if "all" in keep else set(keep) & set(cubes)
+    stats.full = {k: cubes[k] for k in sorted(wanted)}
+    return stats
+
+
+class Accumulator:
+    """Merge :class:`ChunkStats` of a run of ``n`` draws, in any order."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.params: dict[str, NDArray[np.float64]] = {}
+        self.headlines: dict[str, NDArray[np.float64]] = {}
+        self.value_lost: NDArray[np.float64] | None = None
+        self.fan: dict[str, NDArray[np.float32]] = {}
+        self.short_counts: NDArray[np.int64] | None = None
+        self.default_counts: NDArray[np.int64] | None = None
+        self.done = 0
+
+    def _place(self, store: dict[str, NDArray[Any]], src: dict[str, NDArray[Any]],
+               s: slice) -> None:
+        for k, v in src.items():
+            if k not in store:
+                store[k] = np.empty((self.n, *v.shape[1:]), dtype=v.dtype)
+            store[k][s] = v
+
+    def add(self, c: ChunkStats) -> None:
+        s = slice(c.start, c.stop)
+        self._place(self.params, c.params, s)  # type: ignore[arg-type]
+        self._place(self.headlines, c.headlines, s)  # type: ignore[arg-type]
+        self._place(self.fan, c.fan, s)  # type: ignore[arg-type]
+        if c.value_lost is not None:
+            if self.value_lost is None:
+                self.value_lost = np.empty((self.n, c.value_lost.shape[1]))
+            self.value_lost[s] = c.value_lost
+        if c.short_counts is not None:
+            self.short_counts = c.short_counts + (0 if self.short_counts is None
+                                                  else self.short_counts)
+        if c.default_counts is not None:
+            self.default_counts = c.default_counts + (0 if self.default_counts is None
+                                                      else self.default_counts)
+        self.done += c.stop - c.start
+
+
+def describe(x: NDArray[np.float64], qs: tuple[float, ...] = QUANTILES) -> dict[str, float]:
+    """Mean and quantiles of a sample: ``{"mean": .., "p5": .., "p25": .., ...}``."""
+    out = {"mean": float(np.mean(x))}
+    for q, v in zip(qs, np.quantile(x, qs), strict=True):
+        out[f"p{round(q * 100):g}"] = float(v)
+    return out
