@@ -7,7 +7,8 @@ points here (see the docs).
 
 from circularity.errors import CircularityError
 from circularity.ledger import Ledger, load, read_ledger
+from circularity.store import open_store
 
 __version__ = "0.1.0"
 
-__all__ = ["CircularityError", "Ledger", "__version__", "load", "read_ledger"]
+__all__ = ["CircularityError", "Ledger", "__version__", "load", "open_store", "read_ledger"]
