@@ -1,0 +1,69 @@
+"""``circularity claims``: every published claim with its computed figure and verdict."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from circularity.claims import ClaimsResult, check_claims
+from circularity.ledger import load
+
+__all__ = ["register"]
+
+_STYLE = {"holds": "green", "does not hold": "red", "not computable": "yellow"}
+
+
+def _num(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    if float(x).is_integer() and abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
+
+
+def _table(result: ClaimsResult) -> Table:
+    table = Table(title=f"Published claims checked as of {result.as_of}", show_lines=False)
+    for name, kw in (("id", {"no_wrap": True}), ("computed", {"justify": "right"}),
+                     ("claimed", {"justify": "right"}), ("unit", {}), ("verdict", {}), ("reason", {"ratio": 1})):
+        table.add_column(name, **kw)  # type: ignore[arg-type]
+    for r in result.results:
+        style = _STYLE[r.verdict]
+        table.add_row(r.id, _num(r.computed), _num(r.claimed), r.unit, f"[{style}]{r.verdict}[/{style}]", r.reason)
+    return table
+
+
+def claims(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Check against the web as known on this date (YYYY-MM-DD).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
+    claim_id: Annotated[
+        list[str] | None, typer.Option("--id", help="Check only this claim (repeatable).")
+    ] = None,
+) -> None:
+    """Check every published claim against the data and the published models: holds, does not
+    hold, or not computable (with the reason)."""
+    ledger = load("ai", as_of=as_of)
+    try:
+        result = check_claims(ledger, ids=claim_id or None)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="--id") from None
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in result.results], indent=2, ensure_ascii=False))
+        return
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=200)
+    console.print(_table(result))
+    counts = result.counts()
+    console.print(", ".join(f"{n} {v}" for v, n in counts.items()))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``circularity claims`` to the app."""
+    app.command("claims")(claims)
