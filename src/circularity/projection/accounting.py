@@ -1,0 +1,79 @@
+"""Accounting identities a projection must keep every quarter; a break raises AccountingError.
+
+For every scenario ``s``, entity ``i`` and quarter ``t``:
+
+* cash: ``Δcash = outside_in − outside_out + received − paid + financing_in − financing_out``;
+* web: payments made inside the web equal payments received inside the web (per scenario);
+* capital: ``K_t = K_0 + Σ purchases − Σ depreciation`` and ``K_t ≥ 0``.
+
+Tolerance: ``1e-9 × max(1, scale)`` USD bn, where scale is the largest flow involved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from circularity.errors import AccountingError
+
+__all__ = ["check_quarter", "check_result"]
+
+Array = np.ndarray[Any, Any]
+
+_RTOL = 1e-9
+
+
+def _fail(identity: str, web: Any, t: int, resid: Array) -> None:
+    flat = int(np.argmax(np.abs(resid)))
+    s, i = np.unravel_index(flat, resid.shape) if resid.ndim == 2 else (0, flat)
+    raise AccountingError(identity, web.entities[int(i)], web.quarters[t], float(resid[s, i] if resid.ndim == 2 else resid[i]))
+
+
+def check_quarter(
+    web: Any, t: int, *, cash_before: Array, cash_after: Array, outside_in: Array,
+    outside_out: Array, received: Array, paid: Array, fin_in: Array, fin_out: Array,
+    capital: Array, capital0: Array, cum_capex: Array, cum_dep: Array,
+) -> None:
+    """Check the three identities for quarter ``t``; raise :class:`AccountingError` on a break."""
+    flows = outside_in - outside_out + received - paid + fin_in - fin_out
+    scale = 1.0 + np.abs(cash_before) + np.abs(outside_in) + np.abs(outside_out) + np.abs(received) + np.abs(paid) + np.abs(fin_in) + np.abs(fin_out)
+    resid = (cash_after - cash_before) - flows
+    if not np.all(np.abs(resid) <= _RTOL * scale):
+        _fail("cash: change = outside in - out + received - paid + financing in - out", web, t, resid)
+    web_resid = paid.sum(axis=-1) - received.sum(axis=-1)
+    tot = 1.0 + paid.sum(axis=-1)
+    if not np.all(np.abs(web_resid) <= _RTOL * tot * paid.shape[-1]):
+        s = int(np.argmax(np.abs(web_resid)))
+        i = int(np.argmax(np.abs(paid[s] - received[s])))
+        raise AccountingError("web: payments made = payments received", web.entities[i], web.quarters[t], float(web_resid[s]))
+    kres = capital - (capital0 + cum_capex - cum_dep)
+    kscale = 1.0 + np.abs(capital0) + cum_capex
+    if not np.all(np.abs(kres) <= _RTOL * kscale * 10):
+        _fail("capital: stock = initial + purchases - depreciation", web, t, kres)
+    if (capital < -_RTOL * kscale * 10).any():
+        _fail("capital: stock >= 0 (depreciation never exceeds purchases)", web, t, np.minimum(capital, 0.0))
+
+
+def check_result(result: Any) -> None:
+    """Re-check a finished :class:`ProjectionResult` from its recorded columns (all kept)."""
+    d = result.data
+    need = ("cash", "outside_cash_in", "outside_cash_out", "payments_received", "payments_made",
+            "financing_in", "financing_out")
+    missing = [c for c in need if c not in d]
+    if missing:
+        raise ValueError(f"check_result needs the columns {missing}; run with record=None")
+    T = d["cash"].shape[0]
+    for t in range(1, T):
+        flows = (d["outside_cash_in"][t] - d["outside_cash_out"][t] + d["payments_received"][t]
+                 - d["payments_made"][t] + d["financing_in"][t] - d["financing_out"][t])
+        resid = d["cash"][t] - d["cash"][t - 1] - flows
+        scale = 1.0 + np.abs(d["cash"][t - 1]) + np.abs(flows)
+        if not np.all(np.abs(resid) <= 1e-8 * scale):
+            flat = int(np.argmax(np.abs(resid)))
+            s, i = np.unravel_index(flat, resid.shape)
+            raise AccountingError("cash: change = outside in - out + received - paid + financing in - out",
+                                  result.entities[int(i)], result.quarters[t], float(resid[s, i]))
+        web_resid = d["payments_made"][t].sum(axis=-1) - d["payments_received"][t].sum(axis=-1)
+        if not np.all(np.abs(web_resid) <= 1e-8 * (1.0 + d["payments_made"][t].sum(axis=-1))):
+            raise AccountingError("web: payments made = payments received", "*", result.quarters[t], float(np.max(np.abs(web_resid))))

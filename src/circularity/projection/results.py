@@ -1,0 +1,150 @@
+"""The frozen result of a projection: per-quarter arrays, headlines, long frames and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["COLUMNS", "HEADLINE_FIELDS", "ProjectionResult", "headlines_from"]
+
+Array = np.ndarray[Any, Any]
+
+#: Output columns per scenario, entity and quarter (after ``scenario, entity, quarter``).
+COLUMNS: tuple[str, ...] = (
+    "revenue", "operating_costs", "interest", "depreciation", "capex", "earnings",
+    "payments_due", "payments_made", "payments_received", "financing_in", "financing_out",
+    "outside_cash_in", "outside_cash_out", "cash", "debt", "capital_stock", "shortfall",
+    "defaulted", "market_value",
+)
+
+HEADLINE_FIELDS: tuple[str, ...] = (
+    "funding_need_2030", "funding_need_2032", "cash_out_quarter", "first_default_entity",
+    "first_default_quarter", "set_off", "market_value_lost",
+)
+
+
+def headlines_from(
+    web: Any, entity: str, *, need_by: Mapping[int, Array], cash_out_q: Array, first_def_q: Array,
+    mv_start: Array, mv_end: Array,
+) -> dict[str, Array]:
+    """Per-scenario headline arrays, computed once in the engine (also for Monte Carlo)."""
+    T = web.T
+    i = web.entities.index(entity) if entity in web.entities else None
+    S = cash_out_q.shape[0]
+
+    def need_to(year: int) -> Array:
+        ts = [t for t, q in enumerate(web.quarters) if int(q[:4]) <= year]
+        if i is None or not ts:
+            return np.full(S, np.nan)
+        return need_by[max(ts)][:, i]
+
+    fd = np.where(first_def_q >= 0, first_def_q, T + 1)
+    first_q = fd.min(axis=1)
+    first_e = fd.argmin(axis=1)
+    return {
+        "funding_need_2030": need_to(2030),
+        "funding_need_2032": need_to(2032),
+        "cash_out_q": cash_out_q[:, i] if i is not None else np.full(S, -1),
+        "first_default_q": np.where(first_q <= T, first_q, -1),
+        "first_default_e": np.where(first_q <= T, first_e, -1),
+        "default_q": first_def_q,
+        "market_value_lost": np.maximum(mv_start - mv_end, 0.0).sum(axis=1),
+    }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProjectionResult:
+    """A projection: ``data[column]`` is ``(T, S, n)``; headlines per scenario.
+
+    Attributes
+    ----------
+    scenario : scenario name; ``scenario_names`` one label per scenario row.
+    entities, quarters : ledger ids and quarter labels.
+    data : recorded columns (:data:`COLUMNS` or the ``record`` subset).
+    headline_arrays : per-scenario headline arrays (see :meth:`headlines`).
+    cut : ``(S, m)`` share of each contract still honoured at the end (renegotiation).
+    skipped, notes : deals left out and how each contract's schedule was built.
+    """
+
+    scenario: str
+    scenario_names: tuple[str, ...]
+    entities: tuple[str, ...]
+    quarters: tuple[str, ...]
+    data: Mapping[str, Array]
+    headline_arrays: Mapping[str, Array]
+    cut: Array = field(repr=False)
+    skipped: tuple[tuple[str, str], ...] = ()
+    notes: tuple[tuple[str, str, str], ...] = ()
+    headline_entity: str = "openai"
+
+    @property
+    def S(self) -> int:  # noqa: N802
+        return len(self.scenario_names)
+
+    def series(self, column: str, entity: str, scenario: int = 0) -> pd.Series:
+        """One column of one entity over the quarters."""
+        i = self.entities.index(entity)
+        return pd.Series(self.data[column][:, scenario, i], index=list(self.quarters), name=column)
+
+    def headlines(self, scenario: int = 0) -> dict[str, Any]:
+        """Headline figures of one scenario, as plain Python values."""
+        h = self.headline_arrays
+        q = self.quarters
+        co = int(h["cash_out_q"][scenario])
+        fq, fe = int(h["first_default_q"][scenario]), int(h["first_default_e"][scenario])
+        set_off: list[str] = []
+        if fq >= 0:
+            dq = h["default_q"][scenario]
+            later = [(int(dq[j]), self.entities[j]) for j in range(len(self.entities)) if dq[j] >= fq and j != fe]
+            set_off = [f"{e} ({q[t]})" for t, e in sorted(later)]
+        return {
+            "entity": self.headline_entity,
+            "funding_need_2030": round(float(h["funding_need_2030"][scenario]), 3),
+            "funding_need_2032": round(float(h["funding_need_2032"][scenario]), 3),
+            "cash_out_quarter": q[co] if co >= 0 else None,
+            "first_default_entity": self.entities[fe] if fe >= 0 else None,
+            "first_default_quarter": q[fq] if fq >= 0 else None,
+            "set_off": set_off,
+            "market_value_lost": round(float(h["market_value_lost"][scenario]), 3),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long format: one row per scenario, entity and quarter, the recorded columns."""
+        T, S, n = len(self.quarters), self.S, len(self.entities)
+        idx_s, idx_e, idx_t = np.meshgrid(np.arange(S), np.arange(n), np.arange(T), indexing="ij")
+        out = {
+            "scenario": np.asarray(self.scenario_names, dtype=object)[idx_s.ravel()],
+            "entity": np.asarray(self.entities, dtype=object)[idx_e.ravel()],
+            "quarter": np.asarray(self.quarters, dtype=object)[idx_t.ravel()],
+        }
+        for c in COLUMNS:
+            if c in self.data:
+                out[c] = np.transpose(self.data[c], (1, 2, 0)).ravel()
+        frame = pd.DataFrame(out)
+        if "defaulted" in frame:
+            frame["defaulted"] = frame["defaulted"].astype(bool)
+        return frame
+
+    def annual(self, column: str, entity: str, scenario: int = 0, how: str = "sum") -> pd.Series:
+        """A column summed (flows) or taken at year end (``how='last'``) by calendar year."""
+        s = self.series(column, entity, scenario)
+        years = [q[:4] for q in s.index]
+        g = s.groupby(years)
+        return g.sum() if how == "sum" else g.last()
+
+    def write_csv(self, path: str | Path) -> Path:
+        """Write ``to_frame()`` as CSV (``quarters.csv`` layout); returns the path."""
+        p = Path(path)
+        self.to_frame().to_csv(p, index=False)
+        return p
+
+    def write_parquet(self, path: str | Path) -> Path:
+        """Write ``to_frame()`` as Parquet; returns the path."""
+        p = Path(path)
+        self.to_frame().to_parquet(p, index=False)
+        return p

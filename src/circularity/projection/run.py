@@ -1,0 +1,40 @@
+"""One call from a scenario name to a result: load the ledger, compile, project."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from circularity.compile import Web, compile_web
+from circularity.projection.engine import run_projection
+from circularity.projection.results import ProjectionResult
+from circularity.projection.scenario import Scenario, load_scenario
+
+__all__ = ["compile_for", "project"]
+
+
+def compile_for(scenario: Scenario, ledger: Any, start: str | None = None, end: str | None = None) -> Web:
+    """Compile ``ledger`` with the scenario's contract assumptions and horizon."""
+    s = start or scenario.horizon.start
+    e = end or scenario.horizon.end
+    return compile_web(ledger, s, e, scenario.contracts.to_schedule_assumptions(s, e))
+
+
+def project(
+    scenario: str | Scenario,
+    *,
+    sets: Sequence[str] = (),
+    as_of: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    ledger: Any = None,
+    overrides: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> ProjectionResult:
+    """Load a scenario (preset or file), the bundled ledger as of a date, and run it."""
+    from circularity.ledger import load
+
+    sc = load_scenario(scenario, sets) if isinstance(scenario, str) else scenario
+    led = ledger if ledger is not None else load("ai", as_of=as_of or sc.as_of)
+    web = compile_for(sc, led, start, end)
+    return run_projection(web, sc, overrides, **kwargs)

@@ -1,0 +1,393 @@
+"""Scenario files: every assumption of a projection, each with its value and its source.
+
+A scenario is YAML validated by :class:`Scenario` (JSON Schema: :func:`scenario_schema`). Every
+number the ledger does not state is a :class:`Param` (``{value, source}``) or a :class:`Path`
+(values by year ``"2027"`` or quarter ``"2027Q2"``, held until the next key); ``source`` is a
+citation or starts with ``assumption:`` and says why. ``--set key=value`` overrides any of them
+by dotted path (:func:`apply_sets`); :func:`run_projection` takes arrays of values per path to run
+many scenarios at once.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path as FsPath
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from circularity.compile import ScheduleAssumptions
+from circularity.errors import ScenarioError
+from circularity.ledger.dates import parse_quarter
+
+__all__ = [
+    "ContractAssumptions",
+    "EntityAssumptions",
+    "Event",
+    "GlobalAssumptions",
+    "Param",
+    "Path",
+    "PRESETS",
+    "Scenario",
+    "apply_sets",
+    "load_scenario",
+    "path_values",
+    "scenario_schema",
+]
+
+PRESETS: tuple[str, ...] = (
+    "baseline", "funding-freeze", "gpu-life-3y", "power-gap", "openai-slowdown", "rates-14pct",
+    "hsbc-2025", "openai-plan",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Param(_Model):
+    """One number and where it comes from (a citation, or ``assumption: why``)."""
+
+    value: float
+    source: str = Field(min_length=3)
+
+
+class Path(_Model):
+    """A number that changes with time: ``{"2025": 1.0, "2026Q3": 0.0}`` held until the next key.
+
+    ``interpolate: log`` joins year keys geometrically (revenue paths given for a few years).
+    """
+
+    value: float | dict[str, float]
+    source: str = Field(min_length=3)
+    interpolate: Literal["step", "log"] = "step"
+
+    @field_validator("value")
+    @classmethod
+    def _keys(cls, v: float | dict[str, float]) -> float | dict[str, float]:
+        if isinstance(v, dict):
+            if not v:
+                raise ValueError("a path needs at least one key")
+            for k in v:
+                _key_q(k)
+        return v
+
+
+class Segment(_Model):
+    """A market segment: revenue = size × share (HSBC's consumer and enterprise markets)."""
+
+    name: str
+    size: Path
+    share: Path
+
+
+class EntityAssumptions(_Model):
+    """Assumptions for one entity; anything left out comes from ``defaults``, then financials."""
+
+    revenue_annual: Param | None = None
+    revenue_growth: Path | None = None
+    revenue_path: Path | None = None
+    revenue_segments: list[Segment] | None = None
+    revenue_scale: Param | None = None
+    net_cash_flow_path: Path | None = None
+    opex_ratio: Param | None = None
+    opex_path: Path | None = None
+    capex_ratio: Param | None = None
+    cash: Param | None = None
+    debt: Param | None = None
+    market_value: Param | None = None
+    capital_stock: Param | None = None
+    min_cash: Param | None = None
+    leverage_limit: Param | None = None
+    rate: Param | None = None
+    spread_per_turn: Param | None = None
+    max_rate: Param | None = None
+    equity_raise_q: Param | None = None
+    debt_maturity_years: Param | None = None
+    tax_rate: Param | None = None
+    useful_life_years: Param | None = None
+
+
+#: Entity fields that are scalars (overridable with arrays in :func:`run_projection`).
+ENTITY_SCALARS: tuple[str, ...] = (
+    "revenue_annual", "revenue_scale", "opex_ratio", "capex_ratio", "cash", "debt",
+    "market_value", "capital_stock", "min_cash", "leverage_limit", "rate", "spread_per_turn",
+    "max_rate", "equity_raise_q", "debt_maturity_years", "tax_rate", "useful_life_years",
+)
+ENTITY_PATHS: tuple[str, ...] = ("revenue_growth", "opex_path")
+
+
+class Defaults(EntityAssumptions):
+    """Assumptions for every entity not given its own; these must all be set."""
+
+    opex_ratio: Param
+    capex_ratio: Param
+    min_cash: Param
+    leverage_limit: Param
+    rate: Param
+    spread_per_turn: Param
+    max_rate: Param
+    equity_raise_q: Param
+    debt_maturity_years: Param
+    tax_rate: Param
+    revenue_growth: Path
+
+
+class GlobalAssumptions(_Model):
+    """Parameters of the whole web."""
+
+    gpu_life_years: Param
+    credit_appetite: Path
+    equity_appetite: Path
+    power_delivery: Path
+    backlog_multiple: Param
+    use_ledger_backlog_multiple: bool = True
+    value_revenue_elasticity: Param = Param(
+        value=1.0, source="assumption: own market value proportional to trailing revenue"
+    )
+    rate_floor: Param = Param(value=0.0, source="assumption: no floor unless a scenario sets one")
+    default_value_loss: Param = Param(
+        value=1.0, source="assumption: a defaulted entity's own equity value is wiped out"
+    )
+
+
+class PayerPath(_Model):
+    """A payer's yearly spend on some contract kinds, as GW online × price per GW-year."""
+
+    kinds: list[str]
+    gw_online: Path
+    usd_per_gw_year: Param
+
+
+class ContractAssumptions(_Model):
+    """What deal terms leave open (see :class:`circularity.compile.ScheduleAssumptions`)."""
+
+    amount_basis: Literal["central", "low", "high"] = "central"
+    statuses: list[str] = ["announced", "signed", "binding", "non_binding"]
+    default_term_years: dict[str, Param] = {}
+    default_profile: Literal["flat", "ramp"] = "flat"
+    per_gw_usd_bn: dict[str, Param] = {}
+    loan_rate: Param = Param(value=0.06, source="assumption: IG coupon ~6% where a loan states none")
+    exclude_deals: dict[str, str] = {}
+    deal_overrides: dict[str, dict[str, Any]] = {}
+    payer_paths: dict[str, PayerPath] = {}
+
+    def to_schedule_assumptions(self, start: str, end: str) -> ScheduleAssumptions:
+        base = ScheduleAssumptions()
+        terms = dict(base.default_term_years)
+        terms.update({k: p.value for k, p in self.default_term_years.items()})
+        from circularity.compile import quarter_range
+
+        qs = quarter_range(start, end)
+        paths = {}
+        for payer, pp in self.payer_paths.items():
+            gw = path_values(pp.gw_online, qs)
+            first = min(_key_q(k) for k in pp.gw_online.value) if isinstance(pp.gw_online.value, dict) else -1
+            paths[payer] = (
+                tuple(pp.kinds),
+                {q: float(g) * pp.usd_per_gw_year.value for q, g in zip(qs, gw, strict=True) if _key_q(q) >= first},
+            )
+        overrides = {k: {f: v for f, v in o.items() if f != "source"} for k, o in self.deal_overrides.items()}
+        return ScheduleAssumptions(
+            amount_basis=self.amount_basis,
+            statuses=tuple(self.statuses),
+            default_term_years=terms,
+            default_profile=self.default_profile,
+            per_gw_usd_bn={k: p.value for k, p in self.per_gw_usd_bn.items()},
+            loan_rate=self.loan_rate.value,
+            exclude_deals=tuple(self.exclude_deals),
+            deal_overrides=overrides,
+            payer_paths=paths,
+        )
+
+
+EventKind = Literal["revenue_shock", "credit_closed", "equity_closed", "pay_ratio"]
+
+
+class Event(_Model):
+    """A dated shock: ``2027Q2: openai revenue_shock 0.7`` (revenue 30% below path from then).
+
+    ``revenue_shock``: revenue × value from ``quarter`` (until ``until``); ``credit_closed`` /
+    ``equity_closed``: new debt / equity capacity × value (0 = market closed); ``pay_ratio``:
+    the entity's commitments from ``quarter`` on are cut to ``value`` of their schedule.
+    """
+
+    quarter: str
+    entity: str
+    kind: EventKind
+    value: float = 0.0
+    until: str | None = None
+    source: str = Field(min_length=3)
+
+    @field_validator("quarter", "until")
+    @classmethod
+    def _q(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_quarter(v)
+        return v
+
+
+class Horizon(_Model):
+    start: str = "2025Q1"
+    end: str = "2032Q4"
+
+
+class Scenario(_Model):
+    """A projection scenario: base assumptions, global parameters, contract terms and events."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    description: str = ""
+    extends: str | None = None
+    as_of: str | None = None
+    horizon: Horizon = Horizon()
+    headline_entity: str = "openai"
+    globals: GlobalAssumptions
+    defaults: Defaults
+    kind_defaults: dict[str, EntityAssumptions] = {}
+    entities: dict[str, EntityAssumptions] = {}
+    contracts: ContractAssumptions = ContractAssumptions()
+    events: list[Event] = []
+
+
+def _key_q(key: str) -> int:
+    """Absolute quarter of a path key: ``2027`` → 2027Q1, ``2027Q3`` → itself."""
+    k = str(key).strip()
+    if k.isdigit():
+        return 4 * int(k)
+    y, q = parse_quarter(k)
+    return 4 * y + q - 1
+
+
+def path_values(path: Path, quarters: list[str] | tuple[str, ...]) -> np.ndarray:
+    """Value of a path in each quarter (held from each key; log-interpolated between years)."""
+    qs = np.array([_key_q(q) for q in quarters], dtype=float)
+    if not isinstance(path.value, dict):
+        return np.full(len(qs), float(path.value))
+    items = sorted((_key_q(k), float(v)) for k, v in path.value.items())
+    keys = np.array([k for k, _ in items], dtype=float)
+    vals = np.array([v for _, v in items])
+    if path.interpolate == "log" and len(items) > 1 and (vals > 0).all():
+        # annual values at year keys, joined geometrically year by year, held within a year
+        years = np.floor(qs / 4) * 4
+        return np.exp(np.interp(years, keys, np.log(vals)))
+    pos = np.searchsorted(keys, qs, side="right") - 1
+    return vals[np.clip(pos, 0, None)]
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and not ("value" in v and "source" in v):
+            out[k] = _deep_merge(out[k], v)
+        elif k == "events" and isinstance(v, list):
+            out[k] = list(out.get(k, [])) + v
+        else:
+            out[k] = v
+    return out
+
+
+def _read_yaml(text: str, where: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{where}: not valid YAML: {exc}".replace("\n", " ")) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{where}: a scenario file is a YAML mapping")
+    return data
+
+
+def _raw(name_or_path: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    if name_or_path in seen:
+        raise ScenarioError(f"scenario '{name_or_path}' extends itself ({' -> '.join(seen)})")
+    fs = FsPath(name_or_path)
+    if name_or_path in PRESETS:
+        text = resources.files("circularity.projection.presets").joinpath(f"{name_or_path}.yaml").read_text()
+        where = f"preset {name_or_path}"
+    elif fs.suffix in (".yaml", ".yml") or fs.exists():
+        if not fs.is_file():
+            raise ScenarioError(f"scenario file {name_or_path} does not exist; presets: {', '.join(PRESETS)}")
+        text, where = fs.read_text(), str(fs)
+    else:
+        raise ScenarioError(f"unknown scenario '{name_or_path}'; presets: {', '.join(PRESETS)}, or a YAML file")
+    data = _read_yaml(text, where)
+    parent = data.get("extends")
+    if parent:
+        data = _deep_merge(_raw(parent, (*seen, name_or_path)), data)
+    return data
+
+
+def load_scenario(name_or_path: str, sets: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """A preset by name or a YAML file, with ``--set key=value`` overrides applied.
+
+    Raises
+    ------
+    ScenarioError
+        Unknown preset, missing file, invalid YAML or field, or a bad override; one line.
+    """
+    data = _raw(name_or_path)
+    data = apply_sets(data, sets)
+    return _validate(data, name_or_path)
+
+
+def _validate(data: dict[str, Any], where: str) -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise ScenarioError(
+            f"scenario {where}: {loc}: {err['msg']} ({len(exc.errors())} problem(s))"
+        ) from None
+
+
+def apply_sets(data: dict[str, Any] | Scenario, sets: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Apply ``key=value`` overrides by dotted path; a ``{value, source}`` node gets the value.
+
+    ``globals.gpu_life_years=3`` sets ``value`` and records ``source: override: --set``;
+    ``globals.power_delivery.2028=0.5`` sets one key of a path.
+    """
+    out = data.model_dump(mode="json", exclude_none=True) if isinstance(data, Scenario) else dict(data)
+    for item in sets:
+        if "=" not in item:
+            raise ScenarioError(f"--set '{item}': expected key=value, e.g. globals.gpu_life_years=3")
+        key, text = item.split("=", 1)
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            value = text
+        out = _set(out, key.strip().split("."), value, key)
+    return out
+
+
+def _set(node: Any, parts: list[str], value: Any, key: str) -> Any:
+    if not parts:
+        if isinstance(node, dict) and "value" in node and "source" in node:
+            return {**node, "value": value, "source": f"override: --set {key}"}
+        return value
+    head, rest = parts[0], parts[1:]
+    if isinstance(node, list):
+        if not head.isdigit() or int(head) >= len(node):
+            raise ScenarioError(f"--set {key}: '{head}' is not an index of a list of {len(node)}")
+        new = list(node)
+        new[int(head)] = _set(node[int(head)], rest, value, key)
+        return new
+    if not isinstance(node, dict):
+        raise ScenarioError(f"--set {key}: cannot go into '{head}' of a value")
+    child = node.get(head)
+    if child is None and rest and not (head.isdigit() or len(head) == 6):
+        child = {}
+    if isinstance(node, dict) and "value" in node and "source" in node and head not in ("value", "source"):
+        # one key of a path: value.<key>
+        vals = node["value"] if isinstance(node["value"], dict) else {"2000": node["value"]}
+        vals = {**vals, head: value}
+        return {**node, "value": vals, "source": f"{node['source']}; override: --set {key}"}
+    if head in ("value",) and isinstance(node, dict) and "source" in node:
+        return {**node, "value": _set(node.get("value"), rest, value, key), "source": f"override: --set {key}"}
+    return {**node, head: _set(child, rest, value, key)}
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files (published as ``docs/scenario.schema.json``)."""
+    return Scenario.model_json_schema()
