@@ -147,7 +147,7 @@ class Tranche(_Record):
     amount_usd_bn: Amount = None
     condition: str = Field(min_length=1)
     start: Annotated[PartialDate | None, BeforeValidator(_blank_to_none)] = None
-    gigawatts: Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0)] = None
+    gigawatts: Annotated[Annotated[float, Field(ge=0)] | None, BeforeValidator(_blank_to_none)] = None
 
 
 class Schedule(_Record):
@@ -202,13 +202,13 @@ class Deal(_Record):
     announced: FullDate
     start: Annotated[PartialDate | None, BeforeValidator(_blank_to_none)] = None
     end: Annotated[PartialDate | None, BeforeValidator(_blank_to_none)] = None
-    term_years: Annotated[float | None, BeforeValidator(_blank_to_none), Field(gt=0, le=100)] = None
+    term_years: Annotated[Annotated[float, Field(gt=0, le=100)] | None, BeforeValidator(_blank_to_none)] = None
     schedule: Schedule | None = None
     status: Status
     superseded_by: Annotated[RecordId | None, BeforeValidator(_blank_to_none)] = None
-    gigawatts: Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=1000)] = None
-    stake: Annotated[float | None, BeforeValidator(_blank_to_none), Field(gt=0, le=1)] = None
-    rate: Annotated[float | None, BeforeValidator(_blank_to_none), Field(ge=0, le=1)] = None
+    gigawatts: Annotated[Annotated[float, Field(ge=0, le=1000)] | None, BeforeValidator(_blank_to_none)] = None
+    stake: Annotated[Annotated[float, Field(gt=0, le=1)] | None, BeforeValidator(_blank_to_none)] = None
+    rate: Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(_blank_to_none)] = None
     terms: Text = ""
     sources: list[RecordId] = Field(min_length=1)
     confidence: Confidence
