@@ -257,9 +257,9 @@ class _Inflow:
     def __call__(self, pi: Array, p: Array) -> Array:
         flows = pi * p[self.payer]
         if self.scatter is None or p.shape[1] == 1:
-            out = np.bincount(self.payee, weights=flows[:, 0], minlength=self.n)
+            out = np.bincount(self.payee, weights=flows[:, 0], minlength=self.n).astype(np.float64)
             return out[:, None] if p.shape[1] == 1 else out
-        return np.asarray(self.scatter @ flows)
+        return np.asarray(self.scatter @ flows, dtype=np.float64)
 
 
 def _phi(inflow_op: _Inflow, p: Array, pi: Array, e: Array, p_bar: Array, a: float, b: float) -> Array:
