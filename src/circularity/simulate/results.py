@@ -67,7 +67,8 @@ class SimulationResult:
         Keys: ``draws``; ``headlines`` (mean and 5/25/50/75/95th percentiles of each
         per-draw headline, e.g. the focus entity's cumulative funding need);
         ``p_short_by_year`` (focus entity); ``p_default_by_year`` (entity → year → p);
-        ``value_lost`` (entity and total → distribution).
+        ``value_lost`` (entity and total → distribution; an entity's loss is
+        ``max(0, value at the first quarter − value at the last)``, the total their sum).
         """
         out: dict[str, Any] = {"draws": self.draws, "focus": self.focus}
         out["headlines"] = {k: describe(v) for k, v in self.headlines.items()}

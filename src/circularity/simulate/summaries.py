@@ -99,8 +99,7 @@ def reduce_chunk(
     if "market_value" in cubes:
         mv = cubes["market_value"].astype(np.float64, copy=False)
         lost = np.maximum(mv[:, :, 0] - mv[:, :, -1], 0.0)
-        total = np.maximum(mv[:, :, 0].sum(axis=1) - mv[:, :, -1].sum(axis=1), 0.0)
-        stats.value_lost = np.concatenate([lost, total[:, None]], axis=1)
+        stats.value_lost = np.concatenate([lost, lost.sum(axis=1, keepdims=True)], axis=1)
     if "shortfall" in cubes and ends:
         stats.short_counts = _cumulative_counts(np.asarray(cubes["shortfall"]) > 1e-9, ends)
     if "defaulted" in cubes and ends:

@@ -1,0 +1,92 @@
+"""The projection engine behind the simulation contract, and scenario files with distributions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from circularity.errors import ScenarioError
+from circularity.simulate import run_simulation
+from circularity.simulate.engine import ProjectionModel, load_simulation_scenario
+
+SCENARIO = """
+extends: baseline
+name: mc-test
+distributions:
+  entities.openai.revenue_scale: {dist: triangular, low: 0.5, mode: 0.9, high: 1.2}
+  globals.gpu_life_years: {dist: discrete, values: [3, 4, 5, 6]}
+  scale:globals.credit_appetite: {dist: beta, a: 4, b: 1.5, low: 0.2, high: 1.0,
+                                  source: "assumption: mostly open"}
+correlation:
+  params: [entities.openai.revenue_scale, scale:globals.credit_appetite]
+  matrix: [[1, 0.5], [0.5, 1]]
+simulation: {seed: 11, draws: 300}
+"""
+
+
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    p = tmp_path_factory.mktemp("sc") / "mc-test.yaml"
+    p.write_text(SCENARIO)
+    return p
+
+
+@pytest.fixture(scope="module")
+def model(scenario_file: Path) -> tuple[ProjectionModel, object]:
+    sim = load_simulation_scenario(str(scenario_file))
+    return ProjectionModel.build(sim), sim
+
+
+def test_scenario_file_gives_space_and_settings(model: tuple[ProjectionModel, object]) -> None:
+    m, sim = model
+    assert sim.name == "mc-test" and (sim.seed, sim.draws) == (11, 300)  # type: ignore[attr-defined]
+    assert sim.space.names[0] == "entities.openai.revenue_scale"  # type: ignore[attr-defined]
+    assert sim.scenario_hash.startswith("sha256:")  # type: ignore[attr-defined]
+    assert m.focus == "openai" and len(m.quarters) == 32 and "openai" in m.entities
+    assert m.provenance["dataset_hash"].startswith("sha256:")
+
+
+def test_engine_outputs_follow_the_contract(model: tuple[ProjectionModel, object]) -> None:
+    m, _ = model
+    out = m({"entities.openai.revenue_scale": np.array([0.5, 1.0, 1.2]),
+             "scale:globals.credit_appetite": np.array([0.2, 0.6, 1.0])})
+    assert out["cash"].shape == (3, len(m.entities), 32)
+    assert out["funding_need_2030"].shape == (3,)
+    # the drawn parameters reach the engine (direction is the engine's business)
+    assert len(set(out["funding_need_2030"].round(6))) == 3
+    assert out["defaulted"].dtype == bool or set(np.unique(out["defaulted"])) <= {0, 1}
+
+
+def test_chunking_does_not_change_engine_results(model: tuple[ProjectionModel, object]) -> None:
+    m, sim = model
+    a = run_simulation(m, sim.space, n=256, seed=3, chunk_size=64, block_size=64)  # type: ignore[attr-defined]
+    b = run_simulation(m, sim.space, n=256, seed=3, chunk_size=256, block_size=64)  # type: ignore[attr-defined]
+    assert a.summary() == b.summary()
+    for k in a.fan:
+        np.testing.assert_array_equal(a.fan[k], b.fan[k])
+
+
+def test_preset_without_distributions_gets_the_default_uncertainty() -> None:
+    sim = load_simulation_scenario("baseline")
+    assert "globals.gpu_life_years" in sim.space.names
+    assert sim.uncertainty_source.endswith("default_uncertainty.yaml")
+
+
+def test_bad_distribution_in_a_scenario_file_names_the_parameter(tmp_path: Path) -> None:
+    p = tmp_path / "bad.yaml"
+    p.write_text("extends: baseline\nname: bad\ndistributions:\n"
+                 "  globals.gpu_life_years: {dist: uniform, low: 6, high: 3}\n")
+    with pytest.raises(ScenarioError, match=r"bad.yaml: distribution for parameter "
+                                            r"'globals.gpu_life_years'.*low \(6.0\) must be below"):
+        load_simulation_scenario(str(p))
+
+
+def test_unknown_parameter_path_is_named(tmp_path: Path) -> None:
+    p = tmp_path / "unknown.yaml"
+    p.write_text("extends: baseline\nname: unknown\ndistributions:\n"
+                 "  entities.openai.magic: {dist: uniform, low: 0, high: 1}\n")
+    sim = load_simulation_scenario(str(p))
+    with pytest.raises(ScenarioError, match="'entities.openai.magic': not a parameter"):
+        ProjectionModel.build(sim)
