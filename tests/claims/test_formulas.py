@@ -97,11 +97,11 @@ def test_published_methods():
     assert run("monthly_per_user(650, 0.3)").value == pytest.approx(180.5556, rel=1e-5)
 
 
-def test_not_verifiable_and_missing_projection_say_why():
+def test_not_verifiable_and_unknown_projection_say_why():
     with pytest.raises(NotComputable, match="no source"):
         run("not_verifiable('no source')")
-    with pytest.raises(NotComputable, match="projection engine's preset 'hsbc-2025'"):
-        run("projection(hsbc-2025, funding_gap_2030)")
+    with pytest.raises(NotComputable, match="no projection preset 'nope-2025'"):
+        run("projection(nope-2025, funding_need_2030)")
 
 
 @pytest.mark.parametrize(

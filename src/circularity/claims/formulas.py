@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from circularity.ledger import Deal, Financial, Ledger
+from circularity.ledger import DATASETS, Deal, Financial, Ledger, load
 from circularity.ledger.vocabulary import LIVE_STATUSES
 
 __all__ = [
@@ -344,17 +344,38 @@ def claim(ctx: ClaimContext, claim_id: str) -> Figure:
 
 @_register
 def projection(ctx: ClaimContext, preset: str, output: str) -> Figure:
-    """A headline of the quarterly projection engine run on a preset scenario."""
+    """A headline of the quarterly projection engine run on a preset scenario (e.g. HSBC's).
+
+    The web is taken as known on the preset's own date when the ledger's date is later, so a
+    published model is checked with what was known when it was published.
+    """
     try:
-        from circularity.projection import headline  # type: ignore[attr-defined]
+        from circularity.projection import PRESETS, load_scenario, project
     except ImportError:
         raise NotComputable(
             f"needs the projection engine's preset '{preset}' (output '{output}'), "
             "which is not available in this build"
         ) from None
-    value = float(headline(ctx.ledger, preset, output))  # pragma: no cover - wired when it lands
-    return Figure(value=value, unit="USD_bn", inputs=(Input(name=f"projection({preset}).{output}",
-                                                            value=value, unit="USD_bn", source=preset),))
+    if preset not in PRESETS:
+        raise NotComputable(f"no projection preset '{preset}'; presets: {', '.join(PRESETS)}")
+    sc = load_scenario(preset)
+    ledger = ctx.ledger
+    preset_date = getattr(sc, "as_of", None)
+    name = ledger.meta.get("name")
+    if preset_date and (ledger.as_of is None or str(ledger.as_of) > str(preset_date)) and name in DATASETS:
+        # re-dating an already dated ledger backwards loses revisions, so reload the dataset
+        ledger = load(name, as_of=str(preset_date))
+    headlines = project(sc, ledger=ledger).headlines()
+    if output not in headlines or not isinstance(headlines[output], (int, float)):
+        raise NotComputable(f"projection '{preset}' has no numeric headline '{output}'")
+    value = float(headlines[output])
+    note = f"projection preset {preset} run on the web as of {ledger.as_of}"
+    return Figure(
+        value=value,
+        unit="USD_bn",
+        inputs=(Input(name=f"projection({preset}).{output}", value=value, unit="USD_bn", source=preset),),
+        notes=(note,),
+    )
 
 
 @_register
