@@ -88,6 +88,16 @@ class ImportResult:
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Plan:
+    added: dict[str, int]
+    corrected: dict[str, int]
+    unchanged: dict[str, int]
+    inserts: dict[str, list[BaseModel]]
+    retires: dict[str, list[tuple[Any, ...]]]
+    content_hash: str
+
+
 class Store:
     """A DuckDB file holding the ledger's records with their record time.
 
@@ -218,9 +228,21 @@ class Store:
         }
         return self._import(records, [], dict(ledger.meta), label)
 
-    def _import(
-        self, records: Records, problems: list[Problem], meta: dict[str, Any], label: str
-    ) -> ImportResult:
+    def check_path(self, path: str | Path) -> ImportResult:
+        """What importing ``path`` would do, without writing; raises :class:`LedgerError` like an import."""
+        located, _ = read_raw(path)
+        records, problems = parse_records(located)
+        plan = self._plan(records, problems)
+        return ImportResult(
+            import_id=None,
+            path=str(path),
+            added=plan.added,
+            corrected=plan.corrected,
+            unchanged=plan.unchanged,
+            content_hash=plan.content_hash,
+        )
+
+    def _plan(self, records: Records, problems: list[Problem]) -> _Plan:
         current = self._records()
         name = self.path.name
         context: Records = {t: [(r, name, None) for r in rs] for t, rs in current.items()}
@@ -260,7 +282,21 @@ class Store:
                 else:
                     unchanged[table] = unchanged.get(table, 0) + 1
         imported = Ledger(records={t: tuple(r for r, _, _ in rs) for t, rs in records.items()})
-        result_hash = imported.content_hash()
+        return _Plan(
+            added=added,
+            corrected=corrected,
+            unchanged=unchanged,
+            inserts=inserts,
+            retires=retires,
+            content_hash=imported.content_hash(),
+        )
+
+    def _import(
+        self, records: Records, problems: list[Problem], meta: dict[str, Any], label: str
+    ) -> ImportResult:
+        plan = self._plan(records, problems)
+        added, corrected, unchanged = plan.added, plan.corrected, plan.unchanged
+        inserts, retires, result_hash = plan.inserts, plan.retires, plan.content_hash
         if not inserts:
             return ImportResult(import_id=None, path=label, unchanged=unchanged, content_hash=result_hash)
 
