@@ -10,7 +10,6 @@ import circularity
 from circularity.claims import VERDICTS, check_claims, load_registry
 from circularity.ledger import Financial
 
-
 AS_OF = "2026-06-30"
 
 #: Verdicts on the bundled dataset as of AS_OF. A change here is a change in the data or the

@@ -12,7 +12,6 @@ from circularity.claims.expression import FormulaError, parse_formula, render
 from circularity.ledger import Deal, Ledger
 
 
-
 def run(formula: str, ledger=None, assumptions=None):
     empty = Ledger(records={}, as_of=date(2026, 6, 30))
     ctx = ClaimContext(ledger=ledger or empty, assumptions=assumptions or {})

@@ -27,7 +27,14 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from circularity.claims.expression import Call, FormulaError, assumption_keys, claim_refs, parse_formula, render
+from circularity.claims.expression import (
+    Call,
+    FormulaError,
+    assumption_keys,
+    claim_refs,
+    parse_formula,
+    render,
+)
 from circularity.claims.formulas import COMPUTATIONS, Assumption, PublishedSource
 from circularity.errors import CircularityError, Problem
 
@@ -307,7 +314,7 @@ def _claims(path: Path, assumptions: Mapping[str, Assumption], problems: list[Pr
                             unit=c.unit, tolerance=c.tolerance, compare=c.compare, note=c.note))
     known = {c.id for c in claims}
     graph = {c.id: claim_refs(c.formula) for c in claims}
-    for i, c in enumerate(claims):
+    for c in claims:
         for ref in graph[c.id]:
             if ref not in known:
                 problems.append(Problem(file, _line_of(lines, ("claims", seen[c.id], "formula")),
