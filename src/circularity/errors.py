@@ -4,6 +4,7 @@
 
     CircularityError
     ├── LedgerError        bad ledger input; carries every problem with file, row and field
+    ├── ClaimsError        the claims registry is invalid (file, line, claim and field)
     ├── StoreError         the DuckDB store cannot do what was asked
     ├── ScenarioError      a scenario file or override is invalid
     ├── NetworkError       a user's network file (contagion, loops) is invalid
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 __all__ = [
     "AccountingError",
     "CircularityError",
+    "ClaimsError",
     "ClearingError",
     "LedgerError",
     "NetworkError",
@@ -57,6 +59,15 @@ class LedgerError(CircularityError):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
         head = f"{len(self.problems)} problem(s) in ledger input"
+        super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems))
+
+
+class ClaimsError(CircularityError):
+    """The claims registry is invalid; ``problems`` lists every problem with file, line and field."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        head = f"{len(self.problems)} problem(s) in the claims registry"
         super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems))
 
 

@@ -114,3 +114,22 @@ def test_a_valid_ledger_reads(tmp_path: Path) -> None:
     )
     assert ledger.counts()["deals"] == 2
     assert [d.id for d in ledger.live_deals] == ["A"]
+
+
+def test_a_dated_view_can_be_moved_to_any_other_date(tmp_path: Path) -> None:
+    rev = {
+        "valid_from": "2026-02-27",
+        "status": "superseded",
+        "superseded_by": "B",
+        "sources": ["s1"],
+        "note": "x",
+    }
+    ledger = read_ledger(
+        write_ledger(
+            tmp_path, [deal("A", status="non_binding", revisions=[rev]), deal("B", announced="2026-02-27")]
+        )
+    )
+    later = ledger.at("2026-03-31")
+    assert later.deal("A").status == "superseded"
+    assert later.at("2025-12-31").deal("A").status == "non_binding"
+    assert [d.id for d in later.at("2025-12-31").records["deals"]] == ["A"]

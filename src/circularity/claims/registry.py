@@ -36,7 +36,7 @@ from circularity.claims.expression import (
     render,
 )
 from circularity.claims.formulas import COMPUTATIONS, Assumption, PublishedSource
-from circularity.errors import CircularityError, Problem
+from circularity.errors import ClaimsError, Problem
 
 __all__ = [
     "CLAIM_UNITS",
@@ -48,15 +48,6 @@ __all__ = [
 ]
 
 CLAIM_UNITS = ("USD_bn", "USD_bn_per_year", "USD_per_month", "ratio", "multiple", "year", "GW")
-
-
-class ClaimsError(CircularityError):
-    """The claims registry is invalid; ``problems`` lists every problem with file, line and field."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        head = f"{len(self.problems)} problem(s) in the claims registry"
-        super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems))
 
 
 class _Model(BaseModel):

@@ -37,6 +37,8 @@ class Ledger:
     records: dict[str, tuple[BaseModel, ...]]
     meta: dict[str, Any] = field(default_factory=dict)
     as_of: date | None = None
+    #: Every record with its full history (revisions, all holdings); ``at`` always starts here.
+    history: dict[str, tuple[BaseModel, ...]] | None = field(default=None, repr=False)
 
     # -- views ---------------------------------------------------------------
     def table(self, name: str) -> pd.DataFrame:
@@ -92,7 +94,7 @@ class Ledger:
         if when is None:
             return self
         when = parse_date(when) if not isinstance(when, date) else when
-        base = self.records
+        base = self.history if self.history is not None else self.records
         published = {
             s.id: period_bounds(s.published)[0] for s in base.get("sources", ()) if isinstance(s, Source)
         }
@@ -117,7 +119,7 @@ class Ledger:
         records.update(
             deals=deals, holdings=tuple(latest.values()), market_reactions=reactions, financials=financials
         )
-        return Ledger(records=records, meta=self.meta, as_of=when)
+        return Ledger(records=records, meta=self.meta, as_of=when, history=base)
 
     def content_hash(self) -> str:
         """SHA-256 of every record (order-independent): the dataset's identity in run manifests."""
