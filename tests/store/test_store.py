@@ -209,12 +209,24 @@ def test_sigkill_in_the_middle_of_an_import_leaves_the_store_as_it_was(store, tm
         assert again.ledger().counts()["deals"] == 1506
 
 
-def test_a_store_in_use_by_another_process_is_a_clear_error(store) -> None:
-    script = (
-        "import sys\nfrom circularity.store import open_store\nfrom circularity.errors import StoreError\n"
-        "try:\n    open_store(sys.argv[1])\nexcept StoreError as e:\n    print('REFUSED', e)\n"
+def test_a_store_in_use_by_another_process_is_a_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "busy.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script, str(store.path)], capture_output=True, text=True, timeout=120
-    )
-    assert "REFUSED" in out.stdout and "in use by another process" in out.stdout
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreError, match="in use by another process"):
+            open_store(db)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+        if holder.stdout is not None:
+            holder.stdout.close()

@@ -248,8 +248,7 @@ class Store:
         context: Records = {t: [(r, name, None) for r in rs] for t, rs in current.items()}
         problems = list(problems)
         problems.extend(_duplicate_keys(records))
-        if not problems:
-            problems.extend(check_records(records, context))
+        problems.extend(check_records(records, context))
         if not problems:
             # Checks across the merged web (cycles, stakes) see stored and new records together.
             merged: Records = {}
