@@ -18,6 +18,12 @@ def as_edges(L: Any) -> tuple[Array, Array, Array, int]:
     Duplicates are summed, explicit zeros dropped. Raises ``ValueError`` for a non-square
     matrix, negative or non-finite amounts, or a non-zero diagonal (a node owing itself).
     """
+    if sp.issparse(L) and L.format == "csr" and L.shape[0] == L.shape[1]:
+        csr = L if L.has_canonical_format else L.copy()
+        csr.sum_duplicates()  # no-op (and no sort) when already canonical
+        n = csr.shape[0]
+        row = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
+        return _checked(row, csr.indices.astype(np.int64), csr.data.astype(np.float64), n)
     if sp.issparse(L):
         coo = sp.coo_matrix(L, dtype=np.float64)
         coo.sum_duplicates()
@@ -29,18 +35,22 @@ def as_edges(L: Any) -> tuple[Array, Array, Array, int]:
     n_rows, n_cols = coo.shape
     if n_rows != n_cols:
         raise ValueError(f"L must be square (L[i, j] = what i owes j); got shape {coo.shape}")
-    data = coo.data
+    return _checked(coo.row, coo.col, coo.data, int(n_rows))
+
+
+def _checked(row: Array, col: Array, data: Array, n: int) -> tuple[Array, Array, Array, int]:
     if not np.all(np.isfinite(data)):
         raise ValueError("L has non-finite entries; every liability must be a finite number")
     if (data < 0).any():
         k = int(np.flatnonzero(data < 0)[0])
-        raise ValueError(f"L[{coo.row[k]}, {coo.col[k]}] = {data[k]} is negative; liabilities are >= 0")
-    keep = data != 0
-    row, col, data = coo.row[keep], coo.col[keep], data[keep]
+        raise ValueError(f"L[{row[k]}, {col[k]}] = {data[k]} is negative; liabilities are >= 0")
+    if (data == 0).any():
+        keep = data != 0
+        row, col, data = row[keep], col[keep], data[keep]
     if (row == col).any():
         i = int(row[row == col][0])
         raise ValueError(f"L[{i}, {i}] != 0: a node cannot owe itself; remove the self-loop")
-    return row.astype(np.int64), col.astype(np.int64), data.astype(np.float64), int(n_rows)
+    return row.astype(np.int64), col.astype(np.int64), data.astype(np.float64), n
 
 
 def as_vector(x: Any, n: int, name: str, *, default: float = 0.0, batched: bool = True) -> Array:

@@ -43,6 +43,7 @@ Array = np.ndarray[Any, Any]
 
 _BATCHED_LU_MAX_N = 600
 _BATCHED_LU_MAX_VALUES = 40_000_000  # fill-in entries x scenarios held at once
+_DIRECT_MAX_BLOCK = 1_500  # defaulted nodes (all scenarios) solved by SuperLU; above, Krylov
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,8 +212,11 @@ def clear_payments(
         raise ValueError("external_liabilities must be non-negative")
 
     # p_bar and Pi per scenario (A2 may have 1 row: structure and amounts shared).
-    by_payer = sp.csr_matrix((np.ones(m), (payer, np.arange(m))), shape=(n, m))
-    owed = np.asarray(by_payer @ A2.T).T  # (1 or S, n)
+    if A2.shape[0] == 1:
+        owed = np.bincount(payer, weights=A2[0], minlength=n)[None, :]
+    else:
+        by_payer = sp.csr_matrix((np.ones(m), (payer, np.arange(m))), shape=(n, m))
+        owed = np.asarray(by_payer @ A2.T).T  # (S, n)
     p_bar = owed + el
     safe = np.where(p_bar > 0, p_bar, 1.0)
     pi_e = np.broadcast_to(A2 / safe[:, payer], (S, m))
@@ -255,10 +259,11 @@ class _Inflow:
         self.scatter = sp.csr_matrix((np.ones(m), (payee, np.arange(m))), shape=(n, m)) if S > 1 else None
 
     def __call__(self, pi: Array, p: Array) -> Array:
-        flows = pi * p[self.payer]
         if self.scatter is None or p.shape[1] == 1:
-            out = np.bincount(self.payee, weights=flows[:, 0], minlength=self.n).astype(np.float64)
-            return out[:, None] if p.shape[1] == 1 else out
+            flows1 = pi[:, 0] * p[:, 0][self.payer]
+            out = np.bincount(self.payee, weights=flows1, minlength=self.n).astype(np.float64)
+            return out[:, None]
+        flows = pi * p[self.payer]
         return np.asarray(self.scatter @ flows, dtype=np.float64)
 
 
@@ -412,16 +417,44 @@ class _SuperLUSolver(_Solver):
         cols = np.concatenate([local[gj], np.arange(k)])
         data = np.concatenate([-beta * vals, np.ones(k)])
         A = sp.csc_matrix((data, (rows, cols)), shape=(k, k))
-        try:
-            with np.errstate(all="ignore"):
-                sol = spla.splu(A, permc_spec="COLAMD").solve(rhs.ravel()[flat])
-        except RuntimeError:  # exactly singular
-            sol = np.full(k, np.nan)
+        b = rhs.ravel()[flat]
+        sol = _krylov(A, b) if k > _DIRECT_MAX_BLOCK else None
+        if sol is None:
+            try:
+                with np.errstate(all="ignore"):
+                    # symmetric fill-reducing order, no pivoting: I - beta Pi.T_DD is a column
+                    # diagonally dominant M-matrix, so the diagonal is a stable pivot
+                    lu = spla.splu(
+                        A,
+                        permc_spec="MMD_AT_PLUS_A",
+                        diag_pivot_thresh=0.0,
+                        options={"SymmetricMode": True},
+                    )
+                    sol = lu.solve(b)
+            except RuntimeError:  # exactly singular
+                sol = np.full(k, np.nan)
         x[flat] = sol
         x2 = x.reshape(n, S)
         bad = ~np.isfinite(x2).all(axis=0)
         x2[~np.isfinite(x2)] = 0.0
         return x2, bad
+
+
+def _krylov(A: sp.csc_matrix, b: Array) -> Array | None:
+    """BiCGSTAB to round-off on a large default block; ``None`` when it does not get there.
+
+    Large blocks of power-law networks fill in badly under LU (a 3,000-node block: 13k
+    non-zeros become 145k, 0.3 s a round); the Krylov solve reaches the same residual as LU
+    (about 1e-14) in milliseconds. The residual is checked, and LU is used when it is not met.
+    """
+    scale = max(1.0, float(np.max(np.abs(b), initial=0.0)))
+    with np.errstate(all="ignore"):
+        x, info = spla.bicgstab(A.tocsr(), b, rtol=1e-15, atol=1e-14 * scale, maxiter=2_000)
+    if info != 0 or not np.all(np.isfinite(x)):
+        return None
+    if float(np.max(np.abs(A @ x - b), initial=0.0)) > 1e-12 * scale:
+        return None
+    return np.asarray(x)
 
 
 class _BatchedLUSolver(_Solver):
