@@ -279,7 +279,7 @@ def path_values(path: Path, quarters: list[str] | tuple[str, ...]) -> np.ndarray
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict) and not ("value" in v and "source" in v):
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and "value" not in v:
             out[k] = _deep_merge(out[k], v)
         elif k == "events" and isinstance(v, list):
             out[k] = list(out.get(k, [])) + v
