@@ -142,7 +142,7 @@ def validate(
             for line in _problem_lines(exc):
                 err.print(line, markup=False)
             err.print(f"{len(exc.problems)} problem(s) in {path}", markup=False)
-        raise typer.Exit(1) from None
+        raise SystemExit(1) from None  # main() drops typer.Exit codes under standalone_mode=False
     if as_json:
         _echo_json({"valid": True, "path": str(path), "counts": counts})
     else:
@@ -178,7 +178,7 @@ def import_(
                     f"error: import refused ({len(exc.problems)} problem(s)); the store is unchanged",
                     markup=False,
                 )
-            raise typer.Exit(1) from None
+            raise SystemExit(1) from None  # main() drops typer.Exit codes under standalone_mode=False
         if as_json:
             _echo_json({"imported": not dry_run, "db": str(store.path), **result.to_dict()})
             return
