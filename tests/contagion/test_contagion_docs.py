@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 from pathlib import Path
 
 import pytest
-
-import importlib
 
 import circularity.contagion as contagion
 

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 Array = np.ndarray[Any, Any]
 
-__all__ = ["as_edges", "as_vector"]
+__all__ = ["as_edges", "as_index", "as_vector", "csc_operator"]
 
 
 def as_edges(L: Any) -> tuple[Array, Array, Array, int]:
@@ -50,7 +50,29 @@ def _checked(row: Array, col: Array, data: Array, n: int) -> tuple[Array, Array,
     if (row == col).any():
         i = int(row[row == col][0])
         raise ValueError(f"L[{i}, {i}] != 0: a node cannot owe itself; remove the self-loop")
-    return row.astype(np.int64), col.astype(np.int64), data.astype(np.float64), n
+    return as_index(row), as_index(col), data.astype(np.float64, copy=False), n
+
+
+def as_index(x: Any) -> Array:
+    """An integer index array, without copying when it already is one (int32 is kept)."""
+    a = np.asarray(x)
+    if a.dtype.kind not in "iu":
+        a = a.astype(np.int64)
+    return a
+
+
+def csc_operator(rows: Array, cols: Array, vals: Array, n: int) -> sp.csc_matrix:
+    """``A[rows[e], cols[e]] += vals[e]`` as CSC, with no sort when ``cols`` is already sorted.
+
+    Edge lists from a CSR liabilities matrix come sorted by debtor, so the transposed operators
+    (``Pi.T``, the DebtRank impacts) are built in O(m) without a sort.
+    """
+    if cols.size and (np.diff(cols) < 0).any():
+        order = np.argsort(cols, kind="stable")
+        rows, cols, vals = rows[order], cols[order], vals[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=n), out=indptr[1:])
+    return sp.csc_matrix((vals, rows, indptr), shape=(n, n))
 
 
 def as_vector(x: Any, n: int, name: str, *, default: float = 0.0, batched: bool = True) -> Array:

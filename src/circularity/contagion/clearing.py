@@ -35,6 +35,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from circularity.contagion._batched_lu import BatchedSparseLU
+from circularity.contagion._sparse import as_index, csc_operator
 from circularity.errors import ClearingError
 
 __all__ = ["ClearingResult", "clear_payments"]
@@ -185,8 +186,8 @@ def clear_payments(
     >>> r.payments.round(6).tolist()
     [1.5, 1.0]
     """
-    payer = np.asarray(payer, dtype=np.int64)
-    payee = np.asarray(payee, dtype=np.int64)
+    payer = as_index(payer)
+    payee = as_index(payee)
     amt = np.asarray(amount, dtype=np.float64)
     m = payer.shape[0]
     if payer.ndim != 1 or payee.shape != payer.shape:
@@ -221,7 +222,7 @@ def clear_payments(
     safe = np.where(p_bar > 0, p_bar, 1.0)
     pi_e = np.broadcast_to(A2 / safe[:, payer], (S, m))
 
-    inflow_op = _Inflow(payer, payee, n, S)
+    inflow_op = _Inflow(payer, payee, n, S, pi_e[0] if S == 1 else None)
     solver = _pick_solver(payer, payee, n, S)
     pi_t = np.ascontiguousarray(pi_e.T)  # (m, S): internal layout is nodes/edges x scenarios
     e_t = np.ascontiguousarray(e.T)
@@ -253,12 +254,16 @@ def clear_payments(
 class _Inflow:
     """``Pi.T @ p`` in the internal layout: ``pi`` ``(m, S)``, ``p`` ``(n, S)`` -> ``(n, S)``."""
 
-    def __init__(self, payer: Array, payee: Array, n: int, S: int) -> None:
+    def __init__(self, payer: Array, payee: Array, n: int, S: int, pi_one: Array | None) -> None:
         self.payer, self.payee, self.n = payer, payee, n
         m = payer.shape[0]
+        # one scenario: Pi.T as a CSC operator (O(m) to build from a debtor-sorted edge list)
+        self.op = csc_operator(payee, payer, pi_one, n) if pi_one is not None else None
         self.scatter = sp.csr_matrix((np.ones(m), (payee, np.arange(m))), shape=(n, m)) if S > 1 else None
 
     def __call__(self, pi: Array, p: Array) -> Array:
+        if self.op is not None:
+            return np.asarray(self.op @ p[:, 0], dtype=np.float64)[:, None]
         if self.scatter is None or p.shape[1] == 1:
             flows1 = pi[:, 0] * p[:, 0][self.payer]
             out = np.bincount(self.payee, weights=flows1, minlength=self.n).astype(np.float64)
@@ -394,6 +399,19 @@ class _SuperLUSolver(_Solver):
 
     def __init__(self, payer: Array, payee: Array, n: int) -> None:
         self.payer, self.payee, self.n = payer, payee, n
+        sorted_ = payer.size == 0 or not (np.diff(payer) < 0).any()
+        self.order = None if sorted_ else np.argsort(payer, kind="stable")
+        self.indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(payer, minlength=n), out=self.indptr[1:])
+
+    def _edges_of(self, nodes: Array) -> Array:
+        """Indices of the edges whose payer is in ``nodes``, in O(those edges)."""
+        start, stop = self.indptr[nodes], self.indptr[nodes + 1]
+        counts = stop - start
+        total = int(counts.sum())
+        offsets = np.repeat(start - np.cumsum(counts) + counts, counts)
+        idx = offsets + np.arange(total)
+        return idx if self.order is None else self.order[idx]
 
     def solve(self, pi: Array, D: Array, rhs: Array, beta: float) -> tuple[Array, Array]:
         n, S = D.shape
@@ -402,18 +420,19 @@ class _SuperLUSolver(_Solver):
         k = flat.size
         if k == 0:
             return x.reshape(n, S), np.zeros(S, dtype=bool)
-        local = np.full(n * S, -1, dtype=np.int64)
-        local[flat] = np.arange(k)
+        local = np.cumsum(D.ravel(), dtype=np.int64) - 1  # position among defaulted nodes
         if S == 1:
-            keep = D[self.payee, 0] & D[self.payer, 0]
-            gi, gj, vals = self.payee[keep], self.payer[keep], pi[keep, 0]
+            d = D[:, 0]
+            cand = self._edges_of(flat)  # edges out of defaulted nodes only
+            cand = cand[d[self.payee[cand]]]
+            gi, gj, vals = self.payee[cand], self.payer[cand], pi[cand, 0]
         else:
             keep = D[self.payee] & D[self.payer]  # (m, S)
             e_idx, s_idx = np.nonzero(keep)
             gi = self.payee[e_idx] * S + s_idx
             gj = self.payer[e_idx] * S + s_idx
             vals = pi[e_idx, s_idx]
-        rows = np.concatenate([local[gi], np.arange(k)])
+        rows = np.concatenate([local[gi], np.arange(k)])  # gi, gj are defaulted: local >= 0
         cols = np.concatenate([local[gj], np.arange(k)])
         data = np.concatenate([-beta * vals, np.ones(k)])
         A = sp.csc_matrix((data, (rows, cols)), shape=(k, k))

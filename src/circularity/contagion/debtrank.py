@@ -8,7 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
-from circularity.contagion._sparse import as_edges, as_vector
+from circularity.contagion._sparse import as_edges, as_vector, csc_operator
 from circularity.errors import ClearingError, NetworkError
 
 __all__ = ["DebtRankResult", "debtrank", "impact_matrix"]
@@ -59,7 +59,7 @@ class DebtRankResult:
         return pd.DataFrame({k: v.ravel() for k, v in cols.items()}, index=idx)
 
 
-def impact_matrix(L: Any, equity: Any, *, edge_cap: bool = False) -> sp.csr_matrix:
+def impact_matrix(L: Any, equity: Any, *, edge_cap: bool = False) -> sp.csc_matrix:
     """Sparse ``M`` with ``M[i, j] = L[j, i] / equity[i]``: impact on lender ``i`` of borrower ``j``.
 
     Raises :class:`~circularity.errors.NetworkError` when a lender has equity <= 0.
@@ -77,7 +77,7 @@ def impact_matrix(L: Any, equity: Any, *, edge_cap: bool = False) -> sp.csr_matr
     vals = amount / eq[creditor]
     if edge_cap:
         vals = np.minimum(vals, 1.0)
-    return sp.csr_matrix((vals, (creditor, debtor)), shape=(n, n))
+    return csc_operator(creditor, debtor, vals, n)
 
 
 def debtrank(
@@ -182,7 +182,7 @@ def debtrank(
 
 
 def _linear(
-    M: sp.csr_matrix, H0: Array, tol: float, max_rounds: int, keep: bool
+    M: sp.csc_matrix, H0: Array, tol: float, max_rounds: int, keep: bool
 ) -> tuple[Array, Array, int, list[Array] | None]:
     h = H0.copy()
     hist: list[Array] | None = [] if keep else None
@@ -200,7 +200,7 @@ def _linear(
 
 
 def _single_hit(
-    M: sp.csr_matrix, H0: Array, max_rounds: int, keep: bool
+    M: sp.csc_matrix, H0: Array, max_rounds: int, keep: bool
 ) -> tuple[Array, Array, int, list[Array] | None]:
     h = H0.copy()
     stress = H0.copy()
