@@ -31,7 +31,7 @@ def main() -> None:
     """Entry point: run the app; a CircularityError becomes one red line and exit code 1."""
     err = Console(stderr=True)
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except CircularityError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
@@ -47,3 +47,5 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)
