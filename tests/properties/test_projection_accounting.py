@@ -35,8 +35,8 @@ def webs(draw):  # type: ignore[no-untyped-def]
     return ledger([entity(e) for e in ids], deals, fins)
 
 
-@pytest.mark.xfail(strict=False, reason="a random web broke an identity or invariant (seed 22041886014119398551572991578716032746); not yet diagnosed")
-@settings(max_examples=10, deadline=None, phases=[Phase.generate], suppress_health_check=[HealthCheck.too_slow])
+
+@settings(max_examples=25, deadline=None, phases=[Phase.generate], suppress_health_check=[HealthCheck.too_slow])
 @given(led=webs(), life=st.floats(3.0, 6.0), credit=st.floats(0.0, 1.0), shock=st.floats(0.2, 1.0),
        S=st.integers(1, 3))
 def test_identities_hold_on_random_webs(led, life, credit, shock, S) -> None:  # type: ignore[no-untyped-def]

@@ -39,6 +39,7 @@ _CAT_OF = {
     "compute": 0, "lease": 0, "backstop": 0, "hardware": 1, "equity": 2, "loan": 3, "bond": 3,
     "repayment": 4, "interest": 5,
 }
+_EPS = 1e-6  # USD bn (USD 1,000): below this a revenue or EBITDA base is treated as zero
 _FIN_FALLBACK = {"cash": "cash", "debt": "debt", "market_value": "market_value",
                  "revenue_annual": "revenue_annual"}
 
@@ -362,7 +363,7 @@ def run_projection(
         capex_out = np.where(ncf, 0.0, e["capex_ratio"] * revenue_est)
         opex_out = np.where(ncf, np.maximum(-ncf_q[:, t], 0.0), opex_out)
         debt = debt_out + debt_web
-        lev = np.where(ebitda_ann > 0, debt / np.where(ebitda_ann > 0, ebitda_ann, 1.0), np.inf)
+        lev = np.where(ebitda_ann > _EPS, debt / np.where(ebitda_ann > _EPS, ebitda_ann, 1.0), np.inf)
         base_rate = np.maximum(e["rate"], P.glob["rate_floor"][:, None])
         rate = np.minimum(base_rate + e["spread_per_turn"] * np.maximum(lev - 1.0, 0.0), np.maximum(e["max_rate"], base_rate))
         rate = np.where(debt_out > 0, rate, base_rate)
@@ -424,7 +425,7 @@ def run_projection(
         first_def_q = np.where(newly & (first_def_q < 0), t, first_def_q)
         defaulted |= newly
         rev_ring[t % 4] = revenue
-        rev_ratio = np.where(rev0 > 0, rev_ring.sum(axis=0) / np.where(rev0 > 0, rev0, 1.0), 1.0)
+        rev_ratio = np.where(rev0 > _EPS, rev_ring.sum(axis=0) / np.where(rev0 > _EPS, rev0, 1.0), 1.0)
         backlog = np.asarray((Bin.T @ (cut * suffix[:, min(t + 1, T - 1)] * (t + 1 < T)).T).T) if m else 0.0
         own = np.maximum(own0 * np.maximum(rev_ratio, 0.0) ** elast + beta * (backlog - backlog0), 0.0)
         own = np.where(defaulted, own * (1.0 - loss), own)
