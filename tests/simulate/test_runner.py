@@ -107,3 +107,15 @@ def test_local_dask_cluster_of_two_workers_matches(base: SimulationResult,
         res = run_simulation(ToyWebModel(), toy_space, n=N, seed=7, chunk_size=1024, workers=2)
     assert res.manifest is not None and res.manifest.backend == "dask local 2 worker(s)"
     _same(base, res)
+
+
+def test_fan_bands_from_the_first_fan_draws(toy_space: ParameterSpace) -> None:
+    a = run_simulation(ToyWebModel(), toy_space, n=3000, seed=2, chunk_size=1024, fan_draws=1500)
+    b = run_simulation(ToyWebModel(), toy_space, n=3000, seed=2, chunk_size=4096, fan_draws=1500)
+    _same(a, b)
+    assert a.fan_draws == 1500 and a.manifest is not None
+    assert a.manifest.extra["fan_draws"] == 1500
+    first = {k: v[:1500] for k, v in a.params.items()}
+    cash = ToyWebModel()(first)["cash"][:, 0].astype(np.float32)
+    np.testing.assert_allclose(a.fan["cash"][:, 0], np.quantile(cash, QUANTILES, axis=0),
+                               rtol=1e-6)

@@ -121,6 +121,8 @@ def simulate_cmd(
     out: Annotated[Path | None, typer.Option(help="Folder for Parquet and JSON output.")] = None,
     db: Annotated[Path | None, typer.Option(help="DuckDB file (default $CIRCULARITY_DB).")] = None,
     chunk_size: Annotated[int | None, typer.Option(help="Draws per task.")] = None,
+    fan_draws: Annotated[int, typer.Option(
+        help="Draws behind the fan-chart bands (the first ones; 0 for all).")] = 20_000,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override key=value.")] = None,
     as_of: Annotated[str | None, typer.Option(help="Ledger as known on this date.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
@@ -152,7 +154,7 @@ def simulate_cmd(
                 sim.name, n=draws, seed=run_seed, workers=workers, scheduler=scheduler,
                 chunk_size=chunk_size, keep=keep_t, model=model, space=sim.space,
                 progress=lambda done, total: progress.update(task, completed=done),
-                on_chunk=writer.write_chunk, run_id=run_id)
+                on_chunk=writer.write_chunk, run_id=run_id, fan_draws=fan_draws or None)
     except BaseException:
         writer.abort()
         raise

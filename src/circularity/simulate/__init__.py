@@ -60,6 +60,7 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     on_chunk: Callable[[ChunkStats], None] | None = None,
     run_id: str | None = None,
+    fan_draws: int | None = 20_000,
 ) -> SimulationResult:
     """Monte Carlo over a scenario (preset name or YAML file) through the projection engine.
 
@@ -79,6 +80,9 @@ def simulate(
         Per-quarter columns to stream in full through ``on_chunk`` (``("all",)`` for all).
     model, space : optional
         Drive any :class:`SimulationModel` over ``space`` instead of the engine.
+    fan_draws : int or None
+        Draws (the first ones) behind the fan-chart bands; None for all. Every other summary
+        uses all draws.
 
     Returns
     -------
@@ -99,4 +103,4 @@ def simulate(
     return run_simulation(model, space, n=n or 10_000, seed=0 if seed is None else seed,
                           chunk_size=chunk_size, workers=workers, scheduler=scheduler, keep=keep,
                           progress=progress, on_chunk=on_chunk, scenario=scenario or "",
-                          provenance=extra, run_id=run_id)
+                          provenance=extra, run_id=run_id, fan_draws=fan_draws)

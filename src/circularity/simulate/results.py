@@ -25,7 +25,7 @@ class SimulationResult:
     """What a run keeps. Per-draw arrays have ``draws`` rows; bands are per entity and quarter.
 
     ``fan[var]`` has shape ``(len(QUANTILES), len(entities) + 1, len(quarters))``, the last
-    entity row being the total over entities; ``p_short`` and ``p_default`` have shape
+    entity row being the total over entities, estimated from the first ``fan_draws`` draws; ``p_short`` and ``p_default`` have shape
     ``(len(entities), len(years))`` and give the probability of having run short of cash
     (shortfall > 0) or defaulted by each year end.
     """
@@ -41,6 +41,7 @@ class SimulationResult:
     fan: dict[str, NDArray[np.float64]]
     p_short: NDArray[np.float64] | None
     p_default: NDArray[np.float64] | None
+    fan_draws: int = 0
     manifest: RunManifest | None = None
 
     @classmethod
@@ -48,7 +49,7 @@ class SimulationResult:
                          manifest: RunManifest | None = None) -> SimulationResult:
         quarters = tuple(model.quarters)
         years = tuple(year_ends(quarters)[0]) if quarters else ()
-        fan = {k: np.quantile(v, QUANTILES, axis=0).astype(np.float64)
+        fan = {k: np.quantile(v, QUANTILES, axis=-1).astype(np.float64)
                for k, v in acc.fan.items()}
         n = acc.n
         return cls(
@@ -57,7 +58,7 @@ class SimulationResult:
             value_lost=acc.value_lost, fan=fan,
             p_short=None if acc.short_counts is None else acc.short_counts / n,
             p_default=None if acc.default_counts is None else acc.default_counts / n,
-            manifest=manifest,
+            fan_draws=acc.fan_n, manifest=manifest,
         )
 
     # ------------------------------------------------------------------ summaries
@@ -129,6 +130,7 @@ class SimulationResult:
                                      name=label))
         fig.add_trace(go.Scatter(x=x, y=band[0.5], mode="lines", name="median",
                                  line={"color": "rgb(31,119,180)"}))
-        fig.update_layout(title=f"{entity}: {variable} (USD bn), {self.draws:,} draws",
+        fig.update_layout(title=f"{entity}: {variable} (USD bn), bands from "
+                                f"{self.fan_draws:,} of {self.draws:,} draws",
                           xaxis_title="quarter", yaxis_title="USD bn", transition_duration=0)
         return fig

@@ -26,7 +26,7 @@ from circularity.simulate.manifest import (
 from circularity.simulate.model import SimulationModel
 from circularity.simulate.results import SimulationResult
 from circularity.simulate.sampling import BLOCK_SIZE, Chunk, draw_parameters, plan_chunks
-from circularity.simulate.summaries import Accumulator, ChunkStats, reduce_chunk
+from circularity.simulate.summaries import FAN_DRAWS, Accumulator, ChunkStats, reduce_chunk
 
 __all__ = ["Backend", "InlineExecutor", "open_backend", "run_chunk", "run_simulation"]
 
@@ -97,12 +97,13 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
 
 
 def run_chunk(model: SimulationModel, space: ParameterSpace, seed: int, chunk: Chunk,
-              block_size: int, keep: tuple[str, ...]) -> ChunkStats:
+              block_size: int, keep: tuple[str, ...],
+              fan_draws: int | None = FAN_DRAWS) -> ChunkStats:
     """Draw a chunk's parameters, run the model on them and reduce its outputs."""
     params = draw_parameters(space, seed, chunk.start, chunk.stop, block_size=block_size)
     outputs = model(params)
     return reduce_chunk(params, outputs, start=chunk.start, quarters=tuple(model.quarters),
-                        keep=keep)
+                        keep=keep, fan_draws=fan_draws)
 
 
 def run_simulation(
@@ -121,6 +122,7 @@ def run_simulation(
     scenario: str = "",
     provenance: dict[str, Any] | None = None,
     run_id: str | None = None,
+    fan_draws: int | None = FAN_DRAWS,
 ) -> SimulationResult:
     """Run ``n`` draws of ``space`` through ``model``; the result does not depend on chunking.
 
@@ -144,6 +146,9 @@ def run_simulation(
         Called in this process with each finished :class:`ChunkStats` (for streaming to disk).
     progress : callable, optional
         Called with ``(draws_done, n)`` after each chunk.
+    fan_draws : int or None
+        The fan-chart quantile bands use the first ``fan_draws`` draws (None: all); every
+        other summary uses all draws.
 
     Returns
     -------
@@ -157,7 +162,7 @@ def run_simulation(
             chunk_size = min(DEFAULT_CHUNK, max(block_size, -(-n // (4 * backend.width))))
         chunks = plan_chunks(n, chunk_size, block_size=block_size)
         shared_model, shared_space = backend.share(model), backend.share(space)
-        acc = Accumulator(n)
+        acc = Accumulator(n, fan_draws)
         todo = iter(chunks)
         pending: set[cf.Future[ChunkStats]] = set()
 
@@ -165,7 +170,7 @@ def run_simulation(
             chunk = next(todo, None)
             if chunk is not None:
                 pending.add(backend.executor.submit(run_chunk, shared_model, shared_space, seed,
-                                                    chunk, block_size, keep))
+                                                    chunk, block_size, keep, fan_draws))
 
         for _ in range(2 * backend.width):
             submit_next()
@@ -201,7 +206,8 @@ def run_simulation(
         started_at=started,
         finished_at=finished,
         elapsed_s=round(time.perf_counter() - t0, 3),
-        extra={k: v for k, v in prov.items()
-               if k not in {"scenario", "scenario_hash", "dataset_version", "dataset_hash"}},
+        extra={"fan_draws": acc.fan_n,
+               **{k: v for k, v in prov.items()
+                  if k not in {"scenario", "scenario_hash", "dataset_version", "dataset_hash"}}},
     )
     return SimulationResult.from_accumulator(acc, model=model, manifest=manifest)

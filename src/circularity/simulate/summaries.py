@@ -2,8 +2,10 @@
 
 What a chunk keeps (see :class:`ChunkStats`): its parameters and headline outputs per draw,
 market value lost per draw and entity, the fan-chart variables per draw, entity and quarter
-(as float32, to bound memory), and counts of draws short of cash or in default by each
-year end. Counts add and per-draw arrays are placed at their draw offsets, so the merged run
+(float32, and only for the first ``fan_draws`` draws of the run: exact quantiles over 100,000
+draws × 38 entities × 32 quarters × 3 variables cost ~30 s of partitioning on two cores, for
+bands that 20,000 draws already pin down), and counts of draws short of cash or in default
+by each year end. Counts add and per-draw arrays are placed at their draw offsets, so the merged run
 does not depend on chunk size, chunk order or the number of workers.
 """
 
@@ -29,6 +31,8 @@ __all__ = [
 ]
 
 QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+FAN_DRAWS = 20_000
+"""Default number of draws (the first ones of the run) behind the fan-chart quantile bands."""
 FAN_VARIABLES: tuple[str, ...] = ("cash", "debt", "market_value")
 TOTAL = "(total)"
 """Label of the sum over entities in fan charts and market value lost."""
@@ -75,8 +79,12 @@ def reduce_chunk(
     start: int,
     quarters: tuple[str, ...],
     keep: tuple[str, ...] = (),
+    fan_draws: int | None = FAN_DRAWS,
 ) -> ChunkStats:
-    """Reduce a chunk's outputs to a :class:`ChunkStats` (runs on the worker)."""
+    """Reduce a chunk's outputs to a :class:`ChunkStats` (runs on the worker).
+
+    ``fan_draws``: fan-chart variables are kept for draws with index below it (all if None).
+    """
     size = len(next(iter(params.values())))
     headlines: dict[str, NDArray[np.float64]] = {}
     cubes: dict[str, NDArray[Any]] = {}
@@ -91,9 +99,10 @@ def reduce_chunk(
                              f"or ({size}, entities, quarters)")
     stats = ChunkStats(start=start, stop=start + size, params=dict(params), headlines=headlines)
     _, ends = year_ends(quarters) if quarters else ([], [])
+    fan_rows = size if fan_draws is None else max(0, min(size, fan_draws - start))
     for name in FAN_VARIABLES:
-        if name in cubes:
-            c = cubes[name].astype(np.float64, copy=False)
+        if name in cubes and fan_rows:
+            c = cubes[name][:fan_rows].astype(np.float64, copy=False)
             total = c.sum(axis=1, keepdims=True)
             stats.fan[name] = np.concatenate([c, total], axis=1).astype(np.float32)
     if "market_value" in cubes:
@@ -112,12 +121,13 @@ def reduce_chunk(
 class Accumulator:
     """Merge :class:`ChunkStats` of a run of ``n`` draws, in any order."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, fan_draws: int | None = FAN_DRAWS) -> None:
         self.n = n
+        self.fan_n = n if fan_draws is None else min(n, fan_draws)
         self.params: dict[str, NDArray[np.float64]] = {}
         self.headlines: dict[str, NDArray[np.float64]] = {}
         self.value_lost: NDArray[np.float64] | None = None
-        self.fan: dict[str, NDArray[np.float32]] = {}
+        self.fan: dict[str, NDArray[np.float32]] = {}  # (n + 1, T, draws)
         self.short_counts: NDArray[np.int64] | None = None
         self.default_counts: NDArray[np.int64] | None = None
         self.done = 0
@@ -133,7 +143,11 @@ class Accumulator:
         s = slice(c.start, c.stop)
         self._place(self.params, c.params, s)  # type: ignore[arg-type]
         self._place(self.headlines, c.headlines, s)  # type: ignore[arg-type]
-        self._place(self.fan, c.fan, s)  # type: ignore[arg-type]
+        for k, v in c.fan.items():
+            # draws last: the final quantiles partition contiguous rows, ~10x faster
+            if k not in self.fan:
+                self.fan[k] = np.empty((*v.shape[1:], self.fan_n), dtype=v.dtype)
+            self.fan[k][:, :, c.start:c.start + v.shape[0]] = v.transpose(1, 2, 0)
         if c.value_lost is not None:
             if self.value_lost is None:
                 self.value_lost = np.empty((self.n, c.value_lost.shape[1]))
