@@ -1,0 +1,38 @@
+"""Analytics over the money-flow web: circulation, cycles, significance, flow-graph export."""
+
+from circularity.analytics.circulation import (
+    Circulation,
+    Cycle,
+    CycleList,
+    SimpleCycle,
+    decompose_circulation,
+    find_circulation,
+    list_cycles,
+    max_circulation,
+)
+from circularity.analytics.edgelist import read_edge_list
+from circularity.analytics.flowgraph import FlowEdge, FlowGraph
+from circularity.analytics.null_model import (
+    NULL_MODEL_DEFINITION,
+    NullModelResult,
+    circulation_null_model,
+    flow_swaps,
+)
+
+__all__ = [
+    "NULL_MODEL_DEFINITION",
+    "NullModelResult",
+    "circulation_null_model",
+    "flow_swaps",
+    "Circulation",
+    "Cycle",
+    "CycleList",
+    "FlowEdge",
+    "FlowGraph",
+    "SimpleCycle",
+    "decompose_circulation",
+    "find_circulation",
+    "list_cycles",
+    "max_circulation",
+    "read_edge_list",
+]
