@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from circularity import __version__
 from circularity.api import limits
 from circularity.api.errors import install_error_handlers
-from circularity.api.routers import graph, ledger, meta
+from circularity.api.routers import claims, graph, imports, ledger, meta, projection, runs, stress
+from circularity.api.runs import RunRegistry
 from circularity.api.service import Service
 
 __all__ = ["STATIC_DIR", "create_app"]
@@ -103,8 +104,14 @@ def create_app(
     app.state.allow_writes = allow_writes
     app.state.token = token
     install_error_handlers(app)
-    for router in (meta.router, ledger.router, graph.router):
+    app.state.runs = RunRegistry()
+    for router in (
+        meta.router, ledger.router, graph.router, stress.router, projection.router,
+        claims.router, runs.router,
+    ):
         app.include_router(router)
+    if allow_writes:
+        app.include_router(imports.router)
 
     @app.get("/", include_in_schema=False)
     def dashboard() -> Response:

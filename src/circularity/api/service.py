@@ -60,6 +60,10 @@ def features() -> dict[str, bool]:
 
     return {
         "loops": has("circularity.analytics", "find_circulation"),
+        "stress": has("circularity.stress", "stress_test"),
+        "projection": has("circularity.projection", "run_projection"),
+        "simulate": has("circularity.simulate", "simulate"),
+        "claims": has("circularity.claims", "check_claims"),
     }
 
 
@@ -178,6 +182,76 @@ class Service:
             return out
 
         return self.cached(("loops", when), make)
+
+    def stress(
+        self, shocks: dict[str, float], as_of: date | None, *, model: str = "eisenberg-noe",
+        alpha: float = 1.0, beta: float = 1.0,
+    ) -> Any:
+        """The AI-web stress test (:func:`circularity.stress.stress_test`) on a cached web."""
+        from circularity.stress import StressAssumptions, stress_test
+
+        when = as_of or date.today()
+        ledger = self.ledger(when)
+        assumptions = self.cached(("stress-assumptions",), StressAssumptions.load)
+
+        def compile_web() -> Any:
+            from circularity.ledger.dates import quarter_label, quarter_of
+            from circularity.projection.run import compile_for
+            from circularity.projection.scenario import load_scenario
+
+            scenario = load_scenario(str(assumptions.values["scenario"]))
+            start = quarter_label(*quarter_of(when))
+            if start > scenario.horizon.end:
+                return None  # stress_test raises the ScenarioError that says why
+            return compile_for(scenario, ledger, start=start)
+
+        web = self.cached(("stress-web", when), compile_web)
+        return stress_test(
+            shocks, ledger=ledger, web=web, model=model, alpha=alpha, beta=beta,
+            assumptions=assumptions,
+        )
+
+    def scenario(self, preset: str) -> Any:
+        """A projection preset, loaded once (names only: never a path from a request)."""
+        from circularity.projection import PRESETS, load_scenario
+
+        if preset not in PRESETS:
+            from circularity.errors import ScenarioError
+
+            raise ScenarioError(f"unknown preset '{preset}'; presets: {', '.join(PRESETS)}")
+        return self.cached(("scenario", preset), lambda: load_scenario(preset))
+
+    def project(
+        self, preset: str, as_of: date | None, overrides: dict[str, float],
+        record: tuple[str, ...] | None = None,
+    ) -> Any:
+        """One projection of a preset with scalar overrides, on a web compiled once per date."""
+        from circularity.ledger.dates import parse_date
+        from circularity.projection import run_projection
+        from circularity.projection.run import compile_for
+
+        sc = self.scenario(preset)
+        when = as_of or (parse_date(sc.as_of) if sc.as_of else None) or date.today()
+        web = self.cached(("project-web", preset, when), lambda: compile_for(sc, self.ledger(when)))
+        ov = {k: [float(v)] for k, v in overrides.items()}
+        return run_projection(web, sc, ov or None, record=record)
+
+    def claims(self, as_of: date | None) -> Any:
+        """Every registered claim checked on the web as of a date."""
+        from circularity.claims import check_claims
+
+        when = as_of or date.today()
+        return self.cached(("claims", when), lambda: check_claims(self.ledger(when)))
+
+    def import_records(self, records: Any, problems: Any, label: str) -> Any:
+        """Write validated records into the store, all or nothing; then forget cached results."""
+        if self.db is None:
+            raise StoreError("this server reads the bundled dataset; start it with --db to import")
+        with self._store_lock:
+            # Store.import_path reads files; records from a request go through the same checks.
+            result = self._open_store()._import(records, problems, {}, label)
+        self.reset()
+        return result
 
     def reset(self) -> None:
         """Forget cached ledgers and results (after an import)."""

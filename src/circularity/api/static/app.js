@@ -16,7 +16,7 @@
   };
   const PLOT_CONFIG = { displaylogo: false, responsive: true };
   const PLOT_LAYOUT = {
-    margin: { l: 60, r: 20, t: 30, b: 40 }, font: { size: 11 },
+    margin: { l: 60, r: 20, t: 30, b: 40 }, font: { size: 11 }, xaxis: { nticks: 12 },
     legend: { orientation: "h", y: -0.18 }, transition: { duration: 0 },
   };
 
@@ -46,7 +46,7 @@
   }
   function fmt(x, digits) {
     if (x === null || x === undefined || Number.isNaN(x)) return "–";
-    const d = digits === undefined ? (Math.abs(x) >= 100 ? 0 : 1) : digits;
+    const d = digits === undefined ? (Math.abs(x) >= 100 || Number.isInteger(x) ? 0 : 1) : digits;
     return Number(x).toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
   }
   function pct(x) { return x === null || x === undefined ? "–" : (100 * x).toFixed(1) + "%"; }
@@ -70,6 +70,25 @@
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
     });
   }
+  // Plotly is 4.8 MB of JS: load it after the graph is on screen, once, when a chart needs it.
+  let plotlyPromise = null;
+  function ensurePlotly() {
+    if (window.Plotly) return Promise.resolve(window.Plotly);
+    if (!plotlyPromise) {
+      plotlyPromise = new Promise((resolve, reject) => {
+        const s = document.createElement("script");
+        s.src = "/static/vendor/plotly.min.js";
+        s.onload = () => resolve(window.Plotly);
+        s.onerror = () => reject(new Error("could not load plotly.min.js"));
+        document.head.append(s);
+      });
+    }
+    return plotlyPromise;
+  }
+  async function plot(id, traces, layout) {
+    const Plotly = await ensurePlotly();
+    await Plotly.react(id, traces, layout, PLOT_CONFIG);
+  }
   function isoDay(d) { return d.toISOString().slice(0, 10); }
   function addDays(iso, n) {
     const d = new Date(iso + "T00:00:00Z");
@@ -82,6 +101,9 @@
   function debounce(fn, ms) {
     let t = null;
     return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+  }
+  function fill(box, ...children) {
+    box.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
   }
   function sourceLinks(sources) {
     return el("ul", {}, sources.map((s) => el("li", {},
@@ -147,10 +169,17 @@
       cy.add(nodes);
       cy.add(edges);
     });
+    // deterministic start (heaviest nodes near the centre), then a force layout without randomness
+    const order = nodes.map((n) => n.data.id).sort((a, b) => (weight[b] || 0) - (weight[a] || 0) || (a < b ? -1 : 1));
+    order.forEach((id, i) => {
+      const ring = i === 0 ? 0 : 120 + 18 * Math.sqrt(i) * 10;
+      const angle = i * 2.399963;  // golden angle
+      cy.getElementById(id).position({ x: ring * Math.cos(angle), y: ring * Math.sin(angle) });
+    });
     cy.layout({
-      name: "concentric", animate: false, fit: true, padding: 30, minNodeSpacing: 34,
-      concentric: (n) => Math.log10(1 + (weight[n.id()] || 0)),
-      levelWidth: () => 0.5,
+      name: "cose", animate: false, randomize: false, fit: true, padding: 24,
+      nodeRepulsion: () => 400000, idealEdgeLength: () => 120, edgeElasticity: () => 60,
+      gravity: 0.3, numIter: 1500, componentSpacing: 60, nodeDimensionsIncludeLabels: true,
     }).run();
     circ.renders += 1;
     const box = $("#cy");
@@ -194,7 +223,7 @@
       const mv = d.market_value;
       const deals = d.deals.slice().sort((a, b) => (b.amount_central_usd_bn || 0) - (a.amount_central_usd_bn || 0));
       const fin = d.financials.slice().sort((a, b) => (a.period_end < b.period_end ? 1 : -1)).slice(0, 12);
-      box.replaceChildren(
+      fill(box,
         el("h3", {}, e.name),
         el("dl", {},
           el("dt", {}, "kind"), el("dd", {}, e.kind),
@@ -222,9 +251,10 @@
     try {
       const d = await api(`/api/deals/${encodeURIComponent(id)}?as_of=${state.asOf}`);
       const x = d.deal;
-      const range = x.amount_low_usd_bn !== null || x.amount_high_usd_bn !== null
-        ? ` (range ${fmt(x.amount_low_usd_bn)}–${fmt(x.amount_high_usd_bn)})` : "";
-      box.replaceChildren(
+      const lo = x.amount_low_usd_bn, hi = x.amount_high_usd_bn;
+      const range = lo !== null && hi !== null ? ` (range ${fmt(lo)}–${fmt(hi)})`
+        : hi !== null ? ` (up to ${fmt(hi)})` : lo !== null ? ` (at least ${fmt(lo)})` : "";
+      fill(box,
         el("h3", {}, `${x.id}: ${x.payer} → ${x.payee}`),
         el("p", {}, x.description),
         el("dl", {},
@@ -326,11 +356,11 @@
         el("span", { class: "kpi-l" }, k.replaceAll("_", " ")))));
     const bars = r.rows.filter((x) => (x.market_value_lost_usd_bn || 0) > 0)
       .sort((a, b) => b.market_value_lost_usd_bn - a.market_value_lost_usd_bn).slice(0, 15);
-    Plotly.react("stress-chart", [{
+    plot("stress-chart", [{
       type: "bar", x: bars.map((x) => x.name), y: bars.map((x) => x.market_value_lost_usd_bn),
       marker: { color: bars.map((x) => (x.defaulted ? "#c0392b" : "#2f5bd3")) },
       hovertemplate: "%{x}: $%{y:,.0f}bn<extra></extra>",
-    }], { ...PLOT_LAYOUT, title: { text: "Market value lost ($bn)", font: { size: 12 } }, yaxis: { title: "$bn" } }, PLOT_CONFIG);
+    }], { ...PLOT_LAYOUT, title: { text: "Market value lost ($bn)", font: { size: 12 } }, yaxis: { title: "$bn" } });
     const cy = circ.cy;
     cy.nodes().removeClass("defaulted");
     for (const row of r.rows) if (row.defaulted) cy.getElementById(row.id).addClass("defaulted");
@@ -338,13 +368,16 @@
   }
 
   // ---------------------------------------------------------------- projection
+  // Only levers the user moved are sent: the others keep the preset's own (possibly time-varying) values.
+  const touched = new Set();
   function sliderValues() {
     const out = {};
-    document.querySelectorAll("#sliders input").forEach((s) => { out[s.name] = Number(s.value); });
+    document.querySelectorAll("#sliders input").forEach((s) => { if (touched.has(s.name)) out[s.name] = Number(s.value); });
     return out;
   }
   function buildSliders(preset) {
     const box = $("#sliders");
+    touched.clear();
     const defaults = (state.scenarios.presets.find((p) => p.name === preset) || {}).levers || {};
     box.replaceChildren(...state.scenarios.levers.map((lv) => {
       const value = defaults[lv.key] ?? lv.default;
@@ -354,14 +387,15 @@
         oninput: (ev) => {
           const v = Number(ev.target.value);
           out.textContent = lv.format === "percent" ? pct(v) : fmt(v, lv.digits ?? 1);
+          touched.add(lv.key);
           runProjectionSoon();
         } });
       return el("label", { title: lv.help || "" }, el("span", {}, lv.label), out, input);
     }));
   }
   async function runProjection() {
-    const payload = { scenario: $("#preset").value, levers: sliderValues(), as_of: state.asOf,
-      entities: [$("#proj-entity").value] };
+    // the preset's own as-of date: a projection starts from the web as the preset knew it
+    const payload = { scenario: $("#preset").value, levers: sliderValues(), entities: [$("#proj-entity").value] };
     $("#projection-status").textContent = "running…";
     try {
       const t0 = performance.now();
@@ -377,23 +411,25 @@
   }
   const runProjectionSoon = debounce(runProjection, 250);
 
-  function renderProjection(r) {
+  async function renderProjection(r) {
     const ent = $("#proj-entity").value;
     const s = r.series[ent];
     const traces = ["cash", "debt", "shortfall"].filter((k) => s && s[k]).map((k) => ({
       type: "scatter", mode: "lines", name: k, x: r.quarters, y: s[k],
       line: { width: 2, color: { cash: "#1e8449", debt: "#8e44ad", shortfall: "#c0392b" }[k] },
     }));
-    Plotly.react("projection-chart", traces, {
+    await plot("projection-chart", traces, {
       ...PLOT_LAYOUT, title: { text: `${ent}: cash, debt and shortfall ($bn), ${r.scenario}`, font: { size: 12 } },
       yaxis: { title: "$bn" },
-    }, PLOT_CONFIG);
+    });
     const box = $("#projection-chart");
     box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
     box.dataset.signature = JSON.stringify(traces.map((t) => t.y.slice(-4)));
-    $("#projection-headlines").replaceChildren(...Object.entries(r.headlines || {}).map(([k, v]) =>
-      el("div", { class: "kpi" }, el("span", { class: "kpi-v" }, typeof v === "number" ? fmt(v) : String(v ?? "–")),
-        el("span", { class: "kpi-l" }, k.replaceAll("_", " ")))));
+    $("#projection-headlines").replaceChildren(...Object.entries(r.headlines || {}).map(([k, v]) => {
+      const text = Array.isArray(v) ? (v.length ? v.join(", ") : "none") : typeof v === "number" ? fmt(v) : String(v ?? "–");
+      return el("div", { class: "kpi" }, el("span", { class: Array.isArray(v) ? "kpi-v small" : "kpi-v" }, text),
+        el("span", { class: "kpi-l" }, k.replaceAll("_", " ")));
+    }));
   }
 
   async function runSimulate() {
@@ -405,7 +441,7 @@
       const t0 = performance.now();
       const r = await postJSON("/api/simulate", {
         scenario: $("#preset").value, n: Number($("#sim-n").value), seed: Number($("#sim-seed").value),
-        levers: sliderValues(), as_of: state.asOf, entities: [ent],
+        levers: sliderValues(), entities: [ent],
       });
       renderFan(r, ent);
       $("#simulate-status").textContent = `${r.n} draws in ${Math.round(performance.now() - t0)} ms`;
@@ -429,10 +465,10 @@
       ...band("p05", "p95", "5–95%", 0.15), ...band("p25", "p75", "25–75%", 0.3),
       { x, y: q.p50, type: "scatter", mode: "lines", name: "median", line: { color: "#2f5bd3", width: 2 } },
     ];
-    Plotly.react("fan-chart", traces, {
+    plot("fan-chart", traces, {
       ...PLOT_LAYOUT, title: { text: `${ent}: ${r.metric} ($bn), ${r.n} draws`, font: { size: 12 } },
       yaxis: { title: "$bn" },
-    }, PLOT_CONFIG);
+    });
   }
 
   // ---------------------------------------------------------------- claims
@@ -543,17 +579,22 @@
 
   async function main() {
     try {
-      state.meta = await api("/api/meta");
+      circ.marks = { start: Math.round(performance.now()) };
+      const [meta, ents] = await Promise.all([api("/api/meta"), api("/api/entities")]);
+      circ.marks.meta = Math.round(performance.now());
+      state.meta = meta;
       state.features = state.meta.features;
       $("#dataset-info").textContent = `${state.meta.dataset}: ${state.meta.counts.deals} deals, ${state.meta.counts.entities} entities`;
-      state.entities = (await api("/api/entities")).records.map((e) => ({ id: e.id, name: e.name }))
+      state.entities = ents.records.map((e) => ({ id: e.id, name: e.name }))
         .sort((a, b) => a.name.localeCompare(b.name));
       buildCy();
       buildFilters();
       setupDate();
       await dateChanged();
+      circ.firstRenderMs = Math.round(performance.now());  // from navigation start
+      document.body.dataset.ready = "1";  // first render: the web and its circularity
       await setupModels();
-      document.body.dataset.ready = "1";
+      document.body.dataset.models = "1";
     } catch (err) {
       showError("could not start the dashboard: " + err.message);
     }

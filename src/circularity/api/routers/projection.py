@@ -1,0 +1,241 @@
+"""Projection presets, one projection with the dashboard's levers, and bounded Monte Carlo."""
+
+from __future__ import annotations
+
+import math
+import threading
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from circularity.api import limits
+from circularity.api.deps import ServiceDep
+from circularity.api.errors import ERROR_RESPONSES, ApiError
+from circularity.api.timing import Deadline, DeadlineExceeded, run_with_deadline
+
+router = APIRouter(prefix="/api", tags=["models"], responses=ERROR_RESPONSES)
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
+Preset = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=40)]
+
+#: The dashboard's sliders: key in the request, scenario parameter it overrides, bounds.
+LEVERS: tuple[dict[str, Any], ...] = (
+    {
+        "key": "openai_revenue_scale", "path": "entities.openai.revenue_scale",
+        "label": "OpenAI revenue vs its plan (×)", "min": 0.3, "max": 1.5, "step": 0.05,
+        "default": 1.0, "digits": 2,
+        "help": "Multiplies OpenAI's revenue path in the preset (1 = as the preset states).",
+    },
+    {
+        "key": "gpu_life_years", "path": "globals.gpu_life_years",
+        "label": "GPU useful life (years)", "min": 3.0, "max": 6.0, "step": 0.5,
+        "default": None, "digits": 1,
+        "help": "Depreciation life of hardware purchases.",
+    },
+    {
+        "key": "credit_appetite", "path": "globals.credit_appetite",
+        "label": "Credit appetite (1 = open)", "min": 0.0, "max": 1.0, "step": 0.05,
+        "default": None, "format": "percent",
+        "help": "New lending as a share of normal; replaces the preset's path for every quarter.",
+    },
+    {
+        "key": "power_delivery", "path": "globals.power_delivery",
+        "label": "Power delivered vs contracted", "min": 0.2, "max": 1.0, "step": 0.05,
+        "default": None, "format": "percent",
+        "help": "Share of contracted GW that comes online; slows GW-linked deals.",
+    },
+)
+_PATHS = {lv["key"]: lv["path"] for lv in LEVERS}
+
+#: Per-quarter series the dashboard draws.
+SERIES = ("cash", "debt", "shortfall", "revenue", "market_value")
+
+
+class Levers(BaseModel):
+    """Slider values; a lever left out keeps the preset's value."""
+
+    model_config = ConfigDict(extra="forbid")
+    openai_revenue_scale: float | None = Field(default=None, ge=0.3, le=1.5)
+    gpu_life_years: float | None = Field(default=None, ge=3.0, le=6.0)
+    credit_appetite: float | None = Field(default=None, ge=0.0, le=1.0)
+    power_delivery: float | None = Field(default=None, ge=0.2, le=1.0)
+
+    def overrides(self) -> dict[str, float]:
+        return {_PATHS[k]: v for k, v in self.model_dump().items() if v is not None}
+
+
+class ProjectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: Preset = "baseline"
+    levers: Levers = Field(default_factory=Levers)
+    as_of: date | None = Field(default=None, ge=date(2025, 1, 1), le=date(2032, 12, 31))
+    entities: list[Slug] = Field(default_factory=lambda: ["openai"], max_length=10)
+
+
+class ProjectResponse(BaseModel):
+    run_id: str
+    scenario: str
+    levers: dict[str, float]
+    quarters: list[str]
+    series: dict[str, dict[str, list[float | None]]]
+    headlines: dict[str, Any]
+
+
+class SimulateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: Preset = "baseline"
+    n: int = Field(default=1000, ge=10, le=limits.MAX_DRAWS)
+    seed: int = Field(default=7, ge=0, le=2**32 - 1)
+    levers: Levers = Field(default_factory=Levers)
+    as_of: date | None = Field(default=None, ge=date(2025, 1, 1), le=date(2032, 12, 31))
+    entities: list[Slug] = Field(default_factory=lambda: ["openai"], max_length=10)
+    metric: str = Field(default="cash", pattern=r"^(cash|debt|market_value)$")
+
+
+class SimulateResponse(BaseModel):
+    run_id: str
+    scenario: str
+    n: int
+    seed: int
+    seconds: float
+    metric: str
+    quarters: list[str]
+    quantiles: dict[str, dict[str, dict[str, list[float | None]]]]
+    summary: dict[str, Any]
+
+
+class Scenarios(BaseModel):
+    presets: list[dict[str, Any]]
+    levers: list[dict[str, Any]]
+    entities: list[str]
+
+
+def _clean(values: Any) -> list[float | None]:
+    return [float(v) if math.isfinite(float(v)) else None for v in values]
+
+
+def _lever_values(sc: Any) -> dict[str, float]:
+    """The preset's own value for each lever (scalar paths; the first value of a time path)."""
+    out: dict[str, float] = {}
+    for lv in LEVERS:
+        section, _, name = lv["path"].partition(".")
+        if section != "globals":
+            continue
+        node = getattr(sc.globals, name, None)
+        value = getattr(node, "value", None)
+        if isinstance(value, dict) and value:
+            value = list(value.values())[0]
+        if isinstance(value, int | float):
+            out[lv["key"]] = float(value)
+    return out
+
+
+@router.get("/scenarios", response_model=Scenarios, summary="Projection presets and levers")
+def scenarios(service: ServiceDep) -> Scenarios:
+    from circularity.projection import PRESETS
+
+    presets = []
+    for name in PRESETS:
+        sc = service.scenario(name)
+        presets.append(
+            {"name": name, "description": sc.description or "", "as_of": sc.as_of,
+             "levers": _lever_values(sc)}
+        )
+    web_entities = service.project("baseline", None, {}, record=("cash",)).entities
+    return Scenarios(presets=presets, levers=list(LEVERS), entities=list(web_entities))
+
+
+@router.post("/project", response_model=ProjectResponse, summary="Run one projection")
+def project(body: ProjectRequest, service: ServiceDep, request: Request) -> ProjectResponse:
+    overrides = body.levers.overrides()
+    result = run_with_deadline(
+        lambda: service.project(body.scenario, body.as_of, overrides, record=None),
+        limits.MAX_RUN_SECONDS,
+    )
+    unknown = [e for e in body.entities if e not in result.entities]
+    if unknown:
+        raise ApiError(
+            404, f"entity {unknown[0]!r} is not in the projected web; see /api/scenarios"
+        )
+    series = {
+        e: {c: _clean(result.series(c, e).to_numpy()) for c in SERIES if c in result.data}
+        for e in body.entities
+    }
+    headlines = result.headlines()
+    levers = body.levers.model_dump(exclude_none=True)
+    run_id = request.app.state.runs.add(
+        "project", body.model_dump(mode="json"), headlines, {"series": series, "headlines": headlines}
+    )
+    return ProjectResponse(
+        run_id=run_id, scenario=body.scenario, levers=levers, quarters=list(result.quarters),
+        series=series, headlines=headlines,
+    )
+
+
+_SIM_SLOT = threading.Semaphore(1)
+
+
+def _sets(overrides: dict[str, float]) -> tuple[str, ...]:
+    """Lever overrides as scenario ``--set`` strings (a new entity parameter needs a source)."""
+    out: list[str] = []
+    for path, value in overrides.items():
+        if path.startswith("entities."):
+            out += [f"{path}.value={value}", f"{path}.source=dashboard lever"]
+        else:
+            out.append(f"{path}={value}")
+    return tuple(out)
+
+
+@router.post("/simulate", response_model=SimulateResponse, summary="Monte Carlo (bounded)")
+def simulate(body: SimulateRequest, service: ServiceDep, request: Request) -> SimulateResponse:
+    from circularity.simulate import simulate as run_simulate
+
+    service.scenario(body.scenario)  # a preset name, never a file path
+    if not _SIM_SLOT.acquire(blocking=False):
+        raise ApiError(429, "a simulation is already running on this server; try again shortly")
+    try:
+        deadline = Deadline(limits.MAX_RUN_SECONDS)
+        sets = _sets(body.levers.overrides())
+        try:
+            result = run_simulate(
+                body.scenario, n=body.n, seed=body.seed, sets=sets,
+                as_of=body.as_of.isoformat() if body.as_of else None,
+                chunk_size=1024, progress=deadline.check,
+            )
+        except DeadlineExceeded:
+            raise ApiError(
+                504,
+                f"{body.n:,} draws would not finish within {limits.MAX_RUN_SECONDS:g} s on this "
+                "server; ask for fewer draws or run `circularity simulate` from the command line",
+                detail={"limit_seconds": limits.MAX_RUN_SECONDS, "n": body.n},
+            ) from None
+    finally:
+        _SIM_SLOT.release()
+    from circularity.simulate.summaries import QUANTILES
+
+    labels = [f"p{round(q * 100):02d}" for q in QUANTILES]
+    quantiles: dict[str, dict[str, dict[str, list[float | None]]]] = {}
+    for e in body.entities:
+        if e not in result.entities:
+            continue
+        j = result.entities.index(e)
+        quantiles[e] = {
+            var: {lab: _clean(bands[k, j]) for k, lab in enumerate(labels)}
+            for var, bands in result.fan.items()
+        }
+    summary = result.summary()
+    summary.pop("p_default_by_year", None)
+    value_lost = summary.pop("value_lost", None)
+    if value_lost is not None:
+        summary["value_lost_total"] = value_lost.get("(total)")
+    run_id = request.app.state.runs.add(
+        "simulate", body.model_dump(mode="json"), summary.get("headlines", {}),
+        {"quantiles": quantiles, "summary": summary},
+    )
+    return SimulateResponse(
+        run_id=run_id, scenario=body.scenario, n=result.draws, seed=body.seed,
+        seconds=round(deadline.elapsed, 3), metric=body.metric, quarters=list(result.quarters),
+        quantiles=quantiles, summary=summary,
+    )

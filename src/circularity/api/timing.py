@@ -1,0 +1,61 @@
+"""Run-time limits: a model call answers within its deadline or the request gets a 504."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TypeVar
+
+from circularity.api.errors import ApiError
+
+__all__ = ["Deadline", "DeadlineExceeded", "run_with_deadline"]
+
+T = TypeVar("T")
+
+# Model calls run here so the request can stop waiting at the deadline. A call past its deadline
+# finishes in the background (Python threads cannot be killed); simulations check the clock
+# between chunks and stop themselves (see Deadline).
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="circularity-model")
+
+
+class DeadlineExceeded(Exception):
+    """Raised inside a cooperative run when its time is up."""
+
+
+class Deadline:
+    """A clock a long run checks between chunks: it stops before a chunk would overrun."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.start = time.monotonic()
+        self._last = self.start
+        self._longest = 0.0
+        self.lock = threading.Lock()
+
+    def check(self, *_: object) -> None:
+        now = time.monotonic()
+        self._longest = max(self._longest, now - self._last)
+        self._last = now
+        if now - self.start + self._longest > self.seconds:
+            raise DeadlineExceeded
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+
+def run_with_deadline(fn: Callable[[], T], seconds: float) -> T:
+    """Call ``fn`` in a worker thread; answer 504 if it has not returned after ``seconds``."""
+    future = _POOL.submit(fn)
+    try:
+        return future.result(timeout=seconds)
+    except FutureTimeout:
+        raise ApiError(
+            504,
+            f"the run did not finish within the limit of {seconds:g} s; "
+            "run it from the command line instead",
+            detail={"limit_seconds": seconds},
+        ) from None

@@ -1,0 +1,83 @@
+"""The dashboard in a real Chromium: loads clean, draws the web, follows the date, runs models."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import circularity
+
+from _page import PageWatch
+from _serve import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def open_dashboard(w: PageWatch, server: LiveServer, query: str = "") -> float:
+    """Open the page in test mode (no animations); return seconds from navigation start to
+    the web and its circularity drawn, as the page's own clock measures it."""
+    w.page.goto(f"{server.url}/?test=1{query}")
+    w.page.wait_for_selector("body[data-ready='1']")
+    return float(w.page.evaluate("window.circ.firstRenderMs")) / 1000
+
+
+def set_date(w: PageWatch, iso: str) -> None:
+    w.page.fill("#as-of", iso)
+    w.page.wait_for_selector(f"#cy[data-as-of='{iso}']")
+
+
+def expected_nodes(as_of: str) -> int:
+    live = circularity.load("ai", as_of=as_of).live_deals
+    return len({x for d in live for x in (d.payer, d.payee)})
+
+
+def test_page_loads_clean_and_fast(watched: PageWatch, live_server: LiveServer) -> None:
+    watched.page.goto("about:blank")  # start the renderer; the page load is what is timed
+    seconds = open_dashboard(watched, live_server)
+    # The target (2 s) is for an idle machine; a shared CI box gets slack in proportion to its load.
+    busy = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    print(f"dashboard first render: {seconds:.2f} s (load factor {busy:.1f})")
+    assert watched.errors == []
+    assert seconds <= 2.0 * busy, f"first render took {seconds:.2f} s at load factor {busy:.1f}"
+    today = watched.page.eval_on_selector("#cy", "e => e.dataset.asOf")
+    assert watched.page.evaluate("window.circ.cy.nodes().length") == expected_nodes(today)
+    watched.shot("dashboard-today")
+
+
+def test_date_moves_the_letter_of_intent_in_and_out(
+    watched: PageWatch, live_server: LiveServer
+) -> None:
+    open_dashboard(watched, live_server)
+    set_date(watched, "2025-12-31")
+    page = watched.page
+    assert page.evaluate("window.circ.cy.getElementById('D01').length") == 1
+    assert page.evaluate("window.circ.cy.getElementById('D01').data('amount')") == 100
+    assert page.evaluate("window.circ.cy.nodes().length") == expected_nodes("2025-12-31")
+    watched.shot("dashboard-2025-12-31")
+    set_date(watched, "2026-03-31")
+    assert page.evaluate("window.circ.cy.getElementById('D01').length") == 0
+    assert page.evaluate("window.circ.cy.getElementById('D03').length") == 1
+    assert page.evaluate("window.circ.cy.nodes().length") == expected_nodes("2026-03-31")
+    assert watched.errors == []
+
+
+def test_click_shows_records_with_sources(watched: PageWatch, live_server: LiveServer) -> None:
+    open_dashboard(watched, live_server, "&as_of=2025-12-31")
+    page = watched.page
+    page.wait_for_selector("#cy[data-as-of='2025-12-31']")
+    page.evaluate("() => { window.circ.cy.getElementById('D01').emit('tap'); }")
+    page.wait_for_selector("#details h3:has-text('D01')")
+    links = page.eval_on_selector_all("#details a", "as => as.map(a => a.href)")
+    assert links and all(h.startswith("http") for h in links)
+    page.evaluate("() => { window.circ.cy.getElementById('openai').emit('tap'); }")
+    page.wait_for_selector("#details h3:has-text('OpenAI')")
+    assert watched.errors == []
+
+
+def test_cycle_highlights_on_the_graph(watched: PageWatch, live_server: LiveServer) -> None:
+    open_dashboard(watched, live_server)
+    page = watched.page
+    page.click("#cycles li >> nth=0")
+    assert page.evaluate("window.circ.cy.edges('.cycle').length") >= 2
+    assert watched.errors == []
