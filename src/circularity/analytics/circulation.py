@@ -248,7 +248,8 @@ def max_circulation(
     )
     if res.status != 0 or res.x is None:
         raise CircularityError(f"HiGHS did not find the maximum circulation: {res.message}")
-    flows[cand] = np.clip(res.x, 0.0, capacity[cand] / scale) * scale
+    # (c / scale) * scale can exceed c by an ulp: clip in the original units.
+    flows[cand] = np.clip(res.x * scale, 0.0, capacity[cand])
     return flows
 
 

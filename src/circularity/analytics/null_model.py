@@ -120,6 +120,8 @@ def flow_swaps(
     keys: list[tuple[int, int]] = list(zip(source.tolist(), target.tolist(), strict=True))
     weight: list[float] = amount.tolist()
     where: dict[tuple[int, int], int] = {k: i for i, k in enumerate(keys)}
+    if not keys:
+        return source.copy(), target.copy(), amount.copy()
     draws = rng.random((n_swaps, 3))
     for u_i, u_j, u_d in draws.tolist():
         m = len(keys)
