@@ -81,3 +81,45 @@ def test_cycle_highlights_on_the_graph(watched: PageWatch, live_server: LiveServ
     page.click("#cycles li >> nth=0")
     assert page.evaluate("window.circ.cy.edges('.cycle').length") >= 2
     assert watched.errors == []
+
+
+def test_stress_run_fills_the_table(watched: PageWatch, live_server: LiveServer) -> None:
+    open_dashboard(watched, live_server)
+    page = watched.page
+    page.wait_for_selector("body[data-models='1']")
+    assert page.input_value("#shocks .shock-entity") == "openai"
+    page.click("#run-stress")
+    page.wait_for_selector("#stress-table tbody tr")
+    rows = page.eval_on_selector_all("#stress-table tbody tr", "rs => rs.length")
+    assert rows >= 3
+    assert page.inner_text("#stress-table tbody tr.defaulted >> nth=0").startswith("OpenAI")
+    page.wait_for_selector("#stress-chart .main-svg")
+    assert page.evaluate("window.circ.cy.nodes('.defaulted').map(n => n.id())") == ["openai"]
+    watched.shot("dashboard-stress")
+    assert watched.errors == []
+
+
+def test_projection_slider_changes_the_chart(watched: PageWatch, live_server: LiveServer) -> None:
+    open_dashboard(watched, live_server)
+    page = watched.page
+    page.wait_for_selector("body[data-models='1']")
+    page.wait_for_selector("#projection-chart[data-renders='1']")
+    before = page.get_attribute("#projection-chart", "data-signature")
+    slider = page.locator("#sliders input[name='openai_revenue_scale']")
+    slider.fill("0.5")  # sets the value and fires input
+    page.wait_for_selector("#projection-chart[data-renders='2']")
+    after = page.get_attribute("#projection-chart", "data-signature")
+    assert after != before
+    watched.shot("dashboard-projection")
+    assert watched.errors == []
+
+
+def test_monte_carlo_draws_a_fan_chart(watched: PageWatch, live_server: LiveServer) -> None:
+    open_dashboard(watched, live_server)
+    page = watched.page
+    page.wait_for_selector("body[data-models='1']")
+    page.fill("#sim-n", "200")
+    page.click("#run-simulate")
+    page.wait_for_selector("#fan-chart .main-svg")
+    assert page.locator("#fan-chart .scatterlayer .trace").count() == 5
+    assert watched.errors == []

@@ -61,15 +61,21 @@ def report(
     ] = None,
     pdf: Annotated[Path | None, typer.Option(help="Also print a PDF with headless Chromium.")] = None,
     db: Annotated[Path | None, typer.Option(help="DuckDB store (default: bundled dataset).")] = None,
+    draws: Annotated[
+        int, typer.Option(min=0, max=100_000, help="Monte Carlo draws in the report (0: none).")
+    ] = 1000,
 ) -> None:
     """Write one self-contained offline HTML report (and optionally a PDF)."""
     from circularity.ledger.dates import parse_date
     from circularity.report import build_report, write_pdf
 
-    when = parse_date(as_of) if as_of else date.today()
+    try:
+        when = parse_date(as_of) if as_of else date.today()
+    except ValueError as exc:
+        raise CircularityError(f"--as-of: {exc}") from None
     if os.path.isdir(out):
         raise CircularityError(f"--out {out} is a folder; give a file name such as report.html")
-    path = build_report(out, as_of=when, scenario=scenario, db=db)
+    path = build_report(out, as_of=when, scenario=scenario, db=db, draws=draws)
     typer.echo(f"report written: {path.resolve()}")
     if pdf is not None:
         written = write_pdf(path, pdf)

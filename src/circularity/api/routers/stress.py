@@ -75,27 +75,13 @@ COLUMNS = [
 ]
 
 
-def _num(x: Any) -> float | None:
-    v = float(x)
-    return v if math.isfinite(v) else None
-
-
-@router.post("/stress", response_model=StressResponse, summary="Shock the web and clear it")
-def stress(body: StressRequest, service: ServiceDep, request: Request) -> StressResponse:
-    shocks = {s.entity: s.pays for s in body.shocks}
-
-    def run() -> Any:
-        return service.stress(
-            shocks, body.as_of, model=body.model, alpha=body.alpha, beta=body.beta
-        )
-
-    result = run_with_deadline(run, limits.MAX_RUN_SECONDS)
+def format_stress(result: Any, service: Any) -> dict[str, Any]:
+    """A :class:`~circularity.stress.StressResult` as JSON rows, totals and assumptions."""
     names = {
-        e.id: e.name for e in service.ledger(result.as_of).records.get("entities", ())  # type: ignore[attr-defined]
+        e.id: e.name for e in service.ledger(result.as_of).records.get("entities", ())
     }
-    frame = result.to_frame()
     rows = []
-    for r in frame.itertuples(index=False):
+    for r in result.to_frame().itertuples(index=False):
         mv_change = _num(r.mv_change)
         rows.append(
             {
@@ -112,21 +98,39 @@ def stress(body: StressRequest, service: ServiceDep, request: Request) -> Stress
                 "defaulted": bool(r.defaulted),
             }
         )
-    totals = {k: float(v) for k, v in result.totals().items()}
     a = result.assumptions
-    assumptions = {k: {"value": a.values[k], "source": a.sources.get(k, "")} for k in a.values}
-    out = {
+    return {
         "as_of": result.as_of,
         "model": result.model,
         "from_quarter": result.from_quarter,
         "to_quarter": result.to_quarter,
         "columns": [c.model_dump() for c in COLUMNS],
         "rows": rows,
-        "totals": totals,
+        "totals": {k: float(v) for k, v in result.totals().items()},
         "defaulted": [r["id"] for r in rows if r["defaulted"]],
         "articles": result.article_comparison(),
-        "assumptions": assumptions,
+        "assumptions": {k: {"value": a.values[k], "source": a.sources.get(k, "")} for k in a.values},
     }
+
+
+def _num(x: Any) -> float | None:
+    v = float(x)
+    return v if math.isfinite(v) else None
+
+
+@router.post("/stress", response_model=StressResponse, summary="Shock the web and clear it")
+def stress(body: StressRequest, service: ServiceDep, request: Request) -> StressResponse:
+    shocks = {s.entity: s.pays for s in body.shocks}
+
+    def run() -> Any:
+        return service.stress(
+            shocks, body.as_of, model=body.model, alpha=body.alpha, beta=body.beta
+        )
+
+    result = run_with_deadline(run, limits.MAX_RUN_SECONDS)
+    out = format_stress(result, service)
+    rows = out["rows"]
+    totals = out["totals"]
     if not rows:
         raise ApiError(422, "no entity in the web is touched by this shock on this date")
     run_id = request.app.state.runs.add(

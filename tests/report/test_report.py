@@ -1,0 +1,112 @@
+"""``circularity report``: one self-contained offline HTML file with every chart, and its PDF."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from circularity.api.service import Service
+from circularity.cli import app
+
+AS_OF = "2026-03-31"
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    result = CliRunner().invoke(
+        app, ["report", "--out", str(out), "--as-of", AS_OF, "--draws", "200"]
+    )
+    assert result.exit_code == 0, result.output
+    assert str(out.resolve()) in result.output
+    return out
+
+
+def test_report_is_self_contained(report: Path) -> None:
+    text = report.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=", text), "scripts must be inlined"
+    assert not re.search(r"<link[^>]+href=", text), "no external stylesheets"
+    assert not re.search(r"<img[^>]+src=\"?https?:", text)
+    for section in ("ledger", "circularity", "stress", "projection", "montecarlo", "claims",
+                    "methods", "limitations", "sources"):
+        assert f'id="{section}"' in text
+    assert text.count('class="plotly-graph-div"') == 5  # web, circularity, stress, projection, fan
+
+
+def test_report_numbers_come_from_the_models(report: Path) -> None:
+    from datetime import date
+
+    svc = Service()
+    text = report.read_text(encoding="utf-8")
+    loops = svc.loops(date.fromisoformat(AS_OF))
+    assert f"${loops['circulating_volume']:,.1f}bn" in text
+    from circularity.stress import stress_test
+
+    lost = stress_test({"openai": 0.5}, as_of=AS_OF).totals()["market_value_lost"]
+    assert f"${lost:,.0f}bn" in text
+    from circularity.projection import project
+
+    need = project("baseline").headlines()["funding_need_2030"]
+    assert f"${need:,.0f}bn" in text
+    assert "D01" not in re.findall(r"<td>(D\d+)</td>", text)  # superseded by 2026-03-31
+
+
+def test_bad_as_of_is_one_line_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["report", "--out", str(tmp_path / "r.html"), "--as-of", "31/03/2026"])
+    assert result.exit_code != 0
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.browser
+def test_report_opens_offline_with_every_chart(report: Path) -> None:
+    from circularity.report.pdf import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (run `make browser`)")
+    from playwright.sync_api import sync_playwright
+
+    attempted: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(offline=True, viewport={"width": 1100, "height": 1400})
+        page = context.new_page()
+
+        def block(route) -> None:  # type: ignore[no-untyped-def]
+            if not route.request.url.startswith("file://"):
+                attempted.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        page.route("**/*", block)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(report.resolve().as_uri())
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.plotly-graph-div')]"
+            ".every(d => d.querySelector('.main-svg'))"
+        )
+        assert page.locator(".plotly-graph-div").count() == 5
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+        browser.close()
+    assert attempted == []
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_pdf_is_printed_by_chromium(report: Path, tmp_path: Path) -> None:
+    from circularity.report import write_pdf
+    from circularity.report.pdf import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (run `make browser`)")
+    pdf = write_pdf(report, tmp_path / "report.pdf")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 50_000
+    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 5
