@@ -1,5 +1,10 @@
 """Analytics over the money-flow web: circulation, cycles, significance, flow-graph export."""
 
+from circularity.analytics.attribution import (
+    ATTRIBUTION_RULE,
+    attribute_deals,
+    flow_graph,
+)
 from circularity.analytics.circulation import (
     Circulation,
     Cycle,
@@ -20,6 +25,9 @@ from circularity.analytics.null_model import (
 )
 
 __all__ = [
+    "ATTRIBUTION_RULE",
+    "attribute_deals",
+    "flow_graph",
     "NULL_MODEL_DEFINITION",
     "NullModelResult",
     "circulation_null_model",
