@@ -36,10 +36,22 @@ def check_quarter(
     capital: Array, capital0: Array, cum_capex: Array, cum_dep: Array,
 ) -> None:
     """Check the three identities for quarter ``t``; raise :class:`AccountingError` on a break."""
-    flows = outside_in - outside_out + received - paid + fin_in - fin_out
-    scale = 1.0 + np.abs(cash_before) + np.abs(outside_in) + np.abs(outside_out) + np.abs(received) + np.abs(paid) + np.abs(fin_in) + np.abs(fin_out)
-    resid = (cash_after - cash_before) - flows
-    if not np.all(np.abs(resid) <= _RTOL * scale):
+    flows = outside_in - outside_out
+    flows = flows + received
+    flows -= paid
+    flows += fin_in
+    flows -= fin_out
+    # scale: every term in absolute value (payments and financing are never negative)
+    scale = np.abs(cash_before) + 1.0
+    scale += np.abs(outside_in)
+    scale += np.abs(outside_out)
+    scale += received
+    scale += paid
+    scale += fin_in
+    scale += fin_out
+    resid = cash_after - cash_before
+    resid -= flows
+    if not (np.abs(resid) <= _RTOL * scale).all():
         _fail("cash: change = outside in - out + received - paid + financing in - out", web, t, resid)
     web_resid = paid.sum(axis=-1) - received.sum(axis=-1)
     tot = 1.0 + paid.sum(axis=-1)

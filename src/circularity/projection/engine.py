@@ -8,7 +8,7 @@ over quarters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,7 +117,7 @@ def _resolve(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> _Params:
     g_life = np.asarray(ov.get("globals.gpu_life_years", life), dtype=float) * np.ones(S)
     ent["useful_life_years"] = np.where(np.isnan(ent["useful_life_years"]), g_life[:, None], ent["useful_life_years"])
     for f, fill in (("cash", 0.0), ("debt", 0.0), ("market_value", 0.0), ("revenue_annual", 0.0),
-                    ("capital_stock", 0.0), ("revenue_scale", 1.0)):
+                    ("capital_stock", 0.0), ("revenue_scale", 1.0), ("refinance_share", 0.0)):
         ent[f] = np.nan_to_num(ent[f], nan=fill)
 
     glob: dict[str, Array] = {}
@@ -133,6 +133,7 @@ def _resolve(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> _Params:
             base = np.asarray(ov[f"globals.{f}"], dtype=float).reshape(S, -1) * np.ones((S, T))
         glob[f] = base
 
+    glob = {k: (_squeeze(v) if v.ndim == 2 else _squeeze(v[:, None])[:, 0]) for k, v in glob.items()}
     # outside revenue: path (absolute, by year) or base × growth; then × revenue_scale
     web_rev = _web_receipts_first_year(web)
     per_entity_paths = any(f"entities.{e}.revenue_growth" in ov for e in web.entities) or "defaults.revenue_growth" in ov
@@ -197,14 +198,16 @@ def _web_receipts_first_year(web: Web) -> Array:
     return rec
 
 
-def _event_arrays(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> dict[str, Array]:
-    """(S, n, T) multipliers from events: revenue, credit and equity capacity; pay cuts (S, n, T)."""
+def _event_arrays(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> dict[str, Any]:
+    """Event multipliers ``(T, 1 or S, n)`` for revenue, credit and equity capacity, and the
+    one-off pay cuts ``{t: (1 or S, n)}`` (``(1, n)`` unless an event value is overridden)."""
     T, n = web.T, web.n
-    out = {k: np.ones((S, n, T)) for k in ("revenue", "credit", "equity")}
-    pay = np.ones((S, n, T))  # one-off cut applied in that quarter
+    Se = S if any(k.startswith("events.") for k in ov) else 1
+    out: dict[str, Any] = {k: np.ones((T, Se, n)) for k in ("revenue", "credit", "equity")}
+    pay: dict[int, Array] = {}
     qabs = [int(x[:4]) * 4 + int(x[-1]) - 1 for x in web.quarters]
     for k, ev in enumerate(sc.events):
-        val = np.asarray(ov.get(f"events.{k}.value", ev.value), dtype=float) * np.ones(S)
+        val = np.asarray(ov.get(f"events.{k}.value", ev.value), dtype=float) * np.ones(Se)
         targets = range(n) if ev.entity == "*" else [web.index(ev.entity)] if ev.entity in web.entities else None
         if targets is None:
             raise ScenarioError(f"event {k} ({ev.kind} {ev.quarter}) names unknown entity '{ev.entity}'")
@@ -213,13 +216,14 @@ def _event_arrays(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> dict
         mask = np.array([a <= x <= b for x in qabs])
         for i in targets:
             if ev.kind == "revenue_shock":
-                out["revenue"][:, i, mask] *= val[:, None]
+                out["revenue"][mask, :, i] *= val[None, :]
             elif ev.kind == "credit_closed":
-                out["credit"][:, i, mask] *= val[:, None]
+                out["credit"][mask, :, i] *= val[None, :]
             elif ev.kind == "equity_closed":
-                out["equity"][:, i, mask] *= val[:, None]
+                out["equity"][mask, :, i] *= val[None, :]
             elif ev.kind == "pay_ratio" and a in qabs:
-                pay[:, i, qabs.index(a)] *= val
+                t = qabs.index(a)
+                pay.setdefault(t, np.ones((Se, n)))[:, i] *= val
     out["pay"] = pay
     return out
 
@@ -233,6 +237,7 @@ def run_projection(
     record: Sequence[str] | None = None,
     check: bool = True,
     scenario_names: Sequence[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ProjectionResult:
     """Project every entity of ``web`` quarter by quarter under ``scenario``, S scenarios at once.
 
@@ -246,9 +251,10 @@ def run_projection(
         time) or ``(S, T)``. All arrays share one ``S``.
     n_scenarios : S when no override array gives it (copies of one scenario).
     record : output columns to keep per quarter (default all of :data:`COLUMNS`); drop columns
-        for large S (10,000 × 30 entities × 32 quarters is 77 MB per column).
+        for large S (10,000 × 37 entities × 32 quarters is 95 MB per column).
     check : verify the accounting identities every quarter (raises ``AccountingError``).
     scenario_names : one label per scenario (default ``"<name>"`` or ``"<name>#k"``).
+    progress : called as ``progress(quarters_done, T)`` after each quarter (CLI progress bar).
 
     Returns
     -------
@@ -263,11 +269,18 @@ def run_projection(
        tax on last quarter's profit;
     2. obligations ``O = schedule[:, t] × cut`` (GW-linked schedules slowed by power delivered);
     3. financing: need ``= max(0, min_cash + O_out + maturities − cash − O_in)`` met by new debt up to
-       ``leverage_limit·EBITDA·credit_appetite − D`` then equity up to ``equity_raise_q·MV·equity_appetite``;
-    4. clearing: ``clear_payments`` (greatest Eisenberg–Noe vector on cash); a payer paying a
-       ratio ``ρ < 1`` has its future commitments cut by ``ρ``;
+       ``leverage_limit·EBITDA·credit_appetite − D`` plus ``refinance_share`` of the web debt falling
+       due (× credit appetite), then equity up to ``equity_raise_q·MV·equity_appetite``;
+    4. clearing: ``clear_payments`` (greatest Eisenberg–Noe vector on cash, Rogers–Veraart when
+       ``globals.default_costs`` is set); scenarios where every entity can pay in full skip the
+       solver (``p = p̄`` is then the greatest clearing vector). A payer paying a ratio ``ρ < 1``
+       has its future commitments cut by ``ρ``;
     5. stocks: capital by vintage (straight line over the useful life), debt, book equity, market
-       value ``MV = (I − H)^{-1}(own0·R̄/R̄0 + β·(backlog − backlog0))``.
+       value ``MV = (I − H)^{-1}(own0·(R̄/R̄0)^ε + β·(backlog − backlog0))``.
+
+    Everything that does not depend on the quarter's state (schedules, paths, event multipliers,
+    the contract → entity aggregation matrices) is computed before the loop; parameters equal in
+    every scenario stay ``(1, n)`` and broadcast.
     """
     ov = dict(overrides or {})
     S = _n_scen(ov, n_scenarios)
@@ -278,169 +291,322 @@ def run_projection(
     bad = [c for c in keep if c not in COLUMNS]
     if bad:
         raise ScenarioError(f"record: unknown column(s) {bad}; columns: {', '.join(COLUMNS)}")
-    rec = {c: np.empty((T, S, n)) for c in keep}
+    rec = {c: np.empty((T, S, n), dtype=bool if c == "defaulted" else np.float64) for c in keep}
+    dc = scenario.globals.default_costs
+    alpha, beta_rv = (dc.alpha.value, dc.beta.value) if dc is not None else (1.0, 1.0)
 
     payer, payee = web.payer, web.payee
+    kinds_arr = np.array(web.kind, dtype=object)
     cat = np.array([_CAT_OF.get(k, 0) for k in web.kind], dtype=np.int64)
-    rows = np.concatenate([cat * n + payer, (6 + cat) * n + payee]) if m else np.zeros(0, np.int64)
-    cols = np.concatenate([np.arange(m), np.arange(m)])
-    Mt = sp.csr_matrix((np.ones(2 * m), (rows, cols)), shape=(12 * n, m))
-    rec_mask = np.isin(np.array(web.kind), (*_OPERATING, "hardware")) if m else np.zeros(0, bool)
-    Bin = sp.csr_matrix((rec_mask.astype(float), (np.arange(m), payee)), shape=(m, n))
+    by_payer = _GroupSum(payer, cat, n, 6)  # operating, hardware, equity, lending, repayment, interest
+    in_block = np.select([cat <= 1, cat == 5, cat == 3], [0, 1, 2], 3)
+    by_payee = _GroupSum(payee, in_block, n, 4)  # operating+hardware, interest, lending, other
     suffix = np.cumsum(web.schedule[:, ::-1], axis=1)[:, ::-1]  # remaining from t (incl.)
-    sched = web.schedule
-    cum_sched = np.cumsum(sched, axis=1)
-    gw = web.gw_linked
-    outside_payer = np.isin(np.array(web.entity_kinds)[payer], ("investor", "lender")) if m else np.zeros(0, bool)
-    kinds_arr = np.array(web.kind)
-    mkt_eq = outside_payer & (kinds_arr == "equity") if m else np.zeros(0, bool)
-    mkt_cr = outside_payer & np.isin(kinds_arr, ("loan", "bond")) if m else np.zeros(0, bool)
+    outside_payer = np.isin(np.array(web.entity_kinds, dtype=object)[payer], ("investor", "lender"))
+    Minv_T = np.linalg.inv(np.eye(n) - web.holdings).T if n else np.zeros((0, 0))
+    mv_cols = np.flatnonzero(np.abs(Minv_T - np.eye(n)).sum(axis=0) > 0)
+    debt_web0 = np.zeros(n)
+    rep = kinds_arr == "repayment"
+    np.add.at(debt_web0, payer[rep], web.principal[rep])
+    pre = _Pre(
+        by_payer=by_payer, by_payee=by_payee,
+        backlog_of=_GroupSum(payee, np.where(cat <= 1, 0, -1), n, 1),
+        suffix_next=np.concatenate([suffix[:, 1:], np.zeros((m, 1))], axis=1).T.copy(),
+        sched_T=web.schedule.T.copy(), cum_T=np.cumsum(web.schedule, axis=1).T.copy(),
+        mkt_eq=outside_payer & (kinds_arr == "equity"),
+        mkt_cr=outside_payer & np.isin(kinds_arr, ("loan", "bond")),
+        mv_cols=mv_cols, mv_mix=(Minv_T - np.eye(n))[:, mv_cols].copy(), debt_web0=debt_web0,
+        alpha=alpha, beta=beta_rv,
+    )
+    blocks = [slice(k, min(k + _BLOCK, S)) for k in range(0, S, _BLOCK)]
+    parts = []
+    for b_i, sl in enumerate(blocks):
+        def tick(done: int, total: int, b_i: int = b_i) -> None:
+            if progress is not None:
+                progress(b_i * total + done, len(blocks) * total)
 
-    e = P.ent
-    cash = e["cash"].copy()
+        parts.append(_block(web, scenario, pre, _slice_params(P, sl, S), _slice_events(ev, sl, S),
+                            sl.stop - sl.start, sl, rec, keep, check, tick))
+    cut = np.concatenate([x[0] for x in parts])
+    need_by = {t: np.concatenate([x[1][t] for x in parts]) for t in parts[0][1]}
+    cash_out_q, first_def_q, mv_start, mv_end = (np.concatenate([x[k] for x in parts]) for k in range(2, 6))
+    names = tuple(scenario_names) if scenario_names is not None else (
+        (scenario.name,) if S == 1 else tuple(f"{scenario.name}#{k}" for k in range(S))
+    )
+    heads = headlines_from(
+        web, scenario.headline_entity, need_by=need_by, cash_out_q=cash_out_q,
+        first_def_q=first_def_q, mv_start=mv_start, mv_end=mv_end,
+    )
+    return ProjectionResult(
+        scenario=scenario.name, scenario_names=names, entities=web.entities, quarters=web.quarters,
+        data=rec, headline_arrays=heads, cut=cut,
+        skipped=web.skipped, notes=tuple(zip(web.deal_id, web.kind, web.notes, strict=True)),
+        headline_entity=scenario.headline_entity,
+    )
+
+
+_BLOCK = 1024  # scenarios per block: the [S, n] working set stays in cache
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Pre:
+    """What does not depend on the scenarios' state: computed once per run."""
+
+    by_payer: Any
+    by_payee: Any
+    backlog_of: Any
+    suffix_next: Array  # (T, m) remaining after t
+    sched_T: Array  # (T, m)
+    cum_T: Array  # (T, m)
+    mkt_eq: Array
+    mkt_cr: Array
+    mv_cols: Array
+    mv_mix: Array
+    debt_web0: Array
+    alpha: float
+    beta: float
+
+
+class _GroupSum:
+    """Column sums of an ``(S, m)`` contract array into ``(S, k·n)`` (block, entity) totals.
+
+    Contracts are sorted once by (block, entity); each call is one gather, one ``reduceat`` and
+    one scatter (no dense ``m × k·n`` product, no BLAS threads).
+    """
+
+    def __init__(self, ent: Array, block: Array, n: int, k: int) -> None:
+        key = block * n + ent
+        order = np.argsort(key, kind="stable")
+        order = order[block[order] >= 0]  # block -1: left out
+        ks = key[order]
+        self.cols = order
+        self.starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]) if ks.size else np.zeros(0, np.int64)
+        self.dest = ks[self.starts]
+        self.width = k * n
+
+    def __call__(self, A: Array) -> Array:
+        out = np.zeros((A.shape[0], self.width))
+        if self.cols.size:
+            out[:, self.dest] = np.add.reduceat(A[:, self.cols], self.starts, axis=1)
+        return out
+
+
+def _slice_params(P: _Params, sl: slice, S: int) -> _Params:
+    def cut(a: Array) -> Array:
+        return a[sl] if a.shape[0] == S and S > 1 else a
+
+    return _Params(
+        ent={k: cut(v) for k, v in P.ent.items()}, glob={k: cut(v) for k, v in P.glob.items()},
+        out_rev=cut(P.out_rev), opex_fixed=P.opex_fixed, ncf=P.ncf, ncf_q=P.ncf_q,
+    )
+
+
+def _slice_events(ev: Mapping[str, Any], sl: slice, S: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k in ("revenue", "credit", "equity"):
+        out[k] = ev[k][:, sl] if ev[k].shape[1] == S and S > 1 else ev[k]
+    out["pay"] = {t: (v[sl] if v.shape[0] == S and S > 1 else v) for t, v in ev["pay"].items()}
+    return out
+
+
+def _block(
+    web: Web, scenario: Scenario, pre: _Pre, P: _Params, ev: Mapping[str, Any], S: int, sl: slice,
+    rec: dict[str, Array], keep: tuple[str, ...], check: bool, progress: Callable[[int, int], None],
+) -> tuple[Array, dict[int, Array], Array, Array, Array, Array]:
+    """The quarter loop for one block of ``S`` scenarios; writes ``rec[c][:, sl]``."""
+    n, m, T = web.n, web.m, web.T
+    payer, payee = web.payer, web.payee
+    gw = web.gw_linked
+    suffix_next, sched_T, cum_T = pre.suffix_next, pre.sched_T, pre.cum_T
+    mkt_eq, mkt_cr = pre.mkt_eq, pre.mkt_cr
+    alpha, beta_rv = pre.alpha, pre.beta
+    power = np.minimum(P.glob["power_delivery"], 1.0)  # (1 or S, T)
+    eq_app, cr_app = P.glob["equity_appetite"], P.glob["credit_appetite"]
+    e = {k: _squeeze(v) for k, v in P.ent.items()}
+    cash = np.broadcast_to(e["cash"], (S, n)).copy()
     cash0 = cash.copy()
-    debt_web = np.zeros((S, n))
-    for k in range(m):  # principal outstanding at the start (loans drawn before the horizon)
-        if web.kind[k] == "repayment":
-            debt_web[:, payer[k]] += web.principal[k]
-    debt_out = np.maximum(e["debt"] - debt_web, 0.0)
+    debt_web0 = pre.debt_web0
+    debt_out = np.maximum(e["debt"] - debt_web0, 0.0) * np.ones((S, 1))
+    debt_web = np.broadcast_to(debt_web0, (S, n)).copy()
     life_q = np.maximum(np.rint(4 * e["useful_life_years"]).astype(np.int64), 1)
-    K = e["capital_stock"].copy()
+    inv_life = 1.0 / life_q
+    K0 = e["capital_stock"]
+    K = np.broadcast_to(K0, (S, n)).copy()
     legacy = K.copy()
-    legacy_dep = K / np.maximum(life_q / 2.0, 1.0)
+    legacy_dep = K0 / np.maximum(life_q / 2.0, 1.0)
     dep_rate = np.zeros((S, n))
     cum_capex = np.zeros((S, n))
     cum_dep = np.zeros((S, n))
-    capex_hist = np.zeros((T, S, n))
-    ebitda_ann = np.where(np.isfinite(web.financials["ebitda_annual"]), web.financials["ebitda_annual"], 0.0) * np.ones((S, 1))
+    capex_hist = np.zeros((T, S * n))
+    flat_si = np.arange(S)[:, None] * n + np.arange(n)[None, :]
+    eb0 = web.financials["ebitda_annual"]
+    ebitda_ann = np.broadcast_to(np.where(np.isfinite(eb0), eb0, 0.0), (S, n)).copy()
     rev0 = np.maximum(e["revenue_annual"], 0.0)
-    rev_ring = np.repeat((rev0 / 4.0)[None], 4, axis=0)
+    rev_has = rev0 > _EPS
+    rev0_safe = np.where(rev_has, rev0, 1.0)
+    rev_ring = np.repeat(np.broadcast_to(rev0 / 4.0, (S, n))[None], 4, axis=0)
+    trail = rev_ring.sum(axis=0)
     cut = np.ones((S, m))
     defaulted = np.zeros((S, n), dtype=bool)
     tax_due = np.zeros((S, n))
-    H = web.holdings
-    Minv = np.linalg.inv(np.eye(n) - H) if n else np.zeros((0, 0))
-    mv0 = e["market_value"]
-    own0 = np.maximum(mv0 - mv0 @ H.T, 0.0)
-    backlog0 = np.asarray((Bin.T @ (cut * suffix[:, min(1, T - 1)]).T).T) if m else np.zeros((S, n))
+    mv0 = np.broadcast_to(e["market_value"], (S, n))
+    own0 = np.maximum(mv0 - mv0 @ web.holdings.T, 0.0)
+    backlog0 = pre.backlog_of(suffix_next[:1])  # (1, n)
     beta = P.glob["backlog_multiple"][:, None]
     loss = P.glob["default_value_loss"][:, None]
-    elast = P.glob["value_revenue_elasticity"][:, None]
-    mv = mv0.copy()
-    ncf, ncf_q = P.ncf, P.ncf_q
-    s_idx = np.arange(S)[:, None]
-    n_idx = np.arange(n)[None, :]
+    elast = _squeeze(P.glob["value_revenue_elasticity"][:, None])
+    mv = np.array(mv0)
+    ncf = P.ncf
+    any_ncf = bool(ncf.any())
     standalone = cash0.copy()
     need_min = np.zeros((S, n))
     need_by: dict[int, Array] = {}
     cash_out_q = np.full((S, n), -1, dtype=np.int64)
     first_def_q = np.full((S, n), -1, dtype=np.int64)
+    base_rate = np.maximum(e["rate"], P.glob["rate_floor"][:, None])
+    top_rate = np.maximum(e["max_rate"], base_rate)
+    mat_q = 1.0 / np.maximum(4.0 * e["debt_maturity_years"], 1.0)
+    lev_cap = e["leverage_limit"]
+    refi = e["refinance_share"]
+    no_ncf = ~ncf
+    opex_ratio = e["opex_ratio"] * no_ncf
+    capex_ratio = e["capex_ratio"] * no_ncf
+    tax_rate = e["tax_rate"] * no_ncf
+    eq_cap_q = e["equity_raise_q"]
+    rev_scale = e["revenue_scale"]
+    out_rev = P.out_rev  # (1 or S, n, T)
+    opex_fixed = P.opex_fixed[0].T * no_ncf  # (T, n)
+    ncf_in = np.maximum(P.ncf_q, 0.0).T  # (T, n)
+    ncf_out = np.maximum(-P.ncf_q, 0.0).T
+    min_cash = e["min_cash"]
+    year_end = {t for t in range(T) if web.quarters[t].endswith("Q4")} | {T - 1}
 
     for t in range(T):
         # 1. outside flows
-        R_out = P.out_rev[:, :, t] * e["revenue_scale"] * ev["revenue"][:, :, t]
-        R_out = np.where(ncf, np.maximum(ncf_q[:, t], 0.0), R_out)
+        R_out = out_rev[:, :, t] * rev_scale * ev["revenue"][t]
+        if any_ncf:
+            R_out = np.where(ncf, ncf_in[t], R_out)
         # 2. obligations due (GW-linked pacing by power delivered, cumulative)
-        f_now = P.glob["power_delivery"][:, t][:, None]
-        cut *= ev["pay"][:, payer, t]
+        if t in ev["pay"]:
+            cut *= ev["pay"][t][:, payer]
         if gw.any():
-            f_prev = P.glob["power_delivery"][:, t - 1][:, None] if t else np.zeros((S, 1))
-            prev = cum_sched[:, t - 1] if t else np.zeros(m)
-            gw_due = np.maximum(np.minimum(f_now, 1.0) * cum_sched[:, t] - np.minimum(f_prev, 1.0) * prev, 0.0)
-            base_due = np.where(gw, gw_due, sched[:, t])
+            prev = cum_T[t - 1] if t else np.zeros(m)
+            f_prev = power[:, t - 1:t] if t else np.zeros((1, 1))
+            gw_due = np.maximum(power[:, t:t + 1] * cum_T[t] - f_prev * prev, 0.0)
+            base_due = np.where(gw, gw_due, sched_T[t])
         else:
-            base_due = np.broadcast_to(sched[:, t], (S, m))
+            base_due = sched_T[t][None, :]
+        if mkt_eq.any():  # outside money moves only while markets are open
+            base_due = base_due * np.where(mkt_eq, eq_app[:, t:t + 1], 1.0)
+        if mkt_cr.any():
+            base_due = base_due * np.where(mkt_cr, cr_app[:, t:t + 1], 1.0)
         A = base_due * cut
-        if mkt_eq.any() or mkt_cr.any():  # outside money moves only while markets are open
-            A = A * np.where(mkt_eq, P.glob["equity_appetite"][:, t][:, None], 1.0)
-            A = A * np.where(mkt_cr, P.glob["credit_appetite"][:, t][:, None], 1.0)
-        flows_due = np.asarray((Mt @ A.T).T) if m else np.zeros((S, 12 * n))
-        due_out = flows_due[:, :6 * n].reshape(S, 6, n).sum(axis=1)
-        due_in = flows_due[:, 6 * n:].reshape(S, 6, n).sum(axis=1)
-        exp_web_op_in = flows_due[:, 6 * n:7 * n] + flows_due[:, 7 * n:8 * n]
+        due6 = pre.by_payer(A)
+        due_out = due6.reshape(S, 6, n).sum(axis=1)
+        due_op, due_hw = due6[:, :n], due6[:, n:2 * n]
+        due_rep, due_int = due6[:, 4 * n:5 * n], due6[:, 5 * n:]
+        due4 = pre.by_payee(A)
+        due_in, exp_web_op_in = due4.reshape(S, 4, n).sum(axis=1), due4[:, :n]
         revenue_est = R_out + exp_web_op_in
-        opex_out = np.where(ncf, 0.0, e["opex_ratio"] * revenue_est + P.opex_fixed[:, :, t])
-        capex_out = np.where(ncf, 0.0, e["capex_ratio"] * revenue_est)
-        opex_out = np.where(ncf, np.maximum(-ncf_q[:, t], 0.0), opex_out)
+        opex_out = opex_ratio * revenue_est + opex_fixed[t]
+        capex_out = capex_ratio * revenue_est
+        if any_ncf:
+            opex_out = np.where(ncf, ncf_out[t], opex_out)
         debt = debt_out + debt_web
         lev = np.where(ebitda_ann > _EPS, debt / np.where(ebitda_ann > _EPS, ebitda_ann, 1.0), np.inf)
-        base_rate = np.maximum(e["rate"], P.glob["rate_floor"][:, None])
-        rate = np.minimum(base_rate + e["spread_per_turn"] * np.maximum(lev - 1.0, 0.0), np.maximum(e["max_rate"], base_rate))
+        rate = np.minimum(base_rate + e["spread_per_turn"] * np.maximum(lev - 1.0, 0.0), top_rate)
         rate = np.where(debt_out > 0, rate, base_rate)
-        interest_out = rate * debt_out / 4.0
+        interest_out = rate * debt_out * 0.25
         outside_in = R_out
         outside_out = opex_out + capex_out + interest_out + tax_due
         cash_a = cash + outside_in - outside_out
         # 3. financing
-        maturing = debt_out / np.maximum(4.0 * e["debt_maturity_years"], 1.0)
-        need = np.maximum(e["min_cash"] + due_out + maturing - cash_a - due_in, 0.0)
-        credit = P.glob["credit_appetite"][:, t][:, None] * ev["credit"][:, :, t]
-        cap_debt = np.maximum(e["leverage_limit"] * np.maximum(ebitda_ann, 0.0) * credit - (debt - maturing), 0.0)
-        new_debt = np.where(defaulted, 0.0, np.minimum(need, cap_debt))
-        equity_ok = P.glob["equity_appetite"][:, t][:, None] * ev["equity"][:, :, t]
-        cap_eq = e["equity_raise_q"] * np.maximum(mv, 0.0) * equity_ok
-        new_equity = np.where(defaulted, 0.0, np.minimum(need - new_debt, cap_eq))
+        maturing = debt_out * mat_q
+        need = np.maximum(min_cash + due_out + maturing - cash_a - due_in, 0.0)
+        credit = cr_app[:, t:t + 1] * ev["credit"][t]
+        cap_debt = np.maximum(lev_cap * np.maximum(ebitda_ann, 0.0) * credit - (debt - maturing), 0.0)
+        cap_debt += refi * due_rep * credit
+        new_debt = np.minimum(need, cap_debt)
+        new_debt[defaulted] = 0.0
+        cap_eq = eq_cap_q * np.maximum(mv, 0.0) * (eq_app[:, t:t + 1] * ev["equity"][t])
+        new_equity = np.minimum(need - new_debt, cap_eq)
+        new_equity[defaulted] = 0.0
         fin_in = new_debt + new_equity
         fin_out = maturing
         cash_b = cash_a + fin_in - fin_out
-        # 4. clearing
-        if m:
-            res = clear_payments(payer, payee, A, np.maximum(cash_b, 0.0), n=n)
-            ep = res.edge_payments
-            flows = np.asarray((Mt @ ep.T).T)
-            ratio = res.ratio
-        else:
-            flows = np.zeros((S, 12 * n))
-            ratio = np.ones((S, n))
-        paid_c = flows[:, :6 * n].reshape(S, 6, n)
-        recv_c = flows[:, 6 * n:].reshape(S, 6, n)
-        paid, received = paid_c.sum(axis=1), recv_c.sum(axis=1)
+        # 4. clearing: p = p_bar is the greatest clearing vector wherever everyone can pay in full
+        assets = np.maximum(cash_b, 0.0)
+        short = ((assets + due_in) < due_out).any(axis=1)
+        ratio = np.ones((S, n))
+        got = due4
+        if m and short.any():
+            rows = np.flatnonzero(short)
+            res = clear_payments(payer, payee, A[rows], assets[rows], n=n, alpha=alpha, beta=beta_rv)
+            ratio[rows] = res.ratio
+            got = pre.by_payee(A * ratio[:, payer])
+        received = got.reshape(S, 4, n).sum(axis=1)
+        rec_rev, rec_lend = got[:, :n] + got[:, n:2 * n], got[:, 2 * n:3 * n]
+        paid = ratio * due_out
         shortfall = np.maximum(due_out - paid, 0.0)
-        cut *= np.where(ratio < 1.0, ratio, 1.0)[:, payer]
+        if m and short.any():
+            cut *= np.minimum(ratio, 1.0)[:, payer]
         cash_new = cash_b - paid + received
         # 5. stocks and books
-        capex = capex_out + paid_c[:, 1]
-        capex_hist[t] = capex
-        dep_new = dep_rate.copy()
+        capex = capex_out + ratio * due_hw
+        capex_hist[t] = capex.reshape(-1) if capex.shape == (S, n) else np.broadcast_to(capex, (S, n)).reshape(-1)
         leg = np.minimum(legacy_dep, legacy)
         legacy -= leg
-        dep = dep_new + leg
-        dep_rate = dep_rate + capex / life_q
+        dep = dep_rate + leg
+        dep_rate = dep_rate + capex * inv_life
         old = t - life_q  # the vintage bought at t - L had its last charge this quarter
-        old_capex = np.where(old >= 0, capex_hist[np.clip(old, 0, None), s_idx, n_idx], 0.0)
-        dep_rate = np.maximum(dep_rate - old_capex / life_q, 0.0)
+        if (old >= 0).any():
+            gone = np.where(old >= 0, capex_hist.reshape(-1)[np.maximum(old, 0) * (S * n) + flat_si], 0.0)
+            dep_rate = np.maximum(dep_rate - gone * inv_life, 0.0)
         K = K + capex - dep
         cum_capex += capex
         cum_dep += dep
-        revenue = R_out + recv_c[:, 0] + recv_c[:, 1] + recv_c[:, 5]
-        op_costs = opex_out + paid_c[:, 0]
-        interest = interest_out + paid_c[:, 5]
+        revenue = R_out + rec_rev
+        op_costs = opex_out + ratio * due_op
+        interest = interest_out + ratio * due_int
         pre_tax = revenue - op_costs - dep - interest
-        tax_due = np.where(ncf, 0.0, e["tax_rate"] * np.maximum(pre_tax, 0.0))
+        tax_due = tax_rate * np.maximum(pre_tax, 0.0)
         earnings = pre_tax - tax_due
-        ebitda_ann = 0.75 * ebitda_ann + 0.25 * 4.0 * (revenue - op_costs)
+        ebitda_ann = 0.75 * ebitda_ann + (revenue - op_costs)
         debt_out = debt_out + new_debt - maturing
-        debt_web = np.maximum(debt_web + recv_c[:, 3] - paid_c[:, 4], 0.0)
+        debt_web = np.maximum(debt_web + rec_lend - ratio * due_rep, 0.0)
         newly = ((shortfall > 1e-9 * np.maximum(due_out, 1.0)) | (cash_new < -1e-9)) & ~defaulted
-        first_def_q = np.where(newly & (first_def_q < 0), t, first_def_q)
-        defaulted |= newly
+        if newly.any():
+            first_def_q[newly & (first_def_q < 0)] = t
+            defaulted |= newly
+        trail += revenue - rev_ring[t % 4]
         rev_ring[t % 4] = revenue
-        rev_ratio = np.where(rev0 > _EPS, rev_ring.sum(axis=0) / np.where(rev0 > _EPS, rev0, 1.0), 1.0)
-        backlog = np.asarray((Bin.T @ (cut * suffix[:, min(t + 1, T - 1)] * (t + 1 < T)).T).T) if m else 0.0
-        own = np.maximum(own0 * np.maximum(rev_ratio, 0.0) ** elast + beta * (backlog - backlog0), 0.0)
+        rev_ratio = np.where(rev_has, trail / rev0_safe, 1.0)
+        if t + 1 < T:
+            backlog = pre.backlog_of(cut * suffix_next[t])
+        else:
+            backlog = np.zeros((1, n))
+        grown = np.maximum(rev_ratio, 0.0)
+        if elast.size == 1 and float(elast.flat[0]) == 0.5:
+            grown = np.sqrt(grown)
+        elif not (elast.size == 1 and float(elast.flat[0]) == 1.0):
+            grown = grown ** elast
+        own = np.maximum(own0 * grown + beta * (backlog - backlog0), 0.0)
         own = np.where(defaulted, own * (1.0 - loss), own)
-        mv = own @ Minv.T
+        mv = own.copy()
+        if pre.mv_cols.size:
+            mv[:, pre.mv_cols] += own @ pre.mv_mix
         # standalone cash (no new money, every commitment honoured): funding need and run-out
-        standalone = standalone + outside_in - outside_out + received - due_out - fin_out
-        need_min = np.minimum(need_min, standalone)
-        need_by[t] = -need_min.copy()
-        cash_out_q = np.where((standalone < 0) & (cash_out_q < 0), t, cash_out_q)
+        standalone += outside_in - outside_out + received - due_out - fin_out
+        np.minimum(need_min, standalone, out=need_min)
+        if t in year_end:
+            need_by[t] = -need_min
+        cash_out_q[(standalone < 0) & (cash_out_q < 0)] = t
 
         if check:
             check_quarter(
                 web, t, cash_before=cash, cash_after=cash_new, outside_in=outside_in,
                 outside_out=outside_out, received=received, paid=paid, fin_in=fin_in,
-                fin_out=fin_out, capital=K, capital0=e["capital_stock"], cum_capex=cum_capex,
+                fin_out=fin_out, capital=K, capital0=K0, cum_capex=cum_capex,
                 cum_dep=cum_dep,
             )
         cash = cash_new
@@ -453,21 +619,20 @@ def run_projection(
             "defaulted": defaulted, "market_value": mv,
         }
         for c in keep:
-            rec[c][t] = row[c]
+            rec[c][t, sl] = row[c]
+        if progress is not None:
+            progress(t + 1, T)
 
-    names = tuple(scenario_names) if scenario_names is not None else (
-        (scenario.name,) if S == 1 else tuple(f"{scenario.name}#{k}" for k in range(S))
-    )
-    heads = headlines_from(
-        web, scenario.headline_entity, need_by=need_by, cash_out_q=cash_out_q,
-        first_def_q=first_def_q, mv_start=_mv_first(rec, mv0), mv_end=mv,
-    )
-    return ProjectionResult(
-        scenario=scenario.name, scenario_names=names, entities=web.entities, quarters=web.quarters,
-        data=rec, headline_arrays=heads, cut=cut,
-        skipped=web.skipped, notes=tuple(zip(web.deal_id, web.kind, web.notes, strict=True)),
-    )
+    mv_start = rec["market_value"][0, sl] if "market_value" in rec else np.array(mv0)
+    return cut, need_by, cash_out_q, first_def_q, mv_start, mv
 
 
-def _mv_first(rec: Mapping[str, Array], mv0: Array) -> Array:
-    return rec["market_value"][0] if "market_value" in rec else mv0
+def _squeeze(a: Array) -> Array:
+    """``(S, n)`` → ``(1, n)`` when every scenario holds the same values (broadcasts)."""
+    a = np.asarray(a)
+    if a.ndim == 2 and a.shape[0] > 1 and (a == a[:1]).all():
+        return a[:1].copy()
+    return a
+
+
+

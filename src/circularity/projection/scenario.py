@@ -24,6 +24,7 @@ from circularity.ledger.dates import parse_quarter
 
 __all__ = [
     "ContractAssumptions",
+    "DefaultCosts",
     "EntityAssumptions",
     "Event",
     "GlobalAssumptions",
@@ -108,6 +109,7 @@ class EntityAssumptions(_Model):
     debt_maturity_years: Param | None = None
     tax_rate: Param | None = None
     useful_life_years: Param | None = None
+    refinance_share: Param | None = None
 
 
 #: Entity fields that are scalars (overridable with arrays in :func:`run_projection`).
@@ -115,6 +117,7 @@ ENTITY_SCALARS: tuple[str, ...] = (
     "revenue_annual", "revenue_scale", "opex_ratio", "capex_ratio", "cash", "debt",
     "market_value", "capital_stock", "min_cash", "leverage_limit", "rate", "spread_per_turn",
     "max_rate", "equity_raise_q", "debt_maturity_years", "tax_rate", "useful_life_years",
+    "refinance_share",
 )
 ENTITY_PATHS: tuple[str, ...] = ("revenue_growth", "opex_path")
 
@@ -135,6 +138,21 @@ class Defaults(EntityAssumptions):
     revenue_growth: Path
 
 
+class DefaultCosts(_Model):
+    """Rogers–Veraart default costs: a defaulter realises ``alpha`` of its cash and ``beta`` of
+    what it receives from the web (``1, 1`` is Eisenberg–Noe)."""
+
+    alpha: Param
+    beta: Param
+
+    @field_validator("alpha", "beta")
+    @classmethod
+    def _unit(cls, v: Param) -> Param:
+        if not 0.0 < v.value <= 1.0:
+            raise ValueError(f"{v.value} is outside (0, 1]; 1 means no loss on default")
+        return v
+
+
 class GlobalAssumptions(_Model):
     """Parameters of the whole web."""
 
@@ -151,6 +169,7 @@ class GlobalAssumptions(_Model):
     default_value_loss: Param = Param(
         value=1.0, source="assumption: a defaulted entity's own equity value is wiped out"
     )
+    default_costs: DefaultCosts | None = None
 
 
 class PayerPath(_Model):
