@@ -135,6 +135,7 @@ def clear_payments(
     beta: float = 1.0,
     tol: float = 1e-9,
     history: bool = False,
+    check_edges: bool = True,
 ) -> ClearingResult:
     """Greatest clearing vector for one or many scenarios on one obligation structure.
 
@@ -157,6 +158,9 @@ def clear_payments(
         A node defaults when its shortfall exceeds ``tol * max(1, p_bar)`` (guards round-off).
     history : bool
         Keep the payments after each round.
+    check_edges : bool
+        Validate indices and amounts (one pass each); ``False`` only for an edge list that
+        is already validated (as :func:`eisenberg_noe` does for its matrix).
 
     Returns
     -------
@@ -192,11 +196,11 @@ def clear_payments(
     m = payer.shape[0]
     if payer.ndim != 1 or payee.shape != payer.shape:
         raise ValueError("payer and payee must be 1-d arrays of the same length")
-    if m and (payer.min() < 0 or payee.min() < 0 or payer.max() >= n or payee.max() >= n):
+    if check_edges and m and (payer.min() < 0 or payee.min() < 0 or payer.max() >= n or payee.max() >= n):
         raise ValueError(f"payer/payee indices must lie in [0, {n})")
     if amt.shape[-1:] != (m,) or amt.ndim not in (1, 2):
         raise ValueError(f"amount has shape {amt.shape}; expected ({m},) or (S, {m})")
-    if not np.all(np.isfinite(amt)) or (amt < 0).any():
+    if check_edges and (not np.all(np.isfinite(amt)) or (amt < 0).any()):
         raise ValueError("amount must be finite and non-negative")
     if not (0.0 < alpha <= 1.0 and 0.0 < beta <= 1.0):
         raise ValueError(f"alpha={alpha}, beta={beta}: both must lie in (0, 1]")
@@ -259,10 +263,31 @@ class _Inflow:
         m = payer.shape[0]
         # one scenario: Pi.T as a CSC operator (O(m) to build from a debtor-sorted edge list)
         self.op = csc_operator(payee, payer, pi_one, n) if pi_one is not None else None
+        self.base: Array | None = None
+        self.p_ref: Array | None = None
         self.scatter = sp.csr_matrix((np.ones(m), (payee, np.arange(m))), shape=(n, m)) if S > 1 else None
+
+    def set_reference(self, p_bar: Array) -> None:
+        """One scenario: remember ``Pi.T p_bar`` so later calls cost O(edges of changed nodes)."""
+        if self.op is not None:
+            self.p_ref = np.ascontiguousarray(p_bar[:, 0])
+            self.base = np.asarray(self.op @ self.p_ref, dtype=np.float64)
 
     def __call__(self, pi: Array, p: Array) -> Array:
         if self.op is not None:
+            if self.base is not None and p.shape[1] == 1:
+                # payments differ from p_bar only at defaulted nodes: correct the cached
+                # Pi.T p_bar over their out-edges instead of a full pass over all m edges
+                diff = self.p_ref - p[:, 0]
+                nz = np.flatnonzero(diff)
+                if nz.size * 4 < self.n:
+                    start, stop = self.op.indptr[nz], self.op.indptr[nz + 1]
+                    counts = stop - start
+                    idx = np.repeat(start - np.cumsum(counts) + counts, counts)
+                    idx += np.arange(idx.size)
+                    w = self.op.data[idx] * np.repeat(diff[nz], counts)
+                    corr = np.bincount(self.op.indices[idx], weights=w, minlength=self.n)
+                    return (self.base - corr)[:, None]
             return np.asarray(self.op @ p[:, 0], dtype=np.float64)[:, None]
         if self.scatter is None or p.shape[1] == 1:
             flows1 = pi[:, 0] * p[:, 0][self.payer]
@@ -291,6 +316,7 @@ def _fictitious_default(
 ) -> tuple[Array, int, Array | None]:
     """FDA / GA rounds in the internal layout (arrays ``(n, S)``, ``pi`` ``(m, S)``)."""
     n, S = e.shape
+    inflow_op.set_reference(p_bar)
     p = p_bar.copy()
     D = np.zeros((n, S), dtype=bool)  # defaulted, paying from the solve
     Z = np.zeros((n, S), dtype=bool)  # defaulted, paying nothing (negative assets)
@@ -326,19 +352,13 @@ def _fictitious_default(
             )
         rounds += 1
         paying_full = ~(newD | newZ)
-        inflow_fixed = inflow_op(pia, pba * paying_full)
-        rhs = inflow_fixed
-        rhs *= beta
-        if alpha == 1.0:
-            rhs += ea
-        else:
-            rhs += alpha * ea
-        rhs *= newD
-        x, bad = solver.solve(pia, newD, rhs, beta)
-        # rows outside D are identity rows with rhs 0, so x is 0 there; clip, then fill p_bar
+        x, bad = solver.solve_round(inflow_op, pia, newD, paying_full, ea, pba, alpha, beta)
+        # clip to [0, p_bar]; nodes paying in full get exactly p_bar, Z nodes exactly 0
         np.minimum(x, pba, out=x)
         np.maximum(x, 0.0, out=x)
         np.copyto(x, pba, where=paying_full)
+        if can_zero:
+            x[newZ] = 0.0
         if bad.any():
             x[:, bad] = (p if active is None else p[:, active])[:, bad]
             singular[bad if active is None else active[bad]] = True
@@ -386,6 +406,25 @@ def _picard_finish(
 
 
 class _Solver:
+    def solve_round(
+        self,
+        inflow_op: _Inflow,
+        pi: Array,
+        D: Array,
+        paying_full: Array,
+        e: Array,
+        p_bar: Array,
+        alpha: float,
+        beta: float,
+    ) -> tuple[Array, Array]:
+        """Payments of the defaulted nodes given who pays in full; ``(x, singular)``."""
+        inflow_fixed = inflow_op(pi, p_bar * paying_full)
+        rhs = inflow_fixed
+        rhs *= beta
+        rhs += e if alpha == 1.0 else alpha * e
+        rhs *= D
+        return self.solve(pi, D, rhs, beta)
+
     def solve(self, pi: Array, D: Array, rhs: Array, beta: float) -> tuple[Array, Array]:
         """Solve ``(I - beta diag(D) Pi.T diag(D)) x = rhs`` per scenario; flag singular ones.
 
@@ -437,7 +476,8 @@ class _SuperLUSolver(_Solver):
         data = np.concatenate([-beta * vals, np.ones(k)])
         A = sp.csc_matrix((data, (rows, cols)), shape=(k, k))
         b = rhs.ravel()[flat]
-        sol = _krylov(A, b) if k > _DIRECT_MAX_BLOCK else None
+        # Krylov only for big blocks: stacked small blocks of many scenarios factor cheaply
+        sol = _krylov(A, b) if k > _DIRECT_MAX_BLOCK * S else None
         if sol is None:
             try:
                 with np.errstate(all="ignore"):
@@ -482,6 +522,26 @@ class _BatchedLUSolver(_Solver):
     def __init__(self, payer: Array, payee: Array, n: int) -> None:
         self.payer, self.payee = payer, payee
         self.lu = BatchedSparseLU(rows=payee, cols=payer, n=n)
+
+    def solve_round(
+        self,
+        inflow_op: _Inflow,
+        pi: Array,
+        D: Array,
+        paying_full: Array,
+        e: Array,
+        p_bar: Array,
+        alpha: float,
+        beta: float,
+    ) -> tuple[Array, Array]:
+        # One system over all nodes, so no separate inflow pass is needed: rows in D read
+        # x_i - beta sum_j Pi_ji x_j = alpha e_i (every payer j), other rows x_i = p_bar_i
+        # (Z rows: 0). Block triangular, so it is as well posed as I - beta Pi.T_DD.
+        vals = pi * D[self.payee]
+        vals *= -beta
+        rhs = p_bar * paying_full
+        rhs += (e if alpha == 1.0 else alpha * e) * D
+        return self.lu.solve(vals, rhs)
 
     def solve(self, pi: Array, D: Array, rhs: Array, beta: float) -> tuple[Array, Array]:
         vals = pi * (D[self.payee] & D[self.payer])

@@ -57,4 +57,4 @@ def eisenberg_noe(
     payer, payee, amount, n = as_edges(L)
     e = as_vector(external_assets, n, "external_assets")
     el = None if external_liabilities is None else as_vector(external_liabilities, n, "external_liabilities")
-    return clear_payments(payer, payee, amount, e, el, n=n, history=history)
+    return clear_payments(payer, payee, amount, e, el, n=n, history=history, check_edges=False)
