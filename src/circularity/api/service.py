@@ -187,10 +187,15 @@ class Service:
         self, shocks: dict[str, float], as_of: date | None, *, model: str = "eisenberg-noe",
         alpha: float = 1.0, beta: float = 1.0,
     ) -> Any:
-        """The AI-web stress test (:func:`circularity.stress.stress_test`) on a cached web."""
+        """The AI-web stress test (:func:`circularity.stress.stress_test`) on a cached web;
+        the same request twice returns the same (deterministic) result from the cache."""
+        when = as_of or date.today()
+        key = ("stress", tuple(sorted(shocks.items())), when, model, alpha, beta)
+        return self.cached(key, lambda: self._stress(shocks, when, model, alpha, beta))
+
+    def _stress(self, shocks: dict[str, float], when: date, model: str, alpha: float, beta: float) -> Any:
         from circularity.stress import StressAssumptions, stress_test
 
-        when = as_of or date.today()
         ledger = self.ledger(when)
         assumptions = self.cached(("stress-assumptions",), StressAssumptions.load)
 
@@ -234,7 +239,8 @@ class Service:
         when = as_of or (parse_date(sc.as_of) if sc.as_of else None) or date.today()
         web = self.cached(("project-web", preset, when), lambda: compile_for(sc, self.ledger(when)))
         ov = {k: [float(v)] for k, v in overrides.items()}
-        return run_projection(web, sc, ov or None, record=record)
+        key = ("project", preset, when, tuple(sorted(overrides.items())), record)
+        return self.cached(key, lambda: run_projection(web, sc, ov or None, record=record))
 
     def claims(self, as_of: date | None) -> Any:
         """Every registered claim checked on the web as of a date."""

@@ -52,19 +52,22 @@ def _records(ledger: LedgerDep, rows: list[dict[str, Any]]) -> Records:
 
 
 @router.get("/entities", response_model=Records, summary="Entities, with latest market value")
-def entities(ledger: LedgerDep) -> Records:
-    mv = market_values(ledger)
-    rows = []
-    for e in ledger.records.get("entities", ()):
-        row = record_json(e)
-        row["market_value_usd_bn"] = mv.get(row["id"], {}).get("value_usd_bn")
-        rows.append(row)
-    return _records(ledger, rows)
+def entities(ledger: LedgerDep, service: ServiceDep) -> Records:
+    def make() -> list[dict[str, Any]]:
+        mv = market_values(ledger)
+        rows = []
+        for e in ledger.records.get("entities", ()):
+            row = record_json(e)
+            row["market_value_usd_bn"] = mv.get(row["id"], {}).get("value_usd_bn")
+            rows.append(row)
+        return rows
+
+    return _records(ledger, service.cached(("entities", ledger.as_of), make))
 
 
 @router.get("/entities/{entity_id}", response_model=EntityDetail, summary="One entity and its records")
-def entity(entity_id: Id, ledger: LedgerDep) -> EntityDetail:
-    card = entity_card(ledger, entity_id)
+def entity(entity_id: Id, ledger: LedgerDep, service: ServiceDep) -> EntityDetail:
+    card = service.cached(("entity", ledger.as_of, entity_id), lambda: entity_card(ledger, entity_id))
     if card is None:
         raise ApiError(404, f"unknown entity '{entity_id}'; list them at /api/entities")
     return EntityDetail(as_of=ledger.as_of, **card)
@@ -73,6 +76,7 @@ def entity(entity_id: Id, ledger: LedgerDep) -> EntityDetail:
 @router.get("/deals", response_model=Records, summary="Deals as known on a date, filtered")
 def deals(
     ledger: LedgerDep,
+    service: ServiceDep,
     kind: Annotated[list[DealKind] | None, Query(description="Keep these kinds")] = None,
     status: Annotated[list[Status] | None, Query(description="Keep these statuses")] = None,
     confidence: Annotated[list[Confidence] | None, Query()] = None,
@@ -80,23 +84,19 @@ def deals(
     min_amount: Annotated[float, Query(ge=0, le=1e6, description="USD bn, central amount")] = 0.0,
     live_only: Annotated[bool, Query(description="Only deals that still bind money")] = False,
 ) -> Records:
-    rows = []
-    for d in ledger.records.get("deals", ()):
-        if not isinstance(d, Deal):
-            continue
-        if kind and d.kind not in kind:
-            continue
-        if status and d.status not in status:
-            continue
-        if confidence and d.confidence not in confidence:
-            continue
-        if entity and entity not in (d.payer, d.payee):
-            continue
-        if live_only and d.status not in LIVE_STATUSES:
-            continue
-        if min_amount > 0 and (d.amount_central or 0.0) < min_amount:
-            continue
-        rows.append(deal_json(d))
+    every = service.cached(
+        ("deals", ledger.as_of),
+        lambda: [deal_json(d) for d in ledger.records.get("deals", ()) if isinstance(d, Deal)],
+    )
+    rows = [
+        d for d in every
+        if (not kind or d["kind"] in kind)
+        and (not status or d["status"] in status)
+        and (not confidence or d["confidence"] in confidence)
+        and (not entity or entity in (d["payer"], d["payee"]))
+        and (not live_only or d["status"] in LIVE_STATUSES)
+        and (min_amount <= 0 or (d["amount_central_usd_bn"] or 0.0) >= min_amount)
+    ]
     return _records(ledger, rows)
 
 
