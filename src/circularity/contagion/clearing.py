@@ -44,6 +44,7 @@ Array = np.ndarray[Any, Any]
 
 _BATCHED_LU_MAX_N = 600
 _BATCHED_LU_MAX_VALUES = 40_000_000  # fill-in entries x scenarios held at once
+_DENSE_MAX_BLOCK = 200  # defaulted nodes solved as a dense k x k block (k^2 <= 40k entries)
 _DIRECT_MAX_BLOCK = 1_500  # defaulted nodes (all scenarios) solved by SuperLU; above, Krylov
 
 
@@ -353,6 +354,9 @@ def _fictitious_default(
         rounds += 1
         paying_full = ~(newD | newZ)
         x, bad = solver.solve_round(inflow_op, pia, newD, paying_full, ea, pba, alpha, beta)
+        # a solve above p_bar cannot happen in exact arithmetic: treat it as a (near-)singular
+        # block and let the monotone iteration finish that scenario
+        bad = bad | (x > pba * (1.0 + 1e-8) + 1e-12).any(axis=0)
         # clip to [0, p_bar]; nodes paying in full get exactly p_bar, Z nodes exactly 0
         np.minimum(x, pba, out=x)
         np.maximum(x, 0.0, out=x)
@@ -471,11 +475,17 @@ class _SuperLUSolver(_Solver):
             gi = self.payee[e_idx] * S + s_idx
             gj = self.payer[e_idx] * S + s_idx
             vals = pi[e_idx, s_idx]
+        b = rhs.ravel()[flat]
+        if k <= _DENSE_MAX_BLOCK:  # a small block: SciPy's sparse set-up would dominate
+            x[flat] = _dense_block_solve(local[gi], local[gj], -beta * vals, b, k)
+            x2 = x.reshape(n, S)
+            bad = ~np.isfinite(x2).all(axis=0)
+            x2[~np.isfinite(x2)] = 0.0
+            return x2, bad
         rows = np.concatenate([local[gi], np.arange(k)])  # gi, gj are defaulted: local >= 0
         cols = np.concatenate([local[gj], np.arange(k)])
         data = np.concatenate([-beta * vals, np.ones(k)])
         A = sp.csc_matrix((data, (rows, cols)), shape=(k, k))
-        b = rhs.ravel()[flat]
         # Krylov only for big blocks: stacked small blocks of many scenarios factor cheaply
         sol = _krylov(A, b) if k > _DIRECT_MAX_BLOCK * S else None
         if sol is None:
@@ -497,6 +507,16 @@ class _SuperLUSolver(_Solver):
         bad = ~np.isfinite(x2).all(axis=0)
         x2[~np.isfinite(x2)] = 0.0
         return x2, bad
+
+
+def _dense_block_solve(rows: Array, cols: Array, vals: Array, b: Array, k: int) -> Array:
+    """Solve a small ``k x k`` defaulted block densely (``k`` is at most a few hundred)."""
+    A = np.eye(k)
+    np.add.at(A, (rows, cols), vals)
+    try:
+        return np.asarray(np.linalg.solve(A, b))
+    except np.linalg.LinAlgError:  # exactly singular: handled by the caller (Picard)
+        return np.full(k, np.nan)
 
 
 def _krylov(A: sp.csc_matrix, b: Array) -> Array | None:
