@@ -439,8 +439,7 @@ def _block(
     cum_dep = np.zeros((S, n))
     capex_hist = np.zeros((T, S * n))
     flat_si = np.arange(S)[:, None] * n + np.arange(n)[None, :]
-    eb0 = web.financials["ebitda_annual"]
-    ebitda_ann = np.broadcast_to(np.where(np.isfinite(eb0), eb0, 0.0), (S, n)).copy()
+
     rev0 = np.maximum(e["revenue_annual"], 0.0)
     rev_has = rev0 > _EPS
     rev0_safe = np.where(rev_has, rev0, 1.0)
@@ -469,6 +468,10 @@ def _block(
     lev_cap = e["leverage_limit"]
     refi = e["refinance_share"]
     no_ncf = ~ncf
+    # EBITDA: reported, else derived from the scenario's own margin (revenue × (1 − opex ratio))
+    eb0 = web.financials["ebitda_annual"]
+    derived = np.maximum(e["revenue_annual"], 0.0) * (1.0 - e["opex_ratio"]) * no_ncf
+    ebitda_ann = np.broadcast_to(np.where(np.isfinite(eb0), eb0, derived), (S, n)).copy()
     opex_ratio = e["opex_ratio"] * no_ncf
     capex_ratio = e["capex_ratio"] * no_ncf
     tax_rate = e["tax_rate"] * no_ncf
@@ -525,7 +528,8 @@ def _block(
         need = np.maximum(min_cash + due_out + maturing - cash_a - due_in, 0.0)
         credit = cr_app[:, t:t + 1] * ev["credit"][t]
         cap_debt = np.maximum(lev_cap * np.maximum(ebitda_ann, 0.0) * credit - (debt - maturing), 0.0)
-        cap_debt += refi * due_rep * credit
+        # sponsor-rolled debt (SPVs): what falls due on web and outside debt is refinanced
+        cap_debt += refi * (due_rep + due_int + maturing + interest_out) * credit
         new_debt = np.minimum(need, cap_debt)
         new_debt[defaulted] = 0.0
         cap_eq = eq_cap_q * np.maximum(mv, 0.0) * (eq_app[:, t:t + 1] * ev["equity"][t])
