@@ -241,14 +241,14 @@ def clear_payments(
         p, net, p_bar_out, received, defaulted = p[0], net[0], p_bar[0], received[0], defaulted[0]
         hist_out = None if hist is None else hist[:, :, 0]
     else:
-        p_bar_out = np.array(p_bar)
+        p_bar_out = p_bar  # a fresh array (owed + el), safe to hand out
         hist_out = None if hist is None else hist.transpose(0, 2, 1)
     return ClearingResult(
         payments=np.ascontiguousarray(p),
-        defaulted=np.ascontiguousarray(defaulted),
-        net_worth=np.ascontiguousarray(net),
+        defaulted=defaulted,
+        net_worth=net,
         obligations=p_bar_out,
-        received=np.ascontiguousarray(received),
+        received=received,
         rounds=rounds,
         history=hist_out,
         payer=payer,
