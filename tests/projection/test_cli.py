@@ -24,6 +24,15 @@ def test_project_json_and_out(tmp_path: Path) -> None:
     q = pd.read_csv(tmp_path / "quarters.csv")
     assert list(q.columns) == ["scenario", "entity", "quarter", *COLUMNS]
     assert q["quarter"].iloc[0] == "2025Q1" and "openai" in set(q["entity"])
+    pq = pd.read_parquet(tmp_path / "quarters.parquet")
+    assert list(pq.columns) == list(q.columns) and len(pq) == len(q)
+
+
+def test_project_explain_lists_assumptions_with_sources() -> None:
+    res = runner.invoke(app, ["project", "--scenario", "baseline", "--explain", "--no-progress"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    assert "globals.gpu_life_years" in res.output and "fact base 3c" in res.output
+    assert "refinance_share" in res.output and "D44" in res.output
 
 
 def test_project_table_with_set_and_horizon() -> None:

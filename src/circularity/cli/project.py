@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -12,6 +13,44 @@ from rich.table import Table
 __all__ = ["register"]
 
 _KEY = ("cash", "debt", "payments_due", "payments_made", "shortfall", "market_value")
+
+
+def _assumptions(node: Any, prefix: str = "") -> list[tuple[str, str, str]]:
+    """Every ``{value, source}`` of a scenario as (dotted path, value, source)."""
+    out: list[tuple[str, str, str]] = []
+    if isinstance(node, dict):
+        if "value" in node and "source" in node:
+            return [(prefix, json.dumps(node["value"]), str(node["source"]))]
+        for k, v in node.items():
+            out += _assumptions(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(node, list):
+        for k, v in enumerate(node):
+            if isinstance(v, dict) and "source" in v and "kind" in v:  # an event
+                what = f"{v['quarter']} {v['entity']} {v['kind']}"
+                out.append((f"{prefix}.{k}", f"{what} {v.get('value', 0.0)}", str(v["source"])))
+            else:
+                out += _assumptions(v, f"{prefix}.{k}")
+    return out
+
+
+def _explain(console: Console, sc: Any, result: Any, web_notes: Any) -> None:
+    t = Table(title=f"assumptions that fed {sc.name} (value, source)")
+    for c in ("path", "value", "source"):
+        t.add_column(c, overflow="fold")
+    data = sc.model_dump(mode="json", exclude_none=True)
+    for path, value, source in _assumptions({k: data[k] for k in ("globals", "defaults", "kind_defaults", "entities", "contracts", "events") if k in data}):
+        t.add_row(path, value, source)
+    for deal_id, why in result.skipped:
+        t.add_row(f"contracts.skipped.{deal_id}", "left out", why)
+    t.add_row("engine.ebitda", "revenue x (1 - opex_ratio)", "assumption: where the ledger reports no EBITDA (debt capacity)")
+    t.add_row("engine.financials", "latest ledger figure", "ledger financials as of the run's date: cash, debt, revenue, market value where no assumption above sets them; 0 where neither")
+    console.print(t)
+    n = Table(title="how each contract's schedule was built (ledger deal, kind, note)")
+    for c in ("deal", "kind", "schedule"):
+        n.add_column(c, overflow="fold")
+    for deal_id, kind, note in web_notes:
+        n.add_row(deal_id, kind, note)
+    console.print(n)
 
 
 def register(app: typer.Typer) -> None:
@@ -25,24 +64,43 @@ def register(app: typer.Typer) -> None:
         start: str | None = typer.Option(None, "--start", help="first quarter, e.g. 2025Q1"),
         end: str | None = typer.Option(None, "--end", help="last quarter, e.g. 2032Q4"),
         as_json: bool = typer.Option(False, "--json", help="print headlines as JSON"),
-        out: Path | None = typer.Option(None, "--out", help="write quarters.csv (and headlines.json) here"),
+        out: Path | None = typer.Option(None, "--out", help="write quarters.csv, quarters.parquet and headlines.json here"),
+        explain: bool = typer.Option(False, "--explain", help="list every assumption that fed the run, with its source"),
+        progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bar on runs over a second"),
     ) -> None:
         """Project every entity quarter by quarter under a scenario; print the headlines."""
-        from circularity.errors import ScenarioError
-        from circularity.projection import project
+        from rich.progress import Progress
 
+        from circularity.errors import ScenarioError
+        from circularity.ledger import load
+        from circularity.projection import load_scenario, run_projection
+        from circularity.projection.run import compile_for
+
+        console = Console()
         try:
-            result = project(scenario, sets=tuple(set_), as_of=as_of, start=start, end=end)
+            sc = load_scenario(scenario, tuple(set_))
+            led = load("ai", as_of=as_of or sc.as_of)
+            web = compile_for(sc, led, start, end)
+            with Progress(console=console, transient=True, disable=not progress or as_json) as bar:
+                task = bar.add_task(f"projecting {sc.name}", total=web.T)
+                result = run_projection(web, sc, progress=lambda done, total: bar.update(task, completed=done, total=total))
         except (KeyError, ValueError) as exc:
             raise ScenarioError(str(exc).strip("'\"")) from None
         heads = result.headlines()
+        hsbc = None
+        if sc.name == "hsbc-2025" and "2030Q4" in result.quarters and "2025Q3" in result.quarters:
+            from circularity.projection.hsbc import hsbc_comparison
+
+            own = sc.entities.get(sc.headline_entity)
+            hsbc = hsbc_comparison(result, sc.headline_entity, own.cash.value if own and own.cash else 17.5)
+        payload = {"scenario": result.scenario, **heads, **({"hsbc_comparison": hsbc} if hsbc else {})}
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             result.write_csv(out / "quarters.csv")
-            (out / "headlines.json").write_text(json.dumps({"scenario": result.scenario, **heads}, indent=2))
-        console = Console()
+            result.write_parquet(out / "quarters.parquet")
+            (out / "headlines.json").write_text(json.dumps(payload, indent=2))
         if as_json:
-            console.print_json(json.dumps({"scenario": result.scenario, **heads}))
+            console.print_json(json.dumps(payload))
             return
         t = Table(title=f"projection: {result.scenario} ({result.quarters[0]}-{result.quarters[-1]})")
         t.add_column("headline")
@@ -56,15 +114,23 @@ def register(app: typer.Typer) -> None:
         t.add_row("what it sets off", ", ".join(heads["set_off"]) or "-")
         t.add_row("total market value lost (USD bn)", f"{heads['market_value_lost']:,.1f}")
         console.print(t)
+        if hsbc:
+            h = Table(title="HSBC's $207B beside ours, line by line (USD bn, 2H-2025..2030)")
+            for c in ("item", "HSBC", "ours", "difference", "why"):
+                h.add_column(c, justify="right" if c in ("HSBC", "ours", "difference") else "left", overflow="fold")
+            for r in hsbc:
+                h.add_row(r["item"], f"{r['hsbc']:,.1f}", f"{r['ours']:,.1f}", f"{r['difference']:+,.1f}", r["why"])
+            console.print(h)
         q = Table(title=f"{e}: key quarters (USD bn)")
         q.add_column("quarter")
         for c in _KEY:
             q.add_column(c, justify="right")
-        frame = result.to_frame()
-        sub = frame[frame["entity"] == e].set_index("quarter")
+        i = result.entities.index(e)
         for label in [x for x in result.quarters if x.endswith("Q4")]:
-            if label in sub.index:
-                q.add_row(label, *(f"{sub.at[label, c]:,.1f}" for c in _KEY))
+            k = result.quarters.index(label)
+            q.add_row(label, *(f"{float(result.data[c][k, 0, i]):,.1f}" for c in _KEY))
         console.print(q)
+        if explain:
+            _explain(console, sc, result, web.notes and tuple(zip(web.deal_id, web.kind, web.notes, strict=True)))
         if out is not None:
-            console.print(f"wrote {out / 'quarters.csv'}")
+            console.print(f"wrote {out / 'quarters.csv'}, {out / 'quarters.parquet'}, {out / 'headlines.json'}")
