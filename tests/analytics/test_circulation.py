@@ -46,7 +46,9 @@ def test_two_cycles_sharing_an_edge():
     r = find_circulation(["a", "b", "b", "c"], ["b", "a", "c", "a"], [5.0, 3.0, 4.0, 4.0])
     assert r.circulating_volume == pytest.approx(14.0)
     assert r.circularity_ratio == pytest.approx(14.0 / 16.0)
-    flows = dict(zip(zip(r.edges_frame().source, r.edges_frame().target), r.edge_flows))
+    flows = dict(
+        zip(zip(r.edges_frame().source, r.edges_frame().target, strict=False), r.edge_flows, strict=False)
+    )
     assert flows[("a", "b")] == pytest.approx(5.0)  # the shared edge binds
     assert flows[("b", "a")] == pytest.approx(1.0)
     assert cycles_of(r) == [(("a", "b", "c"), 4.0), (("a", "b"), 1.0)]
@@ -81,9 +83,7 @@ def test_self_loop_circulates_in_full():
 
 
 def test_parallel_edges_are_merged_with_their_deal_ids():
-    r = find_circulation(
-        ["a", "a", "b"], ["b", "b", "a"], [1.0, 2.0, 3.0], ids=["d1", "d2", "d3"]
-    )
+    r = find_circulation(["a", "a", "b"], ["b", "b", "a"], [1.0, 2.0, 3.0], ids=["d1", "d2", "d3"])
     assert r.edge_amount.tolist() == [3.0, 3.0]
     assert r.edge_deal_ids == (("d1", "d2"), ("d3",))
     (cycle,) = r.cycles
@@ -93,8 +93,12 @@ def test_parallel_edges_are_merged_with_their_deal_ids():
 
 def test_frame_and_flow_graph_inputs_agree():
     frame = pd.DataFrame(
-        {"source": ["a", "b", "b", "c"], "target": ["b", "a", "c", "a"],
-         "amount": [5.0, 3.0, 4.0, 4.0], "id": ["x1", "x2", "x3", "x4"]}
+        {
+            "source": ["a", "b", "b", "c"],
+            "target": ["b", "a", "c", "a"],
+            "amount": [5.0, 3.0, 4.0, 4.0],
+            "id": ["x1", "x2", "x3", "x4"],
+        }
     )
     by_frame = find_circulation(frame)
     by_graph = find_circulation(FlowGraph.from_edges(frame))
@@ -128,8 +132,7 @@ def test_result_is_frozen_and_read_only():
 def test_to_dict_has_the_cli_keys():
     r = find_circulation(["a", "b", "b"], ["b", "a", "c"], [3.0, 2.0, 5.0])
     d = r.to_dict(top=1)
-    assert set(d) >= {"total_volume", "circulating_volume", "circularity_ratio", "cycles",
-                      "entities"}
+    assert set(d) >= {"total_volume", "circulating_volume", "circularity_ratio", "cycles", "entities"}
     assert d["cycles"] == [{"entities": ["a", "b"], "amount": 2.0, "deal_ids": [["0"], ["1"]]}]
     assert d["entities"]["c"]["inflow"] == 5.0
     assert list(r.cycles_frame().columns) == ["entities", "length", "amount", "volume"]

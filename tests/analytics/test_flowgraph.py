@@ -19,8 +19,10 @@ def graph():
         ["openai", "nvidia", "nvidia", "nvidia"],
         [100.0, 20.0, 15.0, 40.0],
         ids=["nv-eq", "oa-hw-1", "oa-hw-2", "or-hw"],
-        node_attributes={"nvidia": {"kind": "chipmaker", "name": "Nvidia", "cap": np.int64(4)},
-                         "openai": {"kind": "lab", "ticker": None}},
+        node_attributes={
+            "nvidia": {"kind": "chipmaker", "name": "Nvidia", "cap": np.int64(4)},
+            "openai": {"kind": "lab", "ticker": None},
+        },
         graph_attributes={"as_of": "2025-10-31", "window": "2025:2030"},
     )
 
@@ -62,12 +64,20 @@ def test_cytoscape_json(graph):
     text = json.dumps(cy)  # plain JSON
     assert json.loads(text) == cy
     nodes = {n["data"]["id"]: n["data"] for n in cy["elements"]["nodes"]}
-    assert nodes["nvidia"] == {"id": "nvidia", "kind": "chipmaker", "name": "Nvidia", "cap": 4,
-                               "label": "nvidia"}
+    assert nodes["nvidia"] == {
+        "id": "nvidia",
+        "kind": "chipmaker",
+        "name": "Nvidia",
+        "cap": 4,
+        "label": "nvidia",
+    }
     assert "ticker" not in nodes["openai"]
     edges = cy["elements"]["edges"]
-    assert {"source": "openai", "target": "nvidia", "amount": 35.0,
-            "deal_ids": ["oa-hw-1", "oa-hw-2"]}.items() <= next(
-        e["data"] for e in edges if e["data"]["source"] == "openai").items()
+    assert {
+        "source": "openai",
+        "target": "nvidia",
+        "amount": 35.0,
+        "deal_ids": ["oa-hw-1", "oa-hw-2"],
+    }.items() <= next(e["data"] for e in edges if e["data"]["source"] == "openai").items()
     assert len({e["data"]["id"] for e in edges}) == len(edges)
     assert cy["data"]["window"] == "2025:2030"

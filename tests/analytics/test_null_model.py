@@ -23,13 +23,12 @@ def test_flow_swaps_keep_every_in_and_out_flow():
     for before, after in zip(margins(s, t, a, n), margins(s2, t2, a2, n), strict=True):
         np.testing.assert_allclose(after, before, rtol=1e-12, atol=1e-12)
     assert (a2 > 0).all() and not (s2 == t2).any()
-    assert len(set(zip(s2.tolist(), t2.tolist()))) == s2.size  # no duplicate pairs
+    assert len(set(zip(s2.tolist(), t2.tolist(), strict=False))) == s2.size  # no duplicate pairs
     assert not np.array_equal(np.sort(a2), np.sort(a))  # it did move money
 
 
 def test_reproducible_with_a_seed_and_with_a_generator():
-    args = (["a", "b", "b", "c", "c", "d", "a"], ["b", "a", "c", "a", "d", "a", "d"],
-            [3, 1, 2, 2, 1, 1, 5])
+    args = (["a", "b", "b", "c", "c", "d", "a"], ["b", "a", "c", "a", "d", "a", "d"], [3, 1, 2, 2, 1, 1, 5])
     r1 = circulation_null_model(*args, n=60, seed=11)
     r2 = circulation_null_model(*args, n=60, seed=11)
     r3 = circulation_null_model(*args, n=60, rng=np.random.default_rng(11))
@@ -40,8 +39,7 @@ def test_reproducible_with_a_seed_and_with_a_generator():
 
 
 def test_statistics_follow_their_definitions():
-    args = (["a", "b", "b", "c", "c", "d", "a"], ["b", "a", "c", "a", "d", "a", "d"],
-            [3, 1, 2, 2, 1, 1, 5])
+    args = (["a", "b", "b", "c", "c", "d", "a"], ["b", "a", "c", "a", "d", "a", "d"], [3, 1, 2, 2, 1, 1, 5])
     r = circulation_null_model(*args, n=200, seed=5)
     assert r.observed == pytest.approx(10.0 / 15.0)  # a-b-a 2, a-d-a 2, a-b-c-a 3 (x2,x2,x3)
     assert r.mean == pytest.approx(float(np.mean(r.null)))

@@ -23,8 +23,24 @@ from circularity.analytics.null_model import (
     circulation_null_model,
     flow_swaps,
 )
+from circularity.analytics.ratios import RATIO_DEFINITIONS, FinancialRatios, financial_ratios
+from circularity.analytics.vendor_financing import (
+    VENDOR_FINANCING_DEFINITION,
+    HistoricalComparison,
+    VendorFinancing,
+    lucent_comparison,
+    vendor_financing,
+)
 
 __all__ = [
+    "RATIO_DEFINITIONS",
+    "FinancialRatios",
+    "financial_ratios",
+    "VENDOR_FINANCING_DEFINITION",
+    "HistoricalComparison",
+    "VendorFinancing",
+    "lucent_comparison",
+    "vendor_financing",
     "ATTRIBUTION_RULE",
     "attribute_deals",
     "flow_graph",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -69,7 +69,7 @@ def _end_year(end: Any) -> float | None:
             last = period_bounds(end)[1]
         except ValueError:
             return None
-        return _year_fraction(last) + 1 / 365.25
+        return _year_fraction(last + timedelta(days=1))  # the end day is paid for
     return None
 
 
@@ -90,9 +90,7 @@ def _num(x: Any) -> bool:
     return x is not None and isinstance(x, int | float | np.number) and math.isfinite(float(x))
 
 
-def attribute_deals(
-    deals: pd.DataFrame, window: tuple[int, int] | None = (2025, 2030)
-) -> pd.DataFrame:
+def attribute_deals(deals: pd.DataFrame, window: tuple[int, int] | None = (2025, 2030)) -> pd.DataFrame:
     """Dollars of each deal that fall in ``window`` (inclusive calendar years).
 
     Parameters
@@ -168,9 +166,7 @@ def select_deals(
         keep &= deals["kind"].isin(list(kinds))
     if min_confidence is not None:
         if min_confidence not in CONFIDENCE_RANK:
-            raise ValueError(
-                f"min_confidence {min_confidence!r} is not one of {sorted(CONFIDENCE_RANK)}"
-            )
+            raise ValueError(f"min_confidence {min_confidence!r} is not one of {sorted(CONFIDENCE_RANK)}")
         floor = CONFIDENCE_RANK[min_confidence]
         keep &= deals["confidence"].map(CONFIDENCE_RANK).fillna(-1) >= floor
     return deals[keep]
@@ -235,8 +231,7 @@ def flow_graph(
         if v in entities.index:
             row = entities.loc[v, columns]
             node_attributes[v] = {
-                c: (None if (not isinstance(x, str | bool) and pd.isna(x)) else x)
-                for c, x in row.items()
+                c: (None if (not isinstance(x, str | bool) and pd.isna(x)) else x) for c, x in row.items()
             }
     as_of = getattr(ledger, "as_of", None)
     return FlowGraph.from_edges(

@@ -190,9 +190,7 @@ class Circulation:
         }
 
 
-def max_circulation(
-    source: np.ndarray, target: np.ndarray, capacity: np.ndarray, n_nodes: int
-) -> np.ndarray:
+def max_circulation(source: np.ndarray, target: np.ndarray, capacity: np.ndarray, n_nodes: int) -> np.ndarray:
     """Edge flows of a maximum circulation: ``max sum(f)`` s.t. ``B f = 0``, ``0 <= f <= c``.
 
     Array core of :func:`find_circulation` (node indices, no validation). Only edges inside a
@@ -218,9 +216,7 @@ def max_circulation(
     live = (capacity > 0) & ~loops
     if not live.any():
         return flows
-    graph = sp.csr_array(
-        (np.ones(int(live.sum())), (source[live], target[live])), shape=(n_nodes, n_nodes)
-    )
+    graph = sp.csr_array((np.ones(int(live.sum())), (source[live], target[live])), shape=(n_nodes, n_nodes))
     _, comp = connected_components(graph, directed=True, connection="strong")
     cand = np.flatnonzero(live & (comp[source] == comp[target]))
     if cand.size == 0:
@@ -466,7 +462,14 @@ class CycleList(Sequence[Cycle]):
     """
 
     __slots__ = (
-        "_amounts", "_arr", "_edges", "_flows", "_nodes", "_offsets", "_order", "_tol",
+        "_amounts",
+        "_arr",
+        "_edges",
+        "_flows",
+        "_nodes",
+        "_offsets",
+        "_order",
+        "_tol",
     )
 
     def __init__(self, arr: EdgeArrays, flows: np.ndarray, *, tol: float) -> None:
@@ -538,9 +541,7 @@ def _cyclic_components(arr: EdgeArrays) -> tuple[tuple[Hashable, ...], ...]:
     if n == 0:
         return ()
     live = arr.amount > 0
-    graph = sp.csr_array(
-        (np.ones(int(live.sum())), (arr.source[live], arr.target[live])), shape=(n, n)
-    )
+    graph = sp.csr_array((np.ones(int(live.sum())), (arr.source[live], arr.target[live])), shape=(n, n))
     n_comp, comp = connected_components(graph, directed=True, connection="strong")
     size = np.bincount(comp, minlength=n_comp)
     loops = arr.source[live & (arr.source == arr.target)]
@@ -592,9 +593,7 @@ def list_cycles(
         raise ValueError(f"length_bound must be >= 1, got {length_bound}")
     if max_cycles < 0:
         raise ValueError(f"max_cycles must be >= 0, got {max_cycles}")
-    arr = source if isinstance(source, EdgeArrays) else merge_edges(
-        source, target, amount, nodes=nodes
-    )
+    arr = source if isinstance(source, EdgeArrays) else merge_edges(source, target, amount, nodes=nodes)
     g = nx.DiGraph()
     g.add_nodes_from(range(arr.n_nodes))
     cap: dict[tuple[int, int], float] = {}

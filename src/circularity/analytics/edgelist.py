@@ -96,9 +96,7 @@ def merge_edges(
         frame = source
         missing = [c for c in ("source", "target", "amount") if c not in frame.columns]
         if missing:
-            raise NetworkError(
-                f"edge-list frame lacks column(s) {missing}; it needs source, target, amount"
-            )
+            raise NetworkError(f"edge-list frame lacks column(s) {missing}; it needs source, target, amount")
         src_vals, tgt_vals, amt_vals = frame["source"], frame["target"], frame["amount"]
         if ids is None and "id" in frame.columns:
             ids = list(frame["id"])
@@ -144,12 +142,12 @@ def merge_edges(
     index = pd.Index(node_tuple, dtype=object)
     s = index.get_indexer(pd.Index(src_arr, dtype=object)) if m else np.zeros(0, np.int64)
     t = index.get_indexer(pd.Index(tgt_arr, dtype=object)) if m else np.zeros(0, np.int64)
-    unknown = sorted({repr(src_arr[i]) for i in np.flatnonzero(s < 0)}
-                     | {repr(tgt_arr[i]) for i in np.flatnonzero(t < 0)})
+    unknown = sorted(
+        {repr(src_arr[i]) for i in np.flatnonzero(s < 0)} | {repr(tgt_arr[i]) for i in np.flatnonzero(t < 0)}
+    )
     if unknown:
         raise NetworkError(
-            f"edge endpoint(s) {', '.join(unknown[:10])} not in nodes; add them to nodes "
-            "or leave nodes=None"
+            f"edge endpoint(s) {', '.join(unknown[:10])} not in nodes; add them to nodes or leave nodes=None"
         )
 
     n = len(node_tuple)
@@ -167,8 +165,7 @@ def merge_edges(
     else:
         row_ids = [str(i) for i in ids] if ids is not None else [str(i) for i in range(m)]
         deal_ids = tuple(
-            tuple(row_ids[r] for r in order[bounds[k] : bounds[k + 1]])
-            for k in range(uniq.shape[0])
+            tuple(row_ids[r] for r in order[bounds[k] : bounds[k + 1]]) for k in range(uniq.shape[0])
         )
     return EdgeArrays(
         nodes=node_tuple,
@@ -217,8 +214,9 @@ def read_edge_list(path: str | Path) -> pd.DataFrame:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise NetworkError(f"{name}:1: header: file is empty; it needs a header "
-                           "'source,target,amount' and one row per edge")
+        raise NetworkError(
+            f"{name}:1: header: file is empty; it needs a header 'source,target,amount' and one row per edge"
+        )
     header = [h.strip() for h in rows[0]]
     missing = [c for c in ("source", "target", "amount") if c not in header]
     if missing:
@@ -233,8 +231,7 @@ def read_edge_list(path: str | Path) -> pd.DataFrame:
         if not any(cell.strip() for cell in row):
             continue  # blank line
         if len(row) != len(header):
-            problems.append(f"{name}:{rowno}: row: has {len(row)} fields, header has "
-                            f"{len(header)}")
+            problems.append(f"{name}:{rowno}: row: has {len(row)} fields, header has {len(header)}")
             continue
         cells = [c.strip() for c in row]
         ok = True
@@ -253,8 +250,10 @@ def read_edge_list(path: str | Path) -> pd.DataFrame:
                 problems.append(f"{name}:{rowno}: amount: {raw!r} is not finite")
                 ok = False
             elif value < 0:
-                problems.append(f"{name}:{rowno}: amount: {raw!r} is negative; amounts are "
-                                ">= 0 with the direction given by source -> target")
+                problems.append(
+                    f"{name}:{rowno}: amount: {raw!r} is negative; amounts are "
+                    ">= 0 with the direction given by source -> target"
+                )
                 ok = False
         if ok:
             cells[col["amount"]] = value

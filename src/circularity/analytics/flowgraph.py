@@ -61,9 +61,7 @@ class FlowGraph:
         seen: set[tuple[str, str]] = set()
         for e in self.edges:
             if e.source not in known or e.target not in known:
-                raise NetworkError(
-                    f"edge {e.source!r} -> {e.target!r} names an entity not in nodes"
-                )
+                raise NetworkError(f"edge {e.source!r} -> {e.target!r} names an entity not in nodes")
             if (e.source, e.target) in seen:
                 raise NetworkError(
                     f"two edges {e.source!r} -> {e.target!r}; merge them (FlowGraph.from_edges)"
@@ -164,9 +162,7 @@ class FlowGraph:
         Each node's ``data`` has ``id`` and its attributes; each edge's ``data`` has ``id``,
         ``source``, ``target``, ``amount`` and ``deal_ids`` (a list). The dict is plain JSON.
         """
-        nodes = [
-            {"data": {"id": v, **_scalars(self.node_attributes.get(v, {}))}} for v in self.nodes
-        ]
+        nodes = [{"data": {"id": v, **_scalars(self.node_attributes.get(v, {}))}} for v in self.nodes]
         for n in nodes:
             n["data"].setdefault("label", n["data"]["id"])
         edges = [
