@@ -36,7 +36,7 @@ def live_server() -> LiveServer:
     return shared_server()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed after each module: report tests start their own
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.skip("Debian chromium is not installed (run `make browser`)")
