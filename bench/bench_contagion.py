@@ -103,7 +103,7 @@ def bench_models(sizes: list[int], reps: int) -> None:
             net = make_network(n, kind, rng)
             L = net["L"]
             dense = L.toarray() if n <= DENSE_REFERENCE_MAX_N else None
-            r_reps = reps if n <= 100_000 else max(1, reps // 2)
+            r_reps = reps if n <= 100_000 else 1
             models = _models(net, dense, n)
             for name, ours, ref in models:
                 out = ours()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circularity.contagion import clear_payments, eisenberg_noe, rogers_veraart
-from circularity.contagion import clearing as clearing_mod
+from circularity.contagion import _solvers, clear_payments, eisenberg_noe, rogers_veraart
 from circularity.contagion.reference import reference_clearing, reference_picard
 
 
@@ -27,10 +26,16 @@ def _dense(payer, payee, amount, n):
 
 
 @pytest.mark.parametrize(("alpha", "beta"), [(1.0, 1.0), (0.5, 0.7), (0.9, 0.3)])
-@pytest.mark.parametrize("solver", ["batched_lu", "superlu"])
+@pytest.mark.parametrize("solver", ["batched_lu", "dense", "superlu", "iterative"])
 def test_batched_equals_reference(alpha, beta, solver, monkeypatch):
+    if solver != "batched_lu":
+        monkeypatch.setattr(_solvers, "_BATCHED_LU_MAX_N", 0)
     if solver == "superlu":
-        monkeypatch.setattr(clearing_mod, "_BATCHED_LU_MAX_N", 0)
+        monkeypatch.setattr(_solvers, "_DENSE_MAX_BLOCK", 0)
+        monkeypatch.setattr(_solvers, "_DIRECT_MAX_BLOCK", 10**9)
+    if solver == "iterative":
+        monkeypatch.setattr(_solvers, "_DENSE_MAX_BLOCK", 0)
+        monkeypatch.setattr(_solvers, "_DIRECT_MAX_BLOCK", 0)
     payer, payee, amount, e, el, n = _random(1)
     r = clear_payments(payer, payee, amount, e, el, n=n, alpha=alpha, beta=beta)
     assert r.payments.shape == e.shape
@@ -39,6 +44,24 @@ def test_batched_equals_reference(alpha, beta, solver, monkeypatch):
         p_ref, _ = reference_clearing(L, e[s], el[s], alpha, beta)
         np.testing.assert_allclose(r.payments[s], p_ref, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(r.payments[s], reference_picard(L, e[s], el[s], alpha, beta), atol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["dense", "superlu", "iterative"])
+def test_single_scenario_paths_equal_reference(solver, monkeypatch):
+    monkeypatch.setattr(_solvers, "_DENSE_MAX_BLOCK", 10**9 if solver == "dense" else 0)
+    monkeypatch.setattr(_solvers, "_DIRECT_MAX_BLOCK", 0 if solver == "iterative" else 10**9)
+    rng = np.random.default_rng(11)
+    n = 300
+    payer = rng.integers(0, n, 3000)
+    payee = (payer + rng.integers(1, n, 3000)) % n
+    amount = rng.lognormal(0, 1, 3000)
+    e = rng.random(n) * 3
+    L = _dense(payer, payee, amount, n)
+    for alpha, beta in ((1.0, 1.0), (0.5, 0.7)):
+        r = clear_payments(payer, payee, amount, e, n=n, alpha=alpha, beta=beta)
+        assert r.defaulted.sum() > 20
+        p_ref, _ = reference_clearing(L, e, None, alpha, beta)
+        np.testing.assert_allclose(r.payments, p_ref, rtol=1e-9, atol=1e-10)
 
 
 def test_shared_amount_and_single_scenario_shapes():
@@ -81,11 +104,11 @@ def test_singular_block_falls_back_to_picard(monkeypatch):
     payer, payee, amount, e, el, n = _random(4, S=6)
     want = clear_payments(payer, payee, amount, e, el, n=n).payments
 
-    class Singular(clearing_mod._Solver):
-        def solve(self, pi, D, rhs, beta):
+    class Singular(_solvers.Solver):
+        def solve(self, pi, D, rhs, beta, x0=None):
             return np.zeros_like(rhs), np.ones(rhs.shape[1], dtype=bool)
 
-    monkeypatch.setattr(clearing_mod, "_pick_solver", lambda *a: Singular())
+    monkeypatch.setattr(_solvers, "pick_solver", lambda *a: Singular())
     got = clear_payments(payer, payee, amount, e, el, n=n).payments
     np.testing.assert_allclose(got, want, atol=1e-7)
 

@@ -32,20 +32,15 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
-from circularity.contagion._batched_lu import BatchedSparseLU
-from circularity.contagion._sparse import as_index, csc_operator
+from circularity.contagion import _solvers
+from circularity.contagion._solvers import Inflow, Solver
+from circularity.contagion._sparse import as_index
 from circularity.errors import ClearingError
 
 __all__ = ["ClearingResult", "clear_payments"]
 
 Array = np.ndarray[Any, Any]
-
-_BATCHED_LU_MAX_N = 600
-_BATCHED_LU_MAX_VALUES = 40_000_000  # fill-in entries x scenarios held at once
-_DENSE_MAX_BLOCK = 200  # defaulted nodes solved as a dense k x k block (k^2 <= 40k entries)
-_DIRECT_MAX_BLOCK = 1_500  # defaulted nodes (all scenarios) solved by SuperLU; above, Krylov
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -227,8 +222,8 @@ def clear_payments(
     safe = np.where(p_bar > 0, p_bar, 1.0)
     pi_e = np.broadcast_to(A2 / safe[:, payer], (S, m))
 
-    inflow_op = _Inflow(payer, payee, n, S, pi_e[0] if S == 1 else None)
-    solver = _pick_solver(payer, payee, n, S)
+    inflow_op = Inflow(payer, payee, n, S, pi_e[0] if S == 1 else None)
+    solver = _solvers.pick_solver(payer, payee, n, S)
     pi_t = np.ascontiguousarray(pi_e.T)  # (m, S): internal layout is nodes/edges x scenarios
     e_t = np.ascontiguousarray(e.T)
     pb_t = np.ascontiguousarray(p_bar.T)
@@ -256,63 +251,21 @@ def clear_payments(
     )
 
 
-class _Inflow:
-    """``Pi.T @ p`` in the internal layout: ``pi`` ``(m, S)``, ``p`` ``(n, S)`` -> ``(n, S)``."""
-
-    def __init__(self, payer: Array, payee: Array, n: int, S: int, pi_one: Array | None) -> None:
-        self.payer, self.payee, self.n = payer, payee, n
-        m = payer.shape[0]
-        # one scenario: Pi.T as a CSC operator (O(m) to build from a debtor-sorted edge list)
-        self.op = csc_operator(payee, payer, pi_one, n) if pi_one is not None else None
-        self.base: Array | None = None
-        self.p_ref: Array | None = None
-        self.scatter = sp.csr_matrix((np.ones(m), (payee, np.arange(m))), shape=(n, m)) if S > 1 else None
-
-    def set_reference(self, p_bar: Array) -> None:
-        """One scenario: remember ``Pi.T p_bar`` so later calls cost O(edges of changed nodes)."""
-        if self.op is not None:
-            self.p_ref = np.ascontiguousarray(p_bar[:, 0])
-            self.base = np.asarray(self.op @ self.p_ref, dtype=np.float64)
-
-    def __call__(self, pi: Array, p: Array) -> Array:
-        if self.op is not None:
-            if self.base is not None and p.shape[1] == 1:
-                # payments differ from p_bar only at defaulted nodes: correct the cached
-                # Pi.T p_bar over their out-edges instead of a full pass over all m edges
-                diff = self.p_ref - p[:, 0]
-                nz = np.flatnonzero(diff)
-                if nz.size * 4 < self.n:
-                    start, stop = self.op.indptr[nz], self.op.indptr[nz + 1]
-                    counts = stop - start
-                    idx = np.repeat(start - np.cumsum(counts) + counts, counts)
-                    idx += np.arange(idx.size)
-                    w = self.op.data[idx] * np.repeat(diff[nz], counts)
-                    corr = np.bincount(self.op.indices[idx], weights=w, minlength=self.n)
-                    return (self.base - corr)[:, None]
-            return np.asarray(self.op @ p[:, 0], dtype=np.float64)[:, None]
-        if self.scatter is None or p.shape[1] == 1:
-            flows1 = pi[:, 0] * p[:, 0][self.payer]
-            out = np.bincount(self.payee, weights=flows1, minlength=self.n).astype(np.float64)
-            return out[:, None]
-        flows = pi * p[self.payer]
-        return np.asarray(self.scatter @ flows, dtype=np.float64)
-
-
-def _phi(inflow_op: _Inflow, p: Array, pi: Array, e: Array, p_bar: Array, a: float, b: float) -> Array:
+def _phi(inflow_op: Inflow, p: Array, pi: Array, e: Array, p_bar: Array, a: float, b: float) -> Array:
     inflow = inflow_op(pi, p)
     solvent = e + inflow >= p_bar
     return np.where(solvent, p_bar, np.maximum(0.0, a * e + b * inflow))
 
 
 def _fictitious_default(
-    inflow_op: _Inflow,
+    inflow_op: Inflow,
     pi: Array,
     e: Array,
     p_bar: Array,
     alpha: float,
     beta: float,
     tol: float,
-    solver: _Solver,
+    solver: Solver,
     keep_history: bool,
 ) -> tuple[Array, int, Array | None]:
     """FDA / GA rounds in the internal layout (arrays ``(n, S)``, ``pi`` ``(m, S)``)."""
@@ -343,17 +296,18 @@ def _fictitious_default(
             if keep.size == 0:
                 break
             active = keep if active is None else active[keep]
-            newD, newZ, pia, ea, pba, sla = (
+            newD, newZ, pia, ea, pba, sla, pa = (
                 newD[:, keep],
                 newZ[:, keep],
                 pia[:, keep],
                 ea[:, keep],
                 pba[:, keep],
                 sla[:, keep],
+                pa[:, keep],
             )
         rounds += 1
         paying_full = ~(newD | newZ)
-        x, bad = solver.solve_round(inflow_op, pia, newD, paying_full, ea, pba, alpha, beta)
+        x, bad = solver.solve_round(inflow_op, pia, newD, paying_full, ea, pba, alpha, beta, x0=pa)
         # a solve above p_bar cannot happen in exact arithmetic: treat it as a (near-)singular
         # block and let the monotone iteration finish that scenario
         bad = bad | (x > pba * (1.0 + 1e-8) + 1e-12).any(axis=0)
@@ -382,7 +336,7 @@ def _fictitious_default(
 def _picard_finish(
     p: Array,
     cols: Array,
-    inflow_op: _Inflow,
+    inflow_op: Inflow,
     pi: Array,
     e: Array,
     p_bar: Array,
@@ -407,171 +361,3 @@ def _picard_finish(
             out[:, idx] = q
             return out
     raise ClearingError("Picard iteration on a singular default block did not converge", it, change)
-
-
-class _Solver:
-    def solve_round(
-        self,
-        inflow_op: _Inflow,
-        pi: Array,
-        D: Array,
-        paying_full: Array,
-        e: Array,
-        p_bar: Array,
-        alpha: float,
-        beta: float,
-    ) -> tuple[Array, Array]:
-        """Payments of the defaulted nodes given who pays in full; ``(x, singular)``."""
-        inflow_fixed = inflow_op(pi, p_bar * paying_full)
-        rhs = inflow_fixed
-        rhs *= beta
-        rhs += e if alpha == 1.0 else alpha * e
-        rhs *= D
-        return self.solve(pi, D, rhs, beta)
-
-    def solve(self, pi: Array, D: Array, rhs: Array, beta: float) -> tuple[Array, Array]:
-        """Solve ``(I - beta diag(D) Pi.T diag(D)) x = rhs`` per scenario; flag singular ones.
-
-        Internal layout: ``pi`` ``(m, S)``, ``D`` and ``rhs`` ``(n, S)``.
-        """
-        raise NotImplementedError
-
-
-class _SuperLUSolver(_Solver):
-    """Stack the defaulted blocks of all scenarios into one block-diagonal sparse system."""
-
-    def __init__(self, payer: Array, payee: Array, n: int) -> None:
-        self.payer, self.payee, self.n = payer, payee, n
-        sorted_ = payer.size == 0 or not (np.diff(payer) < 0).any()
-        self.order = None if sorted_ else np.argsort(payer, kind="stable")
-        self.indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(payer, minlength=n), out=self.indptr[1:])
-
-    def _edges_of(self, nodes: Array) -> Array:
-        """Indices of the edges whose payer is in ``nodes``, in O(those edges)."""
-        start, stop = self.indptr[nodes], self.indptr[nodes + 1]
-        counts = stop - start
-        total = int(counts.sum())
-        offsets = np.repeat(start - np.cumsum(counts) + counts, counts)
-        idx = offsets + np.arange(total)
-        return idx if self.order is None else self.order[idx]
-
-    def solve(self, pi: Array, D: Array, rhs: Array, beta: float) -> tuple[Array, Array]:
-        n, S = D.shape
-        x = np.zeros(n * S)
-        flat = np.flatnonzero(D.ravel())  # index node * S + s
-        k = flat.size
-        if k == 0:
-            return x.reshape(n, S), np.zeros(S, dtype=bool)
-        local = np.cumsum(D.ravel(), dtype=np.int64) - 1  # position among defaulted nodes
-        if S == 1:
-            d = D[:, 0]
-            cand = self._edges_of(flat)  # edges out of defaulted nodes only
-            cand = cand[d[self.payee[cand]]]
-            gi, gj, vals = self.payee[cand], self.payer[cand], pi[cand, 0]
-        else:
-            keep = D[self.payee] & D[self.payer]  # (m, S)
-            e_idx, s_idx = np.nonzero(keep)
-            gi = self.payee[e_idx] * S + s_idx
-            gj = self.payer[e_idx] * S + s_idx
-            vals = pi[e_idx, s_idx]
-        b = rhs.ravel()[flat]
-        if k <= _DENSE_MAX_BLOCK:  # a small block: SciPy's sparse set-up would dominate
-            x[flat] = _dense_block_solve(local[gi], local[gj], -beta * vals, b, k)
-            x2 = x.reshape(n, S)
-            bad = ~np.isfinite(x2).all(axis=0)
-            x2[~np.isfinite(x2)] = 0.0
-            return x2, bad
-        rows = np.concatenate([local[gi], np.arange(k)])  # gi, gj are defaulted: local >= 0
-        cols = np.concatenate([local[gj], np.arange(k)])
-        data = np.concatenate([-beta * vals, np.ones(k)])
-        A = sp.csc_matrix((data, (rows, cols)), shape=(k, k))
-        # Krylov only for big blocks: stacked small blocks of many scenarios factor cheaply
-        sol = _krylov(A, b) if k > _DIRECT_MAX_BLOCK * S else None
-        if sol is None:
-            try:
-                with np.errstate(all="ignore"):
-                    # symmetric fill-reducing order, no pivoting: I - beta Pi.T_DD is a column
-                    # diagonally dominant M-matrix, so the diagonal is a stable pivot
-                    lu = spla.splu(
-                        A,
-                        permc_spec="MMD_AT_PLUS_A",
-                        diag_pivot_thresh=0.0,
-                        options={"SymmetricMode": True},
-                    )
-                    sol = lu.solve(b)
-            except RuntimeError:  # exactly singular
-                sol = np.full(k, np.nan)
-        x[flat] = sol
-        x2 = x.reshape(n, S)
-        bad = ~np.isfinite(x2).all(axis=0)
-        x2[~np.isfinite(x2)] = 0.0
-        return x2, bad
-
-
-def _dense_block_solve(rows: Array, cols: Array, vals: Array, b: Array, k: int) -> Array:
-    """Solve a small ``k x k`` defaulted block densely (``k`` is at most a few hundred)."""
-    A = np.eye(k)
-    np.add.at(A, (rows, cols), vals)
-    try:
-        return np.asarray(np.linalg.solve(A, b))
-    except np.linalg.LinAlgError:  # exactly singular: handled by the caller (Picard)
-        return np.full(k, np.nan)
-
-
-def _krylov(A: sp.csc_matrix, b: Array) -> Array | None:
-    """BiCGSTAB to round-off on a large default block; ``None`` when it does not get there.
-
-    Large blocks of power-law networks fill in badly under LU (a 3,000-node block: 13k
-    non-zeros become 145k, 0.3 s a round); the Krylov solve reaches the same residual as LU
-    (about 1e-14) in milliseconds. The residual is checked, and LU is used when it is not met.
-    """
-    scale = max(1.0, float(np.max(np.abs(b), initial=0.0)))
-    with np.errstate(all="ignore"):
-        x, info = spla.bicgstab(A.tocsr(), b, rtol=1e-15, atol=1e-14 * scale, maxiter=2_000)
-    if info != 0 or not np.all(np.isfinite(x)):
-        return None
-    if float(np.max(np.abs(A @ x - b), initial=0.0)) > 1e-12 * scale:
-        return None
-    return np.asarray(x)
-
-
-class _BatchedLUSolver(_Solver):
-    """Shared sparse LU pattern; numeric factorisation vectorised over scenarios."""
-
-    def __init__(self, payer: Array, payee: Array, n: int) -> None:
-        self.payer, self.payee = payer, payee
-        self.lu = BatchedSparseLU(rows=payee, cols=payer, n=n)
-
-    def solve_round(
-        self,
-        inflow_op: _Inflow,
-        pi: Array,
-        D: Array,
-        paying_full: Array,
-        e: Array,
-        p_bar: Array,
-        alpha: float,
-        beta: float,
-    ) -> tuple[Array, Array]:
-        # One system over all nodes, so no separate inflow pass is needed: rows in D read
-        # x_i - beta sum_j Pi_ji x_j = alpha e_i (every payer j), other rows x_i = p_bar_i
-        # (Z rows: 0). Block triangular, so it is as well posed as I - beta Pi.T_DD.
-        vals = pi * D[self.payee]
-        vals *= -beta
-        rhs = p_bar * paying_full
-        rhs += (e if alpha == 1.0 else alpha * e) * D
-        return self.lu.solve(vals, rhs)
-
-    def solve(self, pi: Array, D: Array, rhs: Array, beta: float) -> tuple[Array, Array]:
-        vals = pi * (D[self.payee] & D[self.payer])
-        vals *= -beta
-        return self.lu.solve(vals, rhs)
-
-
-def _pick_solver(payer: Array, payee: Array, n: int, S: int) -> _Solver:
-    if S > 1 and n <= _BATCHED_LU_MAX_N:
-        lu = _BatchedLUSolver(payer, payee, n)
-        if lu.lu.n_values * S <= _BATCHED_LU_MAX_VALUES:
-            return lu
-    return _SuperLUSolver(payer, payee, n)
