@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.projection.webs import P, deal, entity, fin, ledger, scenario, scenario_dict
 
 from circularity.compile import compile_web
 from circularity.projection import run_projection
-from tests.projection.webs import P, deal, entity, fin, ledger, scenario, scenario_dict
 
 _QUIET = {"opex_ratio": P(0.0), "capex_ratio": P(0.0), "equity_raise_q": P(0.0), "tax_rate": P(0.0),
           "min_cash": P(0.0)}
