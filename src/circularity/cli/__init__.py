@@ -21,7 +21,17 @@ app = typer.Typer(
 )
 
 # Each module below defines ``register(app)``; add an area's module name here when it lands.
-_COMMAND_MODULES: tuple[str, ...] = ("claims", "contagion", "ledger", "project", "simulate", "stress", "web")
+_COMMAND_MODULES: tuple[str, ...] = (
+    "analytics",
+    "claims",
+    "contagion",
+    "demo",
+    "ledger",
+    "project",
+    "simulate",
+    "stress",
+    "web",
+)
 
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"circularity.cli.{_name}").register(app)
