@@ -249,13 +249,13 @@ class Service:
         when = as_of or date.today()
         return self.cached(("claims", when), lambda: check_claims(self.ledger(when)))
 
-    def import_records(self, records: Any, problems: Any, label: str) -> Any:
-        """Write validated records into the store, all or nothing; then forget cached results."""
+    def import_records(self, rows: dict[str, list[dict[str, Any]]], *, label: str) -> Any:
+        """Write rows into the store (validated against it, all or nothing); then forget
+        cached results. See :meth:`circularity.store.Store.import_records`."""
         if self.db is None:
             raise StoreError("this server reads the bundled dataset; start it with --db to import")
         with self._store_lock:
-            # Store.import_path reads files; records from a request go through the same checks.
-            result = self._open_store()._import(records, problems, {}, label)
+            result = self._open_store().import_records(rows, label=label)
         self.reset()
         return result
 

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -24,7 +24,7 @@ import platformdirs
 from pydantic import BaseModel
 
 from circularity.errors import LedgerError, Problem, StoreError
-from circularity.ledger.io import read_raw
+from circularity.ledger.io import Located, read_raw
 from circularity.ledger.ledger import Ledger
 from circularity.ledger.records import RECORD_TYPES
 from circularity.ledger.tables import COLUMNS, record_to_row, row_to_data
@@ -227,6 +227,31 @@ class Store:
             t: [(r, label, i + 1) for i, r in enumerate(rs)] for t, rs in ledger.records.items() if rs
         }
         return self._import(records, [], dict(ledger.meta), label)
+
+    def import_records(
+        self, rows: Mapping[str, Sequence[Mapping[str, Any]]], *, label: str
+    ) -> ImportResult:
+        """Import records given as plain rows per table (e.g. parsed from a JSON request).
+
+        ``rows`` maps a table name (``entities``, ``deals``, ...) to its rows, fields as in a
+        ledger file. Rows are parsed and validated against the store exactly like
+        :meth:`import_path` (problems are located as ``<label>/<table>:<row>``), then written
+        in one transaction. Raises :class:`LedgerError` listing every problem, an unknown
+        table included; then nothing was written.
+        """
+        problems = [
+            Problem(label, None, t, f"unknown table; tables: {', '.join(RECORD_TYPES)}")
+            for t in rows
+            if t not in RECORD_TYPES
+        ]
+        located = [
+            Located(table=table, file=f"{label}/{table}", row=i + 1, data=dict(row))
+            for table, table_rows in rows.items()
+            if table in RECORD_TYPES
+            for i, row in enumerate(table_rows)
+        ]
+        records, parse_problems = parse_records(located)
+        return self._import(records, [*problems, *parse_problems], {}, label)
 
     def check_path(self, path: str | Path) -> ImportResult:
         """What importing ``path`` would do, without writing; raises :class:`LedgerError` like an import."""

@@ -39,23 +39,7 @@ class ImportResponse(BaseModel):
 
 @router.post("/import", response_model=ImportResponse, summary="Import records (bearer token)")
 def import_records(body: ImportRequest, service: ServiceDep, request: Request) -> ImportResponse:
-    from circularity.errors import LedgerError, Problem
-    from circularity.ledger.io import Located
-    from circularity.ledger.validation import parse_records
-
-    unknown = [t for t in body.records if t not in RECORD_TYPES]
-    if unknown:
-        raise LedgerError(
-            [Problem("<request>", None, t, f"unknown table; tables: {', '.join(RECORD_TYPES)}")
-             for t in unknown]
-        )
-    located = [
-        Located(table=table, file=f"<request>/{table}", row=i + 1, data=row)
-        for table, rows in body.records.items()
-        for i, row in enumerate(rows)
-    ]
-    records, problems = parse_records(located)
-    result = service.import_records(records, problems, body.label)
+    result = service.import_records(body.records, label=body.label)
     return ImportResponse(
         import_id=result.import_id, added=result.added, corrected=result.corrected,
         unchanged=result.unchanged, content_hash=result.content_hash,
