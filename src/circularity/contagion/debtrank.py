@@ -8,7 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
-from circularity.contagion._sparse import as_edges, as_vector, csc_operator
+from circularity.contagion._sparse import as_edges, as_vector, csc_matvec_sparse, csc_operator
 from circularity.errors import ClearingError, NetworkError
 
 __all__ = ["DebtRankResult", "debtrank", "impact_matrix"]
@@ -181,21 +181,34 @@ def debtrank(
     )
 
 
+def _product(M: sp.csc_matrix, X: Array) -> Array:
+    """``M @ X``; one scenario goes column-sparse (only nodes whose stress moved)."""
+    if X.shape[1] == 1:
+        return csc_matvec_sparse(M, X[:, 0])[:, None]
+    return np.asarray(M @ X)
+
+
 def _linear(
     M: sp.csc_matrix, H0: Array, tol: float, max_rounds: int, keep: bool
 ) -> tuple[Array, Array, int, list[Array] | None]:
     h = H0.copy()
+    Mh = _product(M, h)
     hist: list[Array] | None = [] if keep else None
     change = np.inf
     for rounds in range(1, max_rounds + 1):
-        stress = H0 + M @ h
+        stress = H0 + Mh
         new = np.minimum(stress, 1.0)
-        change = float(np.max(new - h, initial=0.0))  # monotone: new >= h
+        delta = new - h  # >= 0: the iteration rises monotonically from h0
+        change = float(np.max(delta, initial=0.0))
         h = new
         if hist is not None:
             hist.append(h.copy())
         if change <= tol:
+            # the running product is a sum of increments: recompute it once, exactly
+            stress = H0 + np.asarray(M @ h)
+            h = np.minimum(stress, 1.0)
             return h, stress, rounds, hist
+        Mh = Mh + _product(M, delta)
     raise ClearingError("linear DebtRank did not converge; raise max_rounds", max_rounds, change)
 
 
@@ -212,7 +225,7 @@ def _single_hit(
         if rounds >= max_rounds:
             raise ClearingError("single-hit DebtRank did not stop", rounds, float("nan"))
         rounds += 1
-        spread = M @ (h * distressed)
+        spread = _product(M, h * distressed)
         stress = stress + spread
         h = np.minimum(1.0, h + spread)
         inactive |= distressed
