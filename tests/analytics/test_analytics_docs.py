@@ -10,7 +10,16 @@ import pytest
 
 import circularity.analytics as analytics
 
-MODULES = ["attribution", "circulation", "edgelist", "flowgraph", "null_model", "ratios", "vendor_financing"]
+MODULES = [
+    "attribution",
+    "circulation",
+    "cycles",
+    "edgelist",
+    "flowgraph",
+    "null_model",
+    "ratios",
+    "vendor_financing",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

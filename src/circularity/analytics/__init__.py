@@ -5,15 +5,13 @@ from circularity.analytics.attribution import (
     attribute_deals,
     flow_graph,
 )
-from circularity.analytics.circulation import (
-    Circulation,
+from circularity.analytics.circulation import Circulation, find_circulation, max_circulation
+from circularity.analytics.cycles import (
     Cycle,
     CycleList,
     SimpleCycle,
     decompose_circulation,
-    find_circulation,
     list_cycles,
-    max_circulation,
 )
 from circularity.analytics.edgelist import read_edge_list
 from circularity.analytics.flowgraph import FlowEdge, FlowGraph
