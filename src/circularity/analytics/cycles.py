@@ -89,11 +89,14 @@ def decompose_circulation(
     rem: list[float] = flow[order].tolist()
     ptr: list[int] = starts[:-1].tolist()
     end: list[int] = starts[1:].tolist()
-    on_path = [-1] * n_nodes
+    # on_path[v] is where v was last pushed; it is current only if path still holds v there,
+    # which spares clearing it on every pop.
+    on_path = [0] * n_nodes
     out_nodes: list[int] = []
     out_pos: list[int] = []
     offsets: list[int] = [0]
     amounts: list[float] = []
+    get = rem.__getitem__
     for root in range(n_nodes):
         if ptr[root] == end[root]:
             continue
@@ -108,21 +111,20 @@ def decompose_circulation(
                 p += 1
             ptr[u] = p
             if p == e_end:
-                on_path[u] = -1
                 path.pop()
                 if path_edges:
                     rem[path_edges.pop()] = 0.0
                 continue
             v = head[p]
             k = on_path[v]
-            if k < 0:
+            if k >= len(path) or path[k] != v:
                 on_path[v] = len(path)
                 path.append(v)
                 path_edges.append(p)
                 continue
             cyc = path_edges[k:]
             cyc.append(p)
-            amount = min([rem[q] for q in cyc])
+            amount = min(map(get, cyc))
             for q in cyc:
                 left = rem[q] - amount
                 rem[q] = left if left > tol else 0.0
@@ -130,8 +132,6 @@ def decompose_circulation(
             out_pos.extend(cyc)
             offsets.append(len(out_pos))
             amounts.append(amount)
-            for w in path[k + 1 :]:
-                on_path[w] = -1
             del path[k + 1 :]
             del path_edges[k:]
     return (
