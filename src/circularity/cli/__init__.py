@@ -20,6 +20,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Map, measure and stress-test the circular financing web of the AI industry."""
+
+
 # Each module below defines ``register(app)``; add an area's module name here when it lands.
 _COMMAND_MODULES: tuple[str, ...] = (
     "analytics",
