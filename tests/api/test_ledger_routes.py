@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
 import circularity
 from circularity.analytics import find_circulation
+from circularity.analytics.attribution import flow_graph
 
 
 def assert_error(resp: httpx.Response, status: int) -> dict:
@@ -100,21 +103,63 @@ def test_graph_filters(client: httpx.Client) -> None:
     )
 
 
-def test_loops_match_find_circulation(client: httpx.Client) -> None:
+def _cli_json(*args: str) -> dict:
+    from typer.testing import CliRunner
+
+    from circularity.cli import app
+
+    out = CliRunner().invoke(app, list(args))
+    assert out.exit_code == 0, out.output
+    return json.loads(out.stdout)
+
+
+def test_loops_are_the_cli_loops(client: httpx.Client) -> None:
+    """One definition: /api/loops answers what `circularity loops --json` prints."""
     as_of = "2026-03-31"
-    body = client.get("/api/loops", params={"as_of": as_of, "top": 3}).json()
-    live = [d for d in circularity.load("ai", as_of=as_of).live_deals if d.amount_central is not None]
-    ref = find_circulation(
-        [d.payer for d in live], [d.payee for d in live], [d.amount_central for d in live],
-        ids=[d.id for d in live],
-    )
-    assert body["circulating_volume"] == pytest.approx(ref.circulating_volume)
-    assert body["total_volume"] == pytest.approx(ref.total_volume)
-    assert 0 <= body["circularity_ratio"] <= 1
-    assert len(body["cycles"]) <= 3
-    known = {d.id for d in live}
+    params = {"as_of": as_of, "top": 3, "null": 40, "seed": 3}
+    body = client.get("/api/loops", params=params).json()
+    cli = _cli_json("loops", "--as-of", as_of, "--top", "3", "--null", "40", "--seed", "3", "--json")
+    for key in ("total_volume", "circulating_volume", "circularity_ratio"):
+        assert body[key] == pytest.approx(cli[key], rel=1e-12)
+    assert body["window"] == "2025:2030"
+    assert [c["entities"] for c in body["cycles"]] == [c["entities"] for c in cli["cycles"]]
+    assert [c["deal_ids"] for c in body["cycles"]] == [c["deal_ids"] for c in cli["cycles"]]
+    for key in ("z_score", "p_value", "mean", "n", "seed"):
+        assert body["null_model"][key] == pytest.approx(cli["null_model"][key], rel=1e-12)
+    known = {d.id for d in circularity.load("ai", as_of=as_of).live_deals}
     for c in body["cycles"]:
         assert all(set(ids) <= known for ids in c["deal_ids"])
+    # the same filters as the CLI
+    g = flow_graph(circularity.load("ai", as_of=as_of), window=None, min_confidence="confirmed")
+    ref = find_circulation(g)
+    every = client.get(
+        "/api/loops", params={"as_of": as_of, "window": "all", "min_confidence": "confirmed"}
+    ).json()
+    assert every["circulating_volume"] == pytest.approx(ref.circulating_volume)
+    assert every["total_volume"] == pytest.approx(ref.total_volume)
+    assert every["null_model"] is None
+    assert_error(client.get("/api/loops", params={"null": 1001}), 422)
+    assert_error(client.get("/api/loops", params={"window": "2030:2025"}), 422)
+    assert_error(client.get("/api/loops", params={"window": "2025-2030"}), 422)
+
+
+def test_metrics_are_the_cli_metrics(client: httpx.Client) -> None:
+    as_of = "2026-03-31"
+    body = client.get("/api/metrics", params={"as_of": as_of}).json()
+    cli = _cli_json("metrics", "--as-of", as_of, "--json")
+    assert body["definition"] == cli["definition"]
+    assert [v["vendor"] for v in body["vendor_financing"]] == [
+        "nvidia", "amd", "oracle", "microsoft", "amazon", "coreweave", "broadcom"
+    ]
+    for ours, theirs in zip(body["vendor_financing"], cli["vendor_financing"], strict=True):
+        for key in ("financing", "purchases", "ratio_to_purchases", "ratio_to_revenue"):
+            assert ours[key] == pytest.approx(theirs[key])
+    assert len(body["ratios"]) == len(cli["ratios"])
+    assert body["lucent_comparison"] == cli["lucent_comparison"]
+    one = client.get("/api/metrics", params={"as_of": as_of, "entity": "oracle"}).json()
+    assert {r["entity"] for r in one["ratios"]} <= {"oracle"}
+    assert [v["vendor"] for v in one["vendor_financing"]] == ["oracle"]
+    assert_error(client.get("/api/metrics", params={"entity": "no-such-firm"}), 404)
 
 
 def test_errors_share_one_shape(client: httpx.Client) -> None:

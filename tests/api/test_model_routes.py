@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from test_ledger_routes import assert_error
 
 import circularity
 from circularity.projection import PRESETS
-
-from test_ledger_routes import assert_error
 
 
 def test_stress_matches_the_stress_model(client: httpx.Client) -> None:

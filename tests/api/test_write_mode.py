@@ -8,11 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 from _serve import LiveServer
+from test_ledger_routes import assert_error
 
 from circularity.ledger import dataset_path
 from circularity.store import open_store
-
-from test_ledger_routes import assert_error
 
 TOKEN = "test-token-0123456789"
 

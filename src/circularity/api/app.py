@@ -23,7 +23,10 @@ from circularity.api.routers import claims, graph, imports, ledger, meta, projec
 from circularity.api.runs import RunRegistry
 from circularity.api.service import Service
 
-__all__ = ["STATIC_DIR", "create_app"]
+__all__ = ["DB_ENV", "STATIC_DIR", "app_from_env", "create_app"]
+
+#: Store path handed to each worker process of ``circularity serve --workers N``.
+DB_ENV = "CIRCULARITY_SERVE_DB"
 
 STATIC_DIR = Path(str(resources.files("circularity.api") / "static"))
 
@@ -90,6 +93,7 @@ def create_app(
         import anyio.to_thread
 
         await anyio.to_thread.run_sync(service.warm)  # first page render without a cold start
+        service.warm_later()  # today's significance test, off the start-up path
         yield
 
     app = FastAPI(
@@ -121,3 +125,11 @@ def create_app(
     app.add_middleware(limits.BodyLimitMiddleware, large_paths={"/api/import": limits.MAX_IMPORT_BYTES})
     app.add_middleware(_SecurityHeaders)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Read-only app factory for ``circularity serve --workers N`` (uvicorn imports it in each
+    worker process): the store path comes from ``CIRCULARITY_SERVE_DB`` (empty: bundled dataset)."""
+    import os
+
+    return create_app(db=os.environ.get(DB_ENV) or None)

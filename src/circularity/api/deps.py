@@ -18,14 +18,14 @@ _EARLIEST = date(1990, 1, 1)
 _LATEST = date(2100, 12, 31)
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-def as_of_param(
+async def as_of_param(
     as_of: Annotated[
         date | None,
         Query(description="The web as known on this date (ISO, e.g. 2025-12-31); default today."),

@@ -11,6 +11,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_DRAWS",
     "MAX_IMPORT_BYTES",
+    "MAX_NULL_WEBS",
     "MAX_RUN_SECONDS",
     "MAX_SHOCKS",
     "BodyLimitMiddleware",
@@ -26,6 +27,8 @@ MAX_DRAWS = 20_000
 MAX_RUN_SECONDS = 30.0
 #: Most shocked entities in one stress request.
 MAX_SHOCKS = 50
+#: Null webs per significance request (GET /api/loops?null=N); larger: `circularity loops --null`.
+MAX_NULL_WEBS = 1_000
 
 
 class _TooLarge(HTTPException):

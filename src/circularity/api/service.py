@@ -19,32 +19,79 @@ from typing import Any, TypeVar
 from circularity.errors import StoreError
 from circularity.ledger import Ledger, load
 
-__all__ = ["Service", "features"]
+__all__ = ["DASHBOARD_NULL", "DEFAULT_WINDOW", "VENDORS", "Service", "features"]
 
 T = TypeVar("T")
 
-_CACHE_SIZE = 256
+_CACHE_SIZE = 2048
+#: Large objects (ledgers, compiled webs, flow graphs, raw model results) get their own, smaller LRU.
+_HEAVY_SIZE = 64
+_HEAVY = frozenset({"ledger", "full", "stress-web", "project-web", "flow-graph", "project"})
+
+#: Defaults shared with ``circularity loops`` and ``circularity metrics``.
+DEFAULT_WINDOW: tuple[int, int] = (2025, 2030)
+#: Null webs the dashboard and the report ask for (``circularity loops --null 1000``).
+DASHBOARD_NULL = 1000
+VENDORS: tuple[str, ...] = ("nvidia", "amd", "oracle", "microsoft", "amazon", "coreweave", "broadcom")
+
+
+class _Flight:
+    __slots__ = ("done", "error", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
 
 
 class _LRU:
-    """A small thread-safe LRU cache of computed results keyed by hashable tuples."""
+    """A thread-safe LRU cache with single flight: while one thread computes a missing key,
+    other threads asking for it wait for that result instead of computing it again."""
 
     def __init__(self, size: int = _CACHE_SIZE) -> None:
         self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._flights: dict[Any, _Flight] = {}
         self._size = size
         self._lock = threading.Lock()
+
+    def peek(self, key: Any) -> Any | None:
+        """The cached value, or None (never computes)."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return None
 
     def get_or_set(self, key: Any, make: Callable[[], T]) -> T:
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
                 return self._data[key]  # type: ignore[no-any-return]
-        value = make()
+            flight = self._flights.get(key)
+            owner = flight is None
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+        if not owner:
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return flight.value  # type: ignore[no-any-return]
+        try:
+            value = make()
+        except BaseException as exc:
+            flight.error = exc
+            with self._lock:
+                self._flights.pop(key, None)
+            flight.done.set()
+            raise
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
             while len(self._data) > self._size:
                 self._data.popitem(last=False)
+            self._flights.pop(key, None)
+        flight.value = value
+        flight.done.set()
         return value
 
 
@@ -74,6 +121,7 @@ class Service:
     db: Path | None = None
     dataset: str = "ai"
     _cache: _LRU = field(default_factory=_LRU, repr=False)
+    _heavy: _LRU = field(default_factory=lambda: _LRU(_HEAVY_SIZE), repr=False)
     _store: Any = field(default=None, repr=False)
     _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -101,7 +149,7 @@ class Service:
             with self._store_lock:
                 return self._open_store().ledger(when)  # type: ignore[no-any-return]
 
-        return self._cache.get_or_set(("ledger", when), make)
+        return self.cached(("ledger", when), make)
 
     def full_ledger(self) -> Ledger:
         """Every record, no as-of filter (for date ranges and record history)."""
@@ -114,11 +162,16 @@ class Service:
             with self._store_lock:
                 return self._open_store().ledger(None)  # type: ignore[no-any-return]
 
-        return self._cache.get_or_set(("full",), make)
+        return self.cached(("full",), make)
 
     def cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
-        """Memoise a derived result (graph, circulation, stress...) under ``key``."""
-        return self._cache.get_or_set(key, make)
+        """Memoise a derived result (graph, circulation, stress...) under ``key``; concurrent
+        callers of one missing key share one computation."""
+        return (self._heavy if key[0] in _HEAVY else self._cache).get_or_set(key, make)
+
+    def peek(self, key: tuple[Any, ...]) -> Any | None:
+        """A cached result, or None; never computes."""
+        return (self._heavy if key[0] in _HEAVY else self._cache).peek(key)
 
     def warm(self) -> None:
         """Load today's web and run the cheap models once, so the first page renders fast."""
@@ -126,6 +179,14 @@ class Service:
         self.graph(None)
         if features()["loops"]:
             self.loops(None)
+
+    def warm_later(self) -> None:
+        """Slower first-page results (the null model of today's web), in a background thread."""
+        if features()["loops"]:
+            threading.Thread(
+                target=lambda: self.loops(None, null=DASHBOARD_NULL, seed=7), daemon=True,
+                name="circularity-warm",
+            ).start()
 
     # -- models ----------------------------------------------------------------
     def graph(
@@ -153,35 +214,98 @@ class Service:
             ),
         )
 
-    def loops(self, as_of: date | None) -> dict[str, Any]:
-        """The largest circulation among live deals (central amounts) as of a date."""
+    def flow_graph(
+        self, as_of: date | None, *, window: tuple[int, int] | None = DEFAULT_WINDOW,
+        kinds: frozenset[str] | None = None, min_confidence: str | None = None,
+    ) -> Any:
+        """The money-flow graph (:func:`circularity.analytics.attribution.flow_graph`), cached."""
+        from circularity.analytics.attribution import flow_graph
+
         when = as_of or date.today()
+        key = ("flow-graph", when, window, kinds, min_confidence)
+        return self.cached(
+            key,
+            lambda: flow_graph(
+                self.ledger(when), window=window, kinds=sorted(kinds) if kinds else None,
+                min_confidence=min_confidence,
+            ),
+        )
+
+    def loops(
+        self, as_of: date | None, *, window: tuple[int, int] | None = DEFAULT_WINDOW,
+        kinds: frozenset[str] | None = None, min_confidence: str | None = None,
+        null: int = 0, seed: int = 7,
+    ) -> dict[str, Any]:
+        """The largest circulation in the money-flow graph, as ``circularity loops`` computes it:
+        :func:`find_circulation` on :meth:`flow_graph`; with ``null > 0`` also the
+        strength-preserving null model (``circulation_null_model(graph, n=null, seed=seed)``)."""
+        when = as_of or date.today()
+        opts = {"window": window, "kinds": kinds, "min_confidence": min_confidence}
 
         def make() -> dict[str, Any]:
             from circularity.analytics import find_circulation
 
-            ledger = self.ledger(when)
-            src: list[str] = []
-            tgt: list[str] = []
-            amt: list[float] = []
-            ids: list[str] = []
-            missing: list[str] = []
-            for d in ledger.live_deals:
-                if d.amount_central is None:
-                    missing.append(d.id)
-                    continue
-                src.append(d.payer)
-                tgt.append(d.payee)
-                amt.append(float(d.amount_central))
-                ids.append(d.id)
-            result = find_circulation(src, tgt, amt, ids=ids)
-            out = result.to_dict()
-            out["n_cycles"] = len(out["cycles"])
-            out["deals_used"] = len(ids)
-            out["deals_without_amount"] = missing
+            g = self.flow_graph(when, **opts)  # type: ignore[arg-type]
+            out = find_circulation(g).to_dict()
+            attrs = g.graph_attributes
+            unpriced = str(attrs.get("unpriced_deals") or "")
+            out.update(
+                n_cycles=len(out["cycles"]),
+                window=attrs.get("window"),
+                n_edges=len(g.edges),
+                unpriced_deals=[d for d in unpriced.split(";") if d],
+                rule=attrs.get("rule"),
+            )
             return out
 
-        return self.cached(("loops", when), make)
+        base = self.cached(("loops", when, window, kinds, min_confidence), make)
+        if not null:
+            return base
+
+        def significance() -> dict[str, Any]:
+            from circularity.analytics.null_model import circulation_null_model
+
+            g = self.flow_graph(when, **opts)  # type: ignore[arg-type]
+            return circulation_null_model(g, n=null, seed=seed).to_dict()
+
+        nm = self.cached(("null", when, window, kinds, min_confidence, null, seed), significance)
+        return {**base, "null_model": nm}
+
+    def metrics(
+        self, as_of: date | None, *, window: tuple[int, int] | None = DEFAULT_WINDOW,
+        entity: str | None = None,
+    ) -> dict[str, Any]:
+        """Financial ratios, vendor financing and the Lucent comparison, as
+        ``circularity metrics --json`` prints them."""
+        when = as_of or date.today()
+
+        def make() -> dict[str, Any]:
+            import json
+
+            from circularity.analytics.ratios import financial_ratios
+            from circularity.analytics.vendor_financing import (
+                VENDOR_FINANCING_DEFINITION,
+                lucent_comparison,
+                vendor_financing,
+            )
+
+            ledger = self.ledger(when)
+            ratios = financial_ratios(ledger).to_frame()
+            if entity is not None:
+                ratios = ratios[ratios["entity"] == entity]
+            vendors = [entity] if entity else list(VENDORS)
+            vf = [vendor_financing(ledger, v, window).to_dict() for v in vendors]
+            lucent = lucent_comparison(ledger).to_frame()
+            return {
+                "as_of": when.isoformat(),
+                "window": "all" if window is None else f"{window[0]}:{window[1]}",
+                "ratios": json.loads(ratios.to_json(orient="records", date_format="iso")),
+                "vendor_financing": vf,
+                "definition": VENDOR_FINANCING_DEFINITION,
+                "lucent_comparison": json.loads(lucent.to_json(orient="records")),
+            }
+
+        return self.cached(("metrics", when, window, entity), make)
 
     def stress(
         self, shocks: dict[str, float], as_of: date | None, *, model: str = "eisenberg-noe",
@@ -262,3 +386,4 @@ class Service:
     def reset(self) -> None:
         """Forget cached ledgers and results (after an import)."""
         self._cache = _LRU()
+        self._heavy = _LRU(_HEAVY_SIZE)

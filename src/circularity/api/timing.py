@@ -11,14 +11,14 @@ from typing import TypeVar
 
 from circularity.api.errors import ApiError
 
-__all__ = ["Deadline", "DeadlineExceeded", "run_with_deadline"]
+__all__ = ["MODEL_POOL", "Deadline", "DeadlineExceeded", "run_with_deadline"]
 
 T = TypeVar("T")
 
 # Model calls run here so the request can stop waiting at the deadline. A call past its deadline
 # finishes in the background (Python threads cannot be killed); simulations check the clock
 # between chunks and stop themselves (see Deadline).
-_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="circularity-model")
+MODEL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="circularity-model")
 
 
 class DeadlineExceeded(Exception):
@@ -49,7 +49,7 @@ class Deadline:
 
 def run_with_deadline(fn: Callable[[], T], seconds: float) -> T:
     """Call ``fn`` in a worker thread; answer 504 if it has not returned after ``seconds``."""
-    future = _POOL.submit(fn)
+    future = MODEL_POOL.submit(fn)
     try:
         return future.result(timeout=seconds)
     except FutureTimeout:

@@ -33,6 +33,13 @@ def serve(
             help="Bearer token write requests must send (or env CIRCULARITY_TOKEN).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=32,
+            help="Worker processes (uvicorn); read-only only. Each keeps its own cache and run list.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the JSON API and the dashboard (open http://HOST:PORT/ in a browser)."""
     import uvicorn
@@ -44,13 +51,30 @@ def serve(
         err.print(
             f"[yellow]warning:[/yellow] binding {host}: the API is reachable from other machines"
         )
+    if workers > 1 and allow_writes:
+        raise CircularityError(
+            "--workers > 1 serves read-only: an import in one worker would leave the others' "
+            "caches stale; use one worker with --allow-writes"
+        )
     try:
         app = create_app(db=db, allow_writes=allow_writes, token=token)
     except ValueError as exc:
         raise CircularityError(str(exc)) from None
     mode = "read-write (import needs the bearer token)" if allow_writes else "read-only"
-    err.print(f"circularity dashboard at http://{host}:{port}/  ({mode}; Ctrl-C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    err.print(
+        f"circularity dashboard at http://{host}:{port}/  ({mode}; "
+        f"{workers} worker{'s' if workers > 1 else ''}; Ctrl-C to stop)"
+    )
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    from circularity.api.app import DB_ENV
+
+    os.environ[DB_ENV] = str(db.resolve()) if db is not None else ""
+    uvicorn.run(
+        "circularity.api.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+        log_level="warning",
+    )
 
 
 def report(

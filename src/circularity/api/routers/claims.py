@@ -7,12 +7,13 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from circularity.api import limits
 from circularity.api.deps import AsOf, ServiceDep
 from circularity.api.errors import ERROR_RESPONSES
-from circularity.api.timing import run_with_deadline
+from circularity.api.respond import cached_json, dump, json_response
 
 router = APIRouter(prefix="/api", tags=["claims"], responses=ERROR_RESPONSES)
 
@@ -34,7 +35,14 @@ def _json(value: Any) -> Any:
 
 
 @router.get("/claims", response_model=Claims, summary="Every claim: computed, claimed, verdict")
-def claims(service: ServiceDep, as_of: AsOf) -> Claims:
-    result = run_with_deadline(lambda: service.claims(as_of), limits.MAX_RUN_SECONDS)
-    rows = [_json(r.to_dict()) for r in result.results]
-    return Claims(as_of=result.as_of, counts=dict(result.counts()), claims=rows)
+async def claims(service: ServiceDep, as_of: AsOf) -> Response:
+    when = as_of or date.today()
+
+    def make() -> bytes:
+        result = service.claims(when)
+        rows = [_json(r.to_dict()) for r in result.results]
+        return dump(Claims(as_of=result.as_of, counts=dict(result.counts()), claims=rows))
+
+    return json_response(
+        await cached_json(service, ("claims.json", when), make, seconds=limits.MAX_RUN_SECONDS)
+    )

@@ -6,10 +6,13 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 from pydantic import BaseModel
 
-from circularity.api.deps import LedgerDep, ServiceDep
+from circularity.api import limits
+from circularity.api.deps import AsOf, ServiceDep
 from circularity.api.errors import ERROR_RESPONSES, ApiError
+from circularity.api.respond import cached_json, dump, json_response
 from circularity.api.views import deal_json, entity_card, market_values, record_json, sources_for
 from circularity.ledger.records import Deal, Financial
 from circularity.ledger.vocabulary import LIVE_STATUSES
@@ -47,99 +50,145 @@ class EntityDetail(BaseModel):
     sources: list[dict[str, Any]]
 
 
-def _records(ledger: LedgerDep, rows: list[dict[str, Any]]) -> Records:
-    return Records(as_of=ledger.as_of, count=len(rows), records=rows)
+def _when(as_of: date | None) -> date:
+    return as_of or date.today()
+
+
+async def _answer(service: ServiceDep, key: tuple[Any, ...], make: Any) -> Response:
+    return json_response(await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS))
+
+
+def _records(as_of: date, rows: list[dict[str, Any]]) -> bytes:
+    return dump(Records(as_of=as_of, count=len(rows), records=rows))
 
 
 @router.get("/entities", response_model=Records, summary="Entities, with latest market value")
-def entities(ledger: LedgerDep, service: ServiceDep) -> Records:
-    def make() -> list[dict[str, Any]]:
+async def entities(service: ServiceDep, as_of: AsOf) -> Response:
+    when = _when(as_of)
+
+    def make() -> bytes:
+        ledger = service.ledger(when)
         mv = market_values(ledger)
         rows = []
         for e in ledger.records.get("entities", ()):
             row = record_json(e)
             row["market_value_usd_bn"] = mv.get(row["id"], {}).get("value_usd_bn")
             rows.append(row)
-        return rows
+        return _records(when, rows)
 
-    return _records(ledger, service.cached(("entities", ledger.as_of), make))
+    return await _answer(service, ("entities.json", when), make)
 
 
 @router.get("/entities/{entity_id}", response_model=EntityDetail, summary="One entity and its records")
-def entity(entity_id: Id, ledger: LedgerDep, service: ServiceDep) -> EntityDetail:
-    card = service.cached(("entity", ledger.as_of, entity_id), lambda: entity_card(ledger, entity_id))
-    if card is None:
-        raise ApiError(404, f"unknown entity '{entity_id}'; list them at /api/entities")
-    return EntityDetail(as_of=ledger.as_of, **card)
+async def entity(entity_id: Id, service: ServiceDep, as_of: AsOf) -> Response:
+    when = _when(as_of)
+
+    def make() -> bytes:
+        card = entity_card(service.ledger(when), entity_id)
+        if card is None:
+            raise ApiError(404, f"unknown entity '{entity_id}'; list them at /api/entities")
+        return dump(EntityDetail(as_of=when, **card))
+
+    return await _answer(service, ("entity.json", when, entity_id), make)
+
+
+def _all_deals(service: Any, when: date) -> list[dict[str, Any]]:
+    return service.cached(  # type: ignore[no-any-return]
+        ("deals", when),
+        lambda: [deal_json(d) for d in service.ledger(when).records.get("deals", ()) if isinstance(d, Deal)],
+    )
 
 
 @router.get("/deals", response_model=Records, summary="Deals as known on a date, filtered")
-def deals(
-    ledger: LedgerDep,
+async def deals(
     service: ServiceDep,
+    as_of: AsOf,
     kind: Annotated[list[DealKind] | None, Query(description="Keep these kinds")] = None,
     status: Annotated[list[Status] | None, Query(description="Keep these statuses")] = None,
     confidence: Annotated[list[Confidence] | None, Query()] = None,
     entity: Annotated[str | None, Query(max_length=64, description="Payer or payee id")] = None,
     min_amount: Annotated[float, Query(ge=0, le=1e6, description="USD bn, central amount")] = 0.0,
     live_only: Annotated[bool, Query(description="Only deals that still bind money")] = False,
-) -> Records:
-    every = service.cached(
-        ("deals", ledger.as_of),
-        lambda: [deal_json(d) for d in ledger.records.get("deals", ()) if isinstance(d, Deal)],
-    )
-    rows = [
-        d for d in every
-        if (not kind or d["kind"] in kind)
-        and (not status or d["status"] in status)
-        and (not confidence or d["confidence"] in confidence)
-        and (not entity or entity in (d["payer"], d["payee"]))
-        and (not live_only or d["status"] in LIVE_STATUSES)
-        and (min_amount <= 0 or (d["amount_central_usd_bn"] or 0.0) >= min_amount)
-    ]
-    return _records(ledger, rows)
+) -> Response:
+    when = _when(as_of)
+    kinds = frozenset(kind or ())
+    statuses = frozenset(status or ())
+    confidences = frozenset(confidence or ())
+
+    def make() -> bytes:
+        rows = [
+            d for d in _all_deals(service, when)
+            if (not kinds or d["kind"] in kinds)
+            and (not statuses or d["status"] in statuses)
+            and (not confidences or d["confidence"] in confidences)
+            and (not entity or entity in (d["payer"], d["payee"]))
+            and (not live_only or d["status"] in LIVE_STATUSES)
+            and (min_amount <= 0 or (d["amount_central_usd_bn"] or 0.0) >= min_amount)
+        ]
+        return _records(when, rows)
+
+    key = ("deals.json", when, kinds, statuses, confidences, entity, min_amount, live_only)
+    return await _answer(service, key, make)
 
 
 @router.get("/deals/{deal_id}", response_model=DealDetail, summary="One deal, its sources and revisions")
-def deal(deal_id: Id, ledger: LedgerDep, service: ServiceDep) -> DealDetail:
-    try:
-        d = ledger.deal(deal_id)
-    except KeyError:
-        raise ApiError(
-            404, f"no deal '{deal_id}' known on {ledger.as_of}; list them at /api/deals"
-        ) from None
-    # revisions known on the date, oldest first: how the record changed, never overwritten
-    full = service.full_ledger().deal(deal_id)
-    history = [
-        record_json(r) for r in full.revisions if ledger.as_of is None or r.valid_from <= ledger.as_of
-    ]
-    cited = list(dict.fromkeys([*d.sources, *(s for r in history for s in r["sources"])]))
-    return DealDetail(
-        as_of=ledger.as_of, deal=deal_json(d), sources=sources_for(ledger, cited), history=history
-    )
+async def deal(deal_id: Id, service: ServiceDep, as_of: AsOf) -> Response:
+    when = _when(as_of)
+
+    def make() -> bytes:
+        ledger = service.ledger(when)
+        try:
+            d = ledger.deal(deal_id)
+        except KeyError:
+            raise ApiError(404, f"no deal '{deal_id}' known on {when}; list them at /api/deals") from None
+        # revisions known on the date, oldest first: how the record changed, never overwritten
+        full = service.full_ledger().deal(deal_id)
+        history = [record_json(r) for r in full.revisions if r.valid_from <= when]
+        cited = list(dict.fromkeys([*d.sources, *(s for r in history for s in r["sources"])]))
+        return dump(
+            DealDetail(as_of=when, deal=deal_json(d), sources=sources_for(ledger, cited), history=history)
+        )
+
+    return await _answer(service, ("deal.json", when, deal_id), make)
 
 
 @router.get("/sources", response_model=Records, summary="Sources (publisher, title, URL, date)")
-def sources(ledger: LedgerDep) -> Records:
-    return _records(ledger, [record_json(s) for s in ledger.records.get("sources", ())])
+async def sources(service: ServiceDep, as_of: AsOf) -> Response:
+    when = _when(as_of)
+
+    def make() -> bytes:
+        return _records(when, [record_json(s) for s in service.ledger(when).records.get("sources", ())])
+
+    return await _answer(service, ("sources.json", when), make)
 
 
 @router.get("/financials", response_model=Records, summary="Reported and estimated figures")
-def financials(
-    ledger: LedgerDep,
+async def financials(
+    service: ServiceDep,
+    as_of: AsOf,
     entity: Annotated[str | None, Query(max_length=64)] = None,
     metric: Annotated[str | None, Query(max_length=64)] = None,
-) -> Records:
-    rows = [
-        record_json(f)
-        for f in ledger.records.get("financials", ())
-        if isinstance(f, Financial)
-        and (entity is None or f.entity == entity)
-        and (metric is None or f.metric == metric)
-    ]
-    return _records(ledger, rows)
+) -> Response:
+    when = _when(as_of)
+
+    def make() -> bytes:
+        rows = [
+            record_json(f)
+            for f in service.ledger(when).records.get("financials", ())
+            if isinstance(f, Financial)
+            and (entity is None or f.entity == entity)
+            and (metric is None or f.metric == metric)
+        ]
+        return _records(when, rows)
+
+    return await _answer(service, ("financials.json", when, entity, metric), make)
 
 
 @router.get("/holdings", response_model=Records, summary="Equity stakes held")
-def holdings(ledger: LedgerDep) -> Records:
-    return _records(ledger, [record_json(h) for h in ledger.records.get("holdings", ())])
+async def holdings(service: ServiceDep, as_of: AsOf) -> Response:
+    when = _when(as_of)
+
+    def make() -> bytes:
+        return _records(when, [record_json(h) for h in service.ledger(when).records.get("holdings", ())])
+
+    return await _answer(service, ("holdings.json", when), make)

@@ -6,11 +6,13 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from circularity import __version__
 from circularity.api import limits
 from circularity.api.deps import ServiceDep
+from circularity.api.respond import cached_json, dump, json_response
 from circularity.api.service import features
 from circularity.ledger.records import Deal
 from circularity.ledger.vocabulary import CONFIDENCES, DEAL_KINDS, ENTITY_KINDS, STATUSES
@@ -38,12 +40,19 @@ class Meta(BaseModel):
 
 
 @router.get("/health", response_model=Health, summary="Liveness check")
-def health() -> Health:
+async def health() -> Health:
     return Health(status="ok", version=__version__)
 
 
 @router.get("/meta", response_model=Meta, summary="Dataset, vocabulary, features and limits")
-def meta(service: ServiceDep, request: Request) -> Meta:
+async def meta(service: ServiceDep, request: Request) -> Response:
+    allow_writes = bool(request.app.state.allow_writes)
+    key = ("meta.json", date.today(), allow_writes)
+    make = lambda: dump(_meta(service, allow_writes))  # noqa: E731
+    return json_response(await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS))
+
+
+def _meta(service: ServiceDep, allow_writes: bool) -> Meta:
     full = service.full_ledger()
     dates = [d.announced for d in full.records.get("deals", ()) if isinstance(d, Deal)]
     revs = [r.valid_from for d in full.records.get("deals", ()) if isinstance(d, Deal) for r in d.revisions]
@@ -53,7 +62,7 @@ def meta(service: ServiceDep, request: Request) -> Meta:
         version=__version__,
         dataset=str(info.get("name", service.dataset)),
         store=service.db is not None,
-        read_only=not request.app.state.allow_writes,
+        read_only=not allow_writes,
         counts=full.counts(),
         first_date=min(all_dates) if all_dates else None,
         last_date=max(all_dates) if all_dates else None,
@@ -64,11 +73,12 @@ def meta(service: ServiceDep, request: Request) -> Meta:
             "confidences": list(CONFIDENCES),
             "entity_kinds": list(ENTITY_KINDS),
         },
-        features={**features(), "import": bool(request.app.state.allow_writes)},
+        features={**features(), "import": allow_writes},
         limits={
             "max_body_bytes": limits.MAX_BODY_BYTES,
             "max_draws": limits.MAX_DRAWS,
             "max_run_seconds": limits.MAX_RUN_SECONDS,
             "max_shocks": limits.MAX_SHOCKS,
+            "max_null_webs": limits.MAX_NULL_WEBS,
         },
     )

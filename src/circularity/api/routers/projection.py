@@ -8,12 +8,14 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from circularity.api import limits
 from circularity.api.deps import ServiceDep
 from circularity.api.errors import ERROR_RESPONSES, ApiError
-from circularity.api.timing import Deadline, DeadlineExceeded, run_with_deadline
+from circularity.api.respond import cached_json, dump, json_response, with_run_id
+from circularity.api.timing import Deadline, DeadlineExceeded
 
 router = APIRouter(prefix="/api", tags=["models"], responses=ERROR_RESPONSES)
 
@@ -74,13 +76,16 @@ class ProjectRequest(BaseModel):
     entities: list[Slug] = Field(default_factory=lambda: ["openai"], max_length=10)
 
 
-class ProjectResponse(BaseModel):
-    run_id: str
+class ProjectResult(BaseModel):
     scenario: str
     levers: dict[str, float]
     quarters: list[str]
     series: dict[str, dict[str, list[float | None]]]
     headlines: dict[str, Any]
+
+
+class ProjectResponse(ProjectResult):
+    run_id: str = Field(description="Fetch this run again at /api/runs/{run_id}")
 
 
 class SimulateRequest(BaseModel):
@@ -133,45 +138,60 @@ def _lever_values(sc: Any) -> dict[str, float]:
 
 
 @router.get("/scenarios", response_model=Scenarios, summary="Projection presets and levers")
-def scenarios(service: ServiceDep) -> Scenarios:
+async def scenarios(service: ServiceDep) -> Response:
     from circularity.projection import PRESETS
 
-    presets = []
-    for name in PRESETS:
-        sc = service.scenario(name)
-        presets.append(
-            {"name": name, "description": sc.description or "", "as_of": sc.as_of,
-             "levers": _lever_values(sc)}
-        )
-    web_entities = service.project("baseline", None, {}, record=("cash",)).entities
-    return Scenarios(presets=presets, levers=list(LEVERS), entities=list(web_entities))
+    def make() -> bytes:
+        presets = []
+        for name in PRESETS:
+            sc = service.scenario(name)
+            presets.append(
+                {"name": name, "description": sc.description or "", "as_of": sc.as_of,
+                 "levers": _lever_values(sc)}
+            )
+        web_entities = service.project("baseline", None, {}, record=RECORD).entities
+        return dump(Scenarios(presets=presets, levers=list(LEVERS), entities=list(web_entities)))
+
+    key = ("scenarios.json", date.today())
+    return json_response(await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS))
+
+
+#: Series a projection request records (what the response carries; headlines need no more).
+RECORD = SERIES
 
 
 @router.post("/project", response_model=ProjectResponse, summary="Run one projection")
-def project(body: ProjectRequest, service: ServiceDep, request: Request) -> ProjectResponse:
+async def project(body: ProjectRequest, service: ServiceDep, request: Request) -> Response:
     overrides = body.levers.overrides()
-    result = run_with_deadline(
-        lambda: service.project(body.scenario, body.as_of, overrides, record=None),
-        limits.MAX_RUN_SECONDS,
-    )
-    unknown = [e for e in body.entities if e not in result.entities]
-    if unknown:
-        raise ApiError(
-            404, f"entity {unknown[0]!r} is not in the projected web; see /api/scenarios"
-        )
-    series = {
-        e: {c: _clean(result.series(c, e).to_numpy()) for c in SERIES if c in result.data}
-        for e in body.entities
-    }
-    headlines = result.headlines()
     levers = body.levers.model_dump(exclude_none=True)
+
+    def make() -> tuple[bytes, dict[str, Any]]:
+        result = service.project(body.scenario, body.as_of, overrides, record=RECORD)
+        unknown = [e for e in body.entities if e not in result.entities]
+        if unknown:
+            raise ApiError(
+                404, f"entity {unknown[0]!r} is not in the projected web; see /api/scenarios"
+            )
+        series = {
+            e: {c: _clean(result.series(c, e).to_numpy()) for c in SERIES if c in result.data}
+            for e in body.entities
+        }
+        out = {
+            "scenario": body.scenario, "levers": levers, "quarters": list(result.quarters),
+            "series": series, "headlines": result.headlines(),
+        }
+        return dump(ProjectResult(**out)), out
+
+    key = (
+        "project.json", body.scenario, body.as_of or date.today(), tuple(sorted(overrides.items())),
+        tuple(body.entities),
+    )
+    payload, out = await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS)
     run_id = request.app.state.runs.add(
-        "project", body.model_dump(mode="json"), headlines, {"series": series, "headlines": headlines}
+        "project", body.model_dump(mode="json"), out["headlines"],
+        {"series": out["series"], "headlines": out["headlines"]},
     )
-    return ProjectResponse(
-        run_id=run_id, scenario=body.scenario, levers=levers, quarters=list(result.quarters),
-        series=series, headlines=headlines,
-    )
+    return json_response(with_run_id(payload, run_id))
 
 
 _SIM_SLOT = threading.Semaphore(1)

@@ -26,12 +26,12 @@ class Run(BaseModel):
 
 
 @router.get("/runs", response_model=RunList, summary="Runs made through this server")
-def runs(request: Request) -> RunList:
+async def runs(request: Request) -> RunList:
     return RunList(runs=request.app.state.runs.list())
 
 
 @router.get("/runs/{run_id}", response_model=Run, summary="One run with its full result")
-def run(run_id: Annotated[str, Path(max_length=80)], request: Request) -> Run:
+async def run(run_id: Annotated[str, Path(max_length=80)], request: Request) -> Run:
     found = request.app.state.runs.get(run_id)
     if found is None:
         raise ApiError(404, f"no run '{run_id}' on this server; list them at /api/runs")

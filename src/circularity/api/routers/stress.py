@@ -7,12 +7,13 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from circularity.api import limits
 from circularity.api.deps import ServiceDep
 from circularity.api.errors import ERROR_RESPONSES, ApiError
-from circularity.api.timing import run_with_deadline
+from circularity.api.respond import cached_json, dump, json_response, with_run_id
 
 router = APIRouter(prefix="/api", tags=["models"], responses=ERROR_RESPONSES)
 
@@ -48,8 +49,7 @@ class Column(BaseModel):
     percent: bool = False
 
 
-class StressResponse(BaseModel):
-    run_id: str
+class StressResult(BaseModel):
     as_of: date
     model: str
     from_quarter: str
@@ -60,6 +60,10 @@ class StressResponse(BaseModel):
     defaulted: list[str]
     articles: list[dict[str, str]]
     assumptions: dict[str, Any]
+
+
+class StressResponse(StressResult):
+    run_id: str = Field(description="Fetch this run again at /api/runs/{run_id}")
 
 
 COLUMNS = [
@@ -119,21 +123,20 @@ def _num(x: Any) -> float | None:
 
 
 @router.post("/stress", response_model=StressResponse, summary="Shock the web and clear it")
-def stress(body: StressRequest, service: ServiceDep, request: Request) -> StressResponse:
+async def stress(body: StressRequest, service: ServiceDep, request: Request) -> Response:
     shocks = {s.entity: s.pays for s in body.shocks}
+    when = body.as_of or date.today()
 
-    def run() -> Any:
-        return service.stress(
-            shocks, body.as_of, model=body.model, alpha=body.alpha, beta=body.beta
-        )
+    def make() -> tuple[bytes, dict[str, Any]]:
+        result = service.stress(shocks, when, model=body.model, alpha=body.alpha, beta=body.beta)
+        out = format_stress(result, service)
+        if not out["rows"]:
+            raise ApiError(422, "no entity in the web is touched by this shock on this date")
+        return dump(StressResult(**out)), out
 
-    result = run_with_deadline(run, limits.MAX_RUN_SECONDS)
-    out = format_stress(result, service)
-    rows = out["rows"]
-    totals = out["totals"]
-    if not rows:
-        raise ApiError(422, "no entity in the web is touched by this shock on this date")
+    key = ("stress.json", tuple(sorted(shocks.items())), when, body.model, body.alpha, body.beta)
+    payload, out = await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS)
     run_id = request.app.state.runs.add(
-        "stress", body.model_dump(mode="json"), totals, {**out, "as_of": str(result.as_of)}
+        "stress", body.model_dump(mode="json"), out["totals"], {**out, "as_of": str(out["as_of"])}
     )
-    return StressResponse(run_id=run_id, **out)
+    return json_response(with_run_id(payload, run_id))
