@@ -205,6 +205,8 @@ def max_circulation(source: np.ndarray, target: np.ndarray, capacity: np.ndarray
         b_eq=np.zeros(used.size),
         bounds=np.column_stack([np.zeros(k), capacity[cand] / scale]),
         method="highs-ds",
+        # Presolve finds little to remove in a network LP and costs ~25% of the solve time.
+        options={"presolve": False},
     )
     if res.status != 0 or res.x is None:
         raise CircularityError(f"HiGHS did not find the maximum circulation: {res.message}")
