@@ -96,14 +96,18 @@ def test_progress_and_on_chunk(toy_space: ParameterSpace) -> None:
 
 
 @pytest.mark.slow
+# When port 8787 is taken, distributed's HTTP server retries on another port and leaves the
+# first socket unclosed (distributed/node.py); that ResourceWarning surfaces at garbage
+# collection as an unraisable exception. It says nothing about the numbers checked here.
+@pytest.mark.filterwarnings(
+    r"ignore:Exception ignored in. <socket\.socket:pytest.PytestUnraisableExceptionWarning")
 def test_local_dask_cluster_of_two_workers_matches(base: SimulationResult,
                                                    toy_space: ParameterSpace) -> None:
     with warnings.catch_warnings():
-        # distributed may warn about ports and process start-up on busy machines; these say
-        # nothing about the numbers, which are checked below
-        warnings.simplefilter("ignore", ResourceWarning)
-        warnings.filterwarnings("ignore", category=UserWarning, module="distributed")
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module="distributed")
+        # the scheduler's HTTP server falls back to a free port, with a UserWarning, when 8787
+        # is taken (another cluster on this machine); nothing to do with the numbers
+        warnings.filterwarnings("ignore", message=r"Port \d+ is already in use",
+                                category=UserWarning)
         res = run_simulation(ToyWebModel(), toy_space, n=N, seed=7, chunk_size=1024, workers=2)
     assert res.manifest is not None and res.manifest.backend == "dask local 2 worker(s)"
     _same(base, res)

@@ -49,7 +49,11 @@ def _db_path(db: Path | None) -> Path:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:,.1f}"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.1f}"
+
+
+def _pct(p: float) -> str:
+    return "0%" if p == 0 else "<1%" if p < 0.005 else f"{p:.0%}"
 
 
 def _print_summary(con: Console, summary: dict[str, Any], focus: str) -> None:
@@ -68,7 +72,7 @@ def _print_summary(con: Console, summary: dict[str, Any], focus: str) -> None:
         t = Table(title=f"P({focus} has run short of cash) by year end")
         for y in ps:
             t.add_column(y, justify="right")
-        t.add_row(*(f"{p:.1%}" for p in ps.values()))
+        t.add_row(*(_pct(p) for p in ps.values()))
         con.print(t)
     if "p_default_by_year" in summary:
         pd_ = {e: v for e, v in summary["p_default_by_year"].items() if max(v.values()) > 0}
@@ -79,7 +83,7 @@ def _print_summary(con: Console, summary: dict[str, Any], focus: str) -> None:
             for y in years:
                 t.add_column(y, justify="right")
             for e, v in sorted(pd_.items(), key=lambda kv: -kv[1][years[-1]]):
-                t.add_row(e, *(f"{v[y]:.1%}" for y in years))
+                t.add_row(e, *(_pct(v[y]) for y in years))
             con.print(t)
     if "value_lost" in summary:
         vl = summary["value_lost"]
@@ -238,9 +242,12 @@ def sensitivity_cmd(
                     f"{evaluations:,} model runs)")
     t.add_column("rank", justify="right")
     for c in table.columns:
-        t.add_column(c, justify="left" if c == "parameter" else "right")
+        if c == "parameter":
+            t.add_column(c, no_wrap=True)
+        else:
+            t.add_column(c, justify="right")
     for i, row in enumerate(table.itertuples(index=False), start=1):
-        t.add_row(str(i), *(v if isinstance(v, str) else f"{v:,.3f}" for v in row))
+        t.add_row(str(i), *(v if isinstance(v, str) else f"{v:,.2f}" for v in row))
     con.print(t)
     if method is Method.tornado:
         con.print(f"base (every parameter at its median): {res.base:,.1f}")
@@ -267,7 +274,7 @@ def runs_list(
         return
     t = Table(title=f"{len(rows)} run(s) in {_db_path(db)}")
     for c in ("run_id", "kind", "scenario", "seed", "draws", "started_at", "elapsed_s"):
-        t.add_column(c)
+        t.add_column(c, no_wrap=c in ("run_id", "started_at"))
     for r in rows:
         t.add_row(*(str(r[c]) for c in ("run_id", "kind", "scenario", "seed", "draws",
                                          "started_at", "elapsed_s")))
