@@ -156,7 +156,7 @@ def _resolve(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> _Params:
         else:
             g_path: Path = pick(e, "revenue_growth")
             g = path_values(g_path, q)[None, :] * np.ones((Sr, 1))
-            for key in (f"defaults.revenue_growth", f"entities.{e}.revenue_growth"):
+            for key in ("defaults.revenue_growth", f"entities.{e}.revenue_growth"):
                 if key in ov and (key.startswith("entities") or own is None or own.revenue_growth is None):
                     g = np.asarray(ov[key], dtype=float).reshape(-1, 1) * np.ones((Sr, T))
             # quarterly compounding of the yearly growth in force, from the first quarter
@@ -291,16 +291,19 @@ def run_projection(
     bad = [c for c in keep if c not in COLUMNS]
     if bad:
         raise ScenarioError(f"record: unknown column(s) {bad}; columns: {', '.join(COLUMNS)}")
-    rec = {c: np.empty((T, S, n), dtype=bool if c == "defaulted" else np.float64) for c in keep}
+    # recorded columns are kept entity-major (T, n, S): the block loop writes whole rows
+    rec_T = {c: np.empty((T, n, S), dtype=bool if c == "defaulted" else np.float64) for c in keep}
     dc = scenario.globals.default_costs
     alpha, beta_rv = (dc.alpha.value, dc.beta.value) if dc is not None else (1.0, 1.0)
 
     payer, payee = web.payer, web.payee
     kinds_arr = np.array(web.kind, dtype=object)
     cat = np.array([_CAT_OF.get(k, 0) for k in web.kind], dtype=np.int64)
-    by_payer = _GroupSum(payer, cat, n, 6)  # operating, hardware, equity, lending, repayment, interest
-    in_block = np.select([cat <= 1, cat == 5, cat == 3], [0, 1, 2], 3)
-    by_payee = _GroupSum(payee, in_block, n, 4)  # operating+hardware, interest, lending, other
+    # contract -> entity totals as sparse (rows, m) matrices applied to (m, S) contract arrays;
+    # payer rows: all dues, operating, hardware, repayment, interest; payee rows: all receipts,
+    # operating + hardware, operating + hardware + interest (revenue), lending
+    pay_sel = (np.ones(m, bool), cat == 0, cat == 1, cat == 4, cat == 5)
+    rec_sel = (np.ones(m, bool), cat <= 1, (cat <= 1) | (cat == 5), cat == 3)
     suffix = np.cumsum(web.schedule[:, ::-1], axis=1)[:, ::-1]  # remaining from t (incl.)
     outside_payer = np.isin(np.array(web.entity_kinds, dtype=object)[payer], ("investor", "lender"))
     Minv_T = np.linalg.inv(np.eye(n) - web.holdings).T if n else np.zeros((0, 0))
@@ -309,14 +312,14 @@ def run_projection(
     rep = kinds_arr == "repayment"
     np.add.at(debt_web0, payer[rep], web.principal[rep])
     pre = _Pre(
-        by_payer=by_payer, by_payee=by_payee,
-        backlog_of=_GroupSum(payee, np.where(cat <= 1, 0, -1), n, 1),
+        by_payer=_sum_matrix(payer, pay_sel, n), by_payee=_sum_matrix(payee, rec_sel, n),
+        backlog_of=_sum_matrix(payee, (cat <= 1,), n),
         suffix_next=np.concatenate([suffix[:, 1:], np.zeros((m, 1))], axis=1).T.copy(),
         sched_T=web.schedule.T.copy(), cum_T=np.cumsum(web.schedule, axis=1).T.copy(),
         mkt_eq=outside_payer & (kinds_arr == "equity"),
         mkt_cr=outside_payer & np.isin(kinds_arr, ("loan", "bond")),
-        mv_cols=mv_cols, mv_mix=(Minv_T - np.eye(n))[:, mv_cols].copy(), debt_web0=debt_web0,
-        alpha=alpha, beta=beta_rv,
+        mv_cols=mv_cols, mv_mix_T=np.ascontiguousarray((Minv_T - np.eye(n))[:, mv_cols].T),
+        debt_web0=debt_web0, alpha=alpha, beta=beta_rv,
     )
     blocks = [slice(k, min(k + _BLOCK, S)) for k in range(0, S, _BLOCK)]
     parts = []
@@ -325,8 +328,8 @@ def run_projection(
             if progress is not None:
                 progress(b_i * total + done, len(blocks) * total)
 
-        parts.append(_block(web, scenario, pre, _slice_params(P, sl, S), _slice_events(ev, sl, S),
-                            sl.stop - sl.start, sl, rec, keep, check, tick))
+        parts.append(_block(web, pre, _slice_params(P, sl, S), _slice_events(ev, sl, S),
+                            sl.stop - sl.start, sl, rec_T, keep, check, tick))
     cut = np.concatenate([x[0] for x in parts])
     need_by = {t: np.concatenate([x[1][t] for x in parts]) for t in parts[0][1]}
     cash_out_q, first_def_q, mv_start, mv_end = (np.concatenate([x[k] for x in parts]) for k in range(2, 6))
@@ -339,56 +342,44 @@ def run_projection(
     )
     return ProjectionResult(
         scenario=scenario.name, scenario_names=names, entities=web.entities, quarters=web.quarters,
-        data=rec, headline_arrays=heads, cut=cut,
+        data={c: v.transpose(0, 2, 1) for c, v in rec_T.items()}, headline_arrays=heads, cut=cut,
         skipped=web.skipped, notes=tuple(zip(web.deal_id, web.kind, web.notes, strict=True)),
         headline_entity=scenario.headline_entity,
     )
 
 
-_BLOCK = 1024  # scenarios per block: the [S, n] working set stays in cache
+_BLOCK = 1024  # scenarios per block: the [n, S] working set stays in cache
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Pre:
     """What does not depend on the scenarios' state: computed once per run."""
 
-    by_payer: Any
-    by_payee: Any
-    backlog_of: Any
+    by_payer: Any  # (5n, m) sparse: all dues, operating, hardware, repayment, interest
+    by_payee: Any  # (4n, m) sparse: all receipts, op + hw, op + hw + interest, lending
+    backlog_of: Any  # (n, m) sparse: operating + hardware contracts by payee
     suffix_next: Array  # (T, m) remaining after t
     sched_T: Array  # (T, m)
     cum_T: Array  # (T, m)
     mkt_eq: Array
     mkt_cr: Array
     mv_cols: Array
-    mv_mix: Array
+    mv_mix_T: Array
     debt_web0: Array
     alpha: float
     beta: float
 
 
-class _GroupSum:
-    """Column sums of an ``(S, m)`` contract array into ``(S, k·n)`` (block, entity) totals.
+def _sum_matrix(ent: Array, selections: Sequence[Array], n: int) -> Any:
+    """Sparse ``(k·n, m)`` matrix: row ``j·n + i`` sums the contracts of entity ``i`` in selection ``j``.
 
-    Contracts are sorted once by (block, entity); each call is one gather, one ``reduceat`` and
-    one scatter (no dense ``m × k·n`` product, no BLAS threads).
+    Applied to an ``(m, S)`` contract array it gives every (selection, entity) total for all
+    scenarios in one sparse × dense product (contiguous rows of length S, no BLAS threads).
     """
-
-    def __init__(self, ent: Array, block: Array, n: int, k: int) -> None:
-        key = block * n + ent
-        order = np.argsort(key, kind="stable")
-        order = order[block[order] >= 0]  # block -1: left out
-        ks = key[order]
-        self.cols = order
-        self.starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]) if ks.size else np.zeros(0, np.int64)
-        self.dest = ks[self.starts]
-        self.width = k * n
-
-    def __call__(self, A: Array) -> Array:
-        out = np.zeros((A.shape[0], self.width))
-        if self.cols.size:
-            out[:, self.dest] = np.add.reduceat(A[:, self.cols], self.starts, axis=1)
-        return out
+    rows = np.concatenate([j * n + ent[sel] for j, sel in enumerate(selections)]).astype(np.int64)
+    cols = np.concatenate([np.flatnonzero(sel) for sel in selections]).astype(np.int64)
+    m = ent.shape[0]
+    return sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(len(selections) * n, m))
 
 
 def _slice_params(P: _Params, sl: slice, S: int) -> _Params:
@@ -409,162 +400,218 @@ def _slice_events(ev: Mapping[str, Any], sl: slice, S: int) -> dict[str, Any]:
     return out
 
 
+def _col(a: Array) -> Array:
+    """``(S or 1, n)`` → contiguous ``(n, S or 1)``, squeezed to ``(n, 1)`` when scenarios agree."""
+    return np.ascontiguousarray(_squeeze(np.asarray(a)).T)
+
+
+def _row(a: Array) -> Array:
+    """Per-scenario ``(S,)`` (or ``(1,)``) → ``(1, S)`` row broadcasting over entities."""
+    return np.asarray(a)[None, :]
+
+
 def _block(
-    web: Web, scenario: Scenario, pre: _Pre, P: _Params, ev: Mapping[str, Any], S: int, sl: slice,
+    web: Web, pre: _Pre, P: _Params, ev: Mapping[str, Any], S: int, sl: slice,
     rec: dict[str, Array], keep: tuple[str, ...], check: bool, progress: Callable[[int, int], None],
 ) -> tuple[Array, dict[int, Array], Array, Array, Array, Array]:
-    """The quarter loop for one block of ``S`` scenarios; writes ``rec[c][:, sl]``."""
+    """The quarter loop for one block of ``S`` scenarios; writes ``rec[c][:, :, sl]``.
+
+    State is entity-major, ``(n, S)`` (contracts ``(m, S)``): parameters equal in every scenario
+    are ``(n, 1)`` columns, per-scenario globals ``(1, S)`` rows, and every contract → entity
+    sum is one sparse product over contiguous rows. Returns ``(S, ·)`` arrays.
+    """
     n, m, T = web.n, web.m, web.T
     payer, payee = web.payer, web.payee
-    gw = web.gw_linked
+    gw = web.gw_linked[:, None]
+    any_gw = bool(web.gw_linked.any())
     suffix_next, sched_T, cum_T = pre.suffix_next, pre.sched_T, pre.cum_T
-    mkt_eq, mkt_cr = pre.mkt_eq, pre.mkt_cr
     alpha, beta_rv = pre.alpha, pre.beta
+    by_payer, by_payee, backlog_of = pre.by_payer, pre.by_payee, pre.backlog_of
     power = np.minimum(P.glob["power_delivery"], 1.0)  # (1 or S, T)
     eq_app, cr_app = P.glob["equity_appetite"], P.glob["credit_appetite"]
-    e = {k: _squeeze(v) for k, v in P.ent.items()}
-    cash = np.broadcast_to(e["cash"], (S, n)).copy()
-    cash0 = cash.copy()
-    debt_web0 = pre.debt_web0
-    debt_out = np.maximum(e["debt"] - debt_web0, 0.0) * np.ones((S, 1))
-    debt_web = np.broadcast_to(debt_web0, (S, n)).copy()
+    e = {k: _col(v) for k, v in P.ent.items()}  # (n, 1 or S)
+    ev_rev = [np.ascontiguousarray(x.T) for x in ev["revenue"]]  # T × (n, 1 or S)
+    ev_cr = [np.ascontiguousarray(x.T) for x in ev["credit"]]
+    ev_eq = [np.ascontiguousarray(x.T) for x in ev["equity"]]
+    mkt_eq = pre.mkt_eq[:, None] if pre.mkt_eq.any() else None
+    mkt_cr = pre.mkt_cr[:, None] if pre.mkt_cr.any() else None
+    shape = (n, S)
+    cash = np.broadcast_to(e["cash"], shape).copy()
+    debt_web0 = pre.debt_web0[:, None]
+    debt_out = np.maximum(e["debt"] - debt_web0, 0.0) * np.ones(shape)
+    debt_web = np.broadcast_to(debt_web0, shape).copy()
     life_q = np.maximum(np.rint(4 * e["useful_life_years"]).astype(np.int64), 1)
     inv_life = 1.0 / life_q
     K0 = e["capital_stock"]
-    K = np.broadcast_to(K0, (S, n)).copy()
+    K = np.broadcast_to(K0, shape).copy()
     legacy = K.copy()
     legacy_dep = K0 / np.maximum(life_q / 2.0, 1.0)
-    dep_rate = np.zeros((S, n))
-    cum_capex = np.zeros((S, n))
-    cum_dep = np.zeros((S, n))
-    capex_hist = np.zeros((T, S * n))
-    flat_si = np.arange(S)[:, None] * n + np.arange(n)[None, :]
+    dep_rate = np.zeros(shape)
+    cum_capex = np.zeros(shape)
+    cum_dep = np.zeros(shape)
+    capex_hist = np.zeros((T, n * S))
+    flat_is = np.arange(n)[:, None] * S + np.arange(S)[None, :]
 
     rev0 = np.maximum(e["revenue_annual"], 0.0)
     rev_has = rev0 > _EPS
     rev0_safe = np.where(rev_has, rev0, 1.0)
-    rev_ring = np.repeat(np.broadcast_to(rev0 / 4.0, (S, n))[None], 4, axis=0)
+    rev_ring = np.repeat(np.broadcast_to(rev0 / 4.0, shape)[None], 4, axis=0)
     trail = rev_ring.sum(axis=0)
-    cut = np.ones((S, m))
-    defaulted = np.zeros((S, n), dtype=bool)
-    tax_due = np.zeros((S, n))
-    mv0 = np.broadcast_to(e["market_value"], (S, n))
-    own0 = np.maximum(mv0 - mv0 @ web.holdings.T, 0.0)
-    backlog0 = pre.backlog_of(suffix_next[:1])  # (1, n)
-    beta = P.glob["backlog_multiple"][:, None]
-    loss = P.glob["default_value_loss"][:, None]
-    elast = _squeeze(P.glob["value_revenue_elasticity"][:, None])
+    cut = np.ones((m, S))
+    defaulted = np.zeros(shape, dtype=bool)
+    tax_due = np.zeros(shape)
+    mv0 = np.broadcast_to(e["market_value"], shape)
+    own0 = np.maximum(mv0 - web.holdings @ mv0, 0.0)
+    backlog0 = (backlog_of @ suffix_next[0])[:, None]  # (n, 1)
+    beta = _row(P.glob["backlog_multiple"])
+    loss = _row(P.glob["default_value_loss"])
+    elast = _row(P.glob["value_revenue_elasticity"])
+    elast_v = float(elast.flat[0]) if elast.size == 1 or (elast == elast.flat[0]).all() else None
     mv = np.array(mv0)
-    ncf = P.ncf
-    any_ncf = bool(ncf.any())
-    standalone = cash0.copy()
-    need_min = np.zeros((S, n))
+    ncf = P.ncf[:, None]
+    any_ncf = bool(P.ncf.any())
+    standalone = cash.copy()
+    need_min = np.zeros(shape)
     need_by: dict[int, Array] = {}
-    cash_out_q = np.full((S, n), -1, dtype=np.int64)
-    first_def_q = np.full((S, n), -1, dtype=np.int64)
-    base_rate = np.maximum(e["rate"], P.glob["rate_floor"][:, None])
+    cash_out_q = np.full(shape, -1, dtype=np.int64)
+    first_def_q = np.full(shape, -1, dtype=np.int64)
+    base_rate = np.maximum(e["rate"], _row(P.glob["rate_floor"]))
     top_rate = np.maximum(e["max_rate"], base_rate)
+    spread = e["spread_per_turn"]
     mat_q = 1.0 / np.maximum(4.0 * e["debt_maturity_years"], 1.0)
     lev_cap = e["leverage_limit"]
     refi = e["refinance_share"]
+    any_refi = bool((refi != 0).any())
     no_ncf = ~ncf
     # EBITDA: reported, else derived from the scenario's own margin (revenue × (1 − opex ratio))
-    eb0 = web.financials["ebitda_annual"]
+    eb0 = web.financials["ebitda_annual"][:, None]
     derived = np.maximum(e["revenue_annual"], 0.0) * (1.0 - e["opex_ratio"]) * no_ncf
-    ebitda_ann = np.broadcast_to(np.where(np.isfinite(eb0), eb0, derived), (S, n)).copy()
+    ebitda_ann = np.broadcast_to(np.where(np.isfinite(eb0), eb0, derived), shape).copy()
     opex_ratio = e["opex_ratio"] * no_ncf
     capex_ratio = e["capex_ratio"] * no_ncf
     tax_rate = e["tax_rate"] * no_ncf
     eq_cap_q = e["equity_raise_q"]
     rev_scale = e["revenue_scale"]
-    out_rev = P.out_rev  # (1 or S, n, T)
-    opex_fixed = P.opex_fixed[0].T * no_ncf  # (T, n)
-    ncf_in = np.maximum(P.ncf_q, 0.0).T  # (T, n)
-    ncf_out = np.maximum(-P.ncf_q, 0.0).T
+    out_rev = np.ascontiguousarray(P.out_rev.transpose(2, 1, 0))  # (T, n, 1 or S)
+    opex_fixed = (P.opex_fixed[0].T * ~P.ncf)[:, :, None]  # (T, n, 1)
+    ncf_in = np.maximum(P.ncf_q, 0.0).T[:, :, None]  # (T, n, 1)
+    ncf_out = np.maximum(-P.ncf_q, 0.0).T[:, :, None]
     min_cash = e["min_cash"]
     year_end = {t for t in range(T) if web.quarters[t].endswith("Q4")} | {T - 1}
+    ones = np.ones(shape)
+    lev = np.empty(shape)
+    zero_m = np.zeros((m, 1))
+    nS = n * S
 
     for t in range(T):
         # 1. outside flows
-        R_out = out_rev[:, :, t] * rev_scale * ev["revenue"][t]
+        R_out = out_rev[t] * rev_scale * ev_rev[t]
         if any_ncf:
             R_out = np.where(ncf, ncf_in[t], R_out)
         # 2. obligations due (GW-linked pacing by power delivered, cumulative)
         if t in ev["pay"]:
-            cut *= ev["pay"][t][:, payer]
-        if gw.any():
-            prev = cum_T[t - 1] if t else np.zeros(m)
-            f_prev = power[:, t - 1:t] if t else np.zeros((1, 1))
-            gw_due = np.maximum(power[:, t:t + 1] * cum_T[t] - f_prev * prev, 0.0)
-            base_due = np.where(gw, gw_due, sched_T[t])
+            cut *= ev["pay"][t][:, payer].T
+        if any_gw:
+            prev = cum_T[t - 1][:, None] if t else zero_m
+            f_prev = power[:, t - 1][None, :] if t else np.zeros((1, 1))
+            gw_due = np.maximum(power[:, t][None, :] * cum_T[t][:, None] - f_prev * prev, 0.0)
+            base_due = np.where(gw, gw_due, sched_T[t][:, None])
         else:
-            base_due = sched_T[t][None, :]
-        if mkt_eq.any():  # outside money moves only while markets are open
-            base_due = base_due * np.where(mkt_eq, eq_app[:, t:t + 1], 1.0)
-        if mkt_cr.any():
-            base_due = base_due * np.where(mkt_cr, cr_app[:, t:t + 1], 1.0)
-        A = base_due * cut
-        due6 = pre.by_payer(A)
-        due_out = due6.reshape(S, 6, n).sum(axis=1)
-        due_op, due_hw = due6[:, :n], due6[:, n:2 * n]
-        due_rep, due_int = due6[:, 4 * n:5 * n], due6[:, 5 * n:]
-        due4 = pre.by_payee(A)
-        due_in, exp_web_op_in = due4.reshape(S, 4, n).sum(axis=1), due4[:, :n]
+            base_due = sched_T[t][:, None]
+        if mkt_eq is not None:  # outside money moves only while markets are open
+            base_due = base_due * np.where(mkt_eq, eq_app[:, t][None, :], 1.0)
+        if mkt_cr is not None:
+            base_due = base_due * np.where(mkt_cr, cr_app[:, t][None, :], 1.0)
+        A = base_due * cut  # (m, S)
+        due5 = by_payer @ A  # (5n, S)
+        due_out, due_op, due_hw = due5[:n], due5[n:2 * n], due5[2 * n:3 * n]
+        due_rep, due_int = due5[3 * n:4 * n], due5[4 * n:]
+        due4 = by_payee @ A
+        due_in, exp_web_op_in = due4[:n], due4[n:2 * n]
         revenue_est = R_out + exp_web_op_in
-        opex_out = opex_ratio * revenue_est + opex_fixed[t]
+        opex_out = opex_ratio * revenue_est
+        opex_out += opex_fixed[t]
         capex_out = capex_ratio * revenue_est
         if any_ncf:
             opex_out = np.where(ncf, ncf_out[t], opex_out)
         debt = debt_out + debt_web
-        lev = np.where(ebitda_ann > _EPS, debt / np.where(ebitda_ann > _EPS, ebitda_ann, 1.0), np.inf)
-        rate = np.minimum(base_rate + e["spread_per_turn"] * np.maximum(lev - 1.0, 0.0), top_rate)
-        rate = np.where(debt_out > 0, rate, base_rate)
-        interest_out = rate * debt_out * 0.25
+        # leverage; no EBITDA: a sentinel so large the rate hits its cap (no inf·0 = nan)
+        lev.fill(1e300)
+        np.divide(debt, ebitda_ann, out=lev, where=ebitda_ann > _EPS)
+        lev -= 1.0
+        np.maximum(lev, 0.0, out=lev)
+        lev *= spread
+        lev += base_rate
+        rate = np.minimum(lev, top_rate, out=lev)  # interest is r·D_out: where D_out = 0 it is 0
+        interest_out = rate * debt_out
+        interest_out *= 0.25
         outside_in = R_out
-        outside_out = opex_out + capex_out + interest_out + tax_due
-        cash_a = cash + outside_in - outside_out
+        outside_out = opex_out + capex_out
+        outside_out += interest_out
+        outside_out += tax_due
+        cash_a = cash + outside_in
+        cash_a -= outside_out
         # 3. financing
         maturing = debt_out * mat_q
-        need = np.maximum(min_cash + due_out + maturing - cash_a - due_in, 0.0)
-        credit = cr_app[:, t:t + 1] * ev["credit"][t]
-        cap_debt = np.maximum(lev_cap * np.maximum(ebitda_ann, 0.0) * credit - (debt - maturing), 0.0)
-        # sponsor-rolled debt (SPVs): what falls due on web and outside debt is refinanced
-        cap_debt += refi * (due_rep + due_int + maturing + interest_out) * credit
+        need = min_cash + due_out
+        need += maturing
+        need -= cash_a
+        need -= due_in
+        np.maximum(need, 0.0, out=need)
+        credit = cr_app[:, t][None, :] * ev_cr[t]
+        cap_debt = lev_cap * np.maximum(ebitda_ann, 0.0)
+        cap_debt *= credit
+        cap_debt -= debt - maturing
+        np.maximum(cap_debt, 0.0, out=cap_debt)
+        if any_refi:  # sponsor-rolled debt (SPVs): what falls due on web and outside debt is refinanced
+            roll = due_rep + due_int
+            roll += maturing
+            roll += interest_out
+            roll *= refi
+            roll *= credit
+            cap_debt += roll
         new_debt = np.minimum(need, cap_debt)
         new_debt[defaulted] = 0.0
-        cap_eq = eq_cap_q * np.maximum(mv, 0.0) * (eq_app[:, t:t + 1] * ev["equity"][t])
+        cap_eq = eq_cap_q * np.maximum(mv, 0.0)
+        cap_eq *= eq_app[:, t][None, :] * ev_eq[t]
         new_equity = np.minimum(need - new_debt, cap_eq)
         new_equity[defaulted] = 0.0
         fin_in = new_debt + new_equity
         fin_out = maturing
-        cash_b = cash_a + fin_in - fin_out
+        cash_b = cash_a + fin_in
+        cash_b -= fin_out
         # 4. clearing: p = p_bar is the greatest clearing vector wherever everyone can pay in full
         assets = np.maximum(cash_b, 0.0)
-        short = ((assets + due_in) < due_out).any(axis=1)
-        ratio = np.ones((S, n))
+        short = ((assets + due_in) < due_out).any(axis=0)
         got = due4
         if m and short.any():
-            rows = np.flatnonzero(short)
-            res = clear_payments(payer, payee, A[rows], assets[rows], n=n, alpha=alpha, beta=beta_rv)
-            ratio[rows] = res.ratio
-            got = pre.by_payee(A * ratio[:, payer])
-        received = got.reshape(S, 4, n).sum(axis=1)
-        rec_rev, rec_lend = got[:, :n] + got[:, n:2 * n], got[:, 2 * n:3 * n]
-        paid = ratio * due_out
-        shortfall = np.maximum(due_out - paid, 0.0)
-        if m and short.any():
-            cut *= np.minimum(ratio, 1.0)[:, payer]
-        cash_new = cash_b - paid + received
+            ratio = ones.copy()
+            cols = np.flatnonzero(short)
+            res = clear_payments(payer, payee, A[:, cols].T, assets[:, cols].T, n=n, alpha=alpha, beta=beta_rv)
+            ratio[:, cols] = res.ratio.T
+            got = by_payee @ (A * ratio[payer])
+            paid = ratio * due_out
+            cut *= np.minimum(ratio, 1.0)[payer]
+        else:
+            ratio = ones
+            paid = due_out.copy()
+        received = got[:n]
+        rec_rev, rec_lend = got[2 * n:3 * n], got[3 * n:]
+        shortfall = due_out - paid
+        np.maximum(shortfall, 0.0, out=shortfall)
+        cash_new = cash_b - paid
+        cash_new += received
         # 5. stocks and books
-        capex = capex_out + ratio * due_hw
-        capex_hist[t] = capex.reshape(-1) if capex.shape == (S, n) else np.broadcast_to(capex, (S, n)).reshape(-1)
+        capex = ratio * due_hw
+        capex += capex_out
+        capex_hist[t] = capex.reshape(-1)
         leg = np.minimum(legacy_dep, legacy)
         legacy -= leg
         dep = dep_rate + leg
         dep_rate = dep_rate + capex * inv_life
         old = t - life_q  # the vintage bought at t - L had its last charge this quarter
         if (old >= 0).any():
-            gone = np.where(old >= 0, capex_hist.reshape(-1)[np.maximum(old, 0) * (S * n) + flat_si], 0.0)
+            gone = np.where(old >= 0, capex_hist.reshape(-1)[np.maximum(old, 0) * nS + flat_is], 0.0)
             dep_rate = np.maximum(dep_rate - gone * inv_life, 0.0)
         K = K + capex - dep
         cum_capex += capex
@@ -572,46 +619,62 @@ def _block(
         revenue = R_out + rec_rev
         op_costs = opex_out + ratio * due_op
         interest = interest_out + ratio * due_int
-        pre_tax = revenue - op_costs - dep - interest
+        pre_tax = revenue - op_costs
+        pre_tax -= dep
+        pre_tax -= interest
         tax_due = tax_rate * np.maximum(pre_tax, 0.0)
         earnings = pre_tax - tax_due
-        ebitda_ann = 0.75 * ebitda_ann + (revenue - op_costs)
-        debt_out = debt_out + new_debt - maturing
+        ebitda_ann *= 0.75
+        ebitda_ann += revenue - op_costs
+        debt_out += new_debt
+        debt_out -= maturing
         debt_web = np.maximum(debt_web + rec_lend - ratio * due_rep, 0.0)
-        newly = ((shortfall > 1e-9 * np.maximum(due_out, 1.0)) | (cash_new < -1e-9)) & ~defaulted
+        newly = (shortfall > 1e-9 * np.maximum(due_out, 1.0)) | (cash_new < -1e-9)
+        newly &= ~defaulted
         if newly.any():
             first_def_q[newly & (first_def_q < 0)] = t
             defaulted |= newly
         trail += revenue - rev_ring[t % 4]
         rev_ring[t % 4] = revenue
-        rev_ratio = np.where(rev_has, trail / rev0_safe, 1.0)
+        rev_ratio = trail / rev0_safe
+        if not rev_has.all():
+            rev_ratio = np.where(rev_has, rev_ratio, 1.0)
         if t + 1 < T:
-            backlog = pre.backlog_of(cut * suffix_next[t])
+            backlog = backlog_of @ (cut * suffix_next[t][:, None])
+            backlog -= backlog0
         else:
-            backlog = np.zeros((1, n))
-        grown = np.maximum(rev_ratio, 0.0)
-        if elast.size == 1 and float(elast.flat[0]) == 0.5:
-            grown = np.sqrt(grown)
-        elif not (elast.size == 1 and float(elast.flat[0]) == 1.0):
+            backlog = -backlog0
+        grown = np.maximum(rev_ratio, 0.0, out=rev_ratio)
+        if elast_v == 0.5:
+            np.sqrt(grown, out=grown)
+        elif elast_v != 1.0:
             grown = grown ** elast
-        own = np.maximum(own0 * grown + beta * (backlog - backlog0), 0.0)
-        own = np.where(defaulted, own * (1.0 - loss), own)
+        own = own0 * grown
+        backlog *= beta
+        own += backlog
+        np.maximum(own, 0.0, out=own)
+        if defaulted.any():
+            own *= 1.0 - loss * defaulted
         mv = own.copy()
         if pre.mv_cols.size:
-            mv[:, pre.mv_cols] += own @ pre.mv_mix
+            mv[pre.mv_cols] += pre.mv_mix_T @ own
         # standalone cash (no new money, every commitment honoured): funding need and run-out
-        standalone += outside_in - outside_out + received - due_out - fin_out
+        net = outside_in - outside_out
+        net += received
+        net -= due_out
+        net -= fin_out
+        standalone += net
         np.minimum(need_min, standalone, out=need_min)
         if t in year_end:
-            need_by[t] = -need_min
+            need_by[t] = -need_min.T
         cash_out_q[(standalone < 0) & (cash_out_q < 0)] = t
 
         if check:
             check_quarter(
-                web, t, cash_before=cash, cash_after=cash_new, outside_in=outside_in,
-                outside_out=outside_out, received=received, paid=paid, fin_in=fin_in,
-                fin_out=fin_out, capital=K, capital0=K0, cum_capex=cum_capex,
-                cum_dep=cum_dep,
+                web, t, cash_before=cash.T, cash_after=cash_new.T, outside_in=outside_in.T,
+                outside_out=outside_out.T, received=received.T, paid=paid.T, fin_in=fin_in.T,
+                fin_out=fin_out.T, capital=K.T, capital0=K0.T, cum_capex=cum_capex.T,
+                cum_dep=cum_dep.T,
             )
         cash = cash_new
         row = {
@@ -623,12 +686,12 @@ def _block(
             "defaulted": defaulted, "market_value": mv,
         }
         for c in keep:
-            rec[c][t, sl] = row[c]
+            rec[c][t, :, sl] = row[c]
         if progress is not None:
             progress(t + 1, T)
 
-    mv_start = rec["market_value"][0, sl] if "market_value" in rec else np.array(mv0)
-    return cut, need_by, cash_out_q, first_def_q, mv_start, mv
+    mv_start = rec["market_value"][0, :, sl].T if "market_value" in rec else mv0.T
+    return cut.T, need_by, cash_out_q.T, first_def_q.T, mv_start, mv.T
 
 
 def _squeeze(a: Array) -> Array:
@@ -637,6 +700,3 @@ def _squeeze(a: Array) -> Array:
     if a.ndim == 2 and a.shape[0] > 1 and (a == a[:1]).all():
         return a[:1].copy()
     return a
-
-
-
