@@ -181,3 +181,50 @@ def test_bounded_listing_stays_fast_on_a_dense_graph():
     listed = list_cycles(s, t, np.ones(s.size), length_bound=6, max_cycles=500)
     assert len(listed) == 500
     assert all(len(c.entities) <= 6 for c in listed)
+
+
+HAND_CASES = [
+    (["a", "b"], ["b", "a"], [5.0, 3.0], 6.0),
+    (["a", "b", "c", "c"], ["b", "c", "a", "d"], [4.0, 4.0, 2.0, 7.0], 6.0),
+    (["a", "b", "b", "c"], ["b", "a", "c", "a"], [5.0, 3.0, 4.0, 4.0], 14.0),
+    (["a", "a", "b"], ["b", "c", "c"], [1.0, 2.0, 3.0], 0.0),
+    (["a", "a"], ["a", "b"], [2.0, 1.0], 2.0),
+    # Amounts that are not multiples of any power of two: the OR-Tools path floors them.
+    (["a", "b", "c", "b"], ["b", "c", "a", "a"], [0.35, 0.1, 0.7, 1.0 / 3.0], 0.8),  # a->b full; 0.1 via c
+]
+
+
+@pytest.mark.parametrize(("source", "target", "amount", "volume"), HAND_CASES)
+def test_ortools_equals_highs_reference_within_the_rounding_bound(source, target, amount, volume):
+    from circularity.analytics.circulation import circulation_quantum
+
+    fast = find_circulation(source, target, amount, method="ortools")
+    ref = find_circulation(source, target, amount, method="highs")
+    assert ref.circulating_volume == pytest.approx(volume, abs=1e-12)
+    q = circulation_quantum(np.asarray(amount))
+    bound = q * len(amount) * len(fast.nodes)
+    assert 0.0 <= ref.circulating_volume - fast.circulating_volume <= bound + 1e-12
+    f, c = fast.edge_flows, fast.edge_amount
+    assert (f >= 0).all() and (f <= c).all()
+    net = np.bincount(fast.edge_target, f, len(fast.nodes)) - np.bincount(
+        fast.edge_source, f, len(fast.nodes)
+    )
+    assert (net == 0.0).all()  # multiples of a power of two: conservation holds exactly
+
+
+def test_auto_switches_to_ortools_on_large_webs_and_agrees_with_highs():
+    from circularity.analytics.circulation import AUTO_ORTOOLS_EDGES, circulation_quantum, max_circulation
+
+    rng = np.random.default_rng(4)
+    n, m = 400, AUTO_ORTOOLS_EDGES + 500
+    s = rng.integers(n, size=m)
+    t = (s + rng.integers(1, n, size=m)) % n
+    a = rng.lognormal(size=m)
+    auto = max_circulation(s, t, a, n)
+    fast = max_circulation(s, t, a, n, method="ortools")
+    ref = max_circulation(s, t, a, n, method="highs")
+    assert np.array_equal(auto, fast)
+    assert 0.0 <= ref.sum() - fast.sum() <= circulation_quantum(a) * m * n
+    assert fast.sum() == pytest.approx(ref.sum(), rel=1e-7)  # ~ m * q / total, 2**-40 per edge
+    with pytest.raises(ValueError, match="method must be"):
+        max_circulation(s, t, a, n, method="simplex")

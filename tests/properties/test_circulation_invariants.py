@@ -1,5 +1,6 @@
 """Hypothesis invariants of the maximum circulation and its cycle decomposition.
 
+The OR-Tools fast path is asserted equal to the HiGHS reference within its rounding bound.
 Maximality is checked twice, independently of HiGHS: (1) networkx's network simplex on the
 same problem as a min-cost circulation (cost -1 per unit on every edge, integer amounts)
 reaches the same total; (2) the residual graph of our flows (forward arcs with spare
@@ -115,6 +116,25 @@ def test_no_negative_cycle_in_the_residual_graph(web):
         if f > eps:
             g.add_edge(v, u, weight=min(g.get_edge_data(v, u, {"weight": 1})["weight"], 1))
     assert not nx.negative_edge_cycle(g, weight="weight")
+
+
+@SETTINGS
+@given(webs())
+def test_ortools_equals_the_highs_reference_within_the_rounding_bound(web):
+    from circularity.analytics.circulation import circulation_quantum
+
+    fast = find_circulation(*web, method="ortools")
+    ref = find_circulation(*web, method="highs")
+    f, c = fast.edge_flows, fast.edge_amount
+    assert (f >= 0).all() and (f <= c).all()
+    n = len(fast.nodes)
+    x = fast.edge_source != fast.edge_target  # self-loops carry their amount, unrounded
+    fx = f[x]
+    assert (np.bincount(fast.edge_target[x], fx, n) == np.bincount(fast.edge_source[x], fx, n)).all()
+    # Floored capacities cost at most q per edge per cycle through it; HiGHS itself is ~1e-9.
+    bound = circulation_quantum(c) * max(1, c.size) * max(1, n)
+    slack = 1e-9 * max(1.0, float(c.max(initial=0.0))) * max(1, c.size)
+    assert -slack <= ref.circulating_volume - fast.circulating_volume <= bound + slack
 
 
 @SETTINGS

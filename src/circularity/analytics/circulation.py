@@ -9,6 +9,7 @@ cancels, and it answers in dollars.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,7 @@ from circularity.analytics.cycles import (
 from circularity.analytics.edgelist import EdgeArrays, merge_edges
 from circularity.errors import CircularityError
 
-__all__ = ["Circulation", "find_circulation", "max_circulation"]
+__all__ = ["AUTO_ORTOOLS_EDGES", "Circulation", "circulation_quantum", "find_circulation", "max_circulation"]
 
 # Flows below this fraction of the largest edge amount are solver noise (HiGHS works to ~1e-9).
 _REL_TOL = 1e-9
@@ -154,20 +155,61 @@ class Circulation:
         }
 
 
-def max_circulation(source: np.ndarray, target: np.ndarray, capacity: np.ndarray, n_nodes: int) -> np.ndarray:
+def max_circulation(
+    source: np.ndarray,
+    target: np.ndarray,
+    capacity: np.ndarray,
+    n_nodes: int,
+    *,
+    method: str = "auto",
+) -> np.ndarray:
     """Edge flows of a maximum circulation: ``max sum(f)`` s.t. ``B f = 0``, ``0 <= f <= c``.
 
     Array core of :func:`find_circulation` (node indices, no validation). Only edges inside a
-    strongly connected component can lie on a cycle, so the linear program is built on those
-    alone; self-loops carry their full capacity. Solved with HiGHS (dual simplex, a vertex
-    solution, deterministic for a given input).
+    strongly connected component can lie on a cycle, so the problem is built on those alone;
+    self-loops carry their full capacity.
+
+    Parameters
+    ----------
+    source, target, capacity, n_nodes
+        Edges as node indices in ``range(n_nodes)`` and their capacities (>= 0).
+    method
+        ``"highs"``: the linear program with HiGHS's dual simplex, exact to ~1e-9 (the
+        reference). ``"ortools"``: OR-Tools' min-cost flow (cost scaling) on integer
+        capacities, about 10x faster on large webs, optimal up to the rounding bound below.
+        ``"auto"`` (default): OR-Tools when at least ``AUTO_ORTOOLS_EDGES`` edges lie inside
+        strongly connected components, HiGHS below (milliseconds there, and exact).
+
+    Returns
+    -------
+    numpy.ndarray
+        Flow per edge, ``0 <= flow <= capacity``.
 
     Raises
     ------
     CircularityError
-        HiGHS reports anything but an optimum (it cannot for a valid input: f = 0 is feasible
-        and the flows are bounded).
+        The solver reports anything but an optimum (it cannot for a valid input: f = 0 is
+        feasible and the flows are bounded).
+    ValueError
+        Unknown ``method``.
+
+    Notes
+    -----
+    **OR-Tools path.** The maximum circulation is the min-cost circulation with cost -1 per
+    unit on every arc. OR-Tools needs integer capacities, so capacities are floored to
+    multiples of a quantum ``q = 2**-k``, the smallest power of two that keeps the total
+    capacity below ``2**40`` units (for a web of USD bn totalling $2,000B, ``q = 2**-29``,
+    about two dollars; for the 100,000-edge bench web, ``q = 2**-14``). Flooring never lets a
+    flow exceed its capacity, and the flows are exact multiples of ``q``, so inflow equals
+    outflow at every entity exactly, in floating point too. Rounding bound: the optimum with
+    floored capacities is at most ``q * m * L`` below the exact one, where ``m`` is the number
+    of edges inside components and ``L`` the longest cycle of a decomposition of the exact
+    optimum (at most the size of the largest component); lowering one capacity by ``q``
+    costs at most ``q`` on each cycle through that edge, i.e. ``q * L`` of volume. With
+    integer amounts (``q <= 1``) the result is exact.
     """
+    if method not in ("auto", "highs", "ortools"):
+        raise ValueError(f"method must be 'auto', 'highs' or 'ortools', got {method!r}")
     source = np.asarray(source, dtype=np.int64)
     target = np.asarray(target, dtype=np.int64)
     capacity = np.asarray(capacity, dtype=np.float64)
@@ -185,11 +227,50 @@ def max_circulation(source: np.ndarray, target: np.ndarray, capacity: np.ndarray
     cand = np.flatnonzero(live & (comp[source] == comp[target]))
     if cand.size == 0:
         return flows
-    scale = float(capacity[cand].max())
     s, t = source[cand], target[cand]
     used, local = np.unique(np.concatenate([s, t]), return_inverse=True)
     k = cand.size
     ls, lt = local[:k], local[k:]
+    if method == "ortools" or (method == "auto" and k >= AUTO_ORTOOLS_EDGES):
+        flows[cand] = _ortools_circulation(ls, lt, capacity[cand])
+    else:
+        flows[cand] = _highs_circulation(ls, lt, capacity[cand], used.size)
+    return flows
+
+
+# Below this many edges inside components HiGHS takes milliseconds: keep the exact solver.
+AUTO_ORTOOLS_EDGES = 2_000
+# Total capacity in integer units stays below 2**40: OR-Tools' cost-scaling multiplies costs by
+# about the number of nodes, and flow x scaled cost must stay far from int64 overflow.
+_ORTOOLS_TOTAL_UNITS = 2.0**40
+
+
+def circulation_quantum(capacity: np.ndarray) -> float:
+    """Quantum ``q = 2**-k`` to which the OR-Tools path floors capacities (see max_circulation)."""
+    total = float(np.sum(capacity))
+    if total <= 0.0:
+        return 1.0
+    return float(2.0 ** math.floor(math.log2(total / _ORTOOLS_TOTAL_UNITS)) * 2.0)
+
+
+def _ortools_circulation(ls: np.ndarray, lt: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    from ortools.graph.python import min_cost_flow
+
+    q = circulation_quantum(cap)
+    units = np.floor(cap / q).astype(np.int64)  # q is a power of two: cap / q is exact
+    solver = min_cost_flow.SimpleMinCostFlow()
+    solver.add_arcs_with_capacity_and_unit_cost(
+        ls.astype(np.int32), lt.astype(np.int32), units, np.full(units.size, -1, dtype=np.int64)
+    )
+    status = solver.solve()
+    if status != solver.OPTIMAL:
+        raise CircularityError(f"OR-Tools min-cost flow did not find the maximum circulation: {status}")
+    return np.asarray(solver.flows(np.arange(units.size, dtype=np.int32)), dtype=np.float64) * q
+
+
+def _highs_circulation(ls: np.ndarray, lt: np.ndarray, cap: np.ndarray, n_used: int) -> np.ndarray:
+    k = cap.size
+    scale = float(cap.max())
     cols = np.arange(k)
     # Row v: inflow - outflow at entity v = 0.
     a_eq = sp.csr_array(
@@ -197,13 +278,13 @@ def max_circulation(source: np.ndarray, target: np.ndarray, capacity: np.ndarray
             np.concatenate([np.ones(k), -np.ones(k)]),
             (np.concatenate([lt, ls]), np.concatenate([cols, cols])),
         ),
-        shape=(used.size, k),
+        shape=(n_used, k),
     )
     res = linprog(
         -np.ones(k),
         A_eq=a_eq,
-        b_eq=np.zeros(used.size),
-        bounds=np.column_stack([np.zeros(k), capacity[cand] / scale]),
+        b_eq=np.zeros(n_used),
+        bounds=np.column_stack([np.zeros(k), cap / scale]),
         method="highs-ds",
         # Presolve finds little to remove in a network LP and costs ~25% of the solve time.
         options={"presolve": False},
@@ -211,8 +292,7 @@ def max_circulation(source: np.ndarray, target: np.ndarray, capacity: np.ndarray
     if res.status != 0 or res.x is None:
         raise CircularityError(f"HiGHS did not find the maximum circulation: {res.message}")
     # (c / scale) * scale can exceed c by an ulp: clip in the original units.
-    flows[cand] = np.clip(res.x * scale, 0.0, capacity[cand])
-    return flows
+    return np.clip(res.x * scale, 0.0, cap)
 
 
 def find_circulation(
@@ -224,6 +304,7 @@ def find_circulation(
     nodes: Sequence[Hashable] | None = None,
     length_bound: int | None = None,
     max_cycles: int = DEFAULT_MAX_CYCLES,
+    method: str = "auto",
 ) -> Circulation:
     """Find the largest circulation in a money-flow graph and decompose it into cycles.
 
@@ -243,6 +324,10 @@ def find_circulation(
         (:func:`list_cycles`); ``None`` lists none. The circulation never depends on it.
     max_cycles
         Cap on the number of simple cycles listed.
+    method
+        Solver, as for :func:`max_circulation`: ``"highs"`` (exact LP, the reference),
+        ``"ortools"`` (min-cost flow on capacities floored to a power-of-two quantum) or
+        ``"auto"`` (OR-Tools from ``AUTO_ORTOOLS_EDGES`` edges inside components up).
 
     Returns
     -------
@@ -253,6 +338,8 @@ def find_circulation(
     ------
     NetworkError
         Malformed input (lengths differ, negative or non-finite amount, unknown entity).
+    ValueError
+        Unknown ``method``.
 
     Notes
     -----
@@ -268,7 +355,8 @@ def find_circulation(
     exist, all with the same ``sum(amount * length)``.
 
     The same problem, as a min-cost circulation with cost -1 per unit on every edge, is what
-    multilateral trade-credit set-off solves to find the debt that can be netted away.
+    multilateral trade-credit set-off solves to find the debt that can be netted away; it is
+    how the OR-Tools path solves it (see :func:`max_circulation` for its rounding bound).
 
     References
     ----------
@@ -286,7 +374,7 @@ def find_circulation(
     [(('a', 'b'), 2.0)]
     """
     arr = merge_edges(source, target, amount, ids=ids, nodes=nodes)
-    flows = max_circulation(arr.source, arr.target, arr.amount, arr.n_nodes)
+    flows = max_circulation(arr.source, arr.target, arr.amount, arr.n_nodes, method=method)
     return _assemble(arr, flows, length_bound=length_bound, max_cycles=max_cycles)
 
 
