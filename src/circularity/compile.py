@@ -80,6 +80,8 @@ class ScheduleAssumptions:
     per_gw_usd_bn : price of one GW by payee id (``"*"`` for any) for GW deals without an amount.
     loan_rate : yearly rate on loans and bonds that state none.
     exclude_deals : deal ids left out on purpose (e.g. umbrella frameworks).
+    scope : entity ids; when given, only deals with one of them as payer or payee are kept (a
+        published model of one firm and its contracts, e.g. HSBC's OpenAI model).
     deal_overrides : per deal id, any of ``amount``, ``start``, ``term_years``, ``profile``.
     payer_paths : payer id → (kinds, {quarter label: annual rate}): the payer's contracts of
         those kinds are rescaled, quarter by quarter, to add up to rate / 4 (counterparty shares
@@ -96,6 +98,7 @@ class ScheduleAssumptions:
     per_gw_usd_bn: Mapping[str, float] = field(default_factory=dict)
     loan_rate: float = 0.06
     exclude_deals: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()
     deal_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     payer_paths: Mapping[str, tuple[tuple[str, ...], Mapping[str, float]]] = field(
         default_factory=dict
@@ -371,6 +374,9 @@ def compile_web(
             continue
         if deal.id in a.exclude_deals:
             skipped.append((deal.id, "excluded by the scenario"))
+            continue
+        if a.scope and deal.payer not in a.scope and deal.payee not in a.scope:
+            skipped.append((deal.id, f"outside the scenario's scope ({', '.join(a.scope)} and their contracts)"))
             continue
         if deal.status not in a.statuses:
             skipped.append((deal.id, f"status {deal.status} does not bind money in this run"))

@@ -137,3 +137,25 @@ def test_negative_derived_ebitda_gives_no_debt_room() -> None:
     web = _borrower_web()
     r = run_projection(web, scenario(defaults=_defaults(opex_ratio=P(1.2))))
     assert r.series("financing_in", "lab").iloc[0] == pytest.approx(0.0)
+
+
+def test_capex_path_adds_guided_capex() -> None:
+    web = _borrower_web(fin("lab", "cash", 100.0))
+    ents = {"lab": {"capex_path": {"value": {"2025": 8.0, "2025Q3": 4.0}, "source": "assumption: test"}}}
+    r = run_projection(web, scenario(defaults=_defaults(capex_ratio=P(0.1)), entities=ents))
+    capex = r.series("capex", "lab").to_numpy()
+    # 0.1 x outside revenue 10 a quarter + the path's yearly rate / 4
+    np.testing.assert_allclose(capex, [3.0, 3.0, 2.0, 2.0])
+
+
+def test_scope_keeps_only_the_named_parties_deals() -> None:
+    from circularity.compile import ScheduleAssumptions
+
+    led = ledger(
+        [entity("lab", "lab"), entity("cloud"), entity("chips", "chipmaker")],
+        [deal("C", "compute", "lab", "cloud", 20.0, "2025", 1.0),
+         deal("D", "hardware", "cloud", "chips", 10.0, "2025", 1.0)],
+    )
+    web = compile_web(led, "2025Q1", "2025Q4", ScheduleAssumptions(scope=("lab",)))
+    assert list(web.deal_id) == ["C"]
+    assert [d for d, _ in web.skipped] == ["D"]

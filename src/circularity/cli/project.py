@@ -92,7 +92,8 @@ def register(app: typer.Typer) -> None:
             from circularity.projection.hsbc import hsbc_comparison
 
             own = sc.entities.get(sc.headline_entity)
-            hsbc = hsbc_comparison(result, sc.headline_entity, own.cash.value if own and own.cash else 17.5)
+            hsbc = hsbc_comparison(result, sc.headline_entity, own.cash.value if own and own.cash else 17.5,
+                                   web=web)
         payload = {"scenario": result.scenario, **heads, **({"hsbc_comparison": hsbc} if hsbc else {})}
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
@@ -119,7 +120,8 @@ def register(app: typer.Typer) -> None:
             for c in ("item", "HSBC", "ours", "difference", "why"):
                 h.add_column(c, justify="right" if c in ("HSBC", "ours", "difference") else "left", overflow="fold")
             for r in hsbc:
-                h.add_row(r["item"], f"{r['hsbc']:,.1f}", f"{r['ours']:,.1f}", f"{r['difference']:+,.1f}", r["why"])
+                h.add_row(r["item"], "-" if r["hsbc"] is None else f"{r['hsbc']:,.1f}", f"{r['ours']:,.1f}",
+                          "-" if r["difference"] is None else f"{r['difference']:+,.1f}", r["why"])
             console.print(h)
         q = Table(title=f"{e}: key quarters (USD bn)")
         q.add_column("quarter")

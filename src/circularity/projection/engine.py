@@ -50,6 +50,7 @@ class _Params:
     glob: dict[str, Array]  # (S,) scalars, (S, T) paths
     out_rev: Array  # (S or 1, n, T) outside revenue per quarter before shocks
     opex_fixed: Array  # (S or 1, n, T) fixed outside opex per quarter
+    capex_fixed: Array  # (1, n, T) outside capex per quarter from a capex path (added to the ratio)
     ncf: Array  # (n,) bool: entity follows a net cash flow path
     ncf_q: Array  # (n, T) quarterly net cash flow for those
 
@@ -140,6 +141,7 @@ def _resolve(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> _Params:
     Sr = S if per_entity_paths else 1
     out_rev = np.zeros((Sr, n, T))
     opex_fixed = np.zeros((1, n, T))
+    capex_fixed = np.zeros((1, n, T))
     ncf = np.zeros(n, dtype=bool)
     ncf_q = np.zeros((n, T))
     years = np.arange(T) / 4.0
@@ -166,8 +168,12 @@ def _resolve(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> _Params:
         op = pick(e, "opex_path")
         if op is not None:
             opex_fixed[0, i, :] = path_values(op, q) / 4.0
+        cp = pick(e, "capex_path")
+        if cp is not None:
+            capex_fixed[0, i, :] = path_values(cp, q) / 4.0
     del years
-    return _Params(ent=ent, glob=glob, out_rev=out_rev, opex_fixed=opex_fixed, ncf=ncf, ncf_q=ncf_q)
+    return _Params(ent=ent, glob=glob, out_rev=out_rev, opex_fixed=opex_fixed, capex_fixed=capex_fixed,
+                   ncf=ncf, ncf_q=ncf_q)
 
 
 def _revenue_anchors(own: Any, q: Sequence[str]) -> Array | None:
@@ -348,7 +354,7 @@ def run_projection(
     )
 
 
-_BLOCK = 1024  # scenarios per block: the [n, S] working set stays in cache
+_BLOCK = 512  # scenarios per block: the [n, S] working set stays in cache
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -388,7 +394,8 @@ def _slice_params(P: _Params, sl: slice, S: int) -> _Params:
 
     return _Params(
         ent={k: cut(v) for k, v in P.ent.items()}, glob={k: cut(v) for k, v in P.glob.items()},
-        out_rev=cut(P.out_rev), opex_fixed=P.opex_fixed, ncf=P.ncf, ncf_q=P.ncf_q,
+        out_rev=cut(P.out_rev), opex_fixed=P.opex_fixed, capex_fixed=P.capex_fixed, ncf=P.ncf,
+        ncf_q=P.ncf_q,
     )
 
 
@@ -494,6 +501,8 @@ def _block(
     rev_scale = e["revenue_scale"]
     out_rev = np.ascontiguousarray(P.out_rev.transpose(2, 1, 0))  # (T, n, 1 or S)
     opex_fixed = (P.opex_fixed[0].T * ~P.ncf)[:, :, None]  # (T, n, 1)
+    capex_fixed = (P.capex_fixed[0].T * ~P.ncf)[:, :, None]
+    any_capex_path = bool(capex_fixed.any())
     ncf_in = np.maximum(P.ncf_q, 0.0).T[:, :, None]  # (T, n, 1)
     ncf_out = np.maximum(-P.ncf_q, 0.0).T[:, :, None]
     min_cash = e["min_cash"]
@@ -532,6 +541,8 @@ def _block(
         opex_out = opex_ratio * revenue_est
         opex_out += opex_fixed[t]
         capex_out = capex_ratio * revenue_est
+        if any_capex_path:
+            capex_out += capex_fixed[t]
         if any_ncf:
             opex_out = np.where(ncf, ncf_out[t], opex_out)
         debt = debt_out + debt_web

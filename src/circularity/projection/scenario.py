@@ -95,6 +95,8 @@ class EntityAssumptions(_Model):
     net_cash_flow_path: Path | None = None
     opex_ratio: Param | None = None
     opex_path: Path | None = None
+    #: outside capex by year (USD bn a year), added to ``capex_ratio × revenue``: guided capex
+    capex_path: Path | None = None
     capex_ratio: Param | None = None
     cash: Param | None = None
     debt: Param | None = None
@@ -190,6 +192,8 @@ class ContractAssumptions(_Model):
     per_gw_usd_bn: dict[str, Param] = {}
     loan_rate: Param = Param(value=0.06, source="assumption: IG coupon ~6% where a loan states none")
     exclude_deals: dict[str, str] = {}
+    #: entity ids: keep only the deals they pay or receive, with the reason (the published model's scope)
+    scope: dict[str, str] = {}
     deal_overrides: dict[str, dict[str, Any]] = {}
     payer_paths: dict[str, PayerPath] = {}
 
@@ -217,6 +221,7 @@ class ContractAssumptions(_Model):
             per_gw_usd_bn={k: p.value for k, p in self.per_gw_usd_bn.items()},
             loan_rate=self.loan_rate.value,
             exclude_deals=tuple(self.exclude_deals),
+            scope=tuple(self.scope),
             deal_overrides=overrides,
             payer_paths=paths,
         )
