@@ -245,9 +245,11 @@ def sensitivity_cmd(
         if c == "parameter":
             t.add_column(c, no_wrap=True)
         else:
-            t.add_column(c, justify="right")
+            t.add_column({"output_low": "y(low)", "output_high": "y(high)"}.get(c, c),
+                         justify="right", no_wrap=True)
     for i, row in enumerate(table.itertuples(index=False), start=1):
-        t.add_row(str(i), *(v if isinstance(v, str) else f"{v:,.2f}" for v in row))
+        t.add_row(str(i), *(v if isinstance(v, str) else f"{v:,.2f}" if abs(v) < 100
+                            else f"{v:,.0f}" for v in row))
     con.print(t)
     if method is Method.tornado:
         con.print(f"base (every parameter at its median): {res.base:,.1f}")
