@@ -40,6 +40,8 @@ def _explain(console: Console, sc: Any, result: Any, web_notes: Any) -> None:
     data = sc.model_dump(mode="json", exclude_none=True)
     for path, value, source in _assumptions({k: data[k] for k in ("globals", "defaults", "kind_defaults", "entities", "contracts", "events") if k in data}):
         t.add_row(path, value, source)
+    for ent, why in sc.contracts.scope.items():
+        t.add_row(f"contracts.scope.{ent}", "only its deals", why)
     for deal_id, why in result.skipped:
         t.add_row(f"contracts.skipped.{deal_id}", "left out", why)
     t.add_row("engine.ebitda", "revenue x (1 - opex_ratio)", "assumption: where the ledger reports no EBITDA (debt capacity)")
