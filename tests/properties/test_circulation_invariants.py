@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from circularity.analytics import find_circulation
-from circularity.analytics.null_model import flow_swaps
+from circularity.analytics.null_model import flow_swaps, support_moves
 
 SETTINGS = settings(max_examples=80, deadline=None)
 
@@ -161,3 +161,17 @@ def test_null_model_keeps_every_entitys_in_and_out_flow(web, seed):
     for u, v, w in zip(s2, t2, a2, strict=True):
         if u == v:
             assert w <= loops_before[int(u)] + tol
+
+
+@SETTINGS
+@given(webs(), st.integers(0, 2**32 - 1))
+def test_degree_strength_null_keeps_degrees_and_every_in_and_out_flow(web, seed):
+    r = find_circulation(*web)
+    live = r.edge_amount > 0
+    s, t, a = r.edge_source[live], r.edge_target[live], r.edge_amount[live]
+    a2 = support_moves(s, t, a, 20 * max(1, s.size), np.random.default_rng(seed))
+    assert a2.shape == a.shape and (a2 > 0).all()  # same pairs, none emptied: degrees kept
+    n = len(r.nodes)
+    tol = 1e-9 * max(1.0, float(a.sum()))
+    np.testing.assert_allclose(np.bincount(s, a2, n), np.bincount(s, a, n), atol=tol)
+    np.testing.assert_allclose(np.bincount(t, a2, n), np.bincount(t, a, n), atol=tol)

@@ -1,7 +1,11 @@
-"""Is a web more circular than chance? A strength-preserving null model for the circularity ratio.
+"""Is a web more circular than chance? Degree- and strength-preserving null models.
 
-The null webs keep every entity's dollar in-flow and out-flow exactly and shuffle who pays whom,
-by *flow swaps*: take edges ``a -> b`` carrying ``x`` and ``c -> d`` carrying ``y`` and move an
+Default (``method="degree-strength"``): the null webs keep every payer-payee pair of the
+observed web (so every entity's in- and out-degree) and every entity's dollar in-flow and
+out-flow, and randomise the amounts by moves along *alternating cycles* of the payer-payee
+graph (fundamental cycles of a spanning forest, which span every direction that keeps the
+margins), never driving an edge to zero. ``method="strength"`` keeps strengths only and
+shuffles who pays whom, by *flow swaps*: take edges ``a -> b`` carrying ``x`` and ``c -> d`` carrying ``y`` and move an
 amount ``delta`` in ``(0, min(x, y)]`` onto ``a -> d`` and ``c -> b``. Entity ``a`` still pays
 ``x``-worth in total, ``b`` still receives it, and so on: row and column sums of the flow matrix
 are invariant, which is the classical Markov move on contingency tables with fixed margins.
@@ -20,9 +24,29 @@ import pandas as pd
 from circularity.analytics.circulation import max_circulation
 from circularity.analytics.edgelist import merge_edges
 
-__all__ = ["NullModelResult", "circulation_null_model", "flow_swaps", "NULL_MODEL_DEFINITION"]
+__all__ = [
+    "NullModelResult",
+    "circulation_null_model",
+    "flow_swaps",
+    "support_moves",
+    "NULL_MODEL_DEFINITION",
+    "NULL_MODEL_DEFINITIONS",
+]
 
-NULL_MODEL_DEFINITION = (
+DEGREE_STRENGTH_DEFINITION = (
+    "Null webs keep every payer->payee pair of the observed web (so each entity's in- and "
+    "out-degree) and each entity's total dollar in-flow and out-flow; only the amounts move. "
+    "In the bipartite payer/payee graph, each edge outside a BFS spanning forest closes one "
+    "fundamental alternating cycle; a move picks one such cycle uniformly, adds delta to its "
+    "edges at even positions and subtracts it at odd ones, with delta uniform on the open "
+    "interval that keeps every edge positive (coordinate hit-and-run on the polytope of "
+    "positive amounts with the observed margins; its stationary law is uniform). Each null "
+    "web is its own chain of swaps_per_edge * m moves from the observed web. Webs with no "
+    "alternating cycle admit no other amounts (std 0, z undefined). p-value = "
+    "(1 + #{null ratio >= observed}) / (n + 1)."
+)
+
+STRENGTH_DEFINITION = (
     "Null webs keep each entity's total dollar in-flow and out-flow exactly and randomise who "
     "pays whom by flow swaps: pick two edges a->b (x) and c->d (y) uniformly among the edges "
     "present so far (an emptied edge stays pickable and moves nothing), with a, b, c, d giving no self-loop (a != d, c != b) and a != c, b != d; move "
@@ -31,6 +55,9 @@ NULL_MODEL_DEFINITION = (
     "the observed web. Degrees are not kept: a swap can create edges. p-value = "
     "(1 + #{null ratio >= observed}) / (n + 1)."
 )
+
+NULL_MODEL_DEFINITIONS = {"degree-strength": DEGREE_STRENGTH_DEFINITION, "strength": STRENGTH_DEFINITION}
+NULL_MODEL_DEFINITION = DEGREE_STRENGTH_DEFINITION  # the default method's
 
 _TIE_TOL = 1e-9
 _BATCH_EDGES = 20_000
@@ -50,7 +77,7 @@ def _batched_volumes(webs: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_no
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NullModelResult:
-    """Observed circularity ratio against ``n`` strength-preserving null webs.
+    """Observed circularity ratio against ``n`` null webs (degree- and strength-preserving by default).
 
     Attributes
     ----------
@@ -65,7 +92,7 @@ class NullModelResult:
     p_value
         Empirical one-sided p-value ``(1 + #{null >= observed}) / (n + 1)``; null ratios within
         1e-9 of the observed count as ties, i.e. as ``>=``.
-    n, swaps_per_edge, seed
+    n, swaps_per_edge, seed, method
         The settings that reproduce the run (``seed`` is None when a Generator was passed).
     definition
         The null model in words.
@@ -80,6 +107,7 @@ class NullModelResult:
     n: int
     swaps_per_edge: int
     seed: int | None
+    method: str = "degree-strength"
     definition: str = NULL_MODEL_DEFINITION
 
     def to_frame(self) -> pd.DataFrame:
@@ -97,6 +125,7 @@ class NullModelResult:
             "n": self.n,
             "swaps_per_edge": self.swaps_per_edge,
             "seed": self.seed,
+            "method": self.method,
             "definition": self.definition,
         }
 
@@ -149,6 +178,98 @@ def flow_swaps(
     return st[keep, 0], st[keep, 1], w[keep]
 
 
+def alternating_cycles(source: np.ndarray, target: np.ndarray) -> list[tuple[list[int], list[int]]]:
+    """Fundamental alternating cycles of the payer/payee graph: ``(plus edges, minus edges)`` each.
+
+    Payer ``u`` and payee ``v`` are distinct bipartite nodes; a BFS spanning forest is grown in
+    edge order (deterministic), and each non-tree edge with its tree path closes one even cycle,
+    whose edges alternate between the ``plus`` and ``minus`` lists (the non-tree edge is plus).
+    """
+    m = int(source.shape[0])
+    if m == 0:
+        return []
+    off = int(max(source.max(), target.max())) + 1
+    adj: dict[int, list[tuple[int, int]]] = {}
+    for e, (u, v) in enumerate(zip(source.tolist(), target.tolist(), strict=True)):
+        adj.setdefault(u, []).append((v + off, e))
+        adj.setdefault(v + off, []).append((u, e))
+    parent_edge: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    parent: dict[int, int] = {}
+    tree = [False] * m
+    for root in adj:
+        if root in depth:
+            continue
+        depth[root], parent[root], parent_edge[root] = 0, -1, -1
+        frontier = [root]
+        while frontier:
+            nxt = []
+            for x in frontier:
+                for y, e in adj[x]:
+                    if y not in depth:
+                        depth[y], parent[y], parent_edge[y] = depth[x] + 1, x, e
+                        tree[e] = True
+                        nxt.append(y)
+            frontier = nxt
+    cycles = []
+    for e in range(m):
+        if tree[e]:
+            continue
+        x, y = int(source[e]), int(target[e]) + off
+        up_y: list[int] = []  # edges from y up to the common ancestor
+        up_x: list[int] = []
+        while depth[x] > depth[y]:
+            up_x.append(parent_edge[x])
+            x = parent[x]
+        while depth[y] > depth[x]:
+            up_y.append(parent_edge[y])
+            y = parent[y]
+        while x != y:
+            up_x.append(parent_edge[x])
+            up_y.append(parent_edge[y])
+            x, y = parent[x], parent[y]
+        order = [e, *up_y, *reversed(up_x)]  # around the cycle: x -> y, y .. lca, lca .. x
+        cycles.append((order[0::2], order[1::2]))
+    return cycles
+
+
+def support_moves(
+    source: np.ndarray,
+    target: np.ndarray,
+    amount: np.ndarray,
+    n_moves: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Apply ``n_moves`` alternating-cycle moves to a web's amounts; return the new amounts.
+
+    Array core of the ``"degree-strength"`` null model (see :func:`circulation_null_model`):
+    edges and their order are unchanged, every amount stays > 0 (the input's must be), and
+    every entity's in- and out-flow is kept up to float rounding. A move that rounding would
+    take to an amount <= 0 is rejected and counts as a move.
+    """
+    weight: list[float] = np.asarray(amount, dtype=np.float64).tolist()
+    cycles = alternating_cycles(np.asarray(source), np.asarray(target))
+    if not cycles or n_moves <= 0:
+        return np.asarray(weight, dtype=np.float64)
+    k = len(cycles)
+    for u_c, u_d in rng.random((n_moves, 2)).tolist():
+        plus, minus = cycles[int(u_c * k)]
+        lo = -min(weight[i] for i in plus)
+        hi = min(weight[i] for i in minus)
+        if u_d == 0.0:
+            continue
+        delta = lo + u_d * (hi - lo)  # open interval (lo, hi): no amount reaches zero
+        new_plus = [weight[i] + delta for i in plus]
+        new_minus = [weight[i] - delta for i in minus]
+        if min(new_plus) <= 0.0 or min(new_minus) <= 0.0:
+            continue
+        for i, w in zip(plus, new_plus, strict=True):
+            weight[i] = w
+        for i, w in zip(minus, new_minus, strict=True):
+            weight[i] = w
+    return np.asarray(weight, dtype=np.float64)
+
+
 def circulation_null_model(
     source: Any,
     target: Any = None,
@@ -159,6 +280,7 @@ def circulation_null_model(
     seed: int | None = None,
     swaps_per_edge: int = 10,
     nodes: Sequence[Hashable] | None = None,
+    method: str = "degree-strength",
 ) -> NullModelResult:
     """Compare a web's circularity ratio with webs that keep every entity's in- and out-flow.
 
@@ -173,9 +295,14 @@ def circulation_null_model(
         fresh, unseeded generator, not reproducible). Null web ``i`` uses child generator
         ``i`` of ``rng.spawn(n)``, so results do not depend on the order they are computed in.
     swaps_per_edge
-        Proposed swaps per edge of the observed web, per null web.
+        Proposed moves (or swaps) per edge of the observed web, per null web.
     nodes
         Entities and their order, as for ``find_circulation``.
+    method
+        ``"degree-strength"`` (default): keep every payer-payee pair and every in- and
+        out-flow, move amounts along alternating cycles (:func:`support_moves`).
+        ``"strength"``: keep in- and out-flows only, flow swaps that may open new pairs
+        (:func:`flow_swaps`).
 
     Returns
     -------
@@ -187,11 +314,23 @@ def circulation_null_model(
     NetworkError
         Malformed web.
     ValueError
-        ``n < 1``, ``swaps_per_edge < 0``, or both ``rng`` and ``seed`` given.
+        ``n < 1``, ``swaps_per_edge < 0``, both ``rng`` and ``seed`` given, or an unknown
+        ``method``.
 
     Notes
     -----
-    Let ``W`` be the payer-by-payee flow matrix with out-strengths ``s_out = W 1`` and
+    **Degree and strength (default).** With ``E`` the observed payer-payee pairs, the null
+    webs are the matrices ``W`` with ``W[e] > 0`` exactly on ``E`` and the observed margins
+    ``W 1 = s_out``, ``W^T 1 = s_in``: degrees and strengths are both kept, exactly (strengths
+    up to float rounding, ~1e-15 relative per move). This set is the interior of a polytope
+    whose directions are the alternating cycles of the bipartite payer/payee graph; the
+    fundamental cycles of a spanning forest are a basis, so moving along a random one by a
+    uniform amount (coordinate hit-and-run) reaches every such ``W``. Its dimension is
+    ``|E| - (#payers + #payees) + #components``: a sparse web can have few free directions
+    (the AI web, 2) and then tests only whether its *amounts* are arranged more circularly
+    than chance given who deals with whom, not its topology.
+
+    **Strength only.** Let ``W`` be the payer-by-payee flow matrix with out-strengths ``s_out = W 1`` and
     in-strengths ``s_in = W^T 1``. A flow swap on distinct payers ``a != c`` and payees
     ``b != d`` (with ``a != d``, ``c != b``) adds ``delta`` to ``W[a, d]`` and ``W[c, b]`` and
     takes it from ``W[a, b]`` and ``W[c, d]``, with ``0 < delta <= min(W[a, b], W[c, d])``, so
@@ -226,6 +365,8 @@ def circulation_null_model(
         raise ValueError(f"swaps_per_edge must be >= 0, got {swaps_per_edge}")
     if rng is not None and seed is not None:
         raise ValueError("give rng or seed, not both")
+    if method not in NULL_MODEL_DEFINITIONS:
+        raise ValueError(f"method must be one of {sorted(NULL_MODEL_DEFINITIONS)}, got {method!r}")
     gen = rng if rng is not None else np.random.default_rng(seed)
     arr = merge_edges(source, target, amount, nodes=nodes)
     total = float(arr.amount.sum())
@@ -241,7 +382,10 @@ def circulation_null_model(
     batch: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     first = 0
     for i, child in enumerate(gen.spawn(n)):
-        batch.append(flow_swaps(s0, t0, a0, n_swaps, child))
+        if method == "strength":
+            batch.append(flow_swaps(s0, t0, a0, n_swaps, child))
+        else:
+            batch.append((s0, t0, support_moves(s0, t0, a0, n_swaps, child)))
         if sum(b[0].shape[0] for b in batch) >= _BATCH_EDGES or i == n - 1:
             null[first : i + 1] = _batched_volumes(batch, nn) / total if total > 0 else 0.0
             first, batch = i + 1, []
@@ -260,4 +404,6 @@ def circulation_null_model(
         n=n,
         swaps_per_edge=swaps_per_edge,
         seed=seed,
+        method=method,
+        definition=NULL_MODEL_DEFINITIONS[method],
     )
