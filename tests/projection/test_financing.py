@@ -159,3 +159,19 @@ def test_scope_keeps_only_the_named_parties_deals() -> None:
     web = compile_web(led, "2025Q1", "2025Q4", ScheduleAssumptions(scope=("lab",)))
     assert list(web.deal_id) == ["C"]
     assert [d for d, _ in web.skipped] == ["D"]
+
+
+def test_backlog_multiple_may_differ_per_scenario() -> None:
+    """Regression: the last quarter's backlog is (n, 1) and broke an in-place product with (1, S)."""
+    import circularity
+    from circularity.projection.engine import run_projection
+    from circularity.projection.run import compile_for
+    from circularity.projection.scenario import load_scenario
+
+    sc = load_scenario("baseline")
+    web = compile_for(sc, circularity.load("ai", as_of="2026-11-22"))
+    betas = np.array([0.0, 0.5, 1.0])
+    many = run_projection(web, sc, {"globals.backlog_multiple": betas})
+    for s, b in enumerate(betas):
+        one = run_projection(web, sc, {"globals.backlog_multiple": np.array([b])})
+        np.testing.assert_allclose(many.data["market_value"][:, s], one.data["market_value"][:, 0])

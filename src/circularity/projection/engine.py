@@ -661,8 +661,7 @@ def _block(
         elif elast_v != 1.0:
             grown = grown ** elast
         own = own0 * grown
-        backlog *= beta
-        own += backlog
+        own += backlog * beta  # backlog is (n, 1) in the last quarter: no in-place broadcast
         np.maximum(own, 0.0, out=own)
         if defaulted.any():
             own *= 1.0 - loss * defaulted
