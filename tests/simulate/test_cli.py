@@ -72,6 +72,6 @@ def test_sensitivity_tornado(db: Path) -> None:
                             "funding_need_2030", "--db", str(db), "--json"])
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert data["method"] == "tornado" and len(data["table"]) == 11
+    assert data["method"] == "tornado" and len(data["table"]) == 12
     swings = [row["swing"] for row in data["table"]]
     assert swings == sorted(swings, reverse=True) and swings[0] > 0
