@@ -465,6 +465,8 @@ def _block(
     rev_ring = np.repeat(np.broadcast_to(rev0 / 4.0, shape)[None], 4, axis=0)
     trail = rev_ring.sum(axis=0)
     cut = np.ones((m, S))
+    cut_ev = np.ones((m, S))  # scenario events only: the commitments as the scenario means them
+    owes = by_payer[:n]
     defaulted = np.zeros(shape, dtype=bool)
     tax_due = np.zeros(shape)
     mv0 = np.broadcast_to(e["market_value"], shape)
@@ -520,6 +522,7 @@ def _block(
         # 2. obligations due (GW-linked pacing by power delivered, cumulative)
         if t in ev["pay"]:
             cut *= ev["pay"][t][:, payer].T
+            cut_ev *= ev["pay"][t][:, payer].T
         if any_gw:
             prev = cum_T[t - 1][:, None] if t else zero_m
             f_prev = power[:, t - 1][None, :] if t else np.zeros((1, 1))
@@ -668,10 +671,11 @@ def _block(
         mv = own.copy()
         if pre.mv_cols.size:
             mv[pre.mv_cols] += pre.mv_mix_T @ own
-        # standalone cash (no new money, every commitment honoured): funding need and run-out
+        # standalone cash (no new money, every commitment honoured as scheduled, before any cut
+        # for a shortfall): funding need and run-out
         net = outside_in - outside_out
         net += received
-        net -= due_out
+        net -= owes @ (base_due * cut_ev)
         net -= fin_out
         standalone += net
         np.minimum(need_min, standalone, out=need_min)
