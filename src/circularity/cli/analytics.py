@@ -100,10 +100,17 @@ def loops(
     null: Annotated[
         int,
         typer.Option(
-            "--null", min=0, max=100_000, help="Compare with N strength-preserving random webs (0: skip)."
+            "--null", min=0, max=100_000, help="Compare with N random webs of the null model (0: skip)."
         ),
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the null model.")] = 7,
+    null_method: Annotated[
+        str,
+        typer.Option(
+            "--null-method",
+            help="degree-strength (same payer-payee pairs and dollar in/out-flows) or strength (dollar flows only).",
+        ),
+    ] = "degree-strength",
     top: Annotated[int, typer.Option("--top", min=1, help="Cycles to print.")] = 10,
     as_json: AsJson = False,
 ) -> None:
@@ -120,7 +127,9 @@ def loops(
     result = find_circulation(edges)
     data = result.to_dict(top=top)
     if null:
-        data["null_model"] = circulation_null_model(edges, n=null, seed=seed).to_dict()
+        if null_method not in ("degree-strength", "strength"):
+            raise OptionError(f"--null-method '{null_method}': choose degree-strength or strength")
+        data["null_model"] = circulation_null_model(edges, n=null, seed=seed, method=null_method).to_dict()
     if as_json:
         data["entities"] = {
             k: {"inflow": v["inflow"], "outflow": v["outflow"], "circular": v["circular"]}
@@ -138,7 +147,9 @@ def loops(
         nm = data["null_model"]
         z = "n/a (every null web equally circular)" if nm["z_score"] is None else f"{nm['z_score']:.2f}"
         con.print(
-            f"null model ({nm['n']} webs keeping each entity's dollar in- and out-flow, seed {seed}): "
+            f"null model ({nm['n']} webs, {null_method}: "
+            + ("same payer-payee pairs and " if null_method == "degree-strength" else "")
+            + f"each entity's dollar in- and out-flow kept, seed {seed}): "
             f"mean ratio {_fmt_ratio(nm['mean'])}, z-score {z}, p-value {nm['p_value']:.3f}"
         )
     table = Table(
