@@ -7,8 +7,10 @@ import os
 import pytest
 
 import circularity
+from circularity.analytics import find_circulation
+from circularity.analytics.attribution import flow_graph
 
-from _page import PageWatch
+from _page import ARTIFACTS, PageWatch
 from _serve import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -75,11 +77,25 @@ def test_click_shows_records_with_sources(watched: PageWatch, live_server: LiveS
     assert watched.errors == []
 
 
-def test_cycle_highlights_on_the_graph(watched: PageWatch, live_server: LiveServer) -> None:
-    open_dashboard(watched, live_server)
+def test_circularity_panel_matches_the_cli(watched: PageWatch, live_server: LiveServer) -> None:
+    open_dashboard(watched, live_server, "&as_of=2026-03-31")
     page = watched.page
+    page.wait_for_selector("#loops-card[data-significance='1']", timeout=60_000)
+    page.wait_for_selector("#vendor-table tbody tr")
+    g = flow_graph(circularity.load("ai", as_of="2026-03-31"))
+    ref = find_circulation(g)
+    v = ref.circulating_volume
+    assert page.inner_text("#circ-volume") == (f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}")
+    assert page.inner_text("#circ-ratio") == f"{100 * ref.circularity_ratio:.1f}%"
+    assert page.inner_text("#circ-p") != "…"
+    assert page.eval_on_selector_all("#vendor-table tbody tr", "rs => rs.length") == 7
+    first = page.inner_text("#cycles li >> nth=0")
+    assert "deals" in first and any(d in first for d in ref.cycles[0].deal_ids[0])
     page.click("#cycles li >> nth=0")
     assert page.evaluate("window.circ.cy.edges('.cycle').length") >= 2
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#loops-card").screenshot(path=str(ARTIFACTS / "dashboard-circularity.png"))
+    watched.shot("dashboard-cycle-highlighted")
     assert watched.errors == []
 
 

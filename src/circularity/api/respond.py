@@ -9,8 +9,11 @@ identical requests arrive while it runs (single flight), and within the run-time
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi.responses import Response
@@ -18,9 +21,13 @@ from pydantic import BaseModel
 
 from circularity.api.errors import ApiError
 from circularity.api.service import Service
-from circularity.api.timing import MODEL_POOL
+from circularity.api.timing import MODEL_POOL, SLOW_POOL
 
-__all__ = ["cached_json", "dump", "json_response", "with_run_id"]
+__all__ = ["SHARED_CACHE_ENV", "cached_json", "dump", "json_response", "with_run_id"]
+
+#: A folder the worker processes of ``circularity serve --workers N`` share answers through
+#: (read-only servers only; set by ``serve``, removed when it stops).
+SHARED_CACHE_ENV = "CIRCULARITY_SERVE_SHARED_CACHE"
 
 MEDIA_TYPE = "application/json"
 
@@ -43,13 +50,62 @@ def with_run_id(body: bytes, run_id: str) -> bytes:
     return b'{"run_id":' + json.dumps(run_id).encode() + (b"," if body != b"{}" else b"") + body[1:]
 
 
+def _canonical(key: Any) -> Any:
+    if isinstance(key, frozenset | set):
+        return ("set", sorted(map(repr, key)))
+    if isinstance(key, tuple | list):
+        return tuple(_canonical(k) for k in key)
+    return key
+
+
+def _shared_path(key: tuple[Any, ...]) -> Path | None:
+    folder = os.environ.get(SHARED_CACHE_ENV)
+    if not folder:
+        return None
+    digest = hashlib.sha256(repr(_canonical(key)).encode()).hexdigest()
+    return Path(folder) / f"{digest}.json"
+
+
+def _shared(key: tuple[Any, ...], make: Callable[[], Any], pair: bool) -> Callable[[], Any]:
+    """Wrap ``make`` so that worker processes share answers: read another worker's bytes if
+    it made them already, else make them and leave them for the others. With ``pair``, ``make``
+    returns ``(bytes, data)`` and a shared hit rebuilds ``data`` from the bytes."""
+    path = _shared_path(key)
+    if path is None:
+        return make
+
+    def make_shared() -> Any:
+        try:
+            body = path.read_bytes()
+        except FileNotFoundError:
+            pass
+        else:
+            return (body, json.loads(body)) if pair else body
+        value = make()
+        body = value[0] if pair else value
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(body)
+        os.replace(tmp, path)  # atomic: a reader sees all of it or nothing
+        return value
+
+    return make_shared
+
+
 async def cached_json(
-    service: Service, key: tuple[Any, ...], make: Callable[[], Any], *, seconds: float
+    service: Service,
+    key: tuple[Any, ...],
+    make: Callable[[], Any],
+    *,
+    seconds: float,
+    pair: bool = False,
+    slow: bool = False,
 ) -> Any:
     """``service.cached(key, make)`` without blocking the event loop.
 
     A hit returns at once; a miss runs ``make`` in the model pool, shared by every concurrent
-    request for the same key; past ``seconds`` the request gets a 504 (the run finishes and
+    request for the same key (and, under ``--workers N``, with the other worker processes
+    through a shared folder); ``make`` returns the JSON bytes, or ``(bytes, data)`` with
+    ``pair``; ``slow`` runs it on the slow-analytics thread; past ``seconds`` the request gets a 504 (the run finishes and
     is cached for the next one).
     """
     hit = service.peek(key)
@@ -59,7 +115,9 @@ async def cached_json(
     future = _INFLIGHT.get(slot)
     if future is None:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(MODEL_POOL, service.cached, key, make)
+        future = loop.run_in_executor(
+            SLOW_POOL if slow else MODEL_POOL, service.cached, key, _shared(key, make, pair)
+        )
         _INFLIGHT[slot] = future
         future.add_done_callback(lambda _: _INFLIGHT.pop(slot, None))
     try:
@@ -67,7 +125,6 @@ async def cached_json(
     except TimeoutError:
         raise ApiError(
             504,
-            f"the run did not finish within the limit of {seconds:g} s; "
-            "run it from the command line instead",
+            f"the run did not finish within the limit of {seconds:g} s; run it from the command line instead",
             detail={"limit_seconds": seconds},
         ) from None

@@ -26,10 +26,12 @@ T = TypeVar("T")
 _CACHE_SIZE = 2048
 #: Large objects (ledgers, compiled webs, flow graphs, raw model results) get their own, smaller LRU.
 _HEAVY_SIZE = 64
-_HEAVY = frozenset({"ledger", "full", "stress-web", "project-web", "flow-graph", "project"})
+_HEAVY = frozenset({"ledger", "full", "stress-web", "project-web", "flow-graph"})
 
 #: Defaults shared with ``circularity loops`` and ``circularity metrics``.
 DEFAULT_WINDOW: tuple[int, int] = (2025, 2030)
+#: Series a projection request records (what the API answers; headlines need no more).
+PROJECT_RECORD: tuple[str, ...] = ("cash", "debt", "shortfall", "revenue", "market_value")
 #: Null webs the dashboard and the report ask for (``circularity loops --null 1000``).
 DASHBOARD_NULL = 1000
 VENDORS: tuple[str, ...] = ("nvidia", "amd", "oracle", "microsoft", "amazon", "coreweave", "broadcom")
@@ -95,6 +97,26 @@ class _LRU:
         return value
 
 
+class ScenarioView:
+    """Scenario ``j`` of a (possibly batched) projection result, read like a one-scenario one:
+    ``series`` and ``headlines`` default to that scenario; everything else is the result's."""
+
+    __slots__ = ("_result", "scenario")
+
+    def __init__(self, result: Any, scenario: int) -> None:
+        self._result = result
+        self.scenario = scenario
+
+    def series(self, column: str, entity: str) -> Any:
+        return self._result.series(column, entity, scenario=self.scenario)
+
+    def headlines(self) -> dict[str, Any]:
+        return self._result.headlines(scenario=self.scenario)  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._result, name)
+
+
 def features() -> dict[str, bool]:
     """Which model areas are installed in this build (each dashboard panel checks its own)."""
     import importlib.util
@@ -129,7 +151,9 @@ class Service:
         if self.db is not None:
             self.db = Path(self.db)
             if not self.db.exists():
-                raise StoreError(f"store {self.db} does not exist; create it with 'circularity ledger import'")
+                raise StoreError(
+                    f"store {self.db} does not exist; create it with 'circularity ledger import'"
+                )
 
     # -- ledger ----------------------------------------------------------------
     def _open_store(self) -> Any:
@@ -181,12 +205,25 @@ class Service:
             self.loops(None)
 
     def warm_later(self) -> None:
-        """Slower first-page results (the null model of today's web), in a background thread."""
-        if features()["loops"]:
-            threading.Thread(
-                target=lambda: self.loops(None, null=DASHBOARD_NULL, seed=7), daemon=True,
-                name="circularity-warm",
-            ).start()
+        """Slower first-visit results in a background thread: every projection preset's web
+        (the preset menu) and, with one worker, the null model of today's web.
+
+        Under ``serve --workers N`` the null model is left to the first request: it is computed
+        once and the workers share the answer."""
+        import os
+
+        from circularity.api.respond import SHARED_CACHE_ENV
+
+        def run() -> None:
+            if features()["projection"]:
+                from circularity.projection import PRESETS
+
+                for preset in PRESETS:
+                    self.project(preset, None, {}, record=PROJECT_RECORD)
+            if features()["loops"] and not os.environ.get(SHARED_CACHE_ENV):
+                self.loops(None, null=DASHBOARD_NULL, seed=7)
+
+        threading.Thread(target=run, daemon=True, name="circularity-warm").start()
 
     # -- models ----------------------------------------------------------------
     def graph(
@@ -215,8 +252,12 @@ class Service:
         )
 
     def flow_graph(
-        self, as_of: date | None, *, window: tuple[int, int] | None = DEFAULT_WINDOW,
-        kinds: frozenset[str] | None = None, min_confidence: str | None = None,
+        self,
+        as_of: date | None,
+        *,
+        window: tuple[int, int] | None = DEFAULT_WINDOW,
+        kinds: frozenset[str] | None = None,
+        min_confidence: str | None = None,
     ) -> Any:
         """The money-flow graph (:func:`circularity.analytics.attribution.flow_graph`), cached."""
         from circularity.analytics.attribution import flow_graph
@@ -226,15 +267,22 @@ class Service:
         return self.cached(
             key,
             lambda: flow_graph(
-                self.ledger(when), window=window, kinds=sorted(kinds) if kinds else None,
+                self.ledger(when),
+                window=window,
+                kinds=sorted(kinds) if kinds else None,
                 min_confidence=min_confidence,
             ),
         )
 
     def loops(
-        self, as_of: date | None, *, window: tuple[int, int] | None = DEFAULT_WINDOW,
-        kinds: frozenset[str] | None = None, min_confidence: str | None = None,
-        null: int = 0, seed: int = 7,
+        self,
+        as_of: date | None,
+        *,
+        window: tuple[int, int] | None = DEFAULT_WINDOW,
+        kinds: frozenset[str] | None = None,
+        min_confidence: str | None = None,
+        null: int = 0,
+        seed: int = 7,
     ) -> dict[str, Any]:
         """The largest circulation in the money-flow graph, as ``circularity loops`` computes it:
         :func:`find_circulation` on :meth:`flow_graph`; with ``null > 0`` also the
@@ -272,7 +320,10 @@ class Service:
         return {**base, "null_model": nm}
 
     def metrics(
-        self, as_of: date | None, *, window: tuple[int, int] | None = DEFAULT_WINDOW,
+        self,
+        as_of: date | None,
+        *,
+        window: tuple[int, int] | None = DEFAULT_WINDOW,
         entity: str | None = None,
     ) -> dict[str, Any]:
         """Financial ratios, vendor financing and the Lucent comparison, as
@@ -308,8 +359,13 @@ class Service:
         return self.cached(("metrics", when, window, entity), make)
 
     def stress(
-        self, shocks: dict[str, float], as_of: date | None, *, model: str = "eisenberg-noe",
-        alpha: float = 1.0, beta: float = 1.0,
+        self,
+        shocks: dict[str, float],
+        as_of: date | None,
+        *,
+        model: str = "eisenberg-noe",
+        alpha: float = 1.0,
+        beta: float = 1.0,
     ) -> Any:
         """The AI-web stress test (:func:`circularity.stress.stress_test`) on a cached web;
         the same request twice returns the same (deterministic) result from the cache."""
@@ -336,7 +392,12 @@ class Service:
 
         web = self.cached(("stress-web", when), compile_web)
         return stress_test(
-            shocks, ledger=ledger, web=web, model=model, alpha=alpha, beta=beta,
+            shocks,
+            ledger=ledger,
+            web=web,
+            model=model,
+            alpha=alpha,
+            beta=beta,
             assumptions=assumptions,
         )
 
@@ -351,10 +412,28 @@ class Service:
         return self.cached(("scenario", preset), lambda: load_scenario(preset))
 
     def project(
-        self, preset: str, as_of: date | None, overrides: dict[str, float],
+        self,
+        preset: str,
+        as_of: date | None,
+        overrides: dict[str, float],
         record: tuple[str, ...] | None = None,
     ) -> Any:
         """One projection of a preset with scalar overrides, on a web compiled once per date."""
+        return self.project_batch(preset, as_of, [overrides], record=record)[0]
+
+    def project_batch(
+        self,
+        preset: str,
+        as_of: date | None,
+        batch: list[dict[str, float]],
+        record: tuple[str, ...] | None = None,
+    ) -> list[Any]:
+        """Projections of one preset for several override sets with the same keys.
+
+        The ones not cached yet run as one vectorised ``run_projection`` call (one scenario
+        each: the engine's scenarios are independent), then each is cached on its own. Returns
+        one single-scenario view per override set, in order.
+        """
         from circularity.ledger.dates import parse_date
         from circularity.projection import run_projection
         from circularity.projection.run import compile_for
@@ -362,9 +441,30 @@ class Service:
         sc = self.scenario(preset)
         when = as_of or (parse_date(sc.as_of) if sc.as_of else None) or date.today()
         web = self.cached(("project-web", preset, when), lambda: compile_for(sc, self.ledger(when)))
-        ov = {k: [float(v)] for k, v in overrides.items()}
-        key = ("project", preset, when, tuple(sorted(overrides.items())), record)
-        return self.cached(key, lambda: run_projection(web, sc, ov or None, record=record))
+
+        def key(ov: dict[str, float]) -> tuple[Any, ...]:
+            return ("project", preset, when, tuple(sorted(ov.items())), record)
+
+        todo: dict[tuple[Any, ...], dict[str, float]] = {}
+        for ov in batch:
+            if self.peek(key(ov)) is None:
+                todo.setdefault(key(ov), ov)
+        groups: dict[tuple[str, ...], list[dict[str, float]]] = {}
+        for ov in todo.values():
+            groups.setdefault(tuple(sorted(ov)), []).append(ov)
+        for names, ovs in groups.items():
+            if not names or len(ovs) == 1:
+                continue  # one scenario: computed below, under single flight
+            arrays = {k: [float(ov[k]) for ov in ovs] for k in names}
+            result = run_projection(web, sc, arrays, record=record)
+            for j, ov in enumerate(ovs):
+                self.cached(key(ov), lambda r=result, j=j: ScenarioView(r, j))  # type: ignore[misc]
+
+        def one(ov: dict[str, float]) -> Any:
+            arrays = {k: [float(v)] for k, v in ov.items()}
+            return ScenarioView(run_projection(web, sc, arrays or None, record=record), 0)
+
+        return [self.cached(key(ov), lambda ov=ov: one(ov)) for ov in batch]  # type: ignore[misc]
 
     def claims(self, as_of: date | None) -> Any:
         """Every registered claim checked on the web as of a date."""

@@ -11,14 +11,19 @@ from typing import TypeVar
 
 from circularity.api.errors import ApiError
 
-__all__ = ["MODEL_POOL", "Deadline", "DeadlineExceeded", "run_with_deadline"]
+__all__ = ["MODEL_POOL", "SLOW_POOL", "Deadline", "DeadlineExceeded", "run_with_deadline"]
 
 T = TypeVar("T")
 
-# Model calls run here so the request can stop waiting at the deadline. A call past its deadline
+# Model calls run here, off the event loop, so the request can stop waiting at the deadline.
+# Two threads: model code is CPU-bound under the GIL, and more threads would only starve the
+# event loop that answers cache hits; identical requests share one run (see respond.py). A call past its deadline
 # finishes in the background (Python threads cannot be killed); simulations check the clock
 # between chunks and stop themselves (see Deadline).
-MODEL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="circularity-model")
+MODEL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="circularity-model")
+# Slow analytics (ratios and vendor financing, null models, claims: a second or more when cold)
+# get their own thread, so they never hold up the interactive stress and projection levers.
+SLOW_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="circularity-slow")
 
 
 class DeadlineExceeded(Exception):

@@ -66,15 +66,20 @@ def serve(
         f"{workers} worker{'s' if workers > 1 else ''}; Ctrl-C to stop)"
     )
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=60)
         return
+    import tempfile
+
     from circularity.api.app import DB_ENV
+    from circularity.api.respond import SHARED_CACHE_ENV
 
     os.environ[DB_ENV] = str(db.resolve()) if db is not None else ""
-    uvicorn.run(
-        "circularity.api.app:app_from_env", factory=True, workers=workers, host=host, port=port,
-        log_level="warning",
-    )
+    with tempfile.TemporaryDirectory(prefix="circularity-serve-") as shared:
+        os.environ[SHARED_CACHE_ENV] = shared  # workers share computed answers (read-only server)
+        uvicorn.run(
+            "circularity.api.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+            log_level="warning", timeout_keep_alive=60,
+        )
 
 
 def report(

@@ -16,10 +16,13 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from circularity import __version__
-from circularity.api.service import Service, features
+from circularity.api.service import DASHBOARD_NULL, Service, features
 from circularity.report import figures
 
 __all__ = ["build_report", "render_report", "report_context"]
+
+#: Seed of the significance test (``circularity loops --null 1000`` default seed, as the dashboard).
+NULL_SEED = 7
 
 #: The stress run shown in the report (the issue's lever: "OpenAI pays half").
 REPORT_SHOCK = {"openai": 0.5}
@@ -77,8 +80,9 @@ def report_context(
     ctx["by_kind"] = sorted(by_kind.items(), key=lambda kv: -kv[1])
 
     if have["loops"]:
-        loops = svc.loops(as_of)
+        loops = svc.loops(as_of, null=DASHBOARD_NULL, seed=NULL_SEED)
         ctx["loops"] = {**loops, "cycles": loops["cycles"][:10]}
+        ctx["metrics"] = svc.metrics(as_of)
         ctx["figures"]["circularity"] = _fig_html(figures.circularity_figure(loops, names))
 
     if have["stress"]:

@@ -60,7 +60,10 @@ async def graph(
 
     def make() -> bytes:
         data = service.graph(
-            when, include_inactive=include_inactive, kinds=kinds, confidences=confidences,
+            when,
+            include_inactive=include_inactive,
+            kinds=kinds,
+            confidences=confidences,
             min_amount=min_amount,
         )
         return dump(Graph(**data))
@@ -166,7 +169,7 @@ async def loops(
         return dump(Loops(as_of=when, **data))
 
     key = ("loops.json", when, win, kinds, min_confidence, top, null, seed)
-    return json_response(await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS))
+    return json_response(await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS, slow=null > 0))
 
 
 class VendorFinancingOut(BaseModel):
@@ -218,4 +221,4 @@ async def metrics(
         return dump(Metrics(**{**data, "vendor_financing": vf}))
 
     key = ("metrics.json", when, win, entity)
-    return json_response(await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS))
+    return json_response(await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS, slow=True))

@@ -117,7 +117,8 @@ async def deals(
 
     def make() -> bytes:
         rows = [
-            d for d in _all_deals(service, when)
+            d
+            for d in _all_deals(service, when)
             if (not kinds or d["kind"] in kinds)
             and (not statuses or d["status"] in statuses)
             and (not confidences or d["confidence"] in confidences)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 from datetime import date
@@ -15,7 +16,8 @@ from circularity.api import limits
 from circularity.api.deps import ServiceDep
 from circularity.api.errors import ERROR_RESPONSES, ApiError
 from circularity.api.respond import cached_json, dump, json_response, with_run_id
-from circularity.api.timing import Deadline, DeadlineExceeded
+from circularity.api.service import PROJECT_RECORD
+from circularity.api.timing import MODEL_POOL, Deadline, DeadlineExceeded
 
 router = APIRouter(prefix="/api", tags=["models"], responses=ERROR_RESPONSES)
 
@@ -25,34 +27,54 @@ Preset = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=40)]
 #: The dashboard's sliders: key in the request, scenario parameter it overrides, bounds.
 LEVERS: tuple[dict[str, Any], ...] = (
     {
-        "key": "openai_revenue_scale", "path": "entities.openai.revenue_scale",
-        "label": "OpenAI revenue vs its plan (×)", "min": 0.3, "max": 1.5, "step": 0.05,
-        "default": 1.0, "digits": 2,
+        "key": "openai_revenue_scale",
+        "path": "entities.openai.revenue_scale",
+        "label": "OpenAI revenue vs its plan (×)",
+        "min": 0.3,
+        "max": 1.5,
+        "step": 0.05,
+        "default": 1.0,
+        "digits": 2,
         "help": "Multiplies OpenAI's revenue path in the preset (1 = as the preset states).",
     },
     {
-        "key": "gpu_life_years", "path": "globals.gpu_life_years",
-        "label": "GPU useful life (years)", "min": 3.0, "max": 6.0, "step": 0.5,
-        "default": None, "digits": 1,
+        "key": "gpu_life_years",
+        "path": "globals.gpu_life_years",
+        "label": "GPU useful life (years)",
+        "min": 3.0,
+        "max": 6.0,
+        "step": 0.5,
+        "default": None,
+        "digits": 1,
         "help": "Depreciation life of hardware purchases.",
     },
     {
-        "key": "credit_appetite", "path": "globals.credit_appetite",
-        "label": "Credit appetite (1 = open)", "min": 0.0, "max": 1.0, "step": 0.05,
-        "default": None, "format": "percent",
+        "key": "credit_appetite",
+        "path": "globals.credit_appetite",
+        "label": "Credit appetite (1 = open)",
+        "min": 0.0,
+        "max": 1.0,
+        "step": 0.05,
+        "default": None,
+        "format": "percent",
         "help": "New lending as a share of normal; replaces the preset's path for every quarter.",
     },
     {
-        "key": "power_delivery", "path": "globals.power_delivery",
-        "label": "Power delivered vs contracted", "min": 0.2, "max": 1.0, "step": 0.05,
-        "default": None, "format": "percent",
+        "key": "power_delivery",
+        "path": "globals.power_delivery",
+        "label": "Power delivered vs contracted",
+        "min": 0.2,
+        "max": 1.0,
+        "step": 0.05,
+        "default": None,
+        "format": "percent",
         "help": "Share of contracted GW that comes online; slows GW-linked deals.",
     },
 )
 _PATHS = {lv["key"]: lv["path"] for lv in LEVERS}
 
 #: Per-quarter series the dashboard draws.
-SERIES = ("cash", "debt", "shortfall", "revenue", "market_value")
+SERIES = PROJECT_RECORD
 
 
 class Levers(BaseModel):
@@ -146,8 +168,12 @@ async def scenarios(service: ServiceDep) -> Response:
         for name in PRESETS:
             sc = service.scenario(name)
             presets.append(
-                {"name": name, "description": sc.description or "", "as_of": sc.as_of,
-                 "levers": _lever_values(sc)}
+                {
+                    "name": name,
+                    "description": sc.description or "",
+                    "as_of": sc.as_of,
+                    "levers": _lever_values(sc),
+                }
             )
         web_entities = service.project("baseline", None, {}, record=RECORD).entities
         return dump(Scenarios(presets=presets, levers=list(LEVERS), entities=list(web_entities)))
@@ -156,8 +182,61 @@ async def scenarios(service: ServiceDep) -> Response:
     return json_response(await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS))
 
 
-#: Series a projection request records (what the response carries; headlines need no more).
-RECORD = SERIES
+RECORD = PROJECT_RECORD
+
+
+class _Batch:
+    """Projection misses of one preset, date and lever set, gathered while the last ran."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, float]] = []
+        self.started = False
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+
+_BATCHES: dict[tuple[Any, ...], _Batch] = {}
+_BATCH_LOCKS: dict[tuple[Any, ...], asyncio.Lock] = {}
+
+
+async def _run_batch(
+    service: Any, bkey: tuple[Any, ...], batch: _Batch, preset: str, as_of: date | None
+) -> None:
+    lock = _BATCH_LOCKS.setdefault(bkey, asyncio.Lock())
+    async with lock:  # one engine call per preset/date at a time; the next batch gathers meanwhile
+        batch.started = True
+        if _BATCHES.get(bkey) is batch:
+            del _BATCHES[bkey]
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                MODEL_POOL, service.project_batch, preset, as_of, batch.items, RECORD
+            )
+        except Exception as exc:  # noqa: BLE001 - every waiting request gets the error
+            batch.done.set_exception(exc)
+            batch.done.exception()  # retrieved: waiters re-raise it themselves
+        else:
+            batch.done.set_result(None)
+
+
+async def _project_batched(
+    service: Any, preset: str, as_of: date | None, overrides: dict[str, float]
+) -> None:
+    """Projection misses that arrive together (the dashboard's sliders, many users) run as one
+    vectorised engine call with a scenario each (:meth:`Service.project_batch`), not one call
+    per request; the results are the same scenario by scenario."""
+    bkey = (id(service), preset, as_of, tuple(sorted(overrides)))
+    batch = _BATCHES.get(bkey)
+    if batch is None or batch.started:
+        batch = _BATCHES[bkey] = _Batch()
+        asyncio.get_running_loop().create_task(_run_batch(service, bkey, batch, preset, as_of))
+    batch.items.append(overrides)
+    try:
+        await asyncio.wait_for(asyncio.shield(batch.done), limits.MAX_RUN_SECONDS)
+    except TimeoutError:
+        raise ApiError(
+            504,
+            f"the projection did not finish within {limits.MAX_RUN_SECONDS:g} s",
+            detail={"limit_seconds": limits.MAX_RUN_SECONDS},
+        ) from None
 
 
 @router.post("/project", response_model=ProjectResponse, summary="Run one projection")
@@ -169,26 +248,35 @@ async def project(body: ProjectRequest, service: ServiceDep, request: Request) -
         result = service.project(body.scenario, body.as_of, overrides, record=RECORD)
         unknown = [e for e in body.entities if e not in result.entities]
         if unknown:
-            raise ApiError(
-                404, f"entity {unknown[0]!r} is not in the projected web; see /api/scenarios"
-            )
+            raise ApiError(404, f"entity {unknown[0]!r} is not in the projected web; see /api/scenarios")
         series = {
             e: {c: _clean(result.series(c, e).to_numpy()) for c in SERIES if c in result.data}
             for e in body.entities
         }
         out = {
-            "scenario": body.scenario, "levers": levers, "quarters": list(result.quarters),
-            "series": series, "headlines": result.headlines(),
+            "scenario": body.scenario,
+            "levers": levers,
+            "quarters": list(result.quarters),
+            "series": series,
+            "headlines": result.headlines(),
         }
         return dump(ProjectResult(**out)), out
 
     key = (
-        "project.json", body.scenario, body.as_of or date.today(), tuple(sorted(overrides.items())),
+        "project.json",
+        body.scenario,
+        body.as_of or date.today(),
+        tuple(sorted(overrides.items())),
         tuple(body.entities),
     )
-    payload, out = await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS)
+    if service.peek(key) is None:
+        service.scenario(body.scenario)  # a preset name, never a path (422 before any batching)
+        await _project_batched(service, body.scenario, body.as_of, overrides)
+    payload, out = await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS, pair=True)
     run_id = request.app.state.runs.add(
-        "project", body.model_dump(mode="json"), out["headlines"],
+        "project",
+        body.model_dump(mode="json"),
+        out["headlines"],
         {"series": out["series"], "headlines": out["headlines"]},
     )
     return json_response(with_run_id(payload, run_id))
@@ -220,9 +308,13 @@ def simulate(body: SimulateRequest, service: ServiceDep, request: Request) -> Si
         sets = _sets(body.levers.overrides())
         try:
             result = run_simulate(
-                body.scenario, n=body.n, seed=body.seed, sets=sets,
+                body.scenario,
+                n=body.n,
+                seed=body.seed,
+                sets=sets,
                 as_of=body.as_of.isoformat() if body.as_of else None,
-                chunk_size=1024, progress=deadline.check,
+                chunk_size=1024,
+                progress=deadline.check,
             )
         except DeadlineExceeded:
             raise ApiError(
@@ -251,11 +343,19 @@ def simulate(body: SimulateRequest, service: ServiceDep, request: Request) -> Si
     if value_lost is not None:
         summary["value_lost_total"] = value_lost.get("(total)")
     run_id = request.app.state.runs.add(
-        "simulate", body.model_dump(mode="json"), summary.get("headlines", {}),
+        "simulate",
+        body.model_dump(mode="json"),
+        summary.get("headlines", {}),
         {"quantiles": quantiles, "summary": summary},
     )
     return SimulateResponse(
-        run_id=run_id, scenario=body.scenario, n=result.draws, seed=body.seed,
-        seconds=round(deadline.elapsed, 3), metric=body.metric, quarters=list(result.quarters),
-        quantiles=quantiles, summary=summary,
+        run_id=run_id,
+        scenario=body.scenario,
+        n=result.draws,
+        seed=body.seed,
+        seconds=round(deadline.elapsed, 3),
+        metric=body.metric,
+        quarters=list(result.quarters),
+        quantiles=quantiles,
+        summary=summary,
     )

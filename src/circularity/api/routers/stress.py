@@ -135,7 +135,9 @@ async def stress(body: StressRequest, service: ServiceDep, request: Request) -> 
         return dump(StressResult(**out)), out
 
     key = ("stress.json", tuple(sorted(shocks.items())), when, body.model, body.alpha, body.beta)
-    payload, out = await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS)
+    payload, out = await cached_json(
+        service, key, make, seconds=limits.MAX_RUN_SECONDS, pair=True
+    )
     run_id = request.app.state.runs.add(
         "stress", body.model_dump(mode="json"), out["totals"], {**out, "as_of": str(out["as_of"])}
     )

@@ -279,21 +279,62 @@
   }
 
   // ---------------------------------------------------------------- circularity
+  const NULL_WEBS = 1000;  // the same test as `circularity loops --null 1000 --seed 7`
+
+  function renderCycles(r) {
+    const list = $("#cycles");
+    list.replaceChildren(...r.cycles.map((c, i) => el("li", {
+      "data-index": i,
+      onclick: (ev) => highlightCycle(c, ev.currentTarget),
+    }, `$${fmt(c.amount)}bn × ${c.entities.length}: ${c.entities.join(" → ")} → ${c.entities[0]}`,
+      el("span", { class: "deal-ids muted" }, `  deals ${c.deal_ids.map((ids) => ids.join("+")).join(" | ")}`))));
+    if (!r.cycles.length) list.replaceChildren(el("li", {}, "no cycles in the money-flow graph on this date"));
+  }
+
   async function loadLoops() {
     if (!state.features.loops) return;
+    const asOf = state.asOf;
     try {
-      const r = await api(`/api/loops?as_of=${state.asOf}&top=15`);
+      const r = await api(`/api/loops?as_of=${asOf}&top=15`);
       state.loops = r;
       $("#circ-volume").textContent = fmt(r.circulating_volume);
       $("#circ-total").textContent = fmt(r.total_volume);
       $("#circ-ratio").textContent = pct(r.circularity_ratio);
-      const list = $("#cycles");
-      list.replaceChildren(...r.cycles.map((c, i) => el("li", {
-        "data-index": i,
-        onclick: (ev) => highlightCycle(c, ev.currentTarget),
-      }, `$${fmt(c.amount)}bn × ${c.entities.length}: ${c.entities.join(" → ")} → ${c.entities[0]}`)));
-      if (!r.cycles.length) list.replaceChildren(el("li", {}, "no cycles among live deals on this date"));
-    } catch (err) { showError("circularity: " + err.message); }
+      $("#circ-scope").textContent = `money-flow graph as of ${r.as_of}, window ${r.window}, ${r.n_edges} flows`;
+      $("#circ-z").textContent = "…";
+      $("#circ-p").textContent = "…";
+      renderCycles(r);
+    } catch (err) { showError("circularity: " + err.message); return; }
+    loadSignificance(asOf);
+    loadVendors(asOf);
+  }
+
+  async function loadSignificance(asOf) {
+    try {
+      const r = await api(`/api/loops?as_of=${asOf}&top=15&null=${NULL_WEBS}&seed=7`);
+      if (asOf !== state.asOf) return;  // the date moved on meanwhile
+      const nm = r.null_model;
+      $("#circ-z").textContent = nm.z_score === null ? "n/a" : nm.z_score.toFixed(2);
+      $("#circ-p").textContent = nm.p_value.toFixed(3);
+      $("#circ-null-n").textContent = nm.n.toLocaleString("en-US");
+      $("#loops-card").dataset.significance = "1";
+    } catch (err) { showError("significance: " + err.message); }
+  }
+
+  async function loadVendors(asOf) {
+    try {
+      const m = await api(`/api/metrics?as_of=${asOf}`);
+      if (asOf !== state.asOf) return;
+      $("#vendor-table thead").replaceChildren(el("tr", {},
+        ["vendor", "customers", "financing ($bn)", "purchases ($bn)", "÷ purchases", "÷ revenue", "deals"]
+          .map((h) => el("th", {}, h))));
+      $("#vendor-table tbody").replaceChildren(...m.vendor_financing.map((v) => el("tr", { title: v.note || "" },
+        el("td", {}, v.vendor), el("td", {}, v.customers.join(", ") || "–"),
+        el("td", { class: "num" }, fmt(v.financing)), el("td", { class: "num" }, fmt(v.purchases)),
+        el("td", { class: "num" }, pct(v.ratio_to_purchases)), el("td", { class: "num" }, pct(v.ratio_to_revenue)),
+        el("td", { class: "muted" }, v.financing_deals.join(", ") || "–"))));
+      $("#vendor-definition").textContent = m.definition;
+    } catch (err) { showError("vendor financing: " + err.message); }
   }
 
   function highlightCycle(c, li) {
