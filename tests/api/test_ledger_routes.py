@@ -124,6 +124,7 @@ def test_loops_are_the_cli_loops(client: httpx.Client) -> None:
     assert body["window"] == "2025:2030"
     assert [c["entities"] for c in body["cycles"]] == [c["entities"] for c in cli["cycles"]]
     assert [c["deal_ids"] for c in body["cycles"]] == [c["deal_ids"] for c in cli["cycles"]]
+    assert body["null_model"]["method"] == cli["null_model"]["method"] == "degree-strength"
     for key in ("z_score", "p_value", "mean", "n", "seed"):
         assert body["null_model"][key] == pytest.approx(cli["null_model"][key], rel=1e-12)
     known = {d.id for d in circularity.load("ai", as_of=as_of).live_deals}

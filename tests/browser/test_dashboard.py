@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 
 import pytest
+from _page import ARTIFACTS, PageWatch
+from _serve import LiveServer
 
 import circularity
 from circularity.analytics import find_circulation
 from circularity.analytics.attribution import flow_graph
-
-from _page import ARTIFACTS, PageWatch
-from _serve import LiveServer
 
 pytestmark = pytest.mark.browser
 

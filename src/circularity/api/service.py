@@ -283,10 +283,12 @@ class Service:
         min_confidence: str | None = None,
         null: int = 0,
         seed: int = 7,
+        null_method: str = "degree-strength",
     ) -> dict[str, Any]:
         """The largest circulation in the money-flow graph, as ``circularity loops`` computes it:
-        :func:`find_circulation` on :meth:`flow_graph`; with ``null > 0`` also the
-        strength-preserving null model (``circulation_null_model(graph, n=null, seed=seed)``)."""
+        :func:`find_circulation` on :meth:`flow_graph`; with ``null > 0`` also the null model
+        (``circulation_null_model(graph, n=null, seed=seed, method=null_method)``, the CLI's
+        default method)."""
         when = as_of or date.today()
         opts = {"window": window, "kinds": kinds, "min_confidence": min_confidence}
 
@@ -314,9 +316,10 @@ class Service:
             from circularity.analytics.null_model import circulation_null_model
 
             g = self.flow_graph(when, **opts)  # type: ignore[arg-type]
-            return circulation_null_model(g, n=null, seed=seed).to_dict()
+            return circulation_null_model(g, n=null, seed=seed, method=null_method).to_dict()
 
-        nm = self.cached(("null", when, window, kinds, min_confidence, null, seed), significance)
+        key = ("null", when, window, kinds, min_confidence, null, seed, null_method)
+        nm = self.cached(key, significance)
         return {**base, "null_model": nm}
 
     def metrics(

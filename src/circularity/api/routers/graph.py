@@ -87,7 +87,8 @@ class EntityCircularity(BaseModel):
 
 
 class NullModel(BaseModel):
-    """The observed ratio against ``n`` webs that keep every entity's dollar in- and out-flow."""
+    """The observed ratio against ``n`` null webs (``method``: ``degree-strength`` keeps every
+    payer-payee pair and every entity's dollar in- and out-flow; ``strength`` only the flows)."""
 
     observed: float
     mean: float
@@ -97,6 +98,7 @@ class NullModel(BaseModel):
     n: int
     swaps_per_edge: int
     seed: int | None
+    method: str
     definition: str
 
 
@@ -156,6 +158,10 @@ async def loops(
         int, Query(ge=0, le=limits.MAX_NULL_WEBS, description="Null webs for the significance test (0: skip)")
     ] = 0,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Seed of the null model")] = 7,
+    null_method: Annotated[
+        Literal["degree-strength", "strength"],
+        Query(description="Null model kept margins, as `circularity loops --null-method"),
+    ] = "degree-strength",
 ) -> Response:
     win = parse_window(window)
     kinds = frozenset(kind) if kind else None
@@ -163,12 +169,20 @@ async def loops(
 
     def make() -> bytes:
         data = dict(
-            service.loops(when, window=win, kinds=kinds, min_confidence=min_confidence, null=null, seed=seed)
+            service.loops(
+                when,
+                window=win,
+                kinds=kinds,
+                min_confidence=min_confidence,
+                null=null,
+                seed=seed,
+                null_method=null_method,
+            )
         )
         data["cycles"] = data["cycles"][:top]
         return dump(Loops(as_of=when, **data))
 
-    key = ("loops.json", when, win, kinds, min_confidence, top, null, seed)
+    key = ("loops.json", when, win, kinds, min_confidence, top, null, seed, null_method)
     return json_response(await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS, slow=null > 0))
 
 
