@@ -20,15 +20,7 @@ from _serve import LiveServer, shared_server  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from _page import PageWatch  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from circularity.report.pdf import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one set of launch flags)
 
 
 @pytest.fixture(scope="session")
