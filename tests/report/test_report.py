@@ -34,7 +34,8 @@ def test_report_is_self_contained(report: Path) -> None:
     for section in ("ledger", "circularity", "stress", "projection", "montecarlo", "claims",
                     "methods", "limitations", "sources"):
         assert f'id="{section}"' in text
-    assert text.count('class="plotly-graph-div"') == 5  # web, circularity, stress, projection, fan
+    # web, circularity, stress, projection, fan, tornado
+    assert text.count('class="plotly-graph-div"') == 6
 
 
 def test_report_numbers_come_from_the_models(report: Path) -> None:
@@ -53,6 +54,14 @@ def test_report_numbers_come_from_the_models(report: Path) -> None:
     need = project("baseline").headlines()["funding_need_2030"]
     assert f"${need:,.0f}bn" in text
     assert "D01" not in re.findall(r"<td>(D\d+)</td>", text)  # superseded by 2026-03-31
+    from circularity.simulate.engine import load_projection_model
+    from circularity.simulate.sensitivity import tornado
+
+    sim, model = load_projection_model("baseline")
+    top = tornado(model, sim.space, "funding_need_2030").table.iloc[0]
+    row = re.search(rf"<td>{re.escape(top.parameter)}</td>.*?</tr>", text, re.S)
+    assert row is not None, "the tornado's largest swing is in the report's table"
+    assert f"{top.output_low:,.0f}" in row.group(0) and f"{top.swing:,.0f}" in row.group(0)
 
 
 def test_bad_as_of_is_one_line_error(tmp_path: Path) -> None:
@@ -91,7 +100,7 @@ def test_report_opens_offline_with_every_chart(report: Path) -> None:
             "() => [...document.querySelectorAll('.plotly-graph-div')]"
             ".every(d => d.querySelector('.main-svg'))"
         )
-        assert page.locator(".plotly-graph-div").count() == 5
+        assert page.locator(".plotly-graph-div").count() == 6
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
         browser.close()

@@ -19,7 +19,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from circularity import __version__
 from circularity.api import limits
 from circularity.api.errors import install_error_handlers
-from circularity.api.routers import claims, graph, imports, ledger, meta, projection, runs, stress
+from circularity.api.routers import (
+    claims,
+    graph,
+    imports,
+    ledger,
+    meta,
+    projection,
+    runs,
+    sensitivity,
+    stress,
+)
 from circularity.api.runs import RunRegistry
 from circularity.api.service import Service
 
@@ -111,7 +121,7 @@ def create_app(
     app.state.runs = RunRegistry()
     for router in (
         meta.router, ledger.router, graph.router, stress.router, projection.router,
-        claims.router, runs.router,
+        sensitivity.router, claims.router, runs.router,
     ):
         app.include_router(router)
     if allow_writes:

@@ -191,7 +191,7 @@ def sensitivity_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Rank the assumptions by how much they move one output (tornado or Sobol)."""
-    from circularity.simulate.engine import ProjectionModel, load_simulation_scenario
+    from circularity.simulate.engine import load_projection_model
     from circularity.simulate.manifest import (
         RunManifest,
         code_version,
@@ -205,8 +205,7 @@ def sensitivity_cmd(
     err = Console(stderr=True)
     started, t0 = utc_now(), time.perf_counter()
     with err.status("loading scenario and compiling the web"):
-        sim = load_simulation_scenario(scenario, tuple(set_ or ()))
-        model = ProjectionModel.build(sim)
+        sim, model = load_projection_model(scenario, tuple(set_ or ()))
     with err.status(f"{method.value} sensitivity of {output}"):
         if method is Method.tornado:
             res: Any = tornado(model, sim.space, output)

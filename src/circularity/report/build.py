@@ -29,6 +29,8 @@ REPORT_SHOCK = {"openai": 0.5}
 #: Monte Carlo draws in the report: enough for stable bands, small enough to run in seconds.
 REPORT_DRAWS = 1000
 REPORT_SEED = 7
+#: The headline the report's tornado ranks the assumptions by (``circularity sensitivity``'s default).
+REPORT_SENSITIVITY_OUTPUT = "funding_need_2030"
 
 
 def _fig_html(fig: go.Figure) -> str:
@@ -134,6 +136,15 @@ def report_context(
         ctx["simulation"] = {"draws": sim.draws, "seed": REPORT_SEED,
                              "headlines": summary.get("headlines", {}),
                              "p_short": summary.get("p_short_by_year", {})}
+
+    if have["simulate"]:
+        from circularity.api.routers.sensitivity import tornado_table
+
+        tor = tornado_table(svc, scenario, REPORT_SENSITIVITY_OUTPUT)
+        ctx["sensitivity"] = tor.model_dump()
+        ctx["figures"]["tornado"] = _fig_html(figures.tornado_figure(
+            ctx["sensitivity"]["table"], tor.base,
+            f"What moves {tor.output.replace('_', ' ')} ({tor.unit}), scenario {scenario}", tor.unit))
 
     if have["claims"]:
         claims = svc.claims(as_of)

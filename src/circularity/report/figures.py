@@ -1,4 +1,5 @@
-"""Plotly figures of the report: the web, circularity, stress, projection and Monte Carlo fans."""
+"""Plotly figures of the report: the web, circularity, stress, projection, Monte Carlo fans and
+the sensitivity tornado."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ __all__ = [
     "network_figure",
     "projection_figure",
     "stress_figure",
+    "tornado_figure",
 ]
 
 KIND_COLORS = {
@@ -118,4 +120,32 @@ def fan_figure(quarters: list[str], bands: dict[str, list[float]], title: str) -
     fig.add_trace(go.Scatter(x=quarters, y=bands["p50"], mode="lines", name="median",
                              line={"color": "#2f5bd3", "width": 2}))
     fig.update_layout(**_LAYOUT, title=title, yaxis_title="$bn")
+    return fig
+
+
+def tornado_figure(table: list[dict[str, Any]], base: float | None, title: str, unit: str) -> go.Figure:
+    """One bar per parameter from y(low) to y(high), largest swing on top; dashed line at the base."""
+    rows = [r for r in table if r["output_low"] is not None and r["output_high"] is not None]
+    fig = go.Figure()
+    for name, color, pick in (
+        ("a higher value raises it", "#2f5bd3", lambda r: r["output_high"] > r["output_low"]),
+        ("a higher value lowers it", "#e67e22", lambda r: r["output_high"] < r["output_low"]),
+        ("no effect at these quantiles", "#95a5a6", lambda r: r["output_high"] == r["output_low"]),
+    ):
+        sel = [r for r in rows if pick(r)]
+        if sel:
+            fig.add_trace(go.Bar(
+                y=[r["parameter"] for r in sel], orientation="h", name=name, marker_color=color,
+                base=[min(r["output_low"], r["output_high"]) for r in sel],
+                x=[abs(r["output_high"] - r["output_low"]) for r in sel],
+                customdata=[[r["low"], r["high"], r["output_low"], r["output_high"]] for r in sel],
+                hovertemplate="%{y}<br>low %{customdata[0]:.3g}: %{customdata[2]:,.0f}"
+                              "<br>high %{customdata[1]:.3g}: %{customdata[3]:,.0f}<extra></extra>",
+            ))
+    if base is not None:
+        fig.add_vline(x=base, line_dash="dash", line_width=1, line_color="#1d2430")
+    fig.update_layout(**{**_LAYOUT, "height": 120 + 26 * max(len(rows), 1)}, title=title,
+                      barmode="overlay", xaxis_title=unit, legend={"orientation": "h", "y": -0.2},
+                      yaxis={"categoryorder": "array", "categoryarray": [r["parameter"] for r in rows],
+                             "autorange": "reversed", "automargin": True})
     return fig

@@ -32,7 +32,8 @@ from circularity.errors import ScenarioError
 from circularity.simulate.distributions import ParameterSpace, parse_parameter_space
 from circularity.simulate.model import Outputs, Params
 
-__all__ = ["ProjectionModel", "SimulationScenario", "load_simulation_scenario"]
+__all__ = ["ProjectionModel", "SimulationScenario", "load_projection_model",
+           "load_simulation_scenario"]
 
 _EXTRA_KEYS = ("distributions", "correlation", "simulation")
 _SCALABLE = ("globals.credit_appetite", "globals.equity_appetite", "globals.power_delivery")
@@ -186,3 +187,22 @@ class ProjectionModel:
         for key in ("cash_out_q", "first_default_q"):
             out[key] = np.asarray(h[key], dtype=np.float64)
         return out
+
+
+def load_projection_model(
+    name_or_path: str, sets: tuple[str, ...] = (), *, as_of: str | None = None,
+    keep: tuple[str, ...] = (),
+) -> tuple[SimulationScenario, ProjectionModel]:
+    """A scenario with its parameter space, and the engine compiled for it.
+
+    What ``circularity sensitivity`` and ``POST /api/sensitivity`` run the tornado on: the
+    parameter space is ``sim.space``; ``sets`` are ``--set key=value`` overrides of the
+    projection scenario (a parameter of the space is still moved by the sampler).
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`load_simulation_scenario` and :meth:`ProjectionModel.build`.
+    """
+    sim = load_simulation_scenario(name_or_path, sets)
+    return sim, ProjectionModel.build(sim, as_of=as_of, keep=keep)

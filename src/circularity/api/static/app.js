@@ -512,6 +512,72 @@
     });
   }
 
+  // ---------------------------------------------------------------- sensitivity
+  // The tornado of /api/sensitivity (`circularity sensitivity`) for the preset and levers above.
+  let sensitivityShown = false;
+  async function runSensitivity() {
+    const button = $("#run-sensitivity");
+    button.disabled = true;
+    $("#sensitivity-status").textContent = "running…";
+    try {
+      const t0 = performance.now();
+      const r = await postJSON("/api/sensitivity", {
+        scenario: $("#preset").value, output: $("#sens-output").value, levers: sliderValues(),
+      });
+      await renderTornado(r);
+      sensitivityShown = true;
+      $("#sensitivity-status").textContent = `${r.evaluations} model runs in ${Math.round(performance.now() - t0)} ms`;
+      showError("");
+    } catch (err) {
+      $("#sensitivity-status").textContent = "";
+      showError("sensitivity: " + err.message);
+    } finally { button.disabled = false; }
+  }
+
+  function paramValue(x) { return Math.abs(x) >= 100 ? fmt(x, 0) : String(Number(x.toPrecision(3))); }
+
+  async function renderTornado(r) {
+    const rows = r.table.filter((x) => x.output_low !== null && x.output_high !== null);
+    const lo = `p${Math.round(100 * r.low_q)}`, hi = `p${Math.round(100 * r.high_q)}`;
+    // one bar per parameter, from y(low) to y(high); a trace per direction gives the legend
+    const groups = [
+      ["a higher value raises it", "#2f5bd3", (x) => x.output_high > x.output_low],
+      ["a higher value lowers it", "#e67e22", (x) => x.output_high < x.output_low],
+      ["no effect at these quantiles", "#95a5a6", (x) => x.output_high === x.output_low],
+    ];
+    const traces = groups.map(([name, color, pick]) => {
+      const sel = rows.filter(pick);
+      return {
+        type: "bar", orientation: "h", name, y: sel.map((x) => x.parameter),
+        base: sel.map((x) => Math.min(x.output_low, x.output_high)),
+        x: sel.map((x) => Math.abs(x.output_high - x.output_low)),
+        marker: { color },
+        customdata: sel.map((x) => [paramValue(x.low), paramValue(x.high), fmt(x.output_low), fmt(x.output_high)]),
+        hovertemplate: `%{y}<br>at its ${lo} (%{customdata[0]}): %{customdata[2]}<br>` +
+          `at its ${hi} (%{customdata[1]}): %{customdata[3]}<extra></extra>`,
+      };
+    }).filter((t) => t.y.length);
+    await plot("sensitivity-chart", traces, {
+      ...PLOT_LAYOUT, barmode: "overlay", margin: { ...PLOT_LAYOUT.margin, l: 10 },
+      title: { text: `${r.scenario}: what moves ${r.output.replaceAll("_", " ")} (${r.unit})`, font: { size: 12 } },
+      xaxis: { title: { text: r.unit }, zeroline: false },
+      yaxis: { automargin: true, categoryorder: "array", categoryarray: rows.map((x) => x.parameter), autorange: "reversed" },
+      shapes: r.base === null ? [] : [{ type: "line", xref: "x", yref: "paper", x0: r.base, x1: r.base, y0: 0, y1: 1,
+        line: { color: "#1d2430", width: 1, dash: "dash" } }],
+      legend: { orientation: "h", y: -0.16 },
+    });
+    const moved = r.levers_moved_by_tornado.length
+      ? ` The tornado moves ${r.levers_moved_by_tornado.join(", ")} itself, so that slider does not enter here.` : "";
+    $("#sensitivity-note").textContent =
+      `Each bar: ${r.description}, in ${r.unit}, as one assumption alone goes from its ${lo} to its ${hi} ` +
+      `while the others stay at their medians; dashed line: all at their medians (${fmt(r.base)}). ` +
+      `Ranked by swing; ${r.evaluations} model runs; distributions from ${r.uncertainty}.${moved}`;
+    const box = $("#sensitivity-chart");
+    box.dataset.bars = String(rows.length);
+    box.dataset.parameters = String(r.table.length);
+    box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
+  }
+
   // ---------------------------------------------------------------- claims
   async function loadClaims() {
     if (!state.features.claims) return;
@@ -612,6 +678,13 @@
         $("#simulate-block").hidden = false;
         $("#sim-n").max = String(state.meta.limits.max_draws);
         $("#run-simulate").addEventListener("click", runSimulate);
+        $("#sensitivity-block").hidden = false;
+        $("#run-sensitivity").addEventListener("click", runSensitivity);
+        $("#sens-output").addEventListener("change", () => { if (sensitivityShown) runSensitivity(); });
+        preset.addEventListener("change", () => { if (sensitivityShown) runSensitivity(); });
+        $("#sliders").addEventListener("input", () => {
+          if (sensitivityShown) $("#sensitivity-status").textContent = "levers moved: run the tornado again to update";
+        });
       }
       runProjection();
     }
