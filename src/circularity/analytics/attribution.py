@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from circularity.analytics._memo import remembered
 from circularity.analytics.flowgraph import FlowGraph
 from circularity.ledger.dates import period_bounds
 
@@ -22,7 +24,9 @@ __all__ = [
     "CONFIDENCE_RANK",
     "LIVE_STATUSES",
     "SPREAD_KINDS",
+    "AttributedColumns",
     "attribute_deals",
+    "attributed_columns",
     "flow_graph",
 ]
 
@@ -73,8 +77,7 @@ def _end_year(end: Any) -> float | None:
     return None
 
 
-def _amount(row: pd.Series) -> tuple[float | None, str]:
-    a, lo, hi = row["amount_usd_bn"], row["amount_low_usd_bn"], row["amount_high_usd_bn"]
+def _amount(a: Any, lo: Any, hi: Any) -> tuple[float | None, str]:
     if _num(a):
         return float(a), "amount"
     if _num(lo) and _num(hi):
@@ -113,17 +116,49 @@ def attribute_deals(deals: pd.DataFrame, window: tuple[int, int] | None = (2025,
     The rule, in words (also :data:`ATTRIBUTION_RULE`): {rule}
     """
     out = deals.copy()
+    amounts, basis, starts, terms, shares = _attribute_rows(_rule_inputs(out), window)
+    out["amount_used"] = amounts
+    out["amount_basis"] = basis
+    out["start_year"] = starts
+    out["term_used"] = terms
+    out["window_share"] = shares
+    out["attributed"] = out["amount_used"] * out["window_share"]
+    return out
+
+
+#: The columns the rule reads; the optional ones count as missing when absent.
+_RULE_COLUMNS = ("kind", "amount_usd_bn", "amount_low_usd_bn", "amount_high_usd_bn")
+_OPTIONAL_RULE_COLUMNS = ("start", "announced", "end", "term_years")
+
+
+def _rule_inputs(deals: pd.DataFrame, rows: np.ndarray | None = None) -> list[list[Any]]:
+    """The rule's columns as Python lists (of the given row positions)."""
+
+    def column(name: str) -> list[Any]:
+        if name not in deals.columns and name in _OPTIONAL_RULE_COLUMNS:
+            return [None] * (len(deals) if rows is None else len(rows))
+        values = deals[name]
+        return values.tolist() if rows is None else values.to_numpy(dtype=object)[rows].tolist()
+
+    return [column(c) for c in _RULE_COLUMNS + _OPTIONAL_RULE_COLUMNS]
+
+
+def _attribute_rows(
+    inputs: list[list[Any]], window: tuple[int, int] | None
+) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The rule, deal by deal over plain lists (a pandas row per deal costs more than the
+    rule): amount used, its basis, start year, term used and window share."""
     amounts, basis, starts, terms, shares = [], [], [], [], []
     lo, hi = (None, None) if window is None else (float(window[0]), float(window[1] + 1))
-    for _, row in out.iterrows():
-        amount, how = _amount(row)
-        s = _start_year(row.get("start"), row.get("announced"))
+    for kind, a, a_lo, a_hi, start, announced, end, term_years in zip(*inputs, strict=True):
+        amount, how = _amount(a, a_lo, a_hi)
+        s = _start_year(start, announced)
         term: float | None = None
-        if row["kind"] in SPREAD_KINDS and s is not None:
-            if _num(row.get("term_years")) and float(row["term_years"]) > 0:
-                term = float(row["term_years"])
+        if kind in SPREAD_KINDS and s is not None:
+            if _num(term_years) and float(term_years) > 0:
+                term = float(term_years)
             else:
-                e = _end_year(row.get("end"))
+                e = _end_year(end)
                 if e is not None and e > s:
                     term = e - s
         if lo is None or hi is None:
@@ -139,13 +174,8 @@ def attribute_deals(deals: pd.DataFrame, window: tuple[int, int] | None = (2025,
         starts.append(np.nan if s is None else s)
         terms.append(np.nan if term is None else term)
         shares.append(share)
-    out["amount_used"] = np.asarray(amounts, dtype=np.float64)
-    out["amount_basis"] = basis
-    out["start_year"] = np.asarray(starts, dtype=np.float64)
-    out["term_used"] = np.asarray(terms, dtype=np.float64)
-    out["window_share"] = np.asarray(shares, dtype=np.float64)
-    out["attributed"] = out["amount_used"] * out["window_share"]
-    return out
+    as_float = lambda x: np.asarray(x, dtype=np.float64)  # noqa: E731
+    return as_float(amounts), basis, as_float(starts), as_float(terms), as_float(shares)
 
 
 attribute_deals.__doc__ = (attribute_deals.__doc__ or "").replace("{rule}", ATTRIBUTION_RULE)
@@ -159,6 +189,17 @@ def select_deals(
     include_statuses: Iterable[str] = LIVE_STATUSES,
 ) -> pd.DataFrame:
     """Deals of the given kinds, statuses and at least the given confidence."""
+    return deals[_keep(deals, kinds=kinds, min_confidence=min_confidence, include_statuses=include_statuses)]
+
+
+def _keep(
+    deals: pd.DataFrame,
+    *,
+    kinds: Iterable[str] | None = None,
+    min_confidence: str | None = None,
+    include_statuses: Iterable[str] = LIVE_STATUSES,
+) -> pd.Series:
+    """The boolean mask of :func:`select_deals`."""
     keep = deals["status"].isin(list(include_statuses))
     if "superseded_by" in deals.columns:
         keep &= deals["superseded_by"].isna() | (deals["superseded_by"] == "")
@@ -169,7 +210,66 @@ def select_deals(
             raise ValueError(f"min_confidence {min_confidence!r} is not one of {sorted(CONFIDENCE_RANK)}")
         floor = CONFIDENCE_RANK[min_confidence]
         keep &= deals["confidence"].map(CONFIDENCE_RANK).fillna(-1) >= floor
-    return deals[keep]
+    return keep
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttributedColumns:
+    """The columns of ``attribute_deals(select_deals(...), window)`` that per-entity loops
+    read, as read-only numpy arrays (object for ids and names, float64 for dollars), so a
+    lookup is an array comparison rather than a pandas mask over every column."""
+
+    id: np.ndarray
+    kind: np.ndarray
+    payer: np.ndarray
+    payee: np.ndarray
+    amount_used: np.ndarray
+    start_year: np.ndarray
+    attributed: np.ndarray
+
+    def isin(self, column: str, values: Iterable[str]) -> np.ndarray:
+        """Boolean mask: ``column`` takes one of ``values`` (as ``Series.isin``)."""
+        wanted = set(values)
+        return np.fromiter((v in wanted for v in getattr(self, column)), dtype=bool, count=len(self.id))
+
+
+def attributed_columns(
+    ledger: Any,
+    window: tuple[int, int] | None = (2025, 2030),
+    include_statuses: Iterable[str] = LIVE_STATUSES,
+) -> AttributedColumns:
+    """``attribute_deals(select_deals(ledger.deals, include_statuses=...), window)``, the
+    columns per-entity loops read, computed once per ledger view, window and statuses.
+
+    Vendor financing runs once per vendor, and the ratios and the Lucent comparison read the
+    same live deals: one attribution per ledger spares a pass over every deal per call.
+    """
+    deals = ledger.deals
+    statuses = tuple(include_statuses)
+
+    def make() -> AttributedColumns:
+        rows = np.flatnonzero(_keep(deals, include_statuses=statuses).to_numpy(dtype=bool))
+        amounts, _, starts, _, shares = _attribute_rows(_rule_inputs(deals, rows), window)
+
+        def frozen(a: np.ndarray) -> np.ndarray:
+            a.setflags(write=False)
+            return a
+
+        def names(column: str) -> np.ndarray:
+            return frozen(deals[column].to_numpy(dtype=object)[rows])
+
+        return AttributedColumns(
+            id=names("id"),
+            kind=names("kind"),
+            payer=names("payer"),
+            payee=names("payee"),
+            amount_used=frozen(amounts),
+            start_year=frozen(starts),
+            attributed=frozen(amounts * shares),
+        )
+
+    key = ("attributed", None if window is None else (window[0], window[1]), statuses)
+    return remembered(deals, key, make)
 
 
 def flow_graph(

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from circularity.analytics.attribution import attribute_deals, select_deals
-from circularity.analytics.vendor_financing import PURCHASE_KINDS, latest_annual
+from circularity.analytics.attribution import attributed_columns
+from circularity.analytics.vendor_financing import PURCHASE_KINDS, latest_annual_of
 
 __all__ = ["RATIO_DEFINITIONS", "FinancialRatios", "financial_ratios"]
 
@@ -66,6 +66,11 @@ def _first(metrics: dict[str, float], names: tuple[str, ...]) -> tuple[float, st
     return None
 
 
+def _sort_key(x: Any) -> tuple[bool, Any]:
+    missing = bool(pd.isna(x))
+    return missing, ("" if missing else x)
+
+
 def financial_ratios(ledger: Any) -> FinancialRatios:
     """Capex/EBITDA, capex/operating cash flow, capex funded by debt, commitments/revenue and
     customer concentration of backlog, per entity and period.
@@ -115,12 +120,22 @@ def financial_ratios(ledger: Any) -> FinancialRatios:
             }
         )
 
-    deals = attribute_deals(select_deals(ledger.deals), None)
-    debt = deals[deals["kind"].isin(("loan", "bond"))]
-    for (entity, period), grp in fin.groupby(["entity", "period"], sort=True):
-        metrics = dict(zip(grp["metric"], grp["value"].astype(float), strict=False))
-        end = grp["period_end"].iloc[0]
-        ptype = str(grp["period_type"].iloc[0])
+    # Plain lists and arrays read once: a pandas mask per entity and period costs more than
+    # the arithmetic.
+    cols = {c: fin[c].tolist() for c in ("entity", "period", "period_end", "period_type", "metric")}
+    values = fin["value"].astype(float).tolist()
+    groups: dict[tuple[Any, Any], list[int]] = {}
+    for i, key in enumerate(zip(cols["entity"], cols["period"], strict=True)):
+        if not (pd.isna(key[0]) or pd.isna(key[1])):  # groupby drops missing keys
+            groups.setdefault(key, []).append(i)
+
+    a = attributed_columns(ledger, None)
+    debt = a.isin("kind", ("loan", "bond"))
+    amount_or_zero = np.where(np.isnan(a.amount_used), 0.0, a.amount_used)
+    for (entity, period), members in sorted(groups.items()):
+        metrics = {cols["metric"][i]: values[i] for i in members}
+        end = cols["period_end"][members[0]]
+        ptype = str(cols["period_type"][members[0]])
         capex = _first(metrics, _CAPEX)
         if capex is None:
             continue
@@ -151,57 +166,66 @@ def financial_ratios(ledger: Any) -> FinancialRatios:
         if years is not None and not pd.isna(end):
             end_ts = pd.Timestamp(end)
             end_y = end_ts.year + (end_ts.day_of_year / 366.0)
-            mine = debt[
-                (debt["payee"] == entity)
-                & (debt["start_year"] > end_y - years)
-                & (debt["start_year"] <= end_y)
-            ]
-            if not mine.empty:
+            mine = debt & (a.payee == entity) & (a.start_year > end_y - years) & (a.start_year <= end_y)
+            if mine.any():
                 add(
                     entity,
                     period,
                     end,
                     "capex_funded_by_debt",
-                    float(mine["amount_used"].fillna(0.0).sum()),
+                    float(amount_or_zero[mine].sum()),
                     capex[0],
-                    f"loans/bonds {';'.join(mine['id'])} / {capex[1]}",
+                    f"loans/bonds {';'.join(a.id[mine])} / {capex[1]}",
                 )
 
-    buys = deals[deals["kind"].isin(PURCHASE_KINDS)]
-    for entity in sorted(set(buys["payer"])):
-        rev = latest_annual(fin, entity, "revenue")
+    buys = a.isin("kind", PURCHASE_KINDS)
+    first_end: dict[tuple[Any, Any], Any] = {}
+    for key, pe in zip(zip(cols["entity"], cols["period"], strict=True), cols["period_end"], strict=True):
+        first_end.setdefault(key, pe)
+    for entity in sorted(set(a.payer[buys])):
+        rev = latest_annual_of(ledger, entity, "revenue")
         if rev is None:
             continue
-        mine = buys[buys["payer"] == entity]
-        end = fin[(fin["entity"] == entity) & (fin["period"] == rev[1])]["period_end"].iloc[0]
+        mine = buys & (a.payer == entity)
         add(
             entity,
             rev[1],
-            end,
+            first_end[(entity, rev[1])],
             "commitments_to_revenue",
-            float(mine["amount_used"].fillna(0.0).sum()),
+            float(amount_or_zero[mine].sum()),
             rev[0],
-            f"purchase deals {';'.join(mine['id'])} / revenue {rev[1]}",
+            f"purchase deals {';'.join(a.id[mine])} / revenue {rev[1]}",
         )
 
-    for vendor in sorted(set(buys["payee"])):
-        rpo = fin[(fin["entity"] == vendor) & fin["metric"].isin(_RPO)]
-        if rpo.empty:
+    # One groupby for every vendor: its (Kahan) sums are the ones a groupby per vendor gives.
+    per_pair = pd.Series(a.amount_used[buys]).groupby([a.payee[buys], a.payer[buys]], sort=True).sum()
+    per_vendor: dict[str, list[tuple[str, float]]] = {}
+    for (vendor, payer), total in per_pair.items():
+        per_vendor.setdefault(vendor, []).append((payer, total))
+    rpo_rows = [i for i, m in enumerate(cols["metric"]) if m in _RPO]
+    for vendor in sorted(set(a.payee[buys])):
+        rpo = [i for i in rpo_rows if cols["entity"][i] == vendor]
+        if not rpo:
             continue
-        latest = rpo.sort_values(["period_end", "metric"]).iloc[-1]
-        per_customer = buys[buys["payee"] == vendor].groupby("payer")["amount_used"].sum()
-        if per_customer.empty or not per_customer.max() > 0:
+        # sort_values(["period_end", "metric"]).iloc[-1]: stable, missing values last
+        by_end = sorted(rpo, key=lambda i: _sort_key(cols["period_end"][i]) + _sort_key(cols["metric"][i]))
+        latest = by_end[-1]
+        per_customer = per_vendor.get(vendor, [])
+        if not per_customer:
             continue
-        top = str(per_customer.idxmax())
-        ids = buys[(buys["payee"] == vendor) & (buys["payer"] == top)]["id"]
+        best = max(t for _, t in per_customer)
+        if not best > 0:
+            continue
+        top = str(next(p for p, t in per_customer if t == best))
+        ids = a.id[buys & (a.payee == vendor) & (a.payer == top)]
         add(
             vendor,
-            str(latest["period"]),
-            latest["period_end"],
+            str(cols["period"][latest]),
+            cols["period_end"][latest],
             "backlog_share_of_top_customer",
-            float(per_customer.max()),
-            float(latest["value"]),
-            f"{top}: deals {';'.join(ids)} / {latest['metric']} {latest['period']}",
+            float(best),
+            float(values[latest]),
+            f"{top}: deals {';'.join(ids)} / {cols['metric'][latest]} {cols['period'][latest]}",
         )
 
     table = pd.DataFrame(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -17,7 +18,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from circularity.analytics.attribution import LIVE_STATUSES, attribute_deals, select_deals
+from circularity.analytics._memo import remembered
+from circularity.analytics.attribution import LIVE_STATUSES, attributed_columns
 
 __all__ = [
     "FINANCING_KINDS",
@@ -94,15 +96,37 @@ class VendorFinancing:
 
 def latest_annual(financials: pd.DataFrame, entity: str, metric: str) -> tuple[float, str] | None:
     """The latest fiscal-year value of a metric for an entity: ``(value, period)`` or None."""
-    rows = financials[
-        (financials["entity"] == entity)
-        & (financials["metric"] == metric)
-        & (financials["period_type"] == "FY")
-    ]
-    if rows.empty:
+    return _value_and_period(financials, _annual_rows(financials).get((entity, metric), []))
+
+
+def latest_annual_of(ledger: Any, entity: str, metric: str) -> tuple[float, str] | None:
+    """:func:`latest_annual` of a ledger's financials, from an index built once per ledger."""
+    return _value_and_period(ledger.financials, _annual_rows_of(ledger).get((entity, metric), []))
+
+
+def _value_and_period(financials: pd.DataFrame, rows: list[int]) -> tuple[float, str] | None:
+    if not rows:
         return None
-    row = rows.sort_values("period_end").iloc[-1]
-    return float(row["value"]), str(row["period"])
+    return float(financials["value"].iat[rows[-1]]), str(financials["period"].iat[rows[-1]])
+
+
+def _annual_rows_of(ledger: Any) -> dict[tuple[Any, Any], list[int]]:
+    fin = ledger.financials
+    return remembered(fin, "annual_rows", lambda: _annual_rows(fin))
+
+
+def _annual_rows(financials: pd.DataFrame) -> dict[tuple[Any, Any], list[int]]:
+    """Positions of the fiscal-year rows of each (entity, metric), by ``period_end`` (a stable
+    sort with missing ends last, as ``sort_values`` sorts)."""
+    entity, metric, ptype, end = (
+        financials[c].to_numpy(dtype=object) for c in ("entity", "metric", "period_type", "period_end")
+    )
+    rows: dict[tuple[Any, Any], list[int]] = {}
+    for i in np.flatnonzero(ptype == "FY").tolist():
+        rows.setdefault((entity[i], metric[i]), []).append(i)
+    for found in rows.values():
+        found.sort(key=lambda i: (True, "") if pd.isna(end[i]) else (False, end[i]))
+    return rows
 
 
 def vendor_financing(
@@ -147,19 +171,20 @@ def vendor_financing(
     >>> vf.customers, vf.financing_deals
     (('openai',), ('D09',))
     """
-    deals = attribute_deals(select_deals(ledger.deals, include_statuses=include_statuses), window)
-    buys = deals[(deals["payee"] == vendor) & deals["kind"].isin(PURCHASE_KINDS)]
+    a = attributed_columns(ledger, window, include_statuses)
+    is_buy = (a.payee == vendor) & a.isin("kind", PURCHASE_KINDS)
     if customers is None:
-        cust = tuple(sorted(set(buys["payer"]) - {vendor}))
+        cust = tuple(sorted(set(a.payer[is_buy]) - {vendor}))
     else:
         cust = tuple(sorted(set(customers)))
-    buys = buys[buys["payer"].isin(cust)]
-    sent = deals[(deals["payer"] == vendor) & deals["payee"].isin(cust) & deals["kind"].isin(FINANCING_KINDS)]
-    in_window = lambda f: f[f["attributed"].fillna(0.0) > 0]  # noqa: E731
-    financing = float(in_window(sent)["attributed"].sum())
-    purchases = float(in_window(buys)["attributed"].sum())
-    unpriced = tuple(pd.concat([sent, buys]).loc[lambda f: f["amount_used"].isna(), "id"])
-    rev = latest_annual(ledger.financials, vendor, "revenue")
+    is_buy &= a.isin("payer", cust)
+    is_sent = (a.payer == vendor) & a.isin("payee", cust) & a.isin("kind", FINANCING_KINDS)
+    counted = a.attributed > 0  # NaN (no dollar figure) compares False
+    financing = float(a.attributed[is_sent & counted].sum())
+    purchases = float(a.attributed[is_buy & counted].sum())
+    unpriced_row = np.isnan(a.amount_used)
+    unpriced = tuple(a.id[is_sent & unpriced_row]) + tuple(a.id[is_buy & unpriced_row])
+    rev = latest_annual_of(ledger, vendor, "revenue")
     note = ""
     if not cust:
         note = (
@@ -176,8 +201,8 @@ def vendor_financing(
         revenue_period=None if rev is None else rev[1],
         ratio_to_purchases=financing / purchases if purchases > 0 else None,
         ratio_to_revenue=(financing / rev[0] if cust and rev is not None and rev[0] > 0 else None),
-        financing_deals=tuple(in_window(sent)["id"]),
-        purchase_deals=tuple(in_window(buys)["id"]),
+        financing_deals=tuple(a.id[is_sent & counted]),
+        purchase_deals=tuple(a.id[is_buy & counted]),
         unpriced_deals=unpriced,
         note=note,
     )
@@ -200,7 +225,9 @@ class HistoricalComparison:
         return self.rows.copy()
 
 
+@cache
 def _historical() -> dict[str, Any]:
+    """The published figures (parsed once; read, never modified)."""
     text = resources.files("circularity.analytics").joinpath("data/lucent.yaml").read_text("utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     return data
@@ -271,24 +298,20 @@ def lucent_comparison(ledger: Any | None = None) -> HistoricalComparison:
         "estimate",
     )
     if ledger is not None:
-        deals = attribute_deals(select_deals(ledger.deals), None)
-        sent = deals[(deals["payer"] == "nvidia") & deals["kind"].isin(FINANCING_KINDS)]
-        num = float(sent["attributed"].fillna(0.0).sum())
-        ids = ";".join(sent["id"])
-        fy = ledger.financials[
-            (ledger.financials["entity"] == "nvidia")
-            & (ledger.financials["metric"] == "revenue")
-            & (ledger.financials["period_type"] == "FY")
-        ].sort_values("period_end")
-        for _, r in fy.iloc[-2:].iterrows():
+        a = attributed_columns(ledger, None)
+        sent = (a.payer == "nvidia") & a.isin("kind", FINANCING_KINDS)
+        num = float(np.where(np.isnan(a.attributed), 0.0, a.attributed)[sent].sum())
+        ids = ";".join(a.id[sent])
+        fin = ledger.financials
+        for i in _annual_rows_of(ledger).get(("nvidia", "revenue"), [])[-2:]:
             add(
                 "nvidia (ledger)",
                 num,
                 f"live financing deals {ids}",
-                float(r["value"]),
-                f"revenue {r['period']}",
+                float(fin["value"].iat[i]),
+                f"revenue {fin['period'].iat[i]}",
                 "ledger",
-                str(r["confidence"]),
+                str(fin["confidence"].iat[i]),
             )
     frame = pd.DataFrame(rows)
     frame["ratio"] = frame["ratio"].astype(np.float64)

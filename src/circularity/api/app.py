@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from circularity import __version__
 from circularity.api import limits
+from circularity.api.batching import Batcher
 from circularity.api.errors import install_error_handlers
+from circularity.api.respond import remember
 from circularity.api.routers import (
     claims,
     graph,
@@ -32,11 +35,15 @@ from circularity.api.routers import (
 )
 from circularity.api.runs import RunRegistry
 from circularity.api.service import Service
+from circularity.api.timing import MODEL_POOL
 
 __all__ = ["DB_ENV", "STATIC_DIR", "app_from_env", "create_app"]
 
 #: Store path handed to each worker process of ``circularity serve --workers N``.
 DB_ENV = "CIRCULARITY_SERVE_DB"
+
+#: What each batcher runs: ``answers(service, group, items)`` of the stress and projection routes.
+_ANSWERS = {"stress": stress.answers, "project": projection.answers}
 
 STATIC_DIR = Path(str(resources.files("circularity.api") / "static"))
 
@@ -78,6 +85,7 @@ def create_app(
     token: str | None = None,
     *,
     dataset: str = "ai",
+    model_process: bool | None = None,
 ) -> FastAPI:
     """Build the app.
 
@@ -91,6 +99,10 @@ def create_app(
         Bearer token that write requests must send; given at start-up, never stored.
     dataset
         Bundled dataset when no ``db`` is given.
+    model_process
+        Run batched stress tests and projections in a separate process
+        (:mod:`circularity.api.offload`); default: yes unless writes are allowed (an import
+        would leave that process's copy of the ledger behind).
     """
     if allow_writes and not token:
         raise ValueError("allow_writes needs a bearer token (--token or CIRCULARITY_TOKEN)")
@@ -103,8 +115,21 @@ def create_app(
         import anyio.to_thread
 
         await anyio.to_thread.run_sync(service.warm)  # first page render without a cold start
+        process = None
+        if model_process if model_process is not None else not allow_writes:
+            from circularity.api.offload import ModelProcess
+
+            process = ModelProcess(service.full_ledger(), dataset)
+            process.warm()
+            for name, batcher in app.state.batchers.items():
+                batcher.answer = process.bind(_ANSWERS[name])
+                batcher.executor = process.executor
         service.warm_later()  # today's significance test, off the start-up path
-        yield
+        try:
+            yield
+        finally:
+            if process is not None:
+                process.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -119,6 +144,15 @@ def create_app(
     app.state.token = token
     install_error_handlers(app)
     app.state.runs = RunRegistry()
+    app.state.batchers = {
+        name: Batcher(
+            partial(answer, service),
+            partial(remember, service, pair=True),
+            MODEL_POOL,
+            seconds=limits.MAX_RUN_SECONDS,
+        )
+        for name, answer in _ANSWERS.items()
+    }
     for router in (
         meta.router, ledger.router, graph.router, stress.router, projection.router,
         sensitivity.router, claims.router, runs.router,
@@ -142,4 +176,5 @@ def app_from_env() -> FastAPI:
     worker process): the store path comes from ``CIRCULARITY_SERVE_DB`` (empty: bundled dataset)."""
     import os
 
-    return create_app(db=os.environ.get(DB_ENV) or None)
+    # the workers are the parallelism here: no model process each
+    return create_app(db=os.environ.get(DB_ENV) or None, model_process=False)

@@ -23,7 +23,7 @@ from circularity.api.errors import ApiError
 from circularity.api.service import Service
 from circularity.api.timing import MODEL_POOL, SLOW_POOL
 
-__all__ = ["SHARED_CACHE_ENV", "cached_json", "dump", "json_response", "with_run_id"]
+__all__ = ["SHARED_CACHE_ENV", "cached_json", "dump", "json_response", "remember", "with_run_id"]
 
 #: A folder the worker processes of ``circularity serve --workers N`` share answers through
 #: (read-only servers only; set by ``serve``, removed when it stops).
@@ -89,6 +89,12 @@ def _shared(key: tuple[Any, ...], make: Callable[[], Any], pair: bool) -> Callab
         return value
 
     return make_shared
+
+
+def remember(service: Service, key: tuple[Any, ...], value: Any, *, pair: bool = False) -> None:
+    """Cache an answer made elsewhere (one item of a batched run) as :func:`cached_json` would:
+    in the service, and for the other worker processes when they share answers."""
+    service.cached(key, _shared(key, lambda: value, pair))
 
 
 async def cached_json(

@@ -110,6 +110,11 @@ class ScenarioView:
     def series(self, column: str, entity: str) -> Any:
         return self._result.series(column, entity, scenario=self.scenario)
 
+    def values(self, column: str, entity: str) -> Any:
+        """``series(column, entity)`` as a bare array (no pandas index)."""
+        r = self._result
+        return r.data[column][:, self.scenario, r.entities.index(entity)]
+
     def headlines(self) -> dict[str, Any]:
         return self._result.headlines(scenario=self.scenario)  # type: ignore[no-any-return]
 
@@ -138,10 +143,12 @@ def features() -> dict[str, bool]:
 
 @dataclass
 class Service:
-    """Ledger access for the API: the bundled dataset, or a store opened once at start-up."""
+    """Ledger access for the API: the bundled dataset, a store opened once at start-up, or a
+    ``snapshot`` of every record (the model process's copy of the server's ledger)."""
 
     db: Path | None = None
     dataset: str = "ai"
+    snapshot: Ledger | None = None
     _cache: _LRU = field(default_factory=_LRU, repr=False)
     _heavy: _LRU = field(default_factory=lambda: _LRU(_HEAVY_SIZE), repr=False)
     _store: Any = field(default=None, repr=False)
@@ -168,6 +175,8 @@ class Service:
         when = as_of or date.today()
 
         def make() -> Ledger:
+            if self.snapshot is not None:
+                return self.snapshot.at(when)
             if self.db is None:
                 return load(self.dataset, as_of=when)
             with self._store_lock:
@@ -179,6 +188,8 @@ class Service:
         """Every record, no as-of filter (for date ranges and record history)."""
 
         def make() -> Ledger:
+            if self.snapshot is not None:
+                return self.snapshot
             if self.db is None:
                 from circularity.ledger.ledger import _bundled
 
@@ -374,10 +385,63 @@ class Service:
         the same request twice returns the same (deterministic) result from the cache."""
         when = as_of or date.today()
         key = ("stress", tuple(sorted(shocks.items())), when, model, alpha, beta)
-        return self.cached(key, lambda: self._stress(shocks, when, model, alpha, beta))
+
+        def make() -> Any:
+            result, index = self.stress_many([shocks], when, model=model, alpha=alpha, beta=beta)
+            if index[0] < 0:
+                return self._stress(shocks, when, model, alpha, beta)  # raises the error that says why
+            return result
+
+        return self.cached(key, make)
 
     def _stress(self, shocks: dict[str, float], when: date, model: str, alpha: float, beta: float) -> Any:
-        from circularity.stress import StressAssumptions, stress_test
+        from circularity.stress import stress_test
+
+        ledger, assumptions, web = self.stress_inputs(when)
+        return stress_test(
+            shocks, ledger=ledger, web=web, model=model, alpha=alpha, beta=beta, assumptions=assumptions
+        )
+
+    def stress_many(
+        self,
+        shocks: list[dict[str, float]],
+        as_of: date | None,
+        *,
+        model: str = "eisenberg-noe",
+        alpha: float = 1.0,
+        beta: float = 1.0,
+    ) -> tuple[Any, list[int]]:
+        """Several shock sets on one web in one vectorised :func:`stress_test` call.
+
+        Returns the result (one scenario per usable set) and, for each set in order, its
+        scenario index, or -1 for a set naming an entity outside the web (:meth:`stress` says why).
+        A lone set runs beside an unshocked one: the clearing core takes another path for a
+        single scenario, and this way an answer is the same to the last digit whatever else
+        was in its batch.
+        """
+        from circularity.stress import stress_test
+
+        when = as_of or date.today()
+        ledger, assumptions, web = self.stress_inputs(when)
+        known = set(web.entities) if web is not None else set()
+        index, usable = [], []
+        for shock in shocks:
+            ok = bool(shock) and known.issuperset(shock)
+            index.append(len(usable) if ok else -1)
+            if ok:
+                usable.append(shock)
+        if not usable:
+            return None, index
+        if len(usable) == 1:
+            usable.append({})
+        result = stress_test(
+            usable, ledger=ledger, web=web, model=model, alpha=alpha, beta=beta, assumptions=assumptions
+        )
+        return result, index
+
+    def stress_inputs(self, when: date) -> tuple[Ledger, Any, Any]:
+        """The ledger, stress assumptions and compiled web (None past the horizon) of a date."""
+        from circularity.stress import StressAssumptions
 
         ledger = self.ledger(when)
         assumptions = self.cached(("stress-assumptions",), StressAssumptions.load)
@@ -393,15 +457,13 @@ class Service:
                 return None  # stress_test raises the ScenarioError that says why
             return compile_for(scenario, ledger, start=start)
 
-        web = self.cached(("stress-web", when), compile_web)
-        return stress_test(
-            shocks,
-            ledger=ledger,
-            web=web,
-            model=model,
-            alpha=alpha,
-            beta=beta,
-            assumptions=assumptions,
+        return ledger, assumptions, self.cached(("stress-web", when), compile_web)
+
+    def entity_names(self, as_of: date | None) -> dict[str, str]:
+        """Entity id to display name in the web as of a date."""
+        when = as_of or date.today()
+        return self.cached(
+            ("names", when), lambda: {e.id: e.name for e in self.ledger(when).records.get("entities", ())}
         )
 
     def scenario(self, preset: str) -> Any:

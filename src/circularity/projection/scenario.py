@@ -10,6 +10,7 @@ many scenarios at once.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any, Literal
@@ -275,7 +276,8 @@ class Scenario(_Model):
     events: list[Event] = []
 
 
-def _key_q(key: str) -> int:
+@lru_cache(maxsize=4096)
+def _key_q(key: str | int) -> int:
     """Absolute quarter of a path key: ``2027`` → 2027Q1, ``2027Q3`` → itself."""
     k = str(key).strip()
     if k.isdigit():
@@ -284,9 +286,17 @@ def _key_q(key: str) -> int:
     return 4 * y + q - 1
 
 
+@lru_cache(maxsize=64)
+def _quarter_numbers(quarters: tuple[str, ...]) -> np.ndarray:
+    """Absolute quarter numbers of a run's quarters, parsed once per run length (read-only)."""
+    qs = np.array([_key_q(q) for q in quarters], dtype=float)
+    qs.flags.writeable = False
+    return qs
+
+
 def path_values(path: Path, quarters: list[str] | tuple[str, ...]) -> np.ndarray:
     """Value of a path in each quarter (held from each key; log-interpolated between years)."""
-    qs = np.array([_key_q(q) for q in quarters], dtype=float)
+    qs = _quarter_numbers(tuple(quarters))
     if not isinstance(path.value, dict):
         return np.full(len(qs), float(path.value))
     items = sorted((_key_q(k), float(v)) for k, v in path.value.items())

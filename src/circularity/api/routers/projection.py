@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import threading
 from datetime import date
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,7 +17,7 @@ from circularity.api.deps import ServiceDep
 from circularity.api.errors import ERROR_RESPONSES, ApiError
 from circularity.api.respond import cached_json, dump, json_response, with_run_id
 from circularity.api.service import PROJECT_RECORD
-from circularity.api.timing import MODEL_POOL, Deadline, DeadlineExceeded
+from circularity.api.timing import Deadline, DeadlineExceeded
 
 router = APIRouter(prefix="/api", tags=["models"], responses=ERROR_RESPONSES)
 
@@ -140,7 +140,7 @@ class Scenarios(BaseModel):
 
 
 def _clean(values: Any) -> list[float | None]:
-    return [float(v) if math.isfinite(float(v)) else None for v in values]
+    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
 
 
 def _lever_values(sc: Any) -> dict[str, float]:
@@ -185,93 +185,58 @@ async def scenarios(service: ServiceDep) -> Response:
 RECORD = PROJECT_RECORD
 
 
-class _Batch:
-    """Projection misses of one preset, date and lever set, gathered while the last ran."""
-
-    def __init__(self) -> None:
-        self.items: list[dict[str, float]] = []
-        self.started = False
-        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+def _project_key(preset: str, when: date, overrides: dict[str, float], entities: list[str]) -> tuple[Any, ...]:
+    return ("project.json", preset, when, tuple(sorted(overrides.items())), tuple(entities))
 
 
-_BATCHES: dict[tuple[Any, ...], _Batch] = {}
-_BATCH_LOCKS: dict[tuple[Any, ...], asyncio.Lock] = {}
+def _answer(result: Any, preset: str, levers: dict[str, float], entities: list[str]) -> tuple[bytes, dict[str, Any]]:
+    unknown = [e for e in entities if e not in result.entities]
+    if unknown:
+        raise ApiError(404, f"entity {unknown[0]!r} is not in the projected web; see /api/scenarios")
+    series = {e: {c: _clean(result.values(c, e)) for c in SERIES if c in result.data} for e in entities}
+    out = {
+        "scenario": preset,
+        "levers": levers,
+        "quarters": list(result.quarters),
+        "series": series,
+        "headlines": result.headlines(),
+    }
+    return dump(ProjectResult(**out)), out
 
 
-async def _run_batch(
-    service: Any, bkey: tuple[Any, ...], batch: _Batch, preset: str, as_of: date | None
-) -> None:
-    lock = _BATCH_LOCKS.setdefault(bkey, asyncio.Lock())
-    async with lock:  # one engine call per preset/date at a time; the next batch gathers meanwhile
-        batch.started = True
-        if _BATCHES.get(bkey) is batch:
-            del _BATCHES[bkey]
+def answers(
+    service: Any, group: tuple[Any, ...], items: list[tuple[dict[str, float], dict[str, float], list[str]]]
+) -> list[tuple[Any, Any]]:
+    """``(key, (json, data))`` for every projection request of one preset, date and lever set,
+    from one vectorised engine call with a scenario each (:meth:`Service.project_batch`; the
+    scenarios are independent, so each answer is the one it would get alone)."""
+    preset, as_of = group[0], group[1]
+    when = as_of or date.today()
+    todo = {_project_key(preset, when, ov, entities): (ov, levers, entities) for ov, levers, entities in items}
+    views = service.project_batch(preset, as_of, [ov for ov, _, _ in todo.values()], record=RECORD)
+    out = []
+    for (key, (_, levers, entities)), view in zip(todo.items(), views, strict=True):
         try:
-            await asyncio.get_running_loop().run_in_executor(
-                MODEL_POOL, service.project_batch, preset, as_of, batch.items, RECORD
-            )
-        except Exception as exc:  # noqa: BLE001 - every waiting request gets the error
-            batch.done.set_exception(exc)
-            batch.done.exception()  # retrieved: waiters re-raise it themselves
-        else:
-            batch.done.set_result(None)
-
-
-async def _project_batched(
-    service: Any, preset: str, as_of: date | None, overrides: dict[str, float]
-) -> None:
-    """Projection misses that arrive together (the dashboard's sliders, many users) run as one
-    vectorised engine call with a scenario each (:meth:`Service.project_batch`), not one call
-    per request; the results are the same scenario by scenario."""
-    bkey = (id(service), preset, as_of, tuple(sorted(overrides)))
-    batch = _BATCHES.get(bkey)
-    if batch is None or batch.started:
-        batch = _BATCHES[bkey] = _Batch()
-        asyncio.get_running_loop().create_task(_run_batch(service, bkey, batch, preset, as_of))
-    batch.items.append(overrides)
-    try:
-        await asyncio.wait_for(asyncio.shield(batch.done), limits.MAX_RUN_SECONDS)
-    except TimeoutError:
-        raise ApiError(
-            504,
-            f"the projection did not finish within {limits.MAX_RUN_SECONDS:g} s",
-            detail={"limit_seconds": limits.MAX_RUN_SECONDS},
-        ) from None
+            out.append((key, _answer(view, preset, levers, entities)))
+        except ApiError:
+            continue
+    return out
 
 
 @router.post("/project", response_model=ProjectResponse, summary="Run one projection")
 async def project(body: ProjectRequest, service: ServiceDep, request: Request) -> Response:
     overrides = body.levers.overrides()
     levers = body.levers.model_dump(exclude_none=True)
+    key = _project_key(body.scenario, body.as_of or date.today(), overrides, body.entities)
+    if service.peek(key) is None:
+        service.scenario(body.scenario)  # a preset name, never a path (422 before any batching)
+        group = (body.scenario, body.as_of, tuple(sorted(overrides)))
+        await request.app.state.batchers["project"].submit(group, (overrides, levers, body.entities))
 
     def make() -> tuple[bytes, dict[str, Any]]:
         result = service.project(body.scenario, body.as_of, overrides, record=RECORD)
-        unknown = [e for e in body.entities if e not in result.entities]
-        if unknown:
-            raise ApiError(404, f"entity {unknown[0]!r} is not in the projected web; see /api/scenarios")
-        series = {
-            e: {c: _clean(result.series(c, e).to_numpy()) for c in SERIES if c in result.data}
-            for e in body.entities
-        }
-        out = {
-            "scenario": body.scenario,
-            "levers": levers,
-            "quarters": list(result.quarters),
-            "series": series,
-            "headlines": result.headlines(),
-        }
-        return dump(ProjectResult(**out)), out
+        return _answer(result, body.scenario, levers, body.entities)
 
-    key = (
-        "project.json",
-        body.scenario,
-        body.as_of or date.today(),
-        tuple(sorted(overrides.items())),
-        tuple(body.entities),
-    )
-    if service.peek(key) is None:
-        service.scenario(body.scenario)  # a preset name, never a path (422 before any batching)
-        await _project_batched(service, body.scenario, body.as_of, overrides)
     payload, out = await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS, pair=True)
     run_id = request.app.state.runs.add(
         "project",

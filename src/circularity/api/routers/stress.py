@@ -6,6 +6,7 @@ import math
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -79,29 +80,35 @@ COLUMNS = [
 ]
 
 
-def format_stress(result: Any, service: Any) -> dict[str, Any]:
-    """A :class:`~circularity.stress.StressResult` as JSON rows, totals and assumptions."""
-    names = {
-        e.id: e.name for e in service.ledger(result.as_of).records.get("entities", ())
+def format_stress(result: Any, service: Any, scenario: int = 0) -> dict[str, Any]:
+    """Scenario ``scenario`` of a :class:`~circularity.stress.StressResult` as JSON rows, totals
+    and assumptions: the rows of ``result.to_frame(scenario)``, in its order."""
+    s = scenario
+    names = service.entity_names(result.as_of)
+    obligations = result.obligations_base[s]
+    mv_change = result.mv_change[s]
+    lost = result.receipts_lost[s]
+    touched = np.flatnonzero((obligations > 0) | (result.received_base[s] > 0) | (mv_change != 0))
+    # to_frame's order: market-value change up (NaN last), then receipts lost down; stable
+    order = touched[np.lexsort((-lost[touched], mv_change[touched]))]
+    value_lost = np.where(np.isnan(mv_change), np.nan, np.maximum(0.0, -mv_change))
+    columns = {
+        "pay_share": result.pay_share[s],
+        "obligations_usd_bn": obligations,
+        "receipts_lost_usd_bn": lost,
+        "equity_loss_usd_bn": result.equity_loss[s],
+        "stake_loss_usd_bn": result.stake_loss[s],
+        "market_value_usd_bn": result.market_value,
+        "market_value_lost_usd_bn": value_lost,
+        "mv_change_pct": result.mv_change_pct[s],
     }
-    rows = []
-    for r in result.to_frame().itertuples(index=False):
-        mv_change = _num(r.mv_change)
-        rows.append(
-            {
-                "id": r.entity,
-                "name": names.get(r.entity, r.entity),
-                "pay_share": _num(r.pay_share),
-                "obligations_usd_bn": _num(r.obligations),
-                "receipts_lost_usd_bn": _num(r.receipts_lost),
-                "equity_loss_usd_bn": _num(r.equity_loss),
-                "stake_loss_usd_bn": _num(r.stake_loss),
-                "market_value_usd_bn": _num(r.market_value),
-                "market_value_lost_usd_bn": None if mv_change is None else max(0.0, -mv_change),
-                "mv_change_pct": _num(r.mv_change_pct),
-                "defaulted": bool(r.defaulted),
-            }
-        )
+    picked = {k: _nums(v[order]) for k, v in columns.items()}
+    defaulted = result.defaulted[s][order].tolist()
+    ids = [result.entities[i] for i in order]
+    rows = [
+        {"id": e, "name": names.get(e, e), **{k: picked[k][j] for k in columns}, "defaulted": defaulted[j]}
+        for j, e in enumerate(ids)
+    ]
     a = result.assumptions
     return {
         "as_of": result.as_of,
@@ -110,31 +117,58 @@ def format_stress(result: Any, service: Any) -> dict[str, Any]:
         "to_quarter": result.to_quarter,
         "columns": [c.model_dump() for c in COLUMNS],
         "rows": rows,
-        "totals": {k: float(v) for k, v in result.totals().items()},
-        "defaulted": [r["id"] for r in rows if r["defaulted"]],
-        "articles": result.article_comparison(),
+        "totals": {k: float(v) for k, v in result.totals(s).items()},
+        "defaulted": [e for e, d in zip(ids, defaulted, strict=True) if d],
+        "articles": result.article_comparison(s),
         "assumptions": {k: {"value": a.values[k], "source": a.sources.get(k, "")} for k in a.values},
     }
 
 
-def _num(x: Any) -> float | None:
-    v = float(x)
-    return v if math.isfinite(v) else None
+def _nums(values: Any) -> list[float | None]:
+    """Floats, with None for NaN and infinities (JSON has neither)."""
+    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
+
+
+def _answer(result: Any, scenario: int, service: Any) -> tuple[bytes, dict[str, Any]]:
+    out = format_stress(result, service, scenario)
+    if not out["rows"]:
+        raise ApiError(422, "no entity in the web is touched by this shock on this date")
+    return dump(StressResult(**out)), out
+
+
+def _key(shocks: dict[str, float], when: date, model: str, alpha: float, beta: float) -> tuple[Any, ...]:
+    return ("stress.json", tuple(sorted(shocks.items())), when, model, alpha, beta)
+
+
+def answers(service: Any, group: tuple[Any, ...], items: list[dict[str, float]]) -> list[tuple[Any, Any]]:
+    """``(key, (json, data))`` for every shock set of one date and model, from one vectorised
+    stress test; sets it cannot answer are left out (each request then gets its own error)."""
+    when, model, alpha, beta = group
+    todo = {_key(shocks, when, model, alpha, beta): shocks for shocks in items}
+    result, index = service.stress_many(list(todo.values()), when, model=model, alpha=alpha, beta=beta)
+    out = []
+    for key, j in zip(todo, index, strict=True):
+        if j >= 0:
+            try:
+                out.append((key, _answer(result, j, service)))
+            except ApiError:
+                continue
+    return out
 
 
 @router.post("/stress", response_model=StressResponse, summary="Shock the web and clear it")
 async def stress(body: StressRequest, service: ServiceDep, request: Request) -> Response:
     shocks = {s.entity: s.pays for s in body.shocks}
     when = body.as_of or date.today()
+    key = _key(shocks, when, body.model, body.alpha, body.beta)
+    if service.peek(key) is None:
+        group = (when, body.model, body.alpha, body.beta)
+        await request.app.state.batchers["stress"].submit(group, shocks)
 
     def make() -> tuple[bytes, dict[str, Any]]:
         result = service.stress(shocks, when, model=body.model, alpha=body.alpha, beta=body.beta)
-        out = format_stress(result, service)
-        if not out["rows"]:
-            raise ApiError(422, "no entity in the web is touched by this shock on this date")
-        return dump(StressResult(**out)), out
+        return _answer(result, 0, service)
 
-    key = ("stress.json", tuple(sorted(shocks.items())), when, body.model, body.alpha, body.beta)
     payload, out = await cached_json(
         service, key, make, seconds=limits.MAX_RUN_SECONDS, pair=True
     )
