@@ -87,6 +87,7 @@
   }
   async function plot(id, traces, layout) {
     const Plotly = await ensurePlotly();
+    document.getElementById(id).removeAttribute("data-empty"); // full height before Plotly sizes it
     await Plotly.react(id, traces, layout, PLOT_CONFIG);
   }
   function isoDay(d) { return d.toISOString().slice(0, 10); }
@@ -401,7 +402,7 @@
       type: "bar", x: bars.map((x) => x.name), y: bars.map((x) => x.market_value_lost_usd_bn),
       marker: { color: bars.map((x) => (x.defaulted ? "#c0392b" : "#2f5bd3")) },
       hovertemplate: "%{x}: $%{y:,.0f}bn<extra></extra>",
-    }], { ...PLOT_LAYOUT, title: { text: "Market value lost ($bn)", font: { size: 12 } }, yaxis: { title: "$bn" } });
+    }], { ...PLOT_LAYOUT, title: { text: "Market value lost ($bn)", font: { size: 12 } }, yaxis: { title: { text: "$bn" } } });
     const cy = circ.cy;
     cy.nodes().removeClass("defaulted");
     for (const row of r.rows) if (row.defaulted) cy.getElementById(row.id).addClass("defaulted");
@@ -461,7 +462,7 @@
     }));
     await plot("projection-chart", traces, {
       ...PLOT_LAYOUT, title: { text: `${ent}: cash, debt and shortfall ($bn), ${r.scenario}`, font: { size: 12 } },
-      yaxis: { title: "$bn" },
+      yaxis: { title: { text: "$bn" } },
     });
     const box = $("#projection-chart");
     box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
@@ -508,7 +509,7 @@
     ];
     plot("fan-chart", traces, {
       ...PLOT_LAYOUT, title: { text: `${ent}: ${r.metric} ($bn), ${r.n} draws`, font: { size: 12 } },
-      yaxis: { title: "$bn" },
+      yaxis: { title: { text: "$bn" } },
     });
   }
 
