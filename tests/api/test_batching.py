@@ -7,8 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -18,7 +16,7 @@ import psutil
 import pytest
 from _serve import LiveServer
 
-from circularity.api.batching import Batcher
+from circularity.api.batching import Batcher, answer_all
 from circularity.api.routers import projection, stress
 from circularity.api.service import Service
 from circularity.errors import ScenarioError
@@ -39,7 +37,7 @@ def service() -> Service:
 
 def test_a_stress_answer_does_not_depend_on_its_batch(service: Service) -> None:
     batched = dict(stress.answers(service, GROUP, SHOCKS))
-    assert len(batched) == len(SHOCKS)
+    assert {stress._key(s, *GROUP) for s in SHOCKS} <= set(batched)
     for k in (1, 3, 7):  # other company, other sizes
         for i in range(0, len(SHOCKS), k):
             part = SHOCKS[i : i + k]
@@ -84,42 +82,48 @@ def test_a_projection_answer_does_not_depend_on_its_batch(service: Service) -> N
         assert alone == batched[projection._project_key("funding-freeze", date.today(), ov, entities)][0]
 
 
-def test_concurrent_misses_of_a_group_run_together() -> None:
-    calls: list[list[int]] = []
-    release = threading.Event()
+def test_misses_that_arrive_during_a_run_share_the_next_one() -> None:
+    runs: list[list[tuple[Any, list[int]]]] = []
     stored: dict[Any, Any] = {}
 
-    def answer(group: Any, items: list[int]) -> list[tuple[Any, Any]]:
-        calls.append(list(items))
-        release.wait(5)
-        return [((group, i), i * i) for i in items if i >= 0]
-
     async def scenario() -> None:
-        with ThreadPoolExecutor(2) as pool:
-            batcher = Batcher(answer, stored.__setitem__, pool, seconds=10)
-            first = asyncio.ensure_future(batcher.submit("g", 1))
-            await asyncio.sleep(0.05)  # the first run is under way; these gather for the next
-            rest = [asyncio.ensure_future(batcher.submit("g", i)) for i in (2, 3, -4)]
-            other = asyncio.ensure_future(batcher.submit("h", 5))
-            await asyncio.sleep(0.05)
-            release.set()
-            await asyncio.gather(first, *rest, other)
+        release = asyncio.Event()
+
+        async def run(work: list[tuple[Any, list[int]]]) -> list[tuple[Any, Any]]:
+            runs.append([(g, list(items)) for g, items in work])
+            await release.wait()
+            return [((g, i), i * i) for g, items in work for i in items if i >= 0]
+
+        batcher = Batcher(run, stored.__setitem__, seconds=10)
+        first = asyncio.ensure_future(batcher.submit("g", 1))
+        await asyncio.sleep(0.01)  # the first run is under way; these gather for the next
+        rest = [asyncio.ensure_future(batcher.submit(g, i)) for g, i in (("g", 2), ("h", 5), ("g", 3), ("g", -4))]
+        await asyncio.sleep(0.01)
+        release.set()
+        await asyncio.gather(first, *rest)
 
     asyncio.run(scenario())
-    assert sorted(map(sorted, calls)) == [[-4, 2, 3], [1], [5]]
+    assert runs == [[("g", [1])], [("g", [2, 3, -4]), ("h", [5])]]
     assert stored == {("g", 1): 1, ("g", 2): 4, ("g", 3): 9, ("h", 5): 25}
 
 
-def test_a_failed_run_leaves_each_request_to_itself() -> None:
-    def answer(group: Any, items: list[int]) -> list[tuple[Any, Any]]:
-        raise ScenarioError("past the horizon")
+def test_a_failed_run_leaves_each_request_to_itself(caplog: pytest.LogCaptureFixture) -> None:
+    async def run(work: Any) -> list[tuple[Any, Any]]:
+        raise RuntimeError("the model process fell over")
 
     async def scenario() -> None:
-        with ThreadPoolExecutor(1) as pool:
-            batcher = Batcher(answer, lambda k, v: None, pool, seconds=10)
-            await asyncio.gather(batcher.submit("g", 1), batcher.submit("g", 2))
+        batcher = Batcher(run, lambda k, v: None, seconds=10)
+        await asyncio.gather(batcher.submit("g", 1), batcher.submit("g", 2))
 
-    asyncio.run(scenario())  # no exception: each request then computes alone and gets the error
+    asyncio.run(scenario())  # no exception: each request then computes alone and gets its error
+    assert "run one by one" in caplog.text
+
+
+def test_a_failing_group_does_not_sink_the_others(service: Service) -> None:
+    work = [(("project", "no-such-preset", None, ()), [({}, {}, ["openai"])]),
+            (("stress",) + GROUP, [{"openai": 0.5}])]
+    got = answer_all(service, work)
+    assert [k[0] for k, _ in got] == ["stress.json"]
 
 
 def test_the_server_answers_a_burst_as_it_answers_one(live_server: LiveServer, service: Service) -> None:
@@ -141,17 +145,44 @@ def test_the_server_answers_a_burst_as_it_answers_one(live_server: LiveServer, s
 
 def _model_processes(server: LiveServer) -> list[psutil.Process]:
     return [p for p in psutil.Process(server.proc.pid).children(recursive=True)
-            if "spawn_main" in " ".join(p.cmdline())]
+            if "circularity.api.offload" in p.cmdline()]
 
 
-def test_the_model_process_ends_with_its_server() -> None:
+def test_the_model_processes_end_with_their_server() -> None:
     server = LiveServer()
     try:
         children = _model_processes(server)
-        assert len(children) == 1, "a read-only server runs its models in one model process"
+        assert len(children) == 2, "a read-only server runs stress tests and projections in a process each"
         os.kill(server.proc.pid, signal.SIGKILL)  # no shutdown: the process must notice alone
         server.proc.wait(10)
         gone, alive = psutil.wait_procs(children, timeout=10)
         assert not alive, f"model process {alive[0].pid} outlived its killed server"
     finally:
         server.stop()
+
+
+def test_a_slider_move_answers_its_line_as_each_point_would_be_answered() -> None:
+    service = Service()
+    group = ("baseline", None, ("entities.openai.revenue_scale", "globals.gpu_life_years"))
+    item = ({"entities.openai.revenue_scale": 0.5, "globals.gpu_life_years": 4.0},
+            {"openai_revenue_scale": 0.5, "gpu_life_years": 4.0}, ["openai"])
+    got = dict(projection.answers(service, group, [item]))
+    grids = projection.GRIDS
+    assert len(got) == len(grids["openai_revenue_scale"]) + len(grids["gpu_life_years"]) - 1
+    assert len(projection.answers(service, group, [item])) == 1  # the lines are answered once
+    fresh = Service()
+    for scale, life in [(0.3, 4.0), (1.5, 4.0), (0.5, 6.0), (0.5, 3.5)]:
+        ov = {"entities.openai.revenue_scale": scale, "globals.gpu_life_years": life}
+        levers = {"openai_revenue_scale": scale, "gpu_life_years": life}
+        alone = projection._answer(fresh.project("baseline", None, ov, record=projection.RECORD),
+                                   "baseline", levers, ["openai"])[0]
+        assert got[projection._project_key("baseline", date.today(), ov, ["openai"])][0] == alone
+    off_grid = ({"entities.openai.revenue_scale": 0.512}, {"openai_revenue_scale": 0.512}, ["openai"])
+    assert len(projection.answers(service, group[:2] + (("entities.openai.revenue_scale",),), [off_grid])) == 1
+
+
+def test_slider_grids_are_the_floats_a_request_carries() -> None:
+    for lever in projection.LEVERS:
+        grid = projection.GRIDS[lever["key"]]
+        assert grid[0] == lever["min"] and grid[-1] == lever["max"]
+        assert all(float(f"{v:.{lever.get('digits', 2)}f}") == v for v in grid)

@@ -6,11 +6,14 @@ No route takes a file path; the only data source is the dataset or the store giv
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import gc
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
@@ -19,8 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from circularity import __version__
 from circularity.api import limits
-from circularity.api.batching import Batcher
+from circularity.api.batching import Answers, Batcher, Work, answer_all
 from circularity.api.errors import install_error_handlers
+from circularity.api.get_cache import GetCache
 from circularity.api.respond import remember
 from circularity.api.routers import (
     claims,
@@ -37,13 +41,13 @@ from circularity.api.runs import RunRegistry
 from circularity.api.service import Service
 from circularity.api.timing import MODEL_POOL
 
+if TYPE_CHECKING:  # the model process imports this package; it must not import itself early
+    from circularity.api.offload import ModelProcess
+
 __all__ = ["DB_ENV", "STATIC_DIR", "app_from_env", "create_app"]
 
 #: Store path handed to each worker process of ``circularity serve --workers N``.
 DB_ENV = "CIRCULARITY_SERVE_DB"
-
-#: What each batcher runs: ``answers(service, group, items)`` of the stress and projection routes.
-_ANSWERS = {"stress": stress.answers, "project": projection.answers}
 
 STATIC_DIR = Path(str(resources.files("circularity.api") / "static"))
 
@@ -115,20 +119,24 @@ def create_app(
         import anyio.to_thread
 
         await anyio.to_thread.run_sync(service.warm)  # first page render without a cold start
-        process = None
+        gc.freeze()  # the ledger and webs live as long as the server: keep them out of full collections
+        processes = []
         if model_process if model_process is not None else not allow_writes:
-            from circularity.api.offload import ModelProcess
+            from circularity.api.offload import WARM, ModelProcess
 
-            process = ModelProcess(service.full_ledger(), dataset)
-            process.warm()
-            for name, batcher in app.state.batchers.items():
-                batcher.answer = process.bind(_ANSWERS[name])
-                batcher.executor = process.executor
+            loop = asyncio.get_running_loop()
+            for kind, batcher in app.state.batchers.items():  # one each: neither waits on the other
+                process = ModelProcess(service.full_ledger(), dataset)
+                process.attach(loop)
+                warming = loop.create_task(process.call(WARM[kind]))
+                warming.add_done_callback(lambda t: t.cancelled() or t.exception())  # a failure shows later
+                batcher.run = in_process(process, batcher)
+                processes.append(process)
         service.warm_later()  # today's significance test, off the start-up path
         try:
             yield
         finally:
-            if process is not None:
+            for process in processes:
                 process.close()
 
     app = FastAPI(
@@ -144,14 +152,26 @@ def create_app(
     app.state.token = token
     install_error_handlers(app)
     app.state.runs = RunRegistry()
+    async def in_threads(work: Work) -> Answers:
+        return await asyncio.get_running_loop().run_in_executor(MODEL_POOL, answer_all, service, work)
+
+    # stress and projection cache misses, run together (in the model process once it starts)
+    def in_process(process: ModelProcess, batcher: Batcher) -> Callable[[Work], Awaitable[Answers]]:
+        from circularity.api.offload import ModelProcessGone
+
+        async def run(work: Work) -> Answers:
+            try:
+                return await process.call(answer_all, work)  # type: ignore[no-any-return]
+            except ModelProcessGone:
+                batcher.run = in_threads  # it ended (logged): from now on, in this process
+                return await in_threads(work)
+
+        return run
+
+    # stress and projection cache misses, batched; in a model process each once they start
     app.state.batchers = {
-        name: Batcher(
-            partial(answer, service),
-            partial(remember, service, pair=True),
-            MODEL_POOL,
-            seconds=limits.MAX_RUN_SECONDS,
-        )
-        for name, answer in _ANSWERS.items()
+        kind: Batcher(in_threads, partial(remember, service, pair=True), seconds=limits.MAX_RUN_SECONDS)
+        for kind in ("stress", "project")
     }
     for router in (
         meta.router, ledger.router, graph.router, stress.router, projection.router,
@@ -167,6 +187,7 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(limits.BodyLimitMiddleware, large_paths={"/api/import": limits.MAX_IMPORT_BYTES})
+    app.add_middleware(GetCache, service=service)
     app.add_middleware(_SecurityHeaders)
     return app
 

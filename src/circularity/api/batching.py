@@ -1,71 +1,69 @@
 """Cache misses that arrive together run as one vectorised model call.
 
 The stress test and the projection engine take many scenarios in one call for little more than
-the cost of one. Under load, requests that miss the cache while a run of their group is in
-flight wait for the next run of that group, which takes all of them at once, instead of each
-taking its own turn in the model pool.
+the cost of one. Under load, requests that miss the cache while a run is in flight wait for
+the next run, which takes all of them at once, grouped by what can share an engine call
+(the stress test of one date and model, the projection of one preset and lever set).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Hashable
-from concurrent.futures import Executor
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from circularity.api.errors import ApiError
 from circularity.errors import CircularityError
 
-__all__ = ["Batcher"]
-
-#: Most items one run takes; more wait for the next run of their group.
-MAX_ITEMS = 512
+__all__ = ["Batcher", "answer_all"]
 
 log = logging.getLogger(__name__)
 
 Answers = list[tuple[tuple[Any, ...], Any]]
+Work = list[tuple[Hashable, list[Any]]]
 
 
 class _Batch:
-    __slots__ = ("done", "items", "started")
+    __slots__ = ("done", "items")
 
     def __init__(self) -> None:
         self.items: list[Any] = []
-        self.started = False
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
 
 class Batcher:
-    """Gathers items per group and runs ``answer(group, items)`` on ``executor``, one run of a
-    group at a time (the next batch of that group gathers meanwhile), then hands each
-    ``(key, value)`` it returns to ``store``.
+    """Gathers items per group; one run at a time takes every group gathered so far,
+    ``await run([(group, items), ...])``, and hands each ``(key, value)`` it returns to
+    ``store``.
 
-    A caller finds its answer in the cache once :meth:`submit` returns, or computes it alone:
-    an item ``answer`` leaves out (an invalid one) or a run that fails gets its own error that
-    way. One Batcher per app and event loop.
+    One run in flight keeps the model process (or the GIL) to one call, so a run's fixed cost
+    (process round trip, engine set-up) is paid once for everything that arrived meanwhile. A
+    caller finds its answer in the cache once :meth:`submit` returns, or computes it alone: an
+    item ``answer`` leaves out (an invalid one) or a run that fails gets its own error that way.
+    One Batcher per app and event loop.
     """
 
     def __init__(
         self,
-        answer: Callable[[Hashable, list[Any]], Answers],
+        run: Callable[[Work], Awaitable[Answers]],
         store: Callable[[tuple[Any, ...], Any], None],
-        executor: Executor,
         *,
         seconds: float,
     ) -> None:
-        self.answer, self.store, self.executor = answer, store, executor
+        self.run, self.store = run, store
         self._seconds = seconds
         self._pending: dict[Hashable, _Batch] = {}
-        self._locks: dict[Hashable, asyncio.Lock] = {}
+        self._runner: asyncio.Task[None] | None = None
 
     async def submit(self, group: Hashable, item: Any) -> None:
-        """Add ``item`` to the next run of ``group`` and wait until that run has finished."""
+        """Add ``item`` to the next run and wait until that run has finished."""
         batch = self._pending.get(group)
-        if batch is None or batch.started or len(batch.items) >= MAX_ITEMS:
+        if batch is None:
             batch = self._pending[group] = _Batch()
-            asyncio.get_running_loop().create_task(self._start(group, batch))
         batch.items.append(item)
+        if self._runner is None:
+            self._runner = asyncio.get_running_loop().create_task(self._drain())
         try:
             await asyncio.wait_for(asyncio.shield(batch.done), self._seconds)
         except TimeoutError:
@@ -76,21 +74,38 @@ class Batcher:
                 detail={"limit_seconds": self._seconds},
             ) from None
 
-    async def _start(self, group: Hashable, batch: _Batch) -> None:
-        lock = self._locks.setdefault(group, asyncio.Lock())
-        async with lock:
-            batch.started = True
-            if self._pending.get(group) is batch:
-                del self._pending[group]
-            try:
-                answers = await asyncio.get_running_loop().run_in_executor(
-                    self.executor, self.answer, group, batch.items
-                )
-                for key, value in answers:
-                    self.store(key, value)
-            except CircularityError:
-                pass  # each waiting request computes alone and gets the error that says why
-            except Exception:  # noqa: BLE001 - as above; unexpected, so logged
-                log.warning("a batched run of %r failed; its requests run one by one", group, exc_info=True)
-            finally:
-                batch.done.set_result(None)
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batches, self._pending = self._pending, {}
+                work = [(group, b.items) for group, b in batches.items()]
+                try:
+                    for key, value in await self.run(work):
+                        self.store(key, value)
+                except Exception:  # noqa: BLE001 - each waiter computes alone and gets its own error
+                    log.warning("a batched model run failed; its requests run one by one", exc_info=True)
+                finally:
+                    for b in batches.values():
+                        b.done.set_result(None)
+        finally:
+            self._runner = None
+
+
+def answer_all(service: Any, work: Work) -> Answers:
+    """Answers of every group of a run: ``("stress", date, model, alpha, beta)`` and
+    ``("project", preset, as_of, lever paths)`` groups, each by its route's ``answers``.
+
+    A group that fails is left out (its requests then compute alone and get their own error)."""
+    from circularity.api.routers import projection, stress
+
+    answers = {"stress": stress.answers, "project": projection.answers}
+    out: Answers = []
+    for group, items in work:
+        kind, *rest = group  # type: ignore[misc]
+        try:
+            out += answers[kind](service, tuple(rest), items)
+        except CircularityError:
+            continue
+        except Exception:  # noqa: BLE001 - as above; unexpected, so logged
+            log.warning("batched %s run failed; its requests run one by one", kind, exc_info=True)
+    return out

@@ -4,80 +4,159 @@ Model code is CPU-bound Python and numpy. Run in a thread of the server process 
 with the event loop for the GIL, and under load every request waits for both. The model process
 holds its own copy of the ledger (every record, sent once at start-up) and compiled webs, and
 answers whole batches (see :mod:`circularity.api.batching`); the server caches what comes back.
+
+The two talk over one socket pair that the event loop itself watches: no helper thread in the
+server has to win the GIL from the busy loop to hand a result over (with ``ProcessPoolExecutor``
+that hand-over cost about 50 ms a call under load). The process is ``python -m
+circularity.api.offload``, not a multiprocessing child, so it never re-imports the script that
+started the server (a script calling ``create_app()`` needs no ``__main__`` guard).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
-import time
+import asyncio
+import itertools
+import logging
+import pickle
+import socket
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date
-from functools import partial
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from circularity.api.service import PROJECT_RECORD, Service
+from circularity.errors import CircularityError
 from circularity.ledger import Ledger
 
-__all__ = ["ModelProcess"]
+__all__ = ["WARM", "ModelProcess", "ModelProcessGone"]
 
-_SERVICE: Service | None = None
-
-
-def _begin(full: Ledger, dataset: str, parent: int) -> None:
-    global _SERVICE
-    _SERVICE = Service(snapshot=full, dataset=dataset)
-    threading.Thread(target=_follow, args=(parent,), daemon=True, name="circularity-follow").start()
+log = logging.getLogger(__name__)
 
 
-def _follow(parent: int) -> None:
-    """End this process when the server is gone, however it ended (a killed server cannot
-    shut its pool down, and this process holds both ends of its own task pipe)."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
+class ModelProcessGone(CircularityError):
+    """The model process ended; requests are answered in the server process instead."""
 
 
-def _call(fn: Callable[..., Any], *args: Any) -> Any:
-    assert _SERVICE is not None, "the model process was not started with a ledger"
-    return fn(_SERVICE, *args)
+def _serve(conn: Connection, full: Ledger, dataset: str) -> None:
+    """The model process: answer ``(id, fn, args)`` calls with ``fn(service, *args)`` until the
+    server's end of the pipe closes (a clean stop, or a server that was killed)."""
+    service = Service(snapshot=full, dataset=dataset)
+    while True:
+        try:
+            call_id, fn, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = (call_id, True, fn(service, *args))
+        except Exception as exc:  # noqa: BLE001 - sent back to the caller, as text if need be
+            reply = (call_id, False, exc)
+        try:
+            conn.send(reply)
+        except (EOFError, OSError, BrokenPipeError):
+            return
+        except Exception as exc:  # noqa: BLE001 - an answer or error that does not pickle
+            conn.send((call_id, False, RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
-def _warm(service: Service) -> None:
-    """Compile what the first requests need: every preset's web and today's stress web."""
+def warm_projection(service: Service) -> None:
+    """Compile every preset's web (the preset menu) before the first request."""
     from circularity.projection import PRESETS
 
     for preset in PRESETS:
         service.project(preset, None, {}, record=PROJECT_RECORD)
+
+
+def warm_stress(service: Service) -> None:
+    """Compile today's stress web before the first request."""
     service.stress_inputs(date.today())
+
+
+#: What a model process compiles at start-up, by the kind of run it takes.
+WARM = {"project": warm_projection, "stress": warm_stress}
 
 
 class ModelProcess:
     """One worker process with a :class:`Service` over a snapshot of the server's ledger.
 
-    ``executor`` runs ``bind(fn)`` callables, which call ``fn(service, *args)`` in that
-    process; ``fn`` must be a module-level function (it is pickled by name).
+    Start it, then :meth:`attach` it to the running event loop; :meth:`call` runs
+    ``fn(service, *args)`` there (``fn`` a module-level function: it is pickled by name).
     """
 
     def __init__(self, full: Ledger, dataset: str = "ai") -> None:
-        self.executor = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_begin,
-            initargs=(full, dataset, os.getpid()),
+        with tempfile.NamedTemporaryFile("wb", prefix="circularity-ledger-", suffix=".pickle", delete=False) as f:
+            pickle.dump((full, dataset), f, protocol=pickle.HIGHEST_PROTOCOL)
+        ours, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "circularity.api.offload", str(theirs.fileno()), f.name],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
         )
+        theirs.close()  # the process alone holds its end: it sees EOF when the server goes
+        self._snapshot = Path(f.name)
+        self._conn = Connection(ours.detach())
+        self._ids = itertools.count()
+        self._waiting: dict[int, asyncio.Future[Any]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    @staticmethod
-    def bind(fn: Callable[..., Any]) -> Callable[..., Any]:
-        """``fn(service, *args)`` as a picklable callable of ``*args`` for :attr:`executor`."""
-        return partial(_call, fn)
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Let ``loop`` read answers as they arrive."""
+        self._loop = loop
+        loop.add_reader(self._conn.fileno(), self._read)
 
-    def warm(self) -> Future[Any]:
-        """Start the process and compile the webs in the background."""
-        return self.executor.submit(_call, _warm)
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(service, *args)`` in the model process."""
+        if self._loop is None or self._conn.closed:
+            raise ModelProcessGone("the model process is not running")
+        call_id = next(self._ids)
+        future = self._waiting[call_id] = self._loop.create_future()
+        self._conn.send((call_id, fn, args))
+        return await future
+
+    def _read(self) -> None:
+        try:
+            while self._conn.poll():
+                call_id, ok, value = self._conn.recv()
+                future = self._waiting.pop(call_id, None)
+                if future is not None and not future.done():
+                    future.set_result(value) if ok else future.set_exception(value)
+        except (EOFError, OSError):
+            log.warning("the model process ended; models now run in the server process")
+            self._hang_up()
+
+    def _hang_up(self) -> None:
+        """Close our end (the process sees EOF and ends); calls still waiting fail. Never blocks."""
+        if self._loop is not None and not self._conn.closed:
+            self._loop.remove_reader(self._conn.fileno())
+        if not self._conn.closed:
+            self._conn.close()
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_exception(ModelProcessGone("the model process ended"))
+        self._waiting.clear()
 
     def close(self) -> None:
-        """Stop taking work; the process ends when it sees the server gone (see :func:`_follow`)."""
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the process (at server shutdown): hang up, give it two seconds, then end it."""
+        self._hang_up()
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.terminate()
+        self._snapshot.unlink(missing_ok=True)
+
+
+def main(fd: int, snapshot: str) -> None:
+    """``python -m circularity.api.offload FD SNAPSHOT``: serve model calls on socket ``FD``
+    over the pickled ``(ledger, dataset)`` in ``SNAPSHOT`` (a file the server wrote; removed)."""
+    path = Path(snapshot)
+    with path.open("rb") as f:
+        full, dataset = pickle.load(f)
+    path.unlink(missing_ok=True)
+    _serve(Connection(fd), full, dataset)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), sys.argv[2])

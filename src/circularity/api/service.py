@@ -149,6 +149,8 @@ class Service:
     db: Path | None = None
     dataset: str = "ai"
     snapshot: Ledger | None = None
+    #: Bumped when the ledger changes (an import): answers cached outside the service check it.
+    generation: int = field(default=0, repr=False)
     _cache: _LRU = field(default_factory=_LRU, repr=False)
     _heavy: _LRU = field(default_factory=lambda: _LRU(_HEAVY_SIZE), repr=False)
     _store: Any = field(default=None, repr=False)
@@ -552,3 +554,4 @@ class Service:
         """Forget cached ledgers and results (after an import)."""
         self._cache = _LRU()
         self._heavy = _LRU(_HEAVY_SIZE)
+        self.generation += 1

@@ -214,12 +214,29 @@ def _iterate(M: sp.csr_matrix, A: sp.csc_matrix, b: Array, x0: Array) -> Array |
     return np.asarray(x)
 
 
+def _symbolic_lu(payee: Array, payer: Array, n: int) -> BatchedSparseLU:
+    """The symbolic factorisation of a network's pattern, kept for the next call on the same
+    pattern (a projection clears the same web every quarter; a server clears it per request)."""
+    key = (n, payee.dtype.str, payee.tobytes(), payer.dtype.str, payer.tobytes())
+    lu = _LU_CACHE.get(key)
+    if lu is None:
+        lu = BatchedSparseLU(rows=payee, cols=payer, n=n)
+        _LU_CACHE[key] = lu
+        while len(_LU_CACHE) > _LU_CACHE_SIZE:
+            _LU_CACHE.pop(next(iter(_LU_CACHE)))
+    return lu
+
+
+_LU_CACHE: dict[tuple[Any, ...], BatchedSparseLU] = {}
+_LU_CACHE_SIZE = 32
+
+
 class BatchedLUSolver(Solver):
     """Shared sparse LU pattern; numeric factorisation vectorised over scenarios."""
 
     def __init__(self, payer: Array, payee: Array, n: int) -> None:
         self.payer, self.payee = payer, payee
-        self.lu = BatchedSparseLU(rows=payee, cols=payer, n=n)
+        self.lu = _symbolic_lu(payee, payer, n)
 
     def solve_round(
         self,

@@ -243,6 +243,61 @@ def _own_resources(web: Web, a: StressAssumptions, years: float) -> Array:
     return np.asarray(own, dtype=float)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Base:
+    """What a stress test on one web and assumption set computes before any shock."""
+
+    net: ExposureNetwork
+    p_bar0: Array
+    recv0: Array
+    e: Array
+    mv: Array
+    multiple: Array
+    wiped: Array
+    mv_known: Array
+    H: Array
+
+
+#: Prepared webs by identity (the web and assumptions are held, so an id is not reused).
+_BASES: dict[tuple[int, int], tuple[Web, StressAssumptions, _Base]] = {}
+_BASES_SIZE = 16
+
+
+def _prepare(web: Web, a: StressAssumptions) -> _Base:
+    """The unshocked network, clearing, buffers and multiples of a web; kept for the next
+    stress test of the same web (a server answers many shocks on one web)."""
+    key = (id(web), id(a))
+    hit = _BASES.get(key)
+    if hit is not None:
+        return hit[2]
+    net = exposure_network(web, 0)
+    n = web.n
+    years = web.T / 4.0
+    full = clear_payments(net.payer, net.payee, net.amount, np.full(n, np.inf).clip(max=1e15), n=n)
+    p_bar0, recv0 = full.obligations, full.received
+    own = _own_resources(web, a, years)
+    deep = np.isin(np.asarray(web.entity_kinds), a.values["deep_pocket_kinds"])
+    e = np.where(deep, p_bar0 + 1.0, np.maximum(own, p_bar0 - recv0))
+    mv = np.asarray(web.financials["market_value"], dtype=float)
+    revenue = np.asarray(web.financials["revenue_annual"], dtype=float)
+    if math.isfinite(web.backlog_multiple):
+        multiple = np.where(np.isfinite(mv), web.backlog_multiple, np.nan)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            multiple = np.where(revenue > 0, mv / revenue / years, np.nan)
+    base = _Base(
+        net=net, p_bar0=p_bar0, recv0=recv0, e=e, mv=mv, multiple=multiple,
+        wiped=-np.nan_to_num(mv) * (1.0 - float(a.values["defaulted_equity_value"])),
+        mv_known=np.nan_to_num(mv), H=np.asarray(web.holdings, dtype=float),
+    )
+    for arr in (base.p_bar0, base.recv0, base.e, base.mv, base.multiple, base.wiped, base.mv_known, base.H):
+        arr.flags.writeable = False
+    _BASES[key] = (web, a, base)
+    while len(_BASES) > _BASES_SIZE:
+        _BASES.pop(next(iter(_BASES)))
+    return base
+
+
 def stress_test(
     shocks: Mapping[str, float] | Sequence[Mapping[str, float]] | Array,
     *,
@@ -297,17 +352,11 @@ def stress_test(
         if start > scenario.horizon.end:
             raise ScenarioError(f"as-of {when} is after the horizon's end {scenario.horizon.end}")
         web = compile_for(scenario, led, start=start)
-    net = exposure_network(web, 0)
-    n = web.n
+    base = _prepare(web, a)
+    net, n = base.net, web.n
     share = _shares(shocks, web.entities)
     S = share.shape[0]
-    years = web.T / 4.0
-
-    base = clear_payments(net.payer, net.payee, net.amount, np.full(n, np.inf).clip(max=1e15), n=n)
-    p_bar0, recv0 = base.obligations, base.received
-    own = _own_resources(web, a, years)
-    deep = np.isin(np.asarray(web.entity_kinds), a.values["deep_pocket_kinds"])
-    e = np.where(deep, p_bar0 + 1.0, np.maximum(own, p_bar0 - recv0))
+    p_bar0, recv0, e = base.p_bar0, base.recv0, base.e
     amt = net.amount[None, :] * share[:, net.payer]
     shocked = share < 1.0
     e_s = np.where(shocked, p_bar0[None, :] + 1.0, e[None, :])
@@ -316,19 +365,10 @@ def stress_test(
     lost = np.maximum(recv0[None, :] - received, 0.0)
     defaulted = res.defaulted | shocked
 
-    mv = np.asarray(web.financials["market_value"], dtype=float)
-    revenue = np.asarray(web.financials["revenue_annual"], dtype=float)
-    if math.isfinite(web.backlog_multiple):
-        multiple = np.where(np.isfinite(mv), web.backlog_multiple, np.nan)
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            multiple = np.where(revenue > 0, mv / revenue / years, np.nan)
+    mv, multiple, wiped, mv_known, H = base.mv, base.multiple, base.wiped, base.mv_known, base.H
     dv0 = -np.nan_to_num(multiple)[None, :] * lost
-    wiped = -np.nan_to_num(mv) * (1.0 - float(a.values["defaulted_equity_value"]))
     dv0 = np.where(defaulted, np.broadcast_to(wiped, (S, n)), dv0)
-    mv_known = np.nan_to_num(mv)
     dv0 = np.maximum(dv0, -mv_known)
-    H = np.asarray(web.holdings, dtype=float)
     total = np.linalg.solve(np.eye(n) - H, dv0.T).T  # ΔV = ΔV0 + H ΔV
     stake = total - dv0
     mv_change = np.where(np.isfinite(mv), np.maximum(total, -mv_known), np.nan)
