@@ -15,6 +15,7 @@ started the server (a script calling ``create_app()`` needs no ``__main__`` guar
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import logging
 import pickle
@@ -68,11 +69,13 @@ def warm_projection(service: Service) -> None:
 
     for preset in PRESETS:
         service.project(preset, None, {}, record=PROJECT_RECORD)
+    gc.freeze()  # the ledger and webs live as long as the process: out of full collections
 
 
 def warm_stress(service: Service) -> None:
     """Compile today's stress web before the first request."""
     service.stress_inputs(date.today())
+    gc.freeze()
 
 
 #: What a model process compiles at start-up, by the kind of run it takes.
