@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import signal
+import time
 from datetime import date
 from typing import Any
 
@@ -148,15 +149,25 @@ def _model_processes(server: LiveServer) -> list[psutil.Process]:
             if "circularity.api.offload" in p.cmdline()]
 
 
+def _running(p: psutil.Process) -> bool:
+    """Still running: not gone, and not a zombie (ended; its reaper is init, not the test)."""
+    try:
+        return p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def test_the_model_processes_end_with_their_server() -> None:
     server = LiveServer()
     try:
         children = _model_processes(server)
-        assert len(children) == 2, "a read-only server runs stress tests and projections in a process each"
+        assert len(children) == 3, "a read-only server runs stress, projections and null models in a process each"
         os.kill(server.proc.pid, signal.SIGKILL)  # no shutdown: the process must notice alone
         server.proc.wait(10)
-        gone, alive = psutil.wait_procs(children, timeout=10)
-        assert not alive, f"model process {alive[0].pid} outlived its killed server"
+        deadline = time.monotonic() + 10
+        while alive := [p for p in children if _running(p)]:
+            assert time.monotonic() < deadline, f"model process {alive[0].pid} outlived its killed server"
+            time.sleep(0.1)
     finally:
         server.stop()
 
@@ -186,3 +197,25 @@ def test_slider_grids_are_the_floats_a_request_carries() -> None:
         grid = projection.GRIDS[lever["key"]]
         assert grid[0] == lever["min"] and grid[-1] == lever["max"]
         assert all(float(f"{v:.{lever.get('digits', 2)}f}") == v for v in grid)
+
+
+def test_the_null_model_is_answered_by_the_model_process_as_here(live_server: LiveServer) -> None:
+    with httpx.Client(base_url=live_server.url, timeout=60) as c:
+        got = c.get("/api/loops", params={"as_of": "2026-02-14", "null": 40, "seed": 3}).json()
+    here = Service().loops(date(2026, 2, 14), null=40, seed=3)
+    assert got["null_model"] == json.loads(json.dumps(here["null_model"]))
+
+
+def test_a_slow_method_falls_back_here_only_when_the_process_is_gone() -> None:
+    from circularity.api.offload import ModelProcessGone
+
+    def gone(name: str, *args: Any) -> Any:
+        raise ModelProcessGone("the model process ended")
+
+    def broken(name: str, *args: Any) -> Any:
+        raise ScenarioError("the model's own error")
+
+    service = Service(remote=gone)
+    assert service.loops(WHEN, null=20, seed=1)["null_model"] == Service().loops(WHEN, null=20, seed=1)["null_model"]
+    with pytest.raises(ScenarioError, match="own error"):
+        Service(remote=broken).loops(WHEN, null=20, seed=1)

@@ -122,20 +122,24 @@ def create_app(
         gc.freeze()  # the ledger and webs live as long as the server: keep them out of full collections
         processes = []
         if model_process if model_process is not None else not allow_writes:
-            from circularity.api.offload import WARM, ModelProcess
+            from circularity.api.offload import WARM, ModelProcess, call_method
 
             loop = asyncio.get_running_loop()
-            for kind, batcher in app.state.batchers.items():  # one each: neither waits on the other
+            for kind in WARM:  # one each: none waits on another
                 process = ModelProcess(service.full_ledger(), dataset)
                 process.attach(loop)
                 warming = loop.create_task(process.call(WARM[kind]))
                 warming.add_done_callback(lambda t: t.cancelled() or t.exception())  # a failure shows later
-                batcher.run = in_process(process, batcher)
+                if kind in app.state.batchers:
+                    app.state.batchers[kind].run = in_process(process, app.state.batchers[kind])
+                else:
+                    service.remote = partial(process.call_from_thread, call_method)
                 processes.append(process)
         service.warm_later()  # today's significance test, off the start-up path
         try:
             yield
         finally:
+            service.remote = None
             for process in processes:
                 process.close()
 

@@ -33,13 +33,20 @@ from circularity.api.service import PROJECT_RECORD, Service
 from circularity.errors import CircularityError
 from circularity.ledger import Ledger
 
-__all__ = ["WARM", "ModelProcess", "ModelProcessGone"]
+__all__ = ["WARM", "ModelProcess", "ModelProcessGone", "call_method"]
 
 log = logging.getLogger(__name__)
 
 
 class ModelProcessGone(CircularityError):
-    """The model process ended; requests are answered in the server process instead."""
+    """The model process ended (or cannot be reached from here); the server computes instead."""
+
+    offload = True  # not the model's own error: the caller may compute the answer itself
+
+
+def call_method(service: Service, name: str, *args: Any) -> Any:
+    """``service.<name>(*args)`` in the model process (see :attr:`Service.remote`)."""
+    return getattr(service, name)(*args)
 
 
 def _serve(conn: Connection, full: Ledger, dataset: str) -> None:
@@ -78,8 +85,14 @@ def warm_stress(service: Service) -> None:
     gc.freeze()
 
 
+def warm_slow(service: Service) -> None:
+    """Read the ledger in before the first null model."""
+    service.full_ledger()
+    gc.freeze()
+
+
 #: What a model process compiles at start-up, by the kind of run it takes.
-WARM = {"project": warm_projection, "stress": warm_stress}
+WARM = {"project": warm_projection, "stress": warm_stress, "slow": warm_slow}
 
 
 class ModelProcess:
@@ -118,6 +131,19 @@ class ModelProcess:
         future = self._waiting[call_id] = self._loop.create_future()
         self._conn.send((call_id, fn, args))
         return await future
+
+    def call_from_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """:meth:`call` from a worker thread of the server, waiting for the answer there."""
+        loop = self._loop
+        if loop is None or self._conn.closed:
+            raise ModelProcessGone("the model process is not running")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise ModelProcessGone("not from the event loop: it would wait on itself")
+        return asyncio.run_coroutine_threadsafe(self.call(fn, *args), loop).result()
 
     def _read(self) -> None:
         try:

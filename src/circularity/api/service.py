@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from circularity.errors import StoreError
+from circularity.errors import CircularityError, StoreError
 from circularity.ledger import Ledger, load
 
 __all__ = ["DASHBOARD_NULL", "DEFAULT_WINDOW", "VENDORS", "Service", "features"]
@@ -151,6 +151,9 @@ class Service:
     snapshot: Ledger | None = None
     #: Bumped when the ledger changes (an import): answers cached outside the service check it.
     generation: int = field(default=0, repr=False)
+    #: ``remote(name, *args)`` runs a slow method (the null model: seconds of CPU) in a model
+    #: process, so it never holds the server's GIL; set by the server, None to compute here.
+    remote: Callable[..., Any] | None = field(default=None, repr=False)
     _cache: _LRU = field(default_factory=_LRU, repr=False)
     _heavy: _LRU = field(default_factory=lambda: _LRU(_HEAVY_SIZE), repr=False)
     _store: Any = field(default=None, repr=False)
@@ -325,15 +328,36 @@ class Service:
         if not null:
             return base
 
-        def significance() -> dict[str, Any]:
-            from circularity.analytics.null_model import circulation_null_model
-
-            g = self.flow_graph(when, **opts)  # type: ignore[arg-type]
-            return circulation_null_model(g, n=null, seed=seed, method=null_method).to_dict()
-
-        key = ("null", when, window, kinds, min_confidence, null, seed, null_method)
-        nm = self.cached(key, significance)
+        args = (when, window, kinds, min_confidence, null, seed, null_method)
+        nm = self.cached(("null", *args), lambda: self._slow("null_model", *args))
         return {**base, "null_model": nm}
+
+    def null_model(
+        self,
+        when: date,
+        window: tuple[int, int] | None,
+        kinds: frozenset[str] | None,
+        min_confidence: str | None,
+        n: int,
+        seed: int,
+        method: str,
+    ) -> dict[str, Any]:
+        """``circulation_null_model`` of :meth:`flow_graph` as a dict (seconds of CPU: see
+        :attr:`remote`)."""
+        from circularity.analytics.null_model import circulation_null_model
+
+        g = self.flow_graph(when, window=window, kinds=kinds, min_confidence=min_confidence)
+        return circulation_null_model(g, n=n, seed=seed, method=method).to_dict()
+
+    def _slow(self, name: str, *args: Any) -> Any:
+        """``getattr(self, name)(*args)``, in the server's model process when it has one."""
+        if self.remote is not None:
+            try:
+                return self.remote(name, *args)
+            except CircularityError as exc:
+                if not getattr(exc, "offload", False):
+                    raise
+        return getattr(self, name)(*args)
 
     def metrics(
         self,
