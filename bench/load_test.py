@@ -68,6 +68,18 @@ def requests_plan(n: int, seed: int, off_grid: bool = False) -> list[tuple[str, 
     return plan
 
 
+def warm_up(plan: list[tuple[str, str, str, dict | None]]) -> list[tuple[str, str, str, dict | None]]:
+    """Untimed requests before the run: the first of each endpoint on each date and preset
+    (the first stress test or view of a date compiles that date's web, the first projection of
+    a preset answers its slider's line: once per server, not per request)."""
+    first: dict[tuple[str, str, str], tuple[str, str, str, dict | None]] = {}
+    for item in plan:
+        label, _, path, body = item
+        when = (body or {}).get("as_of") or path.partition("as_of=")[2]
+        first.setdefault((label, when, (body or {}).get("scenario", "")), item)
+    return list(first.values())
+
+
 class RawClient:
     """A minimal HTTP/1.1 keep-alive client on asyncio streams (one connection per worker).
 
@@ -140,7 +152,7 @@ async def run_raw(url: str, n: int, clients: int, seed: int, off_grid: bool = Fa
                 conn.writer = None
             times.setdefault(label, []).append(time.perf_counter() - t0)
 
-    for _label, method, path, body in {p[0]: p for p in plan}.values():  # warm-up, not timed
+    for _label, method, path, body in warm_up(plan):
         await conns[0].request(method, path, body)
     start = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in conns))
@@ -183,8 +195,7 @@ async def run(url: str, n: int, clients: int, seed: int, off_grid: bool = False)
                     errors.append(f"{label}: {type(exc).__name__}")
                 times.setdefault(label, []).append(time.perf_counter() - t0)
 
-        # warm-up: one of each, not timed (first stress/projection of a date compiles its web)
-        for _label, method, path, body in {p[0]: p for p in plan}.values():
+        for _label, method, path, body in warm_up(plan):
             await client.request(method, path, json=body)
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
