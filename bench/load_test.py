@@ -123,7 +123,24 @@ class RawClient:
             await self.writer.wait_closed()
 
 
-async def run_raw(url: str, n: int, clients: int, seed: int, off_grid: bool = False) -> dict[str, list[float]]:
+class HttpxClient:
+    """The same interface over one shared ``httpx.AsyncClient`` (``--client httpx``)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def request(self, method: str, path: str, body: dict | None) -> tuple[int, bytes]:
+        resp = await self.client.request(method, path, json=body)
+        return resp.status_code, resp.content
+
+    async def close(self) -> None:
+        """The shared client is closed by :func:`run`."""
+
+
+async def run(url: str, n: int, clients: int, seed: int, off_grid: bool = False,
+              client: str = "raw") -> dict[str, list[float]]:
+    """The plan on ``clients`` concurrent connections after the untimed warm-up: latencies
+    per endpoint, the wall time (``_wall``) and the error count (``_errors``)."""
     parsed = urlparse(url)
     if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit(f"refusing to load-test {parsed.hostname}: loopback only")
@@ -133,9 +150,14 @@ async def run_raw(url: str, n: int, clients: int, seed: int, off_grid: bool = Fa
         queue.put_nowait(item)
     times: dict[str, list[float]] = {}
     errors: list[str] = []
-    conns = [RawClient(parsed.hostname, parsed.port or 80) for _ in range(clients)]
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    shared = httpx.AsyncClient(base_url=url, timeout=60, limits=limits) if client == "httpx" else None
+    conns: list[RawClient | HttpxClient] = [
+        HttpxClient(shared) if shared is not None else RawClient(parsed.hostname, parsed.port or 80)
+        for _ in range(clients)
+    ]
 
-    async def worker(conn: RawClient) -> None:
+    async def worker(conn: RawClient | HttpxClient) -> None:
         while True:
             try:
                 label, method, path, body = queue.get_nowait()
@@ -146,60 +168,24 @@ async def run_raw(url: str, n: int, clients: int, seed: int, off_grid: bool = Fa
                 status, text = await conn.request(method, path, body)
                 if status != 200:
                     errors.append(f"{label}: {status} {text[:200]!r}")
-            except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
+            except (OSError, ConnectionError, asyncio.IncompleteReadError, httpx.HTTPError) as exc:
                 errors.append(f"{label}: {type(exc).__name__}")
                 await conn.close()
-                conn.writer = None
+                if isinstance(conn, RawClient):
+                    conn.writer = None
             times.setdefault(label, []).append(time.perf_counter() - t0)
 
-    for _label, method, path, body in warm_up(plan):
-        await conns[0].request(method, path, body)
-    start = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in conns))
-    wall = time.perf_counter() - start
-    for c in conns:
-        await c.close()
-    times["_wall"] = [wall]
-    times["_errors"] = [float(len(errors))]
-    for e in errors[:10]:
-        print("error:", e)
-    return times
-
-
-async def run(url: str, n: int, clients: int, seed: int, off_grid: bool = False) -> dict[str, list[float]]:
-    host = urlparse(url).hostname
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"refusing to load-test {host}: loopback only")
-    plan = requests_plan(n, seed, off_grid)
-    queue: asyncio.Queue[tuple[str, str, str, dict | None]] = asyncio.Queue()
-    for item in plan:
-        queue.put_nowait(item)
-    times: dict[str, list[float]] = {}
-    errors: list[str] = []
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-
-        async def worker() -> None:
-            while True:
-                try:
-                    label, method, path, body = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                t0 = time.perf_counter()
-                try:
-                    resp = await client.request(method, path, json=body)
-                    ok = resp.status_code == 200
-                    if not ok:
-                        errors.append(f"{label}: {resp.status_code} {resp.text[:200]}")
-                except httpx.HTTPError as exc:
-                    errors.append(f"{label}: {type(exc).__name__}")
-                times.setdefault(label, []).append(time.perf_counter() - t0)
-
+    try:
         for _label, method, path, body in warm_up(plan):
-            await client.request(method, path, json=body)
+            await conns[0].request(method, path, body)
         start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
+        await asyncio.gather(*(worker(c) for c in conns))
         wall = time.perf_counter() - start
+    finally:
+        for c in conns:
+            await c.close()
+        if shared is not None:
+            await shared.aclose()
     times["_wall"] = [wall]
     times["_errors"] = [float(len(errors))]
     for e in errors[:10]:
@@ -265,8 +251,7 @@ def main() -> None:
         time.sleep(args.settle)
     try:
         cpu0 = time.process_time()
-        runner = run_raw if args.client == "raw" else run
-        times = asyncio.run(runner(url, args.n, args.clients, args.seed, args.off_grid))
+        times = asyncio.run(run(url, args.n, args.clients, args.seed, args.off_grid, args.client))
         client_cpu = time.process_time() - cpu0
     finally:
         if server is not None:

@@ -104,9 +104,9 @@ def create_app(
     dataset
         Bundled dataset when no ``db`` is given.
     model_process
-        Run batched stress tests and projections in a separate process
+        Run stress tests, projections and null models in model processes of their own
         (:mod:`circularity.api.offload`); default: yes unless writes are allowed (an import
-        would leave that process's copy of the ledger behind).
+        would leave their copy of the ledger behind).
     """
     if allow_writes and not token:
         raise ValueError("allow_writes needs a bearer token (--token or CIRCULARITY_TOKEN)")
@@ -120,27 +120,20 @@ def create_app(
 
         await anyio.to_thread.run_sync(service.warm)  # first page render without a cold start
         gc.freeze()  # the ledger and webs live as long as the server: keep them out of full collections
-        processes = []
+        processes: dict[str, ModelProcess] = {}
         if model_process if model_process is not None else not allow_writes:
-            from circularity.api.offload import WARM, ModelProcess, call_method
+            from circularity.api import offload
 
-            loop = asyncio.get_running_loop()
-            for kind in WARM:  # one each: none waits on another
-                process = ModelProcess(service.full_ledger(), dataset)
-                process.attach(loop)
-                warming = loop.create_task(process.call(WARM[kind]))
-                warming.add_done_callback(lambda t: t.cancelled() or t.exception())  # a failure shows later
-                if kind in app.state.batchers:
-                    app.state.batchers[kind].run = in_process(process, app.state.batchers[kind])
-                else:
-                    service.remote = partial(process.call_from_thread, call_method)
-                processes.append(process)
+            processes = offload.start(service.full_ledger(), dataset, asyncio.get_running_loop())
+            for kind, batcher in app.state.batchers.items():
+                batcher.run = in_process(processes[kind], batcher)
+            service.remote = partial(processes["slow"].call_from_thread, offload.call_method)
         service.warm_later()  # today's significance test, off the start-up path
         try:
             yield
         finally:
             service.remote = None
-            for process in processes:
+            for process in processes.values():
                 process.close()
 
     app = FastAPI(
@@ -159,7 +152,6 @@ def create_app(
     async def in_threads(work: Work) -> Answers:
         return await asyncio.get_running_loop().run_in_executor(MODEL_POOL, answer_all, service, work)
 
-    # stress and projection cache misses, run together (in the model process once it starts)
     def in_process(process: ModelProcess, batcher: Batcher) -> Callable[[Work], Awaitable[Answers]]:
         from circularity.api.offload import ModelProcessGone
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
-from circularity.api.errors import ApiError
+from circularity.api.timing import too_slow
 from circularity.errors import CircularityError
 
 __all__ = ["Batcher", "answer_all"]
@@ -67,12 +67,7 @@ class Batcher:
         try:
             await asyncio.wait_for(asyncio.shield(batch.done), self._seconds)
         except TimeoutError:
-            raise ApiError(
-                504,
-                f"the run did not finish within the limit of {self._seconds:g} s; "
-                "run it from the command line instead",
-                detail={"limit_seconds": self._seconds},
-            ) from None
+            raise too_slow(self._seconds) from None
 
     async def _drain(self) -> None:
         try:

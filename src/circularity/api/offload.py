@@ -33,7 +33,7 @@ from circularity.api.service import PROJECT_RECORD, Service
 from circularity.errors import CircularityError
 from circularity.ledger import Ledger
 
-__all__ = ["WARM", "ModelProcess", "ModelProcessGone", "call_method"]
+__all__ = ["WARM", "ModelProcess", "ModelProcessGone", "call_method", "start"]
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +102,10 @@ class ModelProcess:
     ``fn(service, *args)`` there (``fn`` a module-level function: it is pickled by name).
     """
 
-    def __init__(self, full: Ledger, dataset: str = "ai") -> None:
+    def __init__(self, snapshot: bytes) -> None:
+        """Start the process on ``snapshot``, a pickled ``(ledger, dataset)`` (:func:`start`)."""
         with tempfile.NamedTemporaryFile("wb", prefix="circularity-ledger-", suffix=".pickle", delete=False) as f:
-            pickle.dump((full, dataset), f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(snapshot)
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "circularity.api.offload", str(theirs.fileno()), f.name],
@@ -175,6 +176,19 @@ class ModelProcess:
         except subprocess.TimeoutExpired:
             self.process.terminate()
         self._snapshot.unlink(missing_ok=True)
+
+
+def start(full: Ledger, dataset: str, loop: asyncio.AbstractEventLoop) -> dict[str, ModelProcess]:
+    """One model process per kind of run in :data:`WARM`, attached to ``loop`` and warming up;
+    the ledger is pickled once for all of them."""
+    snapshot = pickle.dumps((full, dataset), protocol=pickle.HIGHEST_PROTOCOL)
+    processes = {}
+    for kind, warm in WARM.items():
+        process = processes[kind] = ModelProcess(snapshot)
+        process.attach(loop)
+        warming = loop.create_task(process.call(warm))
+        warming.add_done_callback(lambda t: t.cancelled() or t.exception())  # a failure shows later
+    return processes
 
 
 def main(fd: int, snapshot: str) -> None:

@@ -19,9 +19,8 @@ from typing import Any
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from circularity.api.errors import ApiError
 from circularity.api.service import Service
-from circularity.api.timing import MODEL_POOL, SLOW_POOL
+from circularity.api.timing import MODEL_POOL, SLOW_POOL, too_slow
 
 __all__ = ["SHARED_CACHE_ENV", "cached_json", "dump", "json_response", "remember", "with_run_id"]
 
@@ -129,8 +128,4 @@ async def cached_json(
     try:
         return await asyncio.wait_for(asyncio.shield(future), seconds)
     except TimeoutError:
-        raise ApiError(
-            504,
-            f"the run did not finish within the limit of {seconds:g} s; run it from the command line instead",
-            detail={"limit_seconds": seconds},
-        ) from None
+        raise too_slow(seconds) from None

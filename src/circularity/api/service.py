@@ -414,19 +414,16 @@ class Service:
 
         def make() -> Any:
             result, index = self.stress_many([shocks], when, model=model, alpha=alpha, beta=beta)
-            if index[0] < 0:
-                return self._stress(shocks, when, model, alpha, beta)  # raises the error that says why
+            if index[0] < 0:  # an entity outside the web: stress_test raises the error that says why
+                from circularity.stress import stress_test
+
+                ledger, assumptions, web = self.stress_inputs(when)
+                stress_test(
+                    shocks, ledger=ledger, web=web, model=model, alpha=alpha, beta=beta, assumptions=assumptions
+                )
             return result
 
         return self.cached(key, make)
-
-    def _stress(self, shocks: dict[str, float], when: date, model: str, alpha: float, beta: float) -> Any:
-        from circularity.stress import stress_test
-
-        ledger, assumptions, web = self.stress_inputs(when)
-        return stress_test(
-            shocks, ledger=ledger, web=web, model=model, alpha=alpha, beta=beta, assumptions=assumptions
-        )
 
     def stress_many(
         self,

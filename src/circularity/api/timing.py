@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TypeVar
 
 from circularity.api.errors import ApiError
 
-__all__ = ["MODEL_POOL", "SLOW_POOL", "Deadline", "DeadlineExceeded", "run_with_deadline"]
-
-T = TypeVar("T")
+__all__ = ["MODEL_POOL", "SLOW_POOL", "Deadline", "DeadlineExceeded", "too_slow"]
 
 # Model calls run here, off the event loop, so the request can stop waiting at the deadline.
 # Two threads: model code is CPU-bound under the GIL, and more threads would only starve the
@@ -52,15 +47,10 @@ class Deadline:
         return time.monotonic() - self.start
 
 
-def run_with_deadline(fn: Callable[[], T], seconds: float) -> T:
-    """Call ``fn`` in a worker thread; answer 504 if it has not returned after ``seconds``."""
-    future = MODEL_POOL.submit(fn)
-    try:
-        return future.result(timeout=seconds)
-    except FutureTimeout:
-        raise ApiError(
-            504,
-            f"the run did not finish within the limit of {seconds:g} s; "
-            "run it from the command line instead",
-            detail={"limit_seconds": seconds},
-        ) from None
+def too_slow(seconds: float) -> ApiError:
+    """The 504 a request gets when its run is past the limit (the run itself goes on)."""
+    return ApiError(
+        504,
+        f"the run did not finish within the limit of {seconds:g} s; run it from the command line instead",
+        detail={"limit_seconds": seconds},
+    )

@@ -291,7 +291,7 @@ async def project(body: ProjectRequest, service: ServiceDep, request: Request) -
 _SIM_SLOT = threading.Semaphore(1)
 
 
-def _sets(overrides: dict[str, float]) -> tuple[str, ...]:
+def lever_sets(overrides: dict[str, float]) -> tuple[str, ...]:
     """Lever overrides as scenario ``--set`` strings (a new entity parameter needs a source)."""
     out: list[str] = []
     for path, value in overrides.items():
@@ -311,7 +311,7 @@ def simulate(body: SimulateRequest, service: ServiceDep, request: Request) -> Si
         raise ApiError(429, "a simulation is already running on this server; try again shortly")
     try:
         deadline = Deadline(limits.MAX_RUN_SECONDS)
-        sets = _sets(body.levers.overrides())
+        sets = lever_sets(body.levers.overrides())
         try:
             result = run_simulate(
                 body.scenario,

@@ -20,8 +20,7 @@ from circularity.api import limits
 from circularity.api.deps import ServiceDep
 from circularity.api.errors import ERROR_RESPONSES
 from circularity.api.respond import cached_json, dump, json_response
-from circularity.api.routers.projection import LEVERS, Levers, Preset
-from circularity.api.routers.projection import _sets as lever_sets
+from circularity.api.routers.projection import LEVERS, Levers, Preset, lever_sets
 
 __all__ = ["OUTPUTS", "SensitivityRequest", "SensitivityResult", "router", "tornado_table"]
 
