@@ -57,8 +57,16 @@ def _one(S: int, repeat: int) -> dict[str, float]:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB on Linux
     k = len(rec) if rec is not None else 19
     floor_bytes = web.T * S * 8 * (2 * 14 * web.n + 2 * web.m + web.n + k * web.n)
-    return {"S": S, "wall": best[0], "cpu": best[1], "peak_mib": peak, "floor_bytes": floor_bytes,
-            "n": web.n, "m": web.m, "T": web.T}
+    return {
+        "S": S,
+        "wall": best[0],
+        "cpu": best[1],
+        "peak_mib": peak,
+        "floor_bytes": floor_bytes,
+        "n": web.n,
+        "m": web.m,
+        "T": web.T,
+    }
 
 
 def main() -> None:
@@ -74,17 +82,25 @@ def main() -> None:
         load = f.read().split()[:3]
     rows = []
     for S in SIZES:
-        out = subprocess.run([sys.executable, __file__, "--one", str(S), "--repeat", str(args.repeat)],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(S), "--repeat", str(args.repeat)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     r0 = rows[0]
-    print(f"entities {r0['n']}, contracts {r0['m']}, quarters {r0['T']}; copy bandwidth "
-          f"{bw / 1e9:.1f} GB/s; load average {' '.join(load)}; best of {args.repeat}")
+    print(
+        f"entities {r0['n']}, contracts {r0['m']}, quarters {r0['T']}; copy bandwidth "
+        f"{bw / 1e9:.1f} GB/s; load average {' '.join(load)}; best of {args.repeat}"
+    )
     print(f"{'S':>7} {'wall s':>8} {'cpu s':>8} {'scen/s':>9} {'floor s':>9} {'ratio':>7} {'peak MiB':>9}")
     for r in rows:
         floor = r["floor_bytes"] / bw
-        print(f"{r['S']:>7} {r['wall']:>8.3f} {r['cpu']:>8.3f} {r['S'] / r['wall']:>9.0f} "
-              f"{floor:>9.4f} {r['wall'] / floor:>7.1f} {r['peak_mib']:>9.0f}")
+        print(
+            f"{r['S']:>7} {r['wall']:>8.3f} {r['cpu']:>8.3f} {r['S'] / r['wall']:>9.0f} "
+            f"{floor:>9.4f} {r['wall'] / floor:>7.1f} {r['peak_mib']:>9.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ BACKENDS = {"inproc": None, "w1": 1, "w2": 2}
 
 def _build(model_name: str):  # type: ignore[no-untyped-def]
     if model_name == "toy":
-        from circularity.simulate.distributions import parse_parameter_space
-        from circularity.simulate.toy_models import ToyWebModel
+        from circularity.montecarlo.distributions import parse_parameter_space
+        from circularity.montecarlo.toy_models import ToyWebModel
 
         space = parse_parameter_space(
             {
@@ -35,15 +35,15 @@ def _build(model_name: str):  # type: ignore[no-untyped-def]
             }
         )
         return ToyWebModel(), space
-    from circularity.simulate.engine import ProjectionModel, load_simulation_scenario
+    from circularity.montecarlo.projection_model import ProjectionModel, load_simulation_scenario
 
     sim = load_simulation_scenario("baseline")
     return ProjectionModel.build(sim), sim.space
 
 
 def _one(model_name: str, backend: str, n: int) -> dict[str, float]:
-    from circularity.simulate.runner import run_simulation
-    from circularity.simulate.sampling import draw_parameters
+    from circularity.montecarlo.runner import run_simulation
+    from circularity.montecarlo.sampling import draw_parameters
 
     model, space = _build(model_name)
     if backend == "ref":

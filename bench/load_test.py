@@ -61,10 +61,20 @@ def requests_plan(n: int, seed: int, off_grid: bool = False) -> list[tuple[str, 
             plan.append(("POST /api/stress", "POST", "/api/stress", {"shocks": shocks, "as_of": d}))
         else:
             # the dashboard's revenue slider: 0.3 to 1.5 in steps of 0.05
-            scale = round(0.3 + 1.2 * rng.random(), 3) if off_grid else round(0.3 + 0.05 * rng.randrange(0, 25), 2)
+            scale = (
+                round(0.3 + 1.2 * rng.random(), 3)
+                if off_grid
+                else round(0.3 + 0.05 * rng.randrange(0, 25), 2)
+            )
             levers = {"openai_revenue_scale": scale}
-            plan.append(("POST /api/project", "POST", "/api/project",
-                         {"scenario": rng.choice(["baseline", "funding-freeze"]), "levers": levers}))
+            plan.append(
+                (
+                    "POST /api/project",
+                    "POST",
+                    "/api/project",
+                    {"scenario": rng.choice(["baseline", "funding-freeze"]), "levers": levers},
+                )
+            )
     return plan
 
 
@@ -137,8 +147,9 @@ class HttpxClient:
         """The shared client is closed by :func:`run`."""
 
 
-async def run(url: str, n: int, clients: int, seed: int, off_grid: bool = False,
-              client: str = "raw") -> dict[str, list[float]]:
+async def run(
+    url: str, n: int, clients: int, seed: int, off_grid: bool = False, client: str = "raw"
+) -> dict[str, list[float]]:
     """The plan on ``clients`` concurrent connections after the untimed warm-up: latencies
     per endpoint, the wall time (``_wall``) and the error count (``_errors``)."""
     parsed = urlparse(url)
@@ -216,7 +227,9 @@ def reference() -> dict[str, float]:
     t1 = time.perf_counter()
     for k in range(10):
         ov = {"entities.openai.revenue_scale": 0.3 + 0.01 * k}
-        projection._answer(service.project("baseline", None, ov, record=projection.RECORD), "baseline", {}, ["openai"])
+        projection._answer(
+            service.project("baseline", None, ov, record=projection.RECORD), "baseline", {}, ["openai"]
+        )
     t2 = time.perf_counter()
     return {"stress": (t1 - t0) / 20, "project": (t2 - t1) / 10}
 
@@ -229,15 +242,22 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=1, help="uvicorn workers of the started server")
     ap.add_argument(
-        "--settle", type=float, default=8.0,
+        "--settle",
+        type=float,
+        default=8.0,
         help="seconds to let a started server finish its background warm-up (presets, null model)",
     )
     ap.add_argument(
-        "--client", choices=("raw", "httpx"), default="raw",
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
         help="raw: light asyncio HTTP/1.1 client (default); httpx: httpx.AsyncClient (CPU-heavy)",
     )
-    ap.add_argument("--off-grid", action="store_true",
-                    help="pay shares and lever values off the sliders' grids: nearly every one a cold model run")
+    ap.add_argument(
+        "--off-grid",
+        action="store_true",
+        help="pay shares and lever values off the sliders' grids: nearly every one a cold model run",
+    )
     args = ap.parse_args()
     ref = reference()
     load_before = os.getloadavg()[0]  # other work on the machine, before our server starts
@@ -259,9 +279,11 @@ def main() -> None:
     wall, nerr = times.pop("_wall")[0], int(times.pop("_errors")[0])
     total = sum(len(v) for v in times.values())
     grid = "off the sliders' grids" if args.off_grid else "on the sliders' grids"
-    print(f"{total} requests ({grid}), {args.clients} concurrent clients, {args.workers} worker(s), {wall:.1f} s "
-          f"({total / wall:.0f} req/s), {nerr} errors; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
-          f"on {os.cpu_count()} cores; {args.client} client used {client_cpu:.1f} s CPU")
+    print(
+        f"{total} requests ({grid}), {args.clients} concurrent clients, {args.workers} worker(s), {wall:.1f} s "
+        f"({total / wall:.0f} req/s), {nerr} errors; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
+        f"on {os.cpu_count()} cores; {args.client} client used {client_cpu:.1f} s CPU"
+    )
     print(f"{'endpoint':26s} {'n':>5s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s} {'mean ms':>8s}")
     worst = 0.0
     for label in sorted(times):
@@ -269,10 +291,14 @@ def main() -> None:
         p95 = pct(xs, 0.95) * 1000
         if label in ("POST /api/stress", "POST /api/project"):
             worst = max(worst, p95)
-        print(f"{label:26s} {len(xs):5d} {pct(xs, 0.5) * 1000:8.1f} {p95:8.1f} "
-              f"{max(xs) * 1000:8.1f} {statistics.mean(xs) * 1000:8.1f}")
-    print(f"reference, in-process, one cold answer: stress {ref['stress'] * 1000:.1f} ms, "
-          f"projection {ref['project'] * 1000:.1f} ms")
+        print(
+            f"{label:26s} {len(xs):5d} {pct(xs, 0.5) * 1000:8.1f} {p95:8.1f} "
+            f"{max(xs) * 1000:8.1f} {statistics.mean(xs) * 1000:8.1f}"
+        )
+    print(
+        f"reference, in-process, one cold answer: stress {ref['stress'] * 1000:.1f} ms, "
+        f"projection {ref['project'] * 1000:.1f} ms"
+    )
     for label, kind in (("POST /api/stress", "stress"), ("POST /api/project", "project")):
         if label in times:
             print(f"{label} p95 / reference: {pct(times[label], 0.95) / ref[kind]:.0f}x")

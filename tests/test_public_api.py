@@ -3,8 +3,17 @@
 import circularity
 
 EXPECTED = {
-    "CircularityError", "Ledger", "__version__", "check_claims", "find_circulation", "load",
-    "open_store", "project", "read_ledger", "simulate", "stress_test",
+    "CircularityError",
+    "Ledger",
+    "__version__",
+    "check_claims",
+    "find_circulation",
+    "load",
+    "open_store",
+    "project",
+    "read_ledger",
+    "simulate",
+    "stress_test",
 }
 
 

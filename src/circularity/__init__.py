@@ -23,7 +23,7 @@ _LAZY = {
     "find_circulation": "circularity.analytics",
     "open_store": "circularity.store",
     "project": "circularity.projection.run",
-    "simulate": "circularity.simulate",
+    "simulate": "circularity.montecarlo",
     "stress_test": "circularity.stress",
 }
 

@@ -42,21 +42,33 @@ Array = np.ndarray[Any, Any]
 
 #: Contract kinds in a compiled web: the ledger's deal kinds plus the two legs of debt service.
 CONTRACT_KINDS: tuple[str, ...] = (
-    "equity", "compute", "hardware", "loan", "bond", "warrant", "backstop", "lease",
-    "interest", "repayment",
+    "equity",
+    "compute",
+    "hardware",
+    "loan",
+    "bond",
+    "warrant",
+    "backstop",
+    "lease",
+    "interest",
+    "repayment",
 )
 
 #: Starting figures taken from the financials, one array per name (NaN where not reported).
 FINANCIAL_FIELDS: tuple[str, ...] = (
-    "revenue_annual", "ebitda_annual", "cash", "debt", "market_value", "capex_annual",
+    "revenue_annual",
+    "ebitda_annual",
+    "cash",
+    "debt",
+    "market_value",
+    "capex_annual",
     "depreciation_annual",
 )
 
 _METRICS: dict[str, tuple[str, ...]] = {
     "revenue_annual": ("revenue",),
     "ebitda_annual": ("ebitda", "adjusted_ebitda"),
-    "cash": ("cash", "cash_and_marketable_securities", "cash_and_equivalents",
-             "cash_and_liquid_investments"),
+    "cash": ("cash", "cash_and_marketable_securities", "cash_and_equivalents", "cash_and_liquid_investments"),
     "debt": ("total_debt", "debt", "long_term_debt"),
     "market_value": ("market_cap", "valuation_post", "valuation", "valuation_secondary"),
     "capex_annual": ("capex", "capex_incl_finance_leases", "capex_derived", "capex_cash_ppe"),
@@ -91,8 +103,14 @@ class ScheduleAssumptions:
     amount_basis: str = "central"
     statuses: tuple[str, ...] = LIVE_STATUSES
     default_term_years: Mapping[str, float] = field(
-        default_factory=lambda: {"compute": 5.0, "lease": 5.0, "backstop": 5.0, "hardware": 4.0,
-                                 "loan": 5.0, "bond": 10.0}
+        default_factory=lambda: {
+            "compute": 5.0,
+            "lease": 5.0,
+            "backstop": 5.0,
+            "hardware": 4.0,
+            "loan": 5.0,
+            "bond": 10.0,
+        }
     )
     default_profile: str = "flat"
     per_gw_usd_bn: Mapping[str, float] = field(default_factory=dict)
@@ -100,9 +118,7 @@ class ScheduleAssumptions:
     exclude_deals: tuple[str, ...] = ()
     scope: tuple[str, ...] = ()
     deal_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    payer_paths: Mapping[str, tuple[tuple[str, ...], Mapping[str, float]]] = field(
-        default_factory=dict
-    )
+    payer_paths: Mapping[str, tuple[tuple[str, ...], Mapping[str, float]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,14 +190,16 @@ class Web:
     def to_frame(self) -> pd.DataFrame:
         """One row per contract and quarter with a non-zero amount (long format)."""
         k, t = np.nonzero(self.schedule)
-        return pd.DataFrame({
-            "deal_id": np.asarray(self.deal_id, dtype=object)[k],
-            "kind": np.asarray(self.kind, dtype=object)[k],
-            "payer": np.asarray(self.entities, dtype=object)[self.payer[k]],
-            "payee": np.asarray(self.entities, dtype=object)[self.payee[k]],
-            "quarter": np.asarray(self.quarters, dtype=object)[t],
-            "amount_usd_bn": self.schedule[k, t],
-        })
+        return pd.DataFrame(
+            {
+                "deal_id": np.asarray(self.deal_id, dtype=object)[k],
+                "kind": np.asarray(self.kind, dtype=object)[k],
+                "payer": np.asarray(self.entities, dtype=object)[self.payer[k]],
+                "payee": np.asarray(self.entities, dtype=object)[self.payee[k]],
+                "quarter": np.asarray(self.quarters, dtype=object)[t],
+                "amount_usd_bn": self.schedule[k, t],
+            }
+        )
 
 
 def quarter_range(start: str, end: str) -> tuple[str, ...]:
@@ -237,9 +255,7 @@ def _spread(total: float, q0: int, quarters: int, profile: str) -> dict[int, flo
     return {q0 + i: total * float(w[i]) for i in range(quarters)}
 
 
-def _deal_schedule(
-    deal: Deal, a: ScheduleAssumptions
-) -> tuple[dict[int, float], bool, str] | str:
+def _deal_schedule(deal: Deal, a: ScheduleAssumptions) -> tuple[dict[int, float], bool, str] | str:
     """Absolute quarter → amount, whether GW-linked, and a note; or the reason it is skipped."""
     over = dict(a.deal_overrides.get(deal.id, {}))
     kind = deal.kind
@@ -376,7 +392,9 @@ def compile_web(
             skipped.append((deal.id, "excluded by the scenario"))
             continue
         if a.scope and deal.payer not in a.scope and deal.payee not in a.scope:
-            skipped.append((deal.id, f"outside the scenario's scope ({', '.join(a.scope)} and their contracts)"))
+            skipped.append(
+                (deal.id, f"outside the scenario's scope ({', '.join(a.scope)} and their contracts)")
+            )
             continue
         if deal.status not in a.statuses:
             skipped.append((deal.id, f"status {deal.status} does not bind money in this run"))
@@ -400,8 +418,17 @@ def compile_web(
         if not base.any():
             skipped.append((deal.id, "every amount falls outside the horizon"))
             continue
-        _add(rows, payer=i, payee=j, kind=deal.kind, deal_id=deal.id, schedule=base,
-             gw=gw_linked, principal=0.0, note=note)
+        _add(
+            rows,
+            payer=i,
+            payee=j,
+            kind=deal.kind,
+            deal_id=deal.id,
+            schedule=base,
+            gw=gw_linked,
+            principal=0.0,
+            note=note,
+        )
 
     _apply_payer_paths(rows, a, idx, q_start, T)
     m = len(rows)
@@ -433,8 +460,15 @@ def compile_web(
 
 
 def _debt_legs(
-    rows: list[dict[str, Any]], deal: Deal, flows: Mapping[int, float], i: int, j: int,
-    base: Array, q_start: int, T: int, a: ScheduleAssumptions,
+    rows: list[dict[str, Any]],
+    deal: Deal,
+    flows: Mapping[int, float],
+    i: int,
+    j: int,
+    base: Array,
+    q_start: int,
+    T: int,
+    a: ScheduleAssumptions,
 ) -> None:
     """Drawdown (lender → borrower) plus interest and repayment (borrower → lender)."""
     rate = deal.rate if deal.rate is not None else a.loan_rate
@@ -455,14 +489,41 @@ def _debt_legs(
             repay[t_mat] += amt
     src = f"rate {rate:.2%}{'' if deal.rate is not None else ' (default)'}, term {term:g} y"
     if base.any():
-        _add(rows, payer=i, payee=j, kind=deal.kind, deal_id=deal.id, schedule=base, gw=False,
-             principal=0.0, note="drawdown; " + src)
+        _add(
+            rows,
+            payer=i,
+            payee=j,
+            kind=deal.kind,
+            deal_id=deal.id,
+            schedule=base,
+            gw=False,
+            principal=0.0,
+            note="drawdown; " + src,
+        )
     if interest.any():
-        _add(rows, payer=j, payee=i, kind="interest", deal_id=deal.id, schedule=interest, gw=False,
-             principal=principal_at_start, note="interest; " + src)
+        _add(
+            rows,
+            payer=j,
+            payee=i,
+            kind="interest",
+            deal_id=deal.id,
+            schedule=interest,
+            gw=False,
+            principal=principal_at_start,
+            note="interest; " + src,
+        )
     if repay.any():
-        _add(rows, payer=j, payee=i, kind="repayment", deal_id=deal.id, schedule=repay, gw=False,
-             principal=principal_at_start, note="bullet repayment; " + src)
+        _add(
+            rows,
+            payer=j,
+            payee=i,
+            kind="repayment",
+            deal_id=deal.id,
+            schedule=repay,
+            gw=False,
+            principal=principal_at_start,
+            note="bullet repayment; " + src,
+        )
 
 
 def _apply_payer_paths(

@@ -178,9 +178,7 @@ def summarize(ledger: Ledger, *, centre: str = "openai", top: int = 10) -> Summa
     return Summary(
         as_of=ledger.as_of,
         counts=ledger.counts(),
-        entities_by_kind=dict(
-            sorted(Counter(e.kind for e in ledger.records.get("entities", ())).items())
-        ),
+        entities_by_kind=dict(sorted(Counter(e.kind for e in ledger.records.get("entities", ())).items())),
         deals_by_kind=dict(sorted(by_kind.items())),
         deals_by_status=dict(sorted(Counter(d.status for d in deals).items())),
         largest_live=largest,

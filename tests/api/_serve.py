@@ -13,8 +13,7 @@ from pathlib import Path
 import httpx
 
 SERVE = (
-    "import sys; from circularity.cli import main; "
-    "sys.argv = ['circularity', 'serve', *sys.argv[1:]]; main()"
+    "import sys; from circularity.cli import main; sys.argv = ['circularity', 'serve', *sys.argv[1:]]; main()"
 )
 
 

@@ -55,8 +55,12 @@ def test_stress_rows_are_the_model_frame(service: Service) -> None:
         rows = stress.format_stress(result, service, j)["rows"]
         frame = result.to_frame(j)
         assert [r["id"] for r in rows] == list(frame["entity"]), shocks
-        for col, field in (("receipts_lost", "receipts_lost_usd_bn"), ("obligations", "obligations_usd_bn"),
-                           ("equity_loss", "equity_loss_usd_bn"), ("mv_change_pct", "mv_change_pct")):
+        for col, field in (
+            ("receipts_lost", "receipts_lost_usd_bn"),
+            ("obligations", "obligations_usd_bn"),
+            ("equity_loss", "equity_loss_usd_bn"),
+            ("mv_change_pct", "mv_change_pct"),
+        ):
             got = np.array([np.nan if r[field] is None else r[field] for r in rows], dtype=float)
             np.testing.assert_array_equal(got, frame[col].to_numpy(dtype=float))
         lost = [r["market_value_lost_usd_bn"] for r in rows]
@@ -73,13 +77,19 @@ def test_unknown_entities_are_left_to_their_request(service: Service) -> None:
 
 def test_a_projection_answer_does_not_depend_on_its_batch(service: Service) -> None:
     group = ("funding-freeze", None, ("entities.openai.revenue_scale",))
-    items = [({"entities.openai.revenue_scale": x}, {"openai_revenue_scale": x}, ["openai", "oracle"])
-             for x in (0.3, 0.65, 1.0, 1.5)]
+    items = [
+        ({"entities.openai.revenue_scale": x}, {"openai_revenue_scale": x}, ["openai", "oracle"])
+        for x in (0.3, 0.65, 1.0, 1.5)
+    ]
     batched = dict(projection.answers(service, group, items))
     fresh = Service()
     for ov, levers, entities in items:
-        alone = projection._answer(fresh.project("funding-freeze", None, ov, record=projection.RECORD),
-                                   "funding-freeze", levers, entities)[0]
+        alone = projection._answer(
+            fresh.project("funding-freeze", None, ov, record=projection.RECORD),
+            "funding-freeze",
+            levers,
+            entities,
+        )[0]
         assert alone == batched[projection._project_key("funding-freeze", date.today(), ov, entities)][0]
 
 
@@ -98,7 +108,9 @@ def test_misses_that_arrive_during_a_run_share_the_next_one() -> None:
         batcher = Batcher(run, stored.__setitem__, seconds=10)
         first = asyncio.ensure_future(batcher.submit("g", 1))
         await asyncio.sleep(0.01)  # the first run is under way; these gather for the next
-        rest = [asyncio.ensure_future(batcher.submit(g, i)) for g, i in (("g", 2), ("h", 5), ("g", 3), ("g", -4))]
+        rest = [
+            asyncio.ensure_future(batcher.submit(g, i)) for g, i in (("g", 2), ("h", 5), ("g", 3), ("g", -4))
+        ]
         await asyncio.sleep(0.01)
         release.set()
         await asyncio.gather(first, *rest)
@@ -121,15 +133,19 @@ def test_a_failed_run_leaves_each_request_to_itself(caplog: pytest.LogCaptureFix
 
 
 def test_a_failing_group_does_not_sink_the_others(service: Service) -> None:
-    work = [(("project", "no-such-preset", None, ()), [({}, {}, ["openai"])]),
-            (("stress",) + GROUP, [{"openai": 0.5}])]
+    work = [
+        (("project", "no-such-preset", None, ()), [({}, {}, ["openai"])]),
+        (("stress",) + GROUP, [{"openai": 0.5}]),
+    ]
     got = answer_all(service, work)
     assert [k[0] for k, _ in got] == ["stress.json"]
 
 
 def test_the_server_answers_a_burst_as_it_answers_one(live_server: LiveServer, service: Service) -> None:
-    bodies = [{"shocks": [{"entity": e, "pays": p} for e, p in s.items()], "as_of": WHEN.isoformat()}
-              for s in SHOCKS]
+    bodies = [
+        {"shocks": [{"entity": e, "pays": p} for e, p in s.items()], "as_of": WHEN.isoformat()}
+        for s in SHOCKS
+    ]
 
     async def burst() -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as c:
@@ -145,8 +161,11 @@ def test_the_server_answers_a_burst_as_it_answers_one(live_server: LiveServer, s
 
 
 def _model_processes(server: LiveServer) -> list[psutil.Process]:
-    return [p for p in psutil.Process(server.proc.pid).children(recursive=True)
-            if "circularity.api.offload" in p.cmdline()]
+    return [
+        p
+        for p in psutil.Process(server.proc.pid).children(recursive=True)
+        if "circularity.api.offload" in p.cmdline()
+    ]
 
 
 def _running(p: psutil.Process) -> bool:
@@ -161,7 +180,9 @@ def test_the_model_processes_end_with_their_server() -> None:
     server = LiveServer()
     try:
         children = _model_processes(server)
-        assert len(children) == 3, "a read-only server runs stress, projections and null models in a process each"
+        assert len(children) == 3, (
+            "a read-only server runs stress, projections and null models in a process each"
+        )
         os.kill(server.proc.pid, signal.SIGKILL)  # no shutdown: the process must notice alone
         server.proc.wait(10)
         deadline = time.monotonic() + 10
@@ -175,8 +196,11 @@ def test_the_model_processes_end_with_their_server() -> None:
 def test_a_slider_move_answers_its_line_as_each_point_would_be_answered() -> None:
     service = Service()
     group = ("baseline", None, ("entities.openai.revenue_scale", "globals.gpu_life_years"))
-    item = ({"entities.openai.revenue_scale": 0.5, "globals.gpu_life_years": 4.0},
-            {"openai_revenue_scale": 0.5, "gpu_life_years": 4.0}, ["openai"])
+    item = (
+        {"entities.openai.revenue_scale": 0.5, "globals.gpu_life_years": 4.0},
+        {"openai_revenue_scale": 0.5, "gpu_life_years": 4.0},
+        ["openai"],
+    )
     got = dict(projection.answers(service, group, [item]))
     grids = projection.GRIDS
     assert len(got) == len(grids["openai_revenue_scale"]) + len(grids["gpu_life_years"]) - 1
@@ -185,11 +209,14 @@ def test_a_slider_move_answers_its_line_as_each_point_would_be_answered() -> Non
     for scale, life in [(0.3, 4.0), (1.5, 4.0), (0.5, 6.0), (0.5, 3.5)]:
         ov = {"entities.openai.revenue_scale": scale, "globals.gpu_life_years": life}
         levers = {"openai_revenue_scale": scale, "gpu_life_years": life}
-        alone = projection._answer(fresh.project("baseline", None, ov, record=projection.RECORD),
-                                   "baseline", levers, ["openai"])[0]
+        alone = projection._answer(
+            fresh.project("baseline", None, ov, record=projection.RECORD), "baseline", levers, ["openai"]
+        )[0]
         assert got[projection._project_key("baseline", date.today(), ov, ["openai"])][0] == alone
     off_grid = ({"entities.openai.revenue_scale": 0.512}, {"openai_revenue_scale": 0.512}, ["openai"])
-    assert len(projection.answers(service, group[:2] + (("entities.openai.revenue_scale",),), [off_grid])) == 1
+    assert (
+        len(projection.answers(service, group[:2] + (("entities.openai.revenue_scale",),), [off_grid])) == 1
+    )
 
 
 def test_slider_grids_are_the_floats_a_request_carries() -> None:
@@ -216,6 +243,9 @@ def test_a_slow_method_falls_back_here_only_when_the_process_is_gone() -> None:
         raise ScenarioError("the model's own error")
 
     service = Service(remote=gone)
-    assert service.loops(WHEN, null=20, seed=1)["null_model"] == Service().loops(WHEN, null=20, seed=1)["null_model"]
+    assert (
+        service.loops(WHEN, null=20, seed=1)["null_model"]
+        == Service().loops(WHEN, null=20, seed=1)["null_model"]
+    )
     with pytest.raises(ScenarioError, match="own error"):
         Service(remote=broken).loops(WHEN, null=20, seed=1)

@@ -22,8 +22,13 @@ class _App:
         self.calls += 1
         status = 404 if scope["path"] == "/api/missing" else 200
         body = f'{{"call": {self.calls}}}'.encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -58,7 +63,12 @@ def test_a_get_is_answered_once_per_url_and_ledger() -> None:
 def test_runs_errors_and_writes_are_never_cached() -> None:
     inner = _App()
     app = GetCache(inner, Service())
-    for method, path in (("GET", "/api/runs"), ("GET", "/api/missing"), ("POST", "/api/stress"), ("GET", "/")):
+    for method, path in (
+        ("GET", "/api/runs"),
+        ("GET", "/api/missing"),
+        ("POST", "/api/stress"),
+        ("GET", "/"),
+    ):
         first, second = _get(app, method, path), _get(app, method, path)
         assert first != second, (method, path)
 

@@ -74,9 +74,7 @@ def test_entity_card_has_deals_and_sources(client: httpx.Client) -> None:
     assert_error(client.get("/api/entities/no-such-firm"), 404)
 
 
-@pytest.mark.parametrize(
-    ("as_of", "has_d01"), [("2025-12-31", True), ("2026-03-31", False)]
-)
+@pytest.mark.parametrize(("as_of", "has_d01"), [("2025-12-31", True), ("2026-03-31", False)])
 def test_graph_shows_the_letter_of_intent_until_superseded(
     client: httpx.Client, as_of: str, has_d01: bool
 ) -> None:
@@ -150,7 +148,13 @@ def test_metrics_are_the_cli_metrics(client: httpx.Client) -> None:
     cli = _cli_json("metrics", "--as-of", as_of, "--json")
     assert body["definition"] == cli["definition"]
     assert [v["vendor"] for v in body["vendor_financing"]] == [
-        "nvidia", "amd", "oracle", "microsoft", "amazon", "coreweave", "broadcom"
+        "nvidia",
+        "amd",
+        "oracle",
+        "microsoft",
+        "amazon",
+        "coreweave",
+        "broadcom",
     ]
     for ours, theirs in zip(body["vendor_financing"], cli["vendor_financing"], strict=True):
         for key in ("financing", "purchases", "ratio_to_purchases", "ratio_to_revenue"):

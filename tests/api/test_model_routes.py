@@ -34,7 +34,9 @@ def test_stress_input_is_validated(client: httpx.Client) -> None:
     assert "unknown entity" in err["message"]
     dup = [{"entity": "openai", "pays": 0.5}, {"entity": "openai", "pays": 0.2}]
     assert_error(client.post("/api/stress", json={"shocks": dup}), 422)
-    assert_error(client.post("/api/stress", content=b"{not json", headers={"content-type": "application/json"}), 422)
+    assert_error(
+        client.post("/api/stress", content=b"{not json", headers={"content-type": "application/json"}), 422
+    )
     assert_error(client.get("/api/runs/no-such-run"), 404)
 
 
@@ -42,7 +44,10 @@ def test_scenarios_list_every_preset_and_lever(client: httpx.Client) -> None:
     body = client.get("/api/scenarios").json()
     assert [p["name"] for p in body["presets"]] == list(PRESETS)
     assert {lv["key"] for lv in body["levers"]} == {
-        "openai_revenue_scale", "gpu_life_years", "credit_appetite", "power_delivery"
+        "openai_revenue_scale",
+        "gpu_life_years",
+        "credit_appetite",
+        "power_delivery",
     }
     assert "openai" in body["entities"]
 

@@ -33,8 +33,13 @@ def test_api_conforms_to_its_schema(live_server: LiveServer) -> None:
         checked += 1
 
         @given(case=op.as_strategy())
-        @settings(max_examples=5, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=5,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case: schemathesis.Case) -> None:
             case.call_and_validate(timeout=60, checks=CHECKS)
 

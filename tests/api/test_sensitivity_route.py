@@ -8,8 +8,8 @@ import httpx
 import pytest
 from test_ledger_routes import assert_error
 
-from circularity.simulate.engine import load_projection_model
-from circularity.simulate.sensitivity import TornadoResult, tornado
+from circularity.montecarlo.projection_model import load_projection_model
+from circularity.montecarlo.sensitivity import TornadoResult, tornado
 
 COLUMNS = ("parameter", "low", "high", "output_low", "output_high", "swing")
 
@@ -20,14 +20,18 @@ def reference(
     """``circularity sensitivity``'s tornado, in-process."""
     sim, model = load_projection_model(scenario, sets)
     res = tornado(model, sim.space, output, **q)
-    return res, [dict(zip(COLUMNS, row, strict=True))
-                 for row in res.table[list(COLUMNS)].itertuples(index=False)]
+    return res, [
+        dict(zip(COLUMNS, row, strict=True)) for row in res.table[list(COLUMNS)].itertuples(index=False)
+    ]
 
 
-@pytest.mark.parametrize(("scenario", "output"), [
-    ("baseline", "funding_need_2030"),
-    ("funding-freeze", "market_value_lost"),
-])
+@pytest.mark.parametrize(
+    ("scenario", "output"),
+    [
+        ("baseline", "funding_need_2030"),
+        ("funding-freeze", "market_value_lost"),
+    ],
+)
 def test_tornado_matches_the_model(client: httpx.Client, scenario: str, output: str) -> None:
     body = client.post("/api/sensitivity", json={"scenario": scenario, "output": output}).json()
     res, rows = reference(scenario, output)
@@ -46,11 +50,18 @@ def test_tornado_matches_the_model(client: httpx.Client, scenario: str, output: 
 
 
 def test_levers_and_quantiles_enter_as_the_cli_sets(client: httpx.Client) -> None:
-    req = {"levers": {"credit_appetite": 0.5, "openai_revenue_scale": 0.7}, "output": "market_value_lost",
-           "low_q": 0.1, "high_q": 0.9}
+    req = {
+        "levers": {"credit_appetite": 0.5, "openai_revenue_scale": 0.7},
+        "output": "market_value_lost",
+        "low_q": 0.1,
+        "high_q": 0.9,
+    }
     body = client.post("/api/sensitivity", json=req).json()
-    sets = ("globals.credit_appetite=0.5", "entities.openai.revenue_scale.value=0.7",
-            "entities.openai.revenue_scale.source=dashboard lever")
+    sets = (
+        "globals.credit_appetite=0.5",
+        "entities.openai.revenue_scale.value=0.7",
+        "entities.openai.revenue_scale.source=dashboard lever",
+    )
     res, rows = reference("baseline", "market_value_lost", sets, low_q=0.1, high_q=0.9)
     assert body["base"] == pytest.approx(res.base, rel=1e-12)
     assert [r["output_low"] for r in body["table"]] == pytest.approx([r["output_low"] for r in rows])

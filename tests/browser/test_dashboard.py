@@ -46,9 +46,7 @@ def test_page_loads_clean_and_fast(watched: PageWatch, live_server: LiveServer) 
     watched.shot("dashboard-today")
 
 
-def test_date_moves_the_letter_of_intent_in_and_out(
-    watched: PageWatch, live_server: LiveServer
-) -> None:
+def test_date_moves_the_letter_of_intent_in_and_out(watched: PageWatch, live_server: LiveServer) -> None:
     open_dashboard(watched, live_server)
     set_date(watched, "2025-12-31")
     page = watched.page

@@ -7,8 +7,8 @@ from _page import ARTIFACTS, PageWatch
 from _serve import LiveServer
 from test_dashboard import open_dashboard
 
-from circularity.simulate.engine import load_projection_model
-from circularity.simulate.sensitivity import tornado
+from circularity.montecarlo.projection_model import load_projection_model
+from circularity.montecarlo.sensitivity import tornado
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,8 @@ def test_tornado_draws_a_bar_per_parameter(watched: PageWatch, live_server: Live
     order = page.eval_on_selector_all(
         "#sensitivity-chart .yaxislayer-above .ytick text",
         "ts => ts.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)"
-        ".map(t => t.textContent)")
+        ".map(t => t.textContent)",
+    )
     assert order == ref.ranking()
     assert f"({ref.base:,.0f})" in page.inner_text("#sensitivity-note")
     ARTIFACTS.mkdir(exist_ok=True)

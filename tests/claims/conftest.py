@@ -26,11 +26,22 @@ def _source(sid: str = "s1", published: str = "2025-01-01") -> Source:
 
 
 def _fin(entity: str, metric: str, period: str, end: str, value: float, unit: str = "USD_bn") -> Financial:
-    return Financial(entity=entity, period=period, period_end=end, period_type="Q", metric=metric,
-                     value=value, unit=unit, sources=["s1"], confidence="confirmed")
+    return Financial(
+        entity=entity,
+        period=period,
+        period_end=end,
+        period_type="Q",
+        metric=metric,
+        value=value,
+        unit=unit,
+        sources=["s1"],
+        confidence="confirmed",
+    )
 
 
-def _small_ledger(financials: list[Financial] = (), deals: list[Deal] = (), as_of: str = "2026-06-30") -> Ledger:
+def _small_ledger(
+    financials: list[Financial] = (), deals: list[Deal] = (), as_of: str = "2026-06-30"
+) -> Ledger:
     return Ledger(
         records={"sources": (_source(),), "financials": tuple(financials), "deals": tuple(deals)},
         as_of=date.fromisoformat(as_of),

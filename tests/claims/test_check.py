@@ -123,9 +123,21 @@ def test_counts_and_frame(result):
     counts = result.counts()
     assert set(counts) == set(VERDICTS) and sum(counts.values()) == len(EXPECTED)
     frame = result.to_frame()
-    assert list(frame.columns[:8]) == ["id", "claim", "source", "formula", "computed", "claimed", "unit", "tolerance"]
+    assert list(frame.columns[:8]) == [
+        "id",
+        "claim",
+        "source",
+        "formula",
+        "computed",
+        "claimed",
+        "unit",
+        "tolerance",
+    ]
     assert len(frame) == len(EXPECTED)
-    assert "financial(alibaba capex 2025-06-30) = 38.676 RMB_bn" in frame.set_index("id").loc["alibaba-capex-ebitda", "inputs"]
+    assert (
+        "financial(alibaba capex 2025-06-30) = 38.676 RMB_bn"
+        in frame.set_index("id").loc["alibaba-capex-ebitda", "inputs"]
+    )
 
 
 def test_the_loi_was_live_before_it_was_superseded():
@@ -146,7 +158,8 @@ def test_a_claim_is_not_computable_before_its_deal_was_announced():
 def test_removing_a_financial_input_makes_the_claim_not_computable(ai_ledger):
     records = dict(ai_ledger.records)
     records["financials"] = tuple(
-        f for f in records["financials"]
+        f
+        for f in records["financials"]
         if not (isinstance(f, Financial) and f.entity == "alibaba" and f.metric == "capex")
     )
     ledger = type(ai_ledger)(records=records, meta=ai_ledger.meta, as_of=ai_ledger.as_of)
@@ -170,10 +183,12 @@ def test_ids_limit_the_check_and_unknown_ids_raise(ai_ledger):
 
 
 def test_small_ledger_capex_ratio(registry, fin, small_ledger):
-    ledger = small_ledger([
-        fin("alibaba", "capex", "Jun-Q 2025", "2025-06-30", 10.0, "RMB_bn"),
-        fin("alibaba", "adjusted_ebitda", "Jun-Q 2025", "2025-06-30", 20.0, "RMB_bn"),
-    ])
+    ledger = small_ledger(
+        [
+            fin("alibaba", "capex", "Jun-Q 2025", "2025-06-30", 10.0, "RMB_bn"),
+            fin("alibaba", "adjusted_ebitda", "Jun-Q 2025", "2025-06-30", 20.0, "RMB_bn"),
+        ]
+    )
     r = check_claims(ledger, ids=["alibaba-capex-ebitda"], registry=registry).results[0]
     assert r.computed == 0.5 and r.verdict == "does not hold"
     assert "off by -0.346" in r.reason

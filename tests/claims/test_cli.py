@@ -45,8 +45,19 @@ def test_unknown_id_is_a_usage_error():
 
 def test_subprocess_json():
     proc = subprocess.run(
-        [sys.executable, "-c", "from circularity.cli import main; main()", "claims", "--json", "--id", "ms-1-5t-gap"],
-        capture_output=True, text=True, check=False, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "from circularity.cli import main; main()",
+            "claims",
+            "--json",
+            "--id",
+            "ms-1-5t-gap",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)[0]["computed"] == 1500

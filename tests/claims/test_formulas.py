@@ -19,30 +19,56 @@ def run(formula: str, ledger=None, assumptions=None):
 
 
 def deal(did: str, payer: str, payee: str, kind: str, amount: float, status: str = "binding", **kw) -> Deal:
-    return Deal(id=did, kind=kind, payer=payer, payee=payee, amount_usd_bn=amount, announced="2025-01-01",
-                status=status, sources=["s1"], confidence="confirmed", **kw)
+    return Deal(
+        id=did,
+        kind=kind,
+        payer=payer,
+        payee=payee,
+        amount_usd_bn=amount,
+        announced="2025-01-01",
+        status=status,
+        sources=["s1"],
+        confidence="confirmed",
+        **kw,
+    )
 
 
 def test_arithmetic_and_inputs_are_carried(fin, small_ledger):
-    ledger = small_ledger([fin("a", "capex", "Q2 2025", "2025-06-30", 3.0),
-                           fin("a", "operating_income", "Q2 2025", "2025-06-30", 4.0),
-                           fin("a", "depreciation", "Q2 2025", "2025-06-30", 2.0)])
-    got = run("ratio(financial(a, capex, 'Q2 2025'), sum(financial(a, operating_income, 2025-06-30), "
-              "financial(a, depreciation, 2025-06-30)))", ledger)
+    ledger = small_ledger(
+        [
+            fin("a", "capex", "Q2 2025", "2025-06-30", 3.0),
+            fin("a", "operating_income", "Q2 2025", "2025-06-30", 4.0),
+            fin("a", "depreciation", "Q2 2025", "2025-06-30", 2.0),
+        ]
+    )
+    got = run(
+        "ratio(financial(a, capex, 'Q2 2025'), sum(financial(a, operating_income, 2025-06-30), "
+        "financial(a, depreciation, 2025-06-30)))",
+        ledger,
+    )
     assert got.value == 0.5
-    assert [i.name for i in got.inputs] == ["financial(a capex Q2 2025)", "financial(a operating_income 2025-06-30)",
-                                            "financial(a depreciation 2025-06-30)"]
+    assert [i.name for i in got.inputs] == [
+        "financial(a capex Q2 2025)",
+        "financial(a operating_income 2025-06-30)",
+        "financial(a depreciation 2025-06-30)",
+    ]
 
 
 def test_ambiguous_period_is_not_guessed(fin, small_ledger):
-    ledger = small_ledger([fin("a", "capex", "Q3", "2025-09-30", 3.0), fin("a", "capex", "TTM", "2025-09-30", 12.0)])
-    with pytest.raises(NotComputable, match=r"ambiguous input: 'a capex 2025-09-30' has values \[3.0, 12.0\]"):
+    ledger = small_ledger(
+        [fin("a", "capex", "Q3", "2025-09-30", 3.0), fin("a", "capex", "TTM", "2025-09-30", 12.0)]
+    )
+    with pytest.raises(
+        NotComputable, match=r"ambiguous input: 'a capex 2025-09-30' has values \[3.0, 12.0\]"
+    ):
         run("ratio(financial(a, capex, 2025-09-30), 1)", ledger)
     assert run("ratio(financial(a, capex, Q3), 1)", ledger).value == 3.0
 
 
 def test_mixed_currencies_are_not_added(fin, small_ledger):
-    ledger = small_ledger([fin("a", "capex", "Q", "2025-06-30", 3.0, "RMB_bn"), fin("b", "capex", "Q", "2025-06-30", 3.0)])
+    ledger = small_ledger(
+        [fin("a", "capex", "Q", "2025-06-30", 3.0, "RMB_bn"), fin("b", "capex", "Q", "2025-06-30", 3.0)]
+    )
     with pytest.raises(NotComputable, match="mixes units"):
         run("sum(financial(a, capex, Q), financial(b, capex, Q))", ledger)
 
@@ -53,15 +79,22 @@ def test_division_by_zero_is_not_computable():
 
 
 def test_latest_uses_the_newest_period(fin, small_ledger):
-    ledger = small_ledger([fin("o", "annualized_revenue", "a", "2025-06-30", 13.0),
-                           fin("o", "annualized_revenue", "b", "2026-02-28", 25.0)])
+    ledger = small_ledger(
+        [
+            fin("o", "annualized_revenue", "a", "2025-06-30", 13.0),
+            fin("o", "annualized_revenue", "b", "2026-02-28", 25.0),
+        ]
+    )
     assert run("latest(o, annualized_revenue)", ledger).value == 25.0
 
 
 def test_deal_of_a_superseded_deal_is_not_computable_but_its_terms_are_read(small_ledger):
-    ledger = small_ledger(deals=[deal("D1", "nv", "oa", "equity", 100.0, status="superseded", superseded_by="D2",
-                                      gigawatts=10.0),
-                                 deal("D2", "nv", "oa", "equity", 30.0)])
+    ledger = small_ledger(
+        deals=[
+            deal("D1", "nv", "oa", "equity", 100.0, status="superseded", superseded_by="D2", gigawatts=10.0),
+            deal("D2", "nv", "oa", "equity", 30.0),
+        ]
+    )
     with pytest.raises(NotComputable, match=r"superseded input: D1 is superseded \(by D2\) as of 2026-06-30"):
         run("ratio(deal(D1), 1)", ledger)
     got = run("ratio(deal_terms(D1, amount_usd_bn), deal_terms(D1, gigawatts))", ledger)
@@ -71,11 +104,15 @@ def test_deal_of_a_superseded_deal_is_not_computable_but_its_terms_are_read(smal
 
 
 def test_outflows_sum_live_deals_of_the_kinds_asked(small_ledger):
-    ledger = small_ledger(deals=[deal("D1", "nv", "oa", "equity", 100.0, status="superseded", superseded_by="D2"),
-                                 deal("D2", "nv", "oa", "equity", 30.0),
-                                 deal("D3", "nv", "cw", "backstop", 6.3),
-                                 deal("D4", "nv", "cw", "lease", 1.3),
-                                 deal("D5", "oa", "nv", "hardware", 50.0)])
+    ledger = small_ledger(
+        deals=[
+            deal("D1", "nv", "oa", "equity", 100.0, status="superseded", superseded_by="D2"),
+            deal("D2", "nv", "oa", "equity", 30.0),
+            deal("D3", "nv", "cw", "backstop", 6.3),
+            deal("D4", "nv", "cw", "lease", 1.3),
+            deal("D5", "oa", "nv", "hardware", 50.0),
+        ]
+    )
     got = run("outflows(nv, 'equity,backstop')", ledger)
     assert got.value == pytest.approx(36.3)
     assert [i.name for i in got.inputs] == ["deal(D2).amount", "deal(D3).amount"]
@@ -83,8 +120,12 @@ def test_outflows_sum_live_deals_of_the_kinds_asked(small_ledger):
 
 def test_series_and_first_year(registry):
     ctx_assumptions = registry.assumptions
-    assert run("series_sum('openai_vintages.fcf_q1_2025', 2025, 2029)", assumptions=ctx_assumptions).value == -34
-    assert run("first_year_above('openai_vintages.fcf_q1_2025', 0)", assumptions=ctx_assumptions).value == 2029
+    assert (
+        run("series_sum('openai_vintages.fcf_q1_2025', 2025, 2029)", assumptions=ctx_assumptions).value == -34
+    )
+    assert (
+        run("first_year_above('openai_vintages.fcf_q1_2025', 0)", assumptions=ctx_assumptions).value == 2029
+    )
     with pytest.raises(NotComputable, match="has no value for"):
         run("series_sum('openai_vintages.fcf_q1_2025', 2020, 2025)", assumptions=ctx_assumptions)
 
@@ -123,7 +164,9 @@ def test_bad_formulas_are_refused(text, message):
 
 
 def test_render_round_trips():
-    text = "sum(financial(alibaba, capex, 'Sep-Q 2025'), claim(cahn-600b-question), $cahn_2024.gpu_runrate, -1)"
+    text = (
+        "sum(financial(alibaba, capex, 'Sep-Q 2025'), claim(cahn-600b-question), $cahn_2024.gpu_runrate, -1)"
+    )
     node = parse_formula(text, COMPUTATIONS)
     assert render(node) == text
     assert parse_formula(render(node), COMPUTATIONS) == node

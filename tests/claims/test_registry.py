@@ -80,8 +80,13 @@ def test_unknown_assumption_lists_the_models_keys(tmp_path):
 
 
 def test_code_is_not_a_formula(tmp_path):
-    (found,) = problems(tmp_path, GOOD.replace(
-        "formula: cahn_required_revenue", "formula: __import__('os').system('true') or cahn_required_revenue"))
+    (found,) = problems(
+        tmp_path,
+        GOOD.replace(
+            "formula: cahn_required_revenue",
+            "formula: __import__('os').system('true') or cahn_required_revenue",
+        ),
+    )
     assert "cahn-600b.formula" in found
 
 
@@ -116,8 +121,12 @@ claims:
 
 
 def test_unknown_claim_reference(tmp_path):
-    (found,) = problems(tmp_path, GOOD.replace("formula: cahn_required_revenue(", "formula: sum(claim(nope), ").replace(
-        ", $cahn_2024.gpu_share_of_tco, $cahn_2024.end_user_gross_margin)", ")"))
+    (found,) = problems(
+        tmp_path,
+        GOOD.replace("formula: cahn_required_revenue(", "formula: sum(claim(nope), ").replace(
+            ", $cahn_2024.gpu_share_of_tco, $cahn_2024.end_user_gross_margin)", ")"
+        ),
+    )
     assert "claim('nope') names no claim" in found
 
 

@@ -29,22 +29,38 @@ def test_project_json_and_out(tmp_path: Path) -> None:
 
 
 def test_project_explain_lists_assumptions_with_sources() -> None:
-    res = runner.invoke(app, ["project", "--scenario", "baseline", "--explain", "--no-progress"], env={"COLUMNS": "250"})
+    res = runner.invoke(
+        app, ["project", "--scenario", "baseline", "--explain", "--no-progress"], env={"COLUMNS": "250"}
+    )
     assert res.exit_code == 0, res.output
     assert "globals.gpu_life_years" in res.output and "fact base 3c" in res.output
     assert "refinance_share" in res.output and "D44" in res.output
 
 
 def test_project_table_with_set_and_horizon() -> None:
-    res = runner.invoke(app, ["project", "--scenario", "hsbc-2025", "--set", "globals.gpu_life_years=4",
-                              "--start", "2025Q1", "--end", "2030Q4"])
+    res = runner.invoke(
+        app,
+        [
+            "project",
+            "--scenario",
+            "hsbc-2025",
+            "--set",
+            "globals.gpu_life_years=4",
+            "--start",
+            "2025Q1",
+            "--end",
+            "2030Q4",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "funding need" in res.output and "2030Q4" in res.output and "first default" in res.output
 
 
 def test_project_error_is_one_line_exit_1() -> None:
     exe = Path(sys.executable).parent / "circularity"
-    proc = subprocess.run([str(exe), "project", "--scenario", "nope"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(exe), "project", "--scenario", "nope"], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip().startswith("error: unknown scenario 'nope'")
     assert "Traceback" not in proc.stderr

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.projection.webs import P, deal, entity, fin, ledger, scenario, scenario_dict, triangle
 
 from circularity.compile import compile_web
 from circularity.errors import AccountingError, ScenarioError
 from circularity.projection import COLUMNS, check_result, run_projection
 from circularity.projection.accounting import check_quarter
-from tests.projection.webs import P, deal, entity, fin, ledger, scenario, scenario_dict, triangle
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,12 @@ def test_shortfall_cuts_future_commitments_in_the_same_ratio() -> None:
         [fin("lab", "cash", 2.0), fin("cloud", "cash", 10.0)],
     )
     w = compile_web(led, "2025Q1", "2025Q4")
-    d = scenario_dict()["defaults"] | {"opex_ratio": P(0.0), "capex_ratio": P(0.0),
-                                       "equity_raise_q": P(0.0), "tax_rate": P(0.0)}
+    d = scenario_dict()["defaults"] | {
+        "opex_ratio": P(0.0),
+        "capex_ratio": P(0.0),
+        "equity_raise_q": P(0.0),
+        "tax_rate": P(0.0),
+    }
     sc = scenario(defaults=d)
     r = run_projection(w, sc)
     lab = r.to_frame().query("entity == 'lab'").set_index("quarter")
@@ -56,16 +60,29 @@ def test_vectorised_overrides_equal_single_runs(web) -> None:  # type: ignore[no
     sc = scenario()
     many = run_projection(web, sc, {"globals.gpu_life_years": lives, "entities.cloud.revenue_growth": growth})
     for s in range(3):
-        one = run_projection(web, sc, {"globals.gpu_life_years": lives[s:s + 1],
-                                       "entities.cloud.revenue_growth": growth[s:s + 1]})
+        one = run_projection(
+            web,
+            sc,
+            {"globals.gpu_life_years": lives[s : s + 1], "entities.cloud.revenue_growth": growth[s : s + 1]},
+        )
         for c in COLUMNS:
-            np.testing.assert_allclose(many.data[c][:, s], one.data[c][:, 0], rtol=1e-12, atol=1e-12, err_msg=c)
+            np.testing.assert_allclose(
+                many.data[c][:, s], one.data[c][:, 0], rtol=1e-12, atol=1e-12, err_msg=c
+            )
     dep = many.data["depreciation"][:, :, web.index("cloud")].sum(axis=0)
     assert dep[0] > dep[1] > dep[2]  # shorter life, more depreciation inside the horizon
 
 
 def test_events_revenue_shock_and_credit_closed(web) -> None:  # type: ignore[no-untyped-def]
-    ev = [{"quarter": "2026Q1", "entity": "cloud", "kind": "revenue_shock", "value": 0.5, "source": "assumption: test"}]
+    ev = [
+        {
+            "quarter": "2026Q1",
+            "entity": "cloud",
+            "kind": "revenue_shock",
+            "value": 0.5,
+            "source": "assumption: test",
+        }
+    ]
     base = run_projection(web, scenario())
     hit = run_projection(web, scenario(events=ev))
     i = web.index("cloud")
@@ -78,8 +95,7 @@ def test_events_revenue_shock_and_credit_closed(web) -> None:  # type: ignore[no
 
 def test_power_delivery_slows_gw_linked_schedules() -> None:
     d = deal("G", "hardware", "lab", "chips", 40.0, "2025", 2.0, gigawatts=2.0)
-    led = ledger([entity("lab", "lab"), entity("chips", "chipmaker")], [d],
-                 [fin("lab", "cash", 100.0)])
+    led = ledger([entity("lab", "lab"), entity("chips", "chipmaker")], [d], [fin("lab", "cash", 100.0)])
     w = compile_web(led, "2025Q1", "2026Q4")
     assert w.gw_linked.all()
     r = run_projection(w, scenario(), {"globals.power_delivery": np.array([1.0, 0.5])})
@@ -103,9 +119,22 @@ def test_accounting_error_names_entity_quarter_residual(web) -> None:  # type: i
     bad = z.copy()
     bad[0, 2] = 0.5
     with pytest.raises(AccountingError) as info:
-        check_quarter(web, 3, cash_before=z, cash_after=bad, outside_in=z, outside_out=z,
-                      received=z, paid=z, fin_in=z, fin_out=z, capital=z, capital0=z,
-                      cum_capex=z, cum_dep=z)
+        check_quarter(
+            web,
+            3,
+            cash_before=z,
+            cash_after=bad,
+            outside_in=z,
+            outside_out=z,
+            received=z,
+            paid=z,
+            fin_in=z,
+            fin_out=z,
+            capital=z,
+            capital0=z,
+            cum_capex=z,
+            cum_dep=z,
+        )
     assert info.value.entity == web.entities[2]
     assert info.value.quarter == "2025Q4"
     assert info.value.residual == pytest.approx(0.5)

@@ -10,8 +10,13 @@ from tests.projection.webs import P, deal, entity, fin, ledger, scenario, scenar
 from circularity.compile import compile_web
 from circularity.projection import run_projection
 
-_QUIET = {"opex_ratio": P(0.0), "capex_ratio": P(0.0), "equity_raise_q": P(0.0), "tax_rate": P(0.0),
-          "min_cash": P(0.0)}
+_QUIET = {
+    "opex_ratio": P(0.0),
+    "capex_ratio": P(0.0),
+    "equity_raise_q": P(0.0),
+    "tax_rate": P(0.0),
+    "min_cash": P(0.0),
+}
 
 
 def _defaults(**kw: object) -> dict[str, object]:
@@ -22,8 +27,10 @@ def _spv_web():  # type: ignore[no-untyped-def]
     """An SPV borrows 8 (bullet in 2026Q1, 8 % a year) and spends it all on hardware at once."""
     led = ledger(
         [entity("spv", "spv"), entity("banks", "lender"), entity("chips", "chipmaker")],
-        [deal("L", "loan", "banks", "spv", 8.0, "2025", 1.0, rate=0.08),
-         deal("H", "hardware", "spv", "chips", 8.0, "2025-Q1", 0.25)],
+        [
+            deal("L", "loan", "banks", "spv", 8.0, "2025", 1.0, rate=0.08),
+            deal("H", "hardware", "spv", "chips", 8.0, "2025-Q1", 0.25),
+        ],
         [fin("banks", "cash", 1000.0), fin("chips", "cash", 10.0)],
     )
     return compile_web(led, "2025Q1", "2026Q4")
@@ -32,15 +39,20 @@ def _spv_web():  # type: ignore[no-untyped-def]
 def test_refinance_share_rolls_the_debt_service_that_falls_due() -> None:
     web = _spv_web()
     i = web.index("spv")
-    r = run_projection(web, scenario(defaults=_defaults(), kind_defaults={"spv": {"refinance_share": P(1.0)}}))
-    s = {c: r.series(c, "spv").to_numpy() for c in ("financing_in", "financing_out", "payments_due",
-                                                    "outside_cash_out", "cash")}
+    r = run_projection(
+        web, scenario(defaults=_defaults(), kind_defaults={"spv": {"refinance_share": P(1.0)}})
+    )
+    s = {
+        c: r.series(c, "spv").to_numpy()
+        for c in ("financing_in", "financing_out", "payments_due", "outside_cash_out", "cash")
+    }
     # no cash, no EBITDA: every interest payment (8 x 8 % / 4 = 0.16) and the bullet are rolled,
     # and so are the rolled debt's own interest and maturities from then on
     assert s["financing_in"][0] == pytest.approx(0.0)
     assert s["financing_in"][1] == pytest.approx(0.16)
-    np.testing.assert_allclose(s["financing_in"][1:],
-                               s["payments_due"][1:] + s["financing_out"][1:] + s["outside_cash_out"][1:])
+    np.testing.assert_allclose(
+        s["financing_in"][1:], s["payments_due"][1:] + s["financing_out"][1:] + s["outside_cash_out"][1:]
+    )
     assert s["financing_in"][4] > 8.16
     np.testing.assert_allclose(s["cash"], 0.0, atol=1e-12)
     assert not r.data["defaulted"][:, 0, i].any()
@@ -51,8 +63,15 @@ def test_refinance_share_rolls_the_debt_service_that_falls_due() -> None:
 def test_refinance_share_times_credit_appetite_caps_the_roll(share: float, appetite: float) -> None:
     web = _spv_web()
     # credit to the SPV at `appetite` from 2025Q2 (after the loan itself has been drawn)
-    ev = [{"quarter": "2025Q2", "entity": "spv", "kind": "credit_closed", "value": appetite,
-           "source": "assumption: test"}]
+    ev = [
+        {
+            "quarter": "2025Q2",
+            "entity": "spv",
+            "kind": "credit_closed",
+            "value": appetite,
+            "source": "assumption: test",
+        }
+    ]
     sc = scenario(defaults=_defaults(), kind_defaults={"spv": {"refinance_share": P(share)}}, events=ev)
     r = run_projection(web, sc)
     rolled = share * appetite * 0.16
@@ -66,8 +85,10 @@ def _lab_web(*fins):  # type: ignore[no-untyped-def]
     """lab owes cloud 20 in 2025Q1 with 2 of cash; cloud owes chips 10 with nothing else."""
     led = ledger(
         [entity("lab", "lab"), entity("cloud"), entity("chips", "chipmaker")],
-        [deal("C", "compute", "lab", "cloud", 20.0, "2025-Q1", 0.25),
-         deal("D", "compute", "cloud", "chips", 10.0, "2025-Q1", 0.25)],
+        [
+            deal("C", "compute", "lab", "cloud", 20.0, "2025-Q1", 0.25),
+            deal("D", "compute", "cloud", "chips", 10.0, "2025-Q1", 0.25),
+        ],
         [fin("lab", "cash", 2.0), fin("chips", "cash", 1.0), *fins],
     )
     return compile_web(led, "2025Q1", "2025Q4")
@@ -153,8 +174,10 @@ def test_scope_keeps_only_the_named_parties_deals() -> None:
 
     led = ledger(
         [entity("lab", "lab"), entity("cloud"), entity("chips", "chipmaker")],
-        [deal("C", "compute", "lab", "cloud", 20.0, "2025", 1.0),
-         deal("D", "hardware", "cloud", "chips", 10.0, "2025", 1.0)],
+        [
+            deal("C", "compute", "lab", "cloud", 20.0, "2025", 1.0),
+            deal("D", "hardware", "cloud", "chips", 10.0, "2025", 1.0),
+        ],
     )
     web = compile_web(led, "2025Q1", "2025Q4", ScheduleAssumptions(scope=("lab",)))
     assert list(web.deal_id) == ["C"]

@@ -64,7 +64,9 @@ def test_unknown_preset_and_bad_file(tmp_path: Path) -> None:
 
 def test_user_file_extends_preset(tmp_path: Path) -> None:
     f = tmp_path / "mine.yaml"
-    f.write_text("name: mine\nextends: baseline\nglobals:\n  gpu_life_years: {value: 4, source: 'assumption: mine'}\n")
+    f.write_text(
+        "name: mine\nextends: baseline\nglobals:\n  gpu_life_years: {value: 4, source: 'assumption: mine'}\n"
+    )
     sc = load_scenario(str(f))
     assert sc.globals.gpu_life_years.value == 4 and sc.entities["openai"].cash.value == 17.5
 

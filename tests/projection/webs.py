@@ -15,25 +15,58 @@ def entity(id_: str, kind: str = "hyperscaler") -> Entity:
     return Entity(id=id_, name=id_.title(), kind=kind, sources=SRC)
 
 
-def deal(id_: str, kind: str, payer: str, payee: str, amount: float, start: str,
-         term: float | None = None, **kw: Any) -> Deal:
+def deal(
+    id_: str,
+    kind: str,
+    payer: str,
+    payee: str,
+    amount: float,
+    start: str,
+    term: float | None = None,
+    **kw: Any,
+) -> Deal:
     if term is not None:
         kw["term_years"] = term
-    return Deal(id=id_, kind=kind, payer=payer, payee=payee, amount_usd_bn=amount,
-                announced=date(2024, 1, 1), start=start, status="binding",
-                sources=SRC, confidence="confirmed", **kw)
+    return Deal(
+        id=id_,
+        kind=kind,
+        payer=payer,
+        payee=payee,
+        amount_usd_bn=amount,
+        announced=date(2024, 1, 1),
+        start=start,
+        status="binding",
+        sources=SRC,
+        confidence="confirmed",
+        **kw,
+    )
 
 
 def fin(entity_: str, metric: str, value: float, period_type: str = "FY") -> Financial:
-    return Financial(entity=entity_, period="FY2024", period_end=date(2024, 12, 31),
-                     period_type=period_type, metric=metric, value=value, unit="USD_bn",
-                     sources=SRC, confidence="confirmed")
+    return Financial(
+        entity=entity_,
+        period="FY2024",
+        period_end=date(2024, 12, 31),
+        period_type=period_type,
+        metric=metric,
+        value=value,
+        unit="USD_bn",
+        sources=SRC,
+        confidence="confirmed",
+    )
 
 
 def ledger(entities: list[Entity], deals: list[Deal], financials: list[Financial] = ()) -> Ledger:
-    return Ledger(records={"entities": tuple(entities), "deals": tuple(deals),
-                           "financials": tuple(financials), "holdings": (), "market_reactions": (),
-                           "sources": ()})
+    return Ledger(
+        records={
+            "entities": tuple(entities),
+            "deals": tuple(deals),
+            "financials": tuple(financials),
+            "holdings": (),
+            "market_reactions": (),
+            "sources": (),
+        }
+    )
 
 
 def P(v: Any, why: str = "assumption: test") -> dict[str, Any]:
@@ -46,14 +79,24 @@ def scenario_dict(**over: Any) -> dict[str, Any]:
         "horizon": {"start": "2025Q1", "end": "2027Q4"},
         "headline_entity": "lab",
         "globals": {
-            "gpu_life_years": P(4.0), "credit_appetite": P(1.0), "equity_appetite": P(1.0),
-            "power_delivery": P(1.0), "backlog_multiple": P(0.5),
+            "gpu_life_years": P(4.0),
+            "credit_appetite": P(1.0),
+            "equity_appetite": P(1.0),
+            "power_delivery": P(1.0),
+            "backlog_multiple": P(0.5),
         },
         "defaults": {
-            "revenue_growth": P(0.0), "opex_ratio": P(0.5), "capex_ratio": P(0.1),
-            "min_cash": P(0.0), "leverage_limit": P(3.0), "rate": P(0.05),
-            "spread_per_turn": P(0.01), "max_rate": P(0.14), "equity_raise_q": P(0.02),
-            "debt_maturity_years": P(5.0), "tax_rate": P(0.2),
+            "revenue_growth": P(0.0),
+            "opex_ratio": P(0.5),
+            "capex_ratio": P(0.1),
+            "min_cash": P(0.0),
+            "leverage_limit": P(3.0),
+            "rate": P(0.05),
+            "spread_per_turn": P(0.01),
+            "max_rate": P(0.14),
+            "equity_raise_q": P(0.02),
+            "debt_maturity_years": P(5.0),
+            "tax_rate": P(0.2),
         },
     }
     base.update(over)
@@ -74,8 +117,16 @@ def triangle() -> Ledger:
             deal("E1", "equity", "chips", "lab", 10.0, "2026-Q1"),
             deal("L1", "loan", "banks", "cloud", 8.0, "2025", 2.0, rate=0.08),
         ],
-        [fin("lab", "revenue", 8.0), fin("lab", "cash", 10.0), fin("cloud", "revenue", 60.0),
-         fin("cloud", "cash", 20.0), fin("chips", "revenue", 100.0), fin("chips", "cash", 50.0),
-         fin("lab", "market_cap", 100.0), fin("cloud", "market_cap", 500.0),
-         fin("chips", "market_cap", 1000.0), fin("banks", "cash", 1000.0)],
+        [
+            fin("lab", "revenue", 8.0),
+            fin("lab", "cash", 10.0),
+            fin("cloud", "revenue", 60.0),
+            fin("cloud", "cash", 20.0),
+            fin("chips", "revenue", 100.0),
+            fin("chips", "cash", 50.0),
+            fin("lab", "market_cap", 100.0),
+            fin("cloud", "market_cap", 500.0),
+            fin("chips", "market_cap", 1000.0),
+            fin("banks", "cash", 1000.0),
+        ],
     )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from tests.projection.webs import deal, entity, fin, ledger, scenario
 
 from circularity.compile import compile_web
 from circularity.projection import check_result, run_projection
-from tests.projection.webs import deal, entity, fin, ledger, scenario
 
 KINDS = ["compute", "hardware", "equity", "loan", "lease", "backstop", "bond"]
 IDS = ["a", "b", "c", "d", "e"]
@@ -35,17 +34,32 @@ def webs(draw):  # type: ignore[no-untyped-def]
     return ledger([entity(e) for e in ids], deals, fins)
 
 
-
-@settings(max_examples=25, deadline=None, phases=[Phase.generate], suppress_health_check=[HealthCheck.too_slow])
-@given(led=webs(), life=st.floats(3.0, 6.0), credit=st.floats(0.0, 1.0), shock=st.floats(0.2, 1.0),
-       S=st.integers(1, 3))
+@settings(
+    max_examples=25, deadline=None, phases=[Phase.generate], suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    led=webs(),
+    life=st.floats(3.0, 6.0),
+    credit=st.floats(0.0, 1.0),
+    shock=st.floats(0.2, 1.0),
+    S=st.integers(1, 3),
+)
 def test_identities_hold_on_random_webs(led, life, credit, shock, S) -> None:  # type: ignore[no-untyped-def]
     web = compile_web(led, "2025Q1", "2026Q4")
-    ev = [{"quarter": "2025Q3", "entity": "a", "kind": "revenue_shock", "value": shock, "source": "assumption: t"},
-          {"quarter": "2026Q1", "entity": "b", "kind": "pay_ratio", "value": 0.5, "source": "assumption: t"}]
+    ev = [
+        {
+            "quarter": "2025Q3",
+            "entity": "a",
+            "kind": "revenue_shock",
+            "value": shock,
+            "source": "assumption: t",
+        },
+        {"quarter": "2026Q1", "entity": "b", "kind": "pay_ratio", "value": 0.5, "source": "assumption: t"},
+    ]
     sc = scenario(events=ev)
-    r = run_projection(web, sc, {"globals.gpu_life_years": np.full(S, life),
-                                 "globals.credit_appetite": np.full(S, credit)})  # checks every quarter
+    r = run_projection(
+        web, sc, {"globals.gpu_life_years": np.full(S, life), "globals.credit_appetite": np.full(S, credit)}
+    )  # checks every quarter
     check_result(r)
     d = r.data
     assert (d["capital_stock"] >= -1e-9).all()

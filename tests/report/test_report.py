@@ -18,9 +18,7 @@ ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.html"
-    result = CliRunner().invoke(
-        app, ["report", "--out", str(out), "--as-of", AS_OF, "--draws", "200"]
-    )
+    result = CliRunner().invoke(app, ["report", "--out", str(out), "--as-of", AS_OF, "--draws", "200"])
     assert result.exit_code == 0, result.output
     assert str(out.resolve()) in result.output
     return out
@@ -31,8 +29,17 @@ def test_report_is_self_contained(report: Path) -> None:
     assert not re.search(r"<script[^>]+src=", text), "scripts must be inlined"
     assert not re.search(r"<link[^>]+href=", text), "no external stylesheets"
     assert not re.search(r"<img[^>]+src=\"?https?:", text)
-    for section in ("ledger", "circularity", "stress", "projection", "montecarlo", "claims",
-                    "methods", "limitations", "sources"):
+    for section in (
+        "ledger",
+        "circularity",
+        "stress",
+        "projection",
+        "montecarlo",
+        "claims",
+        "methods",
+        "limitations",
+        "sources",
+    ):
         assert f'id="{section}"' in text
     # web, circularity, stress, projection, fan, tornado
     assert text.count('class="plotly-graph-div"') == 6
@@ -54,8 +61,8 @@ def test_report_numbers_come_from_the_models(report: Path) -> None:
     need = project("baseline").headlines()["funding_need_2030"]
     assert f"${need:,.0f}bn" in text
     assert "D01" not in re.findall(r"<td>(D\d+)</td>", text)  # superseded by 2026-03-31
-    from circularity.simulate.engine import load_projection_model
-    from circularity.simulate.sensitivity import tornado
+    from circularity.montecarlo.projection_model import load_projection_model
+    from circularity.montecarlo.sensitivity import tornado
 
     sim, model = load_projection_model("baseline")
     top = tornado(model, sim.space, "funding_need_2030").table.iloc[0]

@@ -149,6 +149,7 @@ def create_app(
     app.state.token = token
     install_error_handlers(app)
     app.state.runs = RunRegistry()
+
     async def in_threads(work: Work) -> Answers:
         return await asyncio.get_running_loop().run_in_executor(MODEL_POOL, answer_all, service, work)
 
@@ -170,8 +171,14 @@ def create_app(
         for kind in ("stress", "project")
     }
     for router in (
-        meta.router, ledger.router, graph.router, stress.router, projection.router,
-        sensitivity.router, claims.router, runs.router,
+        meta.router,
+        ledger.router,
+        graph.router,
+        stress.router,
+        projection.router,
+        sensitivity.router,
+        claims.router,
+        runs.router,
     ):
         app.include_router(router)
     if allow_writes:

@@ -129,9 +129,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(
-            exc.status, exc.message, type=exc.type, detail=exc.detail, headers=exc.headers
-        )
+        return error_response(exc.status, exc.message, type=exc.type, detail=exc.detail, headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -35,7 +35,12 @@ class GetCache:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or scope["method"] != "GET" or not path.startswith("/api/") or path.startswith(_SKIP):
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not path.startswith("/api/")
+            or path.startswith(_SKIP)
+        ):
             await self.app(scope, receive, send)
             return
         key = (path, scope.get("query_string", b""), date.today(), self.service.generation)

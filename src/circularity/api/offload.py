@@ -104,7 +104,9 @@ class ModelProcess:
 
     def __init__(self, snapshot: bytes) -> None:
         """Start the process on ``snapshot``, a pickled ``(ledger, dataset)`` (:func:`start`)."""
-        with tempfile.NamedTemporaryFile("wb", prefix="circularity-ledger-", suffix=".pickle", delete=False) as f:
+        with tempfile.NamedTemporaryFile(
+            "wb", prefix="circularity-ledger-", suffix=".pickle", delete=False
+        ) as f:
             f.write(snapshot)
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(

@@ -136,7 +136,7 @@ def features() -> dict[str, bool]:
         "loops": has("circularity.analytics", "find_circulation"),
         "stress": has("circularity.stress", "stress_test"),
         "projection": has("circularity.projection", "run_projection"),
-        "simulate": has("circularity.simulate", "simulate"),
+        "simulate": has("circularity.montecarlo", "simulate"),
         "claims": has("circularity.claims", "check_claims"),
     }
 
@@ -419,7 +419,13 @@ class Service:
 
                 ledger, assumptions, web = self.stress_inputs(when)
                 stress_test(
-                    shocks, ledger=ledger, web=web, model=model, alpha=alpha, beta=beta, assumptions=assumptions
+                    shocks,
+                    ledger=ledger,
+                    web=web,
+                    model=model,
+                    alpha=alpha,
+                    beta=beta,
+                    assumptions=assumptions,
                 )
             return result
 

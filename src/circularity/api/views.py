@@ -194,9 +194,7 @@ def entity_card(ledger: Ledger, entity_id: str) -> dict[str, Any] | None:
         for r in group:
             cited.update(r.get("sources", ()))
     sources = [
-        record_json(s)
-        for s in ledger.records.get("sources", ())
-        if isinstance(s, Source) and s.id in cited
+        record_json(s) for s in ledger.records.get("sources", ()) if isinstance(s, Source) and s.id in cited
     ]
     return {
         "entity": record_json(ent),

@@ -79,8 +79,19 @@ class ClaimsResult:
             }
             for r in self.results
         ]
-        cols = ["id", "claim", "source", "formula", "computed", "claimed", "unit", "tolerance",
-                "verdict", "reason", "inputs"]
+        cols = [
+            "id",
+            "claim",
+            "source",
+            "formula",
+            "computed",
+            "claimed",
+            "unit",
+            "tolerance",
+            "verdict",
+            "reason",
+            "inputs",
+        ]
         return pd.DataFrame(rows, columns=cols)
 
 
@@ -188,9 +199,19 @@ def _compute(formula: Call, ctx: ClaimContext) -> Figure:
     return got
 
 
-def _result(c: Claim, computed: float | None, verdict: str, reason: str, inputs: tuple[Input, ...]) -> ClaimResult:
+def _result(
+    c: Claim, computed: float | None, verdict: str, reason: str, inputs: tuple[Input, ...]
+) -> ClaimResult:
     return ClaimResult(
-        id=c.id, claim=c.text, source=c.source_text, formula=c.formula_text, computed=computed,
-        claimed=c.claimed, unit=c.unit, tolerance=str(c.tolerance), verdict=verdict, reason=reason,
+        id=c.id,
+        claim=c.text,
+        source=c.source_text,
+        formula=c.formula_text,
+        computed=computed,
+        claimed=c.claimed,
+        unit=c.unit,
+        tolerance=str(c.tolerance),
+        verdict=verdict,
+        reason=reason,
         inputs=inputs,
     )

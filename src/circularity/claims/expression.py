@@ -17,7 +17,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Call", "FormulaError", "Literal", "Node", "assumption_keys", "claim_refs", "parse_formula", "render"]
+__all__ = [
+    "Call",
+    "FormulaError",
+    "Literal",
+    "Node",
+    "assumption_keys",
+    "claim_refs",
+    "parse_formula",
+    "render",
+]
 
 _QUOTED = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
 # $model.key | an ISO date | a hyphenated word (claim ids, presets): all become quoted text
@@ -148,8 +157,12 @@ def _first_text(call: Call) -> str | None:
 
 def assumption_keys(node: Node) -> list[str]:
     """Keys of the published assumptions a formula reads."""
-    return [k for c in _walk(node) if c.name in ("assumption", "series_sum", "first_year_above")
-            if (k := _first_text(c)) is not None]
+    return [
+        k
+        for c in _walk(node)
+        if c.name in ("assumption", "series_sum", "first_year_above")
+        if (k := _first_text(c)) is not None
+    ]
 
 
 def claim_refs(node: Node) -> list[str]:

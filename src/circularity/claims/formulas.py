@@ -209,7 +209,9 @@ def _assumption(ctx: ClaimContext, key: str) -> Assumption:
 
 
 def _cite(a: Assumption) -> str:
-    return f"{a.source.publisher} {a.source.date} ({a.confidence})" + (f" {a.source.url}" if a.source.url else "")
+    return f"{a.source.publisher} {a.source.date} ({a.confidence})" + (
+        f" {a.source.url}" if a.source.url else ""
+    )
 
 
 @_register
@@ -268,17 +270,32 @@ def _deal(ctx: ClaimContext, deal_id: str) -> Deal:
 
 def _deal_field(d: Deal, name: str) -> Figure:
     value = d.amount_central if name == "amount" else getattr(d, name, None)
-    if name not in ("amount", "amount_usd_bn", "amount_low_usd_bn", "amount_high_usd_bn", "gigawatts",
-                    "term_years", "stake", "rate"):
+    if name not in (
+        "amount",
+        "amount_usd_bn",
+        "amount_low_usd_bn",
+        "amount_high_usd_bn",
+        "gigawatts",
+        "term_years",
+        "stake",
+        "rate",
+    ):
         raise NotComputable(f"deal field '{name}' is not a number field")
     if value is None:
         raise NotComputable(f"missing input: deal {d.id} has no {name}")
-    unit = "GW" if name == "gigawatts" else "years" if name == "term_years" else (
-        "share" if name in ("stake", "rate") else "USD_bn")
+    unit = (
+        "GW"
+        if name == "gigawatts"
+        else "years"
+        if name == "term_years"
+        else ("share" if name in ("stake", "rate") else "USD_bn")
+    )
     return Figure(
         value=float(value),
         unit=unit,
-        inputs=(Input(name=f"deal({d.id}).{name}", value=float(value), unit=unit, source="|".join(d.sources)),),
+        inputs=(
+            Input(name=f"deal({d.id}).{name}", value=float(value), unit=unit, source="|".join(d.sources)),
+        ),
     )
 
 
@@ -326,7 +343,9 @@ def outflows(ctx: ClaimContext, payer: str, kinds: str = "equity,loan,backstop,w
     wanted = {k.strip() for k in kinds.split(",") if k.strip()}
     found = [d for d in ctx.ledger.live_deals if d.payer == payer and d.kind in wanted]
     if not found:
-        raise NotComputable(f"missing input: no live {'/'.join(sorted(wanted))} deals paid by {payer} {_when(ctx)}")
+        raise NotComputable(
+            f"missing input: no live {'/'.join(sorted(wanted))} deals paid by {payer} {_when(ctx)}"
+        )
     parts, notes = [], []
     for d in sorted(found, key=lambda d: d.id):
         if d.amount_central is None:

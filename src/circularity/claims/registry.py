@@ -81,7 +81,9 @@ class Tolerance(_Model):
     @model_validator(mode="after")
     def _one(self) -> Tolerance:
         if (self.abs is None) == (self.rel is None):
-            raise ValueError("give exactly one of 'abs' (same unit as the claim) or 'rel' (a fraction, 0.05 = 5%)")
+            raise ValueError(
+                "give exactly one of 'abs' (same unit as the claim) or 'rel' (a fraction, 0.05 = 5%)"
+            )
         return self
 
     def allowed(self, claimed: float) -> float:
@@ -112,8 +114,14 @@ class ValueSpec(_Model):
     unit: str = Field(min_length=1)
     source: str = Field(min_length=1)
     confidence: Literal[
-        "confirmed", "single_source", "estimate", "disputed",
-        "primary", "secondary_consistent", "secondary_single", "derived",
+        "confirmed",
+        "single_source",
+        "estimate",
+        "disputed",
+        "primary",
+        "secondary_consistent",
+        "secondary_single",
+        "derived",
     ]
     note: str = ""
 
@@ -167,7 +175,9 @@ class Registry:
 
     def without_assumption(self, key: str) -> Registry:
         """The same registry with one published input removed (to see what depends on it)."""
-        return Registry(claims=self.claims, assumptions={k: v for k, v in self.assumptions.items() if k != key})
+        return Registry(
+            claims=self.claims, assumptions={k: v for k, v in self.assumptions.items() if k != key}
+        )
 
 
 # -- locating problems --------------------------------------------------------------------------
@@ -255,14 +265,23 @@ def _assumptions(path: Path, problems: list[Problem]) -> dict[str, Assumption]:
             src = spec.sources.get(v.source)
             if src is None:
                 problems.append(
-                    Problem(str(path), _line_of(lines, ("models", mkey, "values", vkey, "source")),
-                            f"{key}.source", f"unknown source '{v.source}'; define it under 'sources:'")
+                    Problem(
+                        str(path),
+                        _line_of(lines, ("models", mkey, "values", vkey, "source")),
+                        f"{key}.source",
+                        f"unknown source '{v.source}'; define it under 'sources:'",
+                    )
                 )
                 continue
             out[key] = Assumption(
-                key=key, value=v.value, unit=v.unit, confidence=v.confidence, note=v.note,
-                source=PublishedSource(key=v.source, publisher=src.publisher, title=src.title,
-                                       url=src.url, date=src.date),
+                key=key,
+                value=v.value,
+                unit=v.unit,
+                confidence=v.confidence,
+                note=v.note,
+                source=PublishedSource(
+                    key=v.source, publisher=src.publisher, title=src.title, url=src.url, date=src.date
+                ),
             )
     return out
 
@@ -287,8 +306,14 @@ def _claims(path: Path, assumptions: Mapping[str, Assumption], problems: list[Pr
     for i, c in enumerate(spec.claims):
         where = _line_of(lines, ("claims", i, "formula"))
         if c.id in seen:
-            problems.append(Problem(file, _line_of(lines, ("claims", i, "id")), f"{c.id}.id",
-                                    f"duplicate id (first at claims[{seen[c.id]}])"))
+            problems.append(
+                Problem(
+                    file,
+                    _line_of(lines, ("claims", i, "id")),
+                    f"{c.id}.id",
+                    f"duplicate id (first at claims[{seen[c.id]}])",
+                )
+            )
             continue
         seen[c.id] = i
         try:
@@ -301,20 +326,43 @@ def _claims(path: Path, assumptions: Mapping[str, Assumption], problems: list[Pr
                 near = [k for k in assumptions if k.split(".")[0] == key.split(".")[0]]
                 hint = f"; that model has: {', '.join(sorted(near))}" if near else ""
                 problems.append(Problem(file, where, f"{c.id}.formula", f"unknown assumption '${key}'{hint}"))
-        claims.append(Claim(id=c.id, text=c.text, source=c.source, formula=call, claimed=c.claimed,
-                            unit=c.unit, tolerance=c.tolerance, compare=c.compare, note=c.note))
+        claims.append(
+            Claim(
+                id=c.id,
+                text=c.text,
+                source=c.source,
+                formula=call,
+                claimed=c.claimed,
+                unit=c.unit,
+                tolerance=c.tolerance,
+                compare=c.compare,
+                note=c.note,
+            )
+        )
     known = {c.id for c in claims}
     graph = {c.id: claim_refs(c.formula) for c in claims}
     for c in claims:
         for ref in graph[c.id]:
             if ref not in known:
-                problems.append(Problem(file, _line_of(lines, ("claims", seen[c.id], "formula")),
-                                        f"{c.id}.formula", f"claim('{ref}') names no claim in the registry"))
+                problems.append(
+                    Problem(
+                        file,
+                        _line_of(lines, ("claims", seen[c.id], "formula")),
+                        f"{c.id}.formula",
+                        f"claim('{ref}') names no claim in the registry",
+                    )
+                )
     cycle = _find_cycle(graph)
     if cycle:
         first = cycle[0]
-        problems.append(Problem(file, _line_of(lines, ("claims", seen[first], "formula")), f"{first}.formula",
-                                "claims refer to each other in a loop: " + " -> ".join(cycle)))
+        problems.append(
+            Problem(
+                file,
+                _line_of(lines, ("claims", seen[first], "formula")),
+                f"{first}.formula",
+                "claims refer to each other in a loop: " + " -> ".join(cycle),
+            )
+        )
     return tuple(claims)
 
 
@@ -327,7 +375,7 @@ def _find_cycle(graph: Mapping[str, list[str]]) -> list[str] | None:
         stack.append(n)
         for m in graph.get(n, []):
             if state.get(m) == 1:
-                return stack[stack.index(m):] + [m]
+                return stack[stack.index(m) :] + [m]
             if m in graph and state.get(m) is None and (found := visit(m)):
                 return found
         stack.pop()
@@ -364,4 +412,3 @@ def _bundled_path(name: str) -> Path:
 def load_registry() -> Registry:
     """The bundled registry (``claims.yaml`` + ``published_assumptions.yaml``)."""
     return read_registry(_bundled_path("claims.yaml"), _bundled_path("published_assumptions.yaml"))
-

@@ -28,12 +28,20 @@ def _num(x: float | None) -> str:
 
 def _table(result: ClaimsResult) -> Table:
     table = Table(title=f"Published claims checked as of {result.as_of}", show_lines=False)
-    for name, kw in (("id", {"no_wrap": True}), ("computed", {"justify": "right"}),
-                     ("claimed", {"justify": "right"}), ("unit", {}), ("verdict", {}), ("reason", {"ratio": 1})):
+    for name, kw in (
+        ("id", {"no_wrap": True}),
+        ("computed", {"justify": "right"}),
+        ("claimed", {"justify": "right"}),
+        ("unit", {}),
+        ("verdict", {}),
+        ("reason", {"ratio": 1}),
+    ):
         table.add_column(name, **kw)  # type: ignore[arg-type]
     for r in result.results:
         style = _STYLE[r.verdict]
-        table.add_row(r.id, _num(r.computed), _num(r.claimed), r.unit, f"[{style}]{r.verdict}[/{style}]", r.reason)
+        table.add_row(
+            r.id, _num(r.computed), _num(r.claimed), r.unit, f"[{style}]{r.verdict}[/{style}]", r.reason
+        )
     return table
 
 

@@ -38,14 +38,28 @@ def _explain(console: Console, sc: Any, result: Any, web_notes: Any) -> None:
     for c in ("path", "value", "source"):
         t.add_column(c, overflow="fold")
     data = sc.model_dump(mode="json", exclude_none=True)
-    for path, value, source in _assumptions({k: data[k] for k in ("globals", "defaults", "kind_defaults", "entities", "contracts", "events") if k in data}):
+    for path, value, source in _assumptions(
+        {
+            k: data[k]
+            for k in ("globals", "defaults", "kind_defaults", "entities", "contracts", "events")
+            if k in data
+        }
+    ):
         t.add_row(path, value, source)
     for ent, why in sc.contracts.scope.items():
         t.add_row(f"contracts.scope.{ent}", "only its deals", why)
     for deal_id, why in result.skipped:
         t.add_row(f"contracts.skipped.{deal_id}", "left out", why)
-    t.add_row("engine.ebitda", "revenue x (1 - opex_ratio)", "assumption: where the ledger reports no EBITDA (debt capacity)")
-    t.add_row("engine.financials", "latest ledger figure", "ledger financials as of the run's date: cash, debt, revenue, market value where no assumption above sets them; 0 where neither")
+    t.add_row(
+        "engine.ebitda",
+        "revenue x (1 - opex_ratio)",
+        "assumption: where the ledger reports no EBITDA (debt capacity)",
+    )
+    t.add_row(
+        "engine.financials",
+        "latest ledger figure",
+        "ledger financials as of the run's date: cash, debt, revenue, market value where no assumption above sets them; 0 where neither",
+    )
     console.print(t)
     n = Table(title="how each contract's schedule was built (ledger deal, kind, note)")
     for c in ("deal", "kind", "schedule"):
@@ -66,9 +80,15 @@ def register(app: typer.Typer) -> None:
         start: str | None = typer.Option(None, "--start", help="first quarter, e.g. 2025Q1"),
         end: str | None = typer.Option(None, "--end", help="last quarter, e.g. 2032Q4"),
         as_json: bool = typer.Option(False, "--json", help="print headlines as JSON"),
-        out: Path | None = typer.Option(None, "--out", help="write quarters.csv, quarters.parquet and headlines.json here"),
-        explain: bool = typer.Option(False, "--explain", help="list every assumption that fed the run, with its source"),
-        progress: bool = typer.Option(True, "--progress/--no-progress", help="progress bar on runs over a second"),
+        out: Path | None = typer.Option(
+            None, "--out", help="write quarters.csv, quarters.parquet and headlines.json here"
+        ),
+        explain: bool = typer.Option(
+            False, "--explain", help="list every assumption that fed the run, with its source"
+        ),
+        progress: bool = typer.Option(
+            True, "--progress/--no-progress", help="progress bar on runs over a second"
+        ),
     ) -> None:
         """Project every entity quarter by quarter under a scenario; print the headlines."""
         from rich.progress import Progress
@@ -85,7 +105,9 @@ def register(app: typer.Typer) -> None:
             web = compile_for(sc, led, start, end)
             with Progress(console=console, transient=True, disable=not progress or as_json) as bar:
                 task = bar.add_task(f"projecting {sc.name}", total=web.T)
-                result = run_projection(web, sc, progress=lambda done, total: bar.update(task, completed=done, total=total))
+                result = run_projection(
+                    web, sc, progress=lambda done, total: bar.update(task, completed=done, total=total)
+                )
         except (KeyError, ValueError) as exc:
             raise ScenarioError(str(exc).strip("'\"")) from None
         heads = result.headlines()
@@ -94,8 +116,9 @@ def register(app: typer.Typer) -> None:
             from circularity.projection.hsbc import hsbc_comparison
 
             own = sc.entities.get(sc.headline_entity)
-            hsbc = hsbc_comparison(result, sc.headline_entity, own.cash.value if own and own.cash else 17.5,
-                                   web=web)
+            hsbc = hsbc_comparison(
+                result, sc.headline_entity, own.cash.value if own and own.cash else 17.5, web=web
+            )
         payload = {"scenario": result.scenario, **heads, **({"hsbc_comparison": hsbc} if hsbc else {})}
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
@@ -120,10 +143,17 @@ def register(app: typer.Typer) -> None:
         if hsbc:
             h = Table(title="HSBC's $207B beside ours, line by line (USD bn, 2H-2025..2030)")
             for c in ("item", "HSBC", "ours", "difference", "why"):
-                h.add_column(c, justify="right" if c in ("HSBC", "ours", "difference") else "left", overflow="fold")
+                h.add_column(
+                    c, justify="right" if c in ("HSBC", "ours", "difference") else "left", overflow="fold"
+                )
             for r in hsbc:
-                h.add_row(r["item"], "-" if r["hsbc"] is None else f"{r['hsbc']:,.1f}", f"{r['ours']:,.1f}",
-                          "-" if r["difference"] is None else f"{r['difference']:+,.1f}", r["why"])
+                h.add_row(
+                    r["item"],
+                    "-" if r["hsbc"] is None else f"{r['hsbc']:,.1f}",
+                    f"{r['ours']:,.1f}",
+                    "-" if r["difference"] is None else f"{r['difference']:+,.1f}",
+                    r["why"],
+                )
             console.print(h)
         q = Table(title=f"{e}: key quarters (USD bn)")
         q.add_column("quarter")
@@ -135,6 +165,10 @@ def register(app: typer.Typer) -> None:
             q.add_row(label, *(f"{float(result.data[c][k, 0, i]):,.1f}" for c in _KEY))
         console.print(q)
         if explain:
-            _explain(console, sc, result, web.notes and tuple(zip(web.deal_id, web.kind, web.notes, strict=True)))
+            _explain(
+                console, sc, result, web.notes and tuple(zip(web.deal_id, web.kind, web.notes, strict=True))
+            )
         if out is not None:
-            console.print(f"wrote {out / 'quarters.csv'}, {out / 'quarters.parquet'}, {out / 'headlines.json'}")
+            console.print(
+                f"wrote {out / 'quarters.csv'}, {out / 'quarters.parquet'}, {out / 'headlines.json'}"
+            )

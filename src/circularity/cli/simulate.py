@@ -87,8 +87,9 @@ def _print_summary(con: Console, summary: dict[str, Any], focus: str) -> None:
             con.print(t)
     if "value_lost" in summary:
         vl = summary["value_lost"]
-        rows = sorted(((e, d) for e, d in vl.items() if d["mean"] > 0 and e != "(total)"),
-                      key=lambda kv: -kv[1]["mean"])[:10]
+        rows = sorted(
+            ((e, d) for e, d in vl.items() if d["mean"] > 0 and e != "(total)"), key=lambda kv: -kv[1]["mean"]
+        )[:10]
         t = Table(title="Market value lost, start to horizon end (USD bn): top 10 and total")
         t.add_column("entity", no_wrap=True)
         for c in ("mean", "p5", "p50", "p95"):
@@ -102,9 +103,22 @@ def _print_manifest(con: Console, m: dict[str, Any]) -> None:
     t = Table(title=f"Run manifest {m['run_id']}", show_header=False)
     t.add_column("field")
     t.add_column("value")
-    for k in ("kind", "scenario", "scenario_hash", "dataset_version", "dataset_hash", "seed",
-              "draws", "block_size", "chunk_size", "backend", "code_version", "started_at",
-              "finished_at", "elapsed_s"):
+    for k in (
+        "kind",
+        "scenario",
+        "scenario_hash",
+        "dataset_version",
+        "dataset_hash",
+        "seed",
+        "draws",
+        "block_size",
+        "chunk_size",
+        "backend",
+        "code_version",
+        "started_at",
+        "finished_at",
+        "elapsed_s",
+    ):
         t.add_row(k, str(m.get(k, "")))
     t.add_row("parameters", ", ".join(m.get("parameters", [])))
     t.add_row("packages", ", ".join(f"{k} {v}" for k, v in m.get("packages", {}).items()))
@@ -118,24 +132,27 @@ def simulate_cmd(
     n: Annotated[int | None, typer.Option("--n", help="Number of draws.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the run.")] = None,
     workers: Annotated[int | None, typer.Option(help="Start a local Dask cluster.")] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        help="Address of a running Dask scheduler (or set DASK_SCHEDULER_ADDRESS).")] = None,
-    keep: Annotated[str, typer.Option(
-        help="Per-quarter columns to store in full, comma separated, or 'all'.")] = "",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of a running Dask scheduler (or set DASK_SCHEDULER_ADDRESS).")
+    ] = None,
+    keep: Annotated[
+        str, typer.Option(help="Per-quarter columns to store in full, comma separated, or 'all'.")
+    ] = "",
     out: Annotated[Path | None, typer.Option(help="Folder for Parquet and JSON output.")] = None,
     db: Annotated[Path | None, typer.Option(help="DuckDB file (default $CIRCULARITY_DB).")] = None,
     chunk_size: Annotated[int | None, typer.Option(help="Draws per task.")] = None,
-    fan_draws: Annotated[int, typer.Option(
-        help="Draws behind the fan-chart bands (the first ones; 0 for all).")] = 20_000,
+    fan_draws: Annotated[
+        int, typer.Option(help="Draws behind the fan-chart bands (the first ones; 0 for all).")
+    ] = 20_000,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override key=value.")] = None,
     as_of: Annotated[str | None, typer.Option(help="Ledger as known on this date.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Monte Carlo over a scenario: summaries of every draw, saved with a manifest."""
-    from circularity.simulate import simulate
-    from circularity.simulate.engine import ProjectionModel, load_simulation_scenario
-    from circularity.simulate.manifest import RunManifest, utc_now
-    from circularity.simulate.storage import RunWriter
+    from circularity.montecarlo import simulate
+    from circularity.montecarlo.manifest import RunManifest, utc_now
+    from circularity.montecarlo.projection_model import ProjectionModel, load_simulation_scenario
+    from circularity.montecarlo.storage import RunWriter
 
     err = Console(stderr=True)
     out_con = Console()
@@ -146,19 +163,36 @@ def simulate_cmd(
     draws = n or sim.draws or 10_000
     run_seed = seed if seed is not None else (sim.seed if sim.seed is not None else 0)
     run_id = RunManifest.new_id(utc_now(), sim.name, run_seed, draws)
-    writer = RunWriter(run_id, db=_db_path(db), out=out, entities=model.entities,
-                       quarters=model.quarters)
-    progress = Progress(TextColumn("[bold]simulate"), BarColumn(), MofNCompleteColumn(),
-                        _Rate(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                        console=err, transient=as_json)
+    writer = RunWriter(run_id, db=_db_path(db), out=out, entities=model.entities, quarters=model.quarters)
+    progress = Progress(
+        TextColumn("[bold]simulate"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _Rate(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=as_json,
+    )
     try:
         with progress:
             task = progress.add_task("draws", total=draws)
             result = simulate(
-                sim.name, n=draws, seed=run_seed, workers=workers, scheduler=scheduler,
-                chunk_size=chunk_size, keep=keep_t, model=model, space=sim.space,
+                sim.name,
+                n=draws,
+                seed=run_seed,
+                workers=workers,
+                scheduler=scheduler,
+                chunk_size=chunk_size,
+                keep=keep_t,
+                model=model,
+                space=sim.space,
                 progress=lambda done, total: progress.update(task, completed=done),
-                on_chunk=writer.write_chunk, run_id=run_id, fan_draws=fan_draws or None)
+                on_chunk=writer.write_chunk,
+                run_id=run_id,
+                fan_draws=fan_draws or None,
+            )
     except BaseException:
         writer.abort()
         raise
@@ -177,8 +211,8 @@ def simulate_cmd(
 
 def sensitivity_cmd(
     scenario: Annotated[str, typer.Option(help="Preset name or scenario YAML file.")] = "baseline",
-    output: Annotated[str, typer.Option(
-        help="Headline (funding_need_2030, ...) or variable:entity[:quarter].")
+    output: Annotated[
+        str, typer.Option(help="Headline (funding_need_2030, ...) or variable:entity[:quarter].")
     ] = "funding_need_2030",
     method: Annotated[Method, typer.Option(help="tornado (one at a time) or sobol.")] = Method.tornado,
     n: Annotated[int, typer.Option("--n", help="Sobol base samples (power of two).")] = 256,
@@ -191,16 +225,16 @@ def sensitivity_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Rank the assumptions by how much they move one output (tornado or Sobol)."""
-    from circularity.simulate.engine import load_projection_model
-    from circularity.simulate.manifest import (
+    from circularity.montecarlo.manifest import (
         RunManifest,
         code_version,
         package_versions,
         utc_now,
     )
-    from circularity.simulate.runner import open_backend
-    from circularity.simulate.sensitivity import sobol_indices, tornado
-    from circularity.simulate.storage import save_sensitivity
+    from circularity.montecarlo.projection_model import load_projection_model
+    from circularity.montecarlo.runner import open_backend
+    from circularity.montecarlo.sensitivity import sobol_indices, tornado
+    from circularity.montecarlo.storage import save_sensitivity
 
     err = Console(stderr=True)
     started, t0 = utc_now(), time.perf_counter()
@@ -219,36 +253,54 @@ def sensitivity_cmd(
             evaluations = res.evaluations
     table = res.to_frame()
     m = RunManifest(
-        run_id=RunManifest.new_id(started, sim.name, seed, evaluations), kind="sensitivity",
-        scenario=sim.name, scenario_hash=sim.scenario_hash,
+        run_id=RunManifest.new_id(started, sim.name, seed, evaluations),
+        kind="sensitivity",
+        scenario=sim.name,
+        scenario_hash=sim.scenario_hash,
         dataset_version=model.provenance["dataset_version"],
-        dataset_hash=model.provenance["dataset_hash"], seed=seed, draws=evaluations,
-        block_size=0, chunk_size=0, backend="in-process" if not (workers or scheduler) else
-        f"dask {scheduler or workers}", parameters=sim.space.names, code_version=code_version(),
-        packages=package_versions(), started_at=started, finished_at=utc_now(),
+        dataset_hash=model.provenance["dataset_hash"],
+        seed=seed,
+        draws=evaluations,
+        block_size=0,
+        chunk_size=0,
+        backend="in-process" if not (workers or scheduler) else f"dask {scheduler or workers}",
+        parameters=sim.space.names,
+        code_version=code_version(),
+        packages=package_versions(),
+        started_at=started,
+        finished_at=utc_now(),
         elapsed_s=round(time.perf_counter() - t0, 3),
         extra={"method": method.value, "output": output, "uncertainty": sim.uncertainty_source},
     )
-    save_sensitivity(_db_path(db), out, m, table,
-                     {"method": method.value, "output": output, **extra})
+    save_sensitivity(_db_path(db), out, m, table, {"method": method.value, "output": output, **extra})
     if as_json:
-        print(json.dumps({"method": method.value, "output": output, **extra,
-                          "table": json.loads(table.to_json(orient="records")),
-                          "manifest": m.to_dict()}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "method": method.value,
+                    "output": output,
+                    **extra,
+                    "table": json.loads(table.to_json(orient="records")),
+                    "manifest": m.to_dict(),
+                },
+                indent=2,
+            )
+        )
         return
     con = Console()
-    t = Table(title=f"{method.value}: what moves {output} ({sim.name}, "
-                    f"{evaluations:,} model runs)")
+    t = Table(title=f"{method.value}: what moves {output} ({sim.name}, {evaluations:,} model runs)")
     t.add_column("rank", justify="right")
     for c in table.columns:
         if c == "parameter":
             t.add_column(c, no_wrap=True)
         else:
-            t.add_column({"output_low": "y(low)", "output_high": "y(high)"}.get(c, c),
-                         justify="right", no_wrap=True)
+            t.add_column(
+                {"output_low": "y(low)", "output_high": "y(high)"}.get(c, c), justify="right", no_wrap=True
+            )
     for i, row in enumerate(table.itertuples(index=False), start=1):
-        t.add_row(str(i), *(v if isinstance(v, str) else f"{v:,.2f}" if abs(v) < 100
-                            else f"{v:,.0f}" for v in row))
+        t.add_row(
+            str(i), *(v if isinstance(v, str) else f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}" for v in row)
+        )
     con.print(t)
     if method is Method.tornado:
         con.print(f"base (every parameter at its median): {res.base:,.1f}")
@@ -257,8 +309,7 @@ def sensitivity_cmd(
     con.print(f"saved run {m.run_id}")
 
 
-runs_app = typer.Typer(help="Monte Carlo and sensitivity runs saved in the store.",
-                       no_args_is_help=True)
+runs_app = typer.Typer(help="Monte Carlo and sensitivity runs saved in the store.", no_args_is_help=True)
 
 
 @runs_app.command("list")
@@ -267,7 +318,7 @@ def runs_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Every saved run, newest first."""
-    from circularity.simulate.storage import list_runs
+    from circularity.montecarlo.storage import list_runs
 
     rows = list_runs(_db_path(db))
     if as_json:
@@ -277,8 +328,9 @@ def runs_list(
     for c in ("run_id", "kind", "scenario", "seed", "draws", "started_at", "elapsed_s"):
         t.add_column(c, no_wrap=c in ("run_id", "started_at"))
     for r in rows:
-        t.add_row(*(str(r[c]) for c in ("run_id", "kind", "scenario", "seed", "draws",
-                                         "started_at", "elapsed_s")))
+        t.add_row(
+            *(str(r[c]) for c in ("run_id", "kind", "scenario", "seed", "draws", "started_at", "elapsed_s"))
+        )
     Console().print(t)
 
 
@@ -289,7 +341,7 @@ def runs_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """A run's manifest and summaries."""
-    from circularity.simulate.storage import load_run
+    from circularity.montecarlo.storage import load_run
 
     manifest, summary = load_run(_db_path(db), run_id)
     if as_json:
@@ -301,7 +353,7 @@ def runs_show(
     else:
         t = Table(title=f"{summary.get('method')}: what moves {summary.get('output')}")
         rows = summary.get("table", [])
-        for c in (rows[0] if rows else {}):
+        for c in rows[0] if rows else {}:
             t.add_column(c)
         for r in rows:
             t.add_row(*(v if isinstance(v, str) else f"{v:,.3f}" for v in r.values()))

@@ -59,7 +59,7 @@ def stress(
 ) -> None:
     """Shock the AI web (OpenAI pays 50%: --shock openai=0.5) and print who loses what."""
     from circularity.stress import stress_test
-    from circularity.stress.model import METHOD
+    from circularity.stress.revaluation import METHOD
 
     result = stress_test(
         _shocks(shock),

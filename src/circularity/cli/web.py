@@ -36,7 +36,8 @@ def serve(
     workers: Annotated[
         int,
         typer.Option(
-            min=1, max=32,
+            min=1,
+            max=32,
             help="Worker processes (uvicorn); read-only only. Each keeps its own cache and run list.",
         ),
     ] = 1,
@@ -48,9 +49,7 @@ def serve(
 
     err = Console(stderr=True)
     if host not in _LOOPBACK:
-        err.print(
-            f"[yellow]warning:[/yellow] binding {host}: the API is reachable from other machines"
-        )
+        err.print(f"[yellow]warning:[/yellow] binding {host}: the API is reachable from other machines")
     if workers > 1 and allow_writes:
         raise CircularityError(
             "--workers > 1 serves read-only: an import in one worker would leave the others' "
@@ -77,8 +76,13 @@ def serve(
     with tempfile.TemporaryDirectory(prefix="circularity-serve-") as shared:
         os.environ[SHARED_CACHE_ENV] = shared  # workers share computed answers (read-only server)
         uvicorn.run(
-            "circularity.api.app:app_from_env", factory=True, workers=workers, host=host, port=port,
-            log_level="warning", timeout_keep_alive=60,
+            "circularity.api.app:app_from_env",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_keep_alive=60,
         )
 
 

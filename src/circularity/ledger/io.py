@@ -160,8 +160,14 @@ def _rows_to_located(
 ) -> list[Located]:
     missing = [c for c in REQUIRED_COLUMNS[table] if rows and c not in rows[0]]
     if missing:
-        problems.append(Problem(name, None, ",".join(missing), f"missing column(s); a {table} table needs "
-                                f"{', '.join(REQUIRED_COLUMNS[table])}"))
+        problems.append(
+            Problem(
+                name,
+                None,
+                ",".join(missing),
+                f"missing column(s); a {table} table needs {', '.join(REQUIRED_COLUMNS[table])}",
+            )
+        )
         return []
     out = []
     for i, row in enumerate(rows, start=first_row):
@@ -206,7 +212,9 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
             table = sheet.strip().lower()
             name = f"{_display(path)}[{sheet}]"
             if table not in TABLES:
-                problems.append(Problem(name, None, "-", f"unknown sheet; name sheets after tables: {', '.join(TABLES)}"))
+                problems.append(
+                    Problem(name, None, "-", f"unknown sheet; name sheets after tables: {', '.join(TABLES)}")
+                )
                 continue
             values = list(wb[sheet].iter_rows(values_only=True))
             if not values:
@@ -252,7 +260,12 @@ def _read_file(path: Path, problems: list[Problem]) -> list[Located]:
     if suffix == ".xlsx":
         return _read_xlsx(path, problems)
     problems.append(
-        Problem(_display(path), None, "-", "unsupported file type; use .csv, .yaml, .yml, <table>.parquet or .xlsx")
+        Problem(
+            _display(path),
+            None,
+            "-",
+            "unsupported file type; use .csv, .yaml, .yml, <table>.parquet or .xlsx",
+        )
     )
     return []
 

@@ -202,11 +202,15 @@ class Deal(_Record):
     announced: FullDate
     start: Annotated[PartialDate | None, BeforeValidator(_blank_to_none)] = None
     end: Annotated[PartialDate | None, BeforeValidator(_blank_to_none)] = None
-    term_years: Annotated[Annotated[float, Field(gt=0, le=100)] | None, BeforeValidator(_blank_to_none)] = None
+    term_years: Annotated[Annotated[float, Field(gt=0, le=100)] | None, BeforeValidator(_blank_to_none)] = (
+        None
+    )
     schedule: Schedule | None = None
     status: Status
     superseded_by: Annotated[RecordId | None, BeforeValidator(_blank_to_none)] = None
-    gigawatts: Annotated[Annotated[float, Field(ge=0, le=1000)] | None, BeforeValidator(_blank_to_none)] = None
+    gigawatts: Annotated[Annotated[float, Field(ge=0, le=1000)] | None, BeforeValidator(_blank_to_none)] = (
+        None
+    )
     stake: Annotated[Annotated[float, Field(gt=0, le=1)] | None, BeforeValidator(_blank_to_none)] = None
     rate: Annotated[Annotated[float, Field(ge=0, le=1)] | None, BeforeValidator(_blank_to_none)] = None
     terms: Text = ""

@@ -11,6 +11,7 @@
 from circularity.projection.accounting import check_result
 from circularity.projection.engine import override_paths, run_projection
 from circularity.projection.results import COLUMNS, ProjectionResult
+from circularity.projection.run import project
 from circularity.projection.scenario import (
     PRESETS,
     Event,
@@ -22,7 +23,6 @@ from circularity.projection.scenario import (
     path_values,
     scenario_schema,
 )
-from circularity.projection.run import project
 
 __all__ = [
     "COLUMNS",

@@ -27,13 +27,27 @@ _RTOL = 1e-9
 def _fail(identity: str, web: Any, t: int, resid: Array) -> None:
     flat = int(np.argmax(np.abs(resid)))
     s, i = np.unravel_index(flat, resid.shape) if resid.ndim == 2 else (0, flat)
-    raise AccountingError(identity, web.entities[int(i)], web.quarters[t], float(resid[s, i] if resid.ndim == 2 else resid[i]))
+    raise AccountingError(
+        identity, web.entities[int(i)], web.quarters[t], float(resid[s, i] if resid.ndim == 2 else resid[i])
+    )
 
 
 def check_quarter(
-    web: Any, t: int, *, cash_before: Array, cash_after: Array, outside_in: Array,
-    outside_out: Array, received: Array, paid: Array, fin_in: Array, fin_out: Array,
-    capital: Array, capital0: Array, cum_capex: Array, cum_dep: Array,
+    web: Any,
+    t: int,
+    *,
+    cash_before: Array,
+    cash_after: Array,
+    outside_in: Array,
+    outside_out: Array,
+    received: Array,
+    paid: Array,
+    fin_in: Array,
+    fin_out: Array,
+    capital: Array,
+    capital0: Array,
+    cum_capex: Array,
+    cum_dep: Array,
 ) -> None:
     """Check the three identities for quarter ``t``; raise :class:`AccountingError` on a break.
 
@@ -65,7 +79,9 @@ def check_quarter(
     if not np.all(np.abs(web_resid) <= _RTOL * (1.0 + paid_tot) * paid.shape[-1]):
         s = int(np.argmax(np.abs(web_resid)))
         i = int(np.argmax(np.abs(paid[s] - received[s])))
-        raise AccountingError("web: payments made = payments received", web.entities[i], web.quarters[t], float(web_resid[s]))
+        raise AccountingError(
+            "web: payments made = payments received", web.entities[i], web.quarters[t], float(web_resid[s])
+        )
     kres = capital - capital0
     kres -= cum_capex
     kres += cum_dep
@@ -78,28 +94,52 @@ def check_quarter(
     if not (capital >= 0.0).all():
         kscale = 1.0 + np.abs(capital0) + cum_capex
         if (capital < -_RTOL * kscale * 10).any():
-            _fail("capital: stock >= 0 (depreciation never exceeds purchases)", web, t, np.minimum(capital, 0.0))
+            _fail(
+                "capital: stock >= 0 (depreciation never exceeds purchases)", web, t, np.minimum(capital, 0.0)
+            )
 
 
 def check_result(result: Any) -> None:
     """Re-check a finished :class:`ProjectionResult` from its recorded columns (all kept)."""
     d = result.data
-    need = ("cash", "outside_cash_in", "outside_cash_out", "payments_received", "payments_made",
-            "financing_in", "financing_out")
+    need = (
+        "cash",
+        "outside_cash_in",
+        "outside_cash_out",
+        "payments_received",
+        "payments_made",
+        "financing_in",
+        "financing_out",
+    )
     missing = [c for c in need if c not in d]
     if missing:
         raise ValueError(f"check_result needs the columns {missing}; run with record=None")
     T = d["cash"].shape[0]
     for t in range(1, T):
-        flows = (d["outside_cash_in"][t] - d["outside_cash_out"][t] + d["payments_received"][t]
-                 - d["payments_made"][t] + d["financing_in"][t] - d["financing_out"][t])
+        flows = (
+            d["outside_cash_in"][t]
+            - d["outside_cash_out"][t]
+            + d["payments_received"][t]
+            - d["payments_made"][t]
+            + d["financing_in"][t]
+            - d["financing_out"][t]
+        )
         resid = d["cash"][t] - d["cash"][t - 1] - flows
         scale = 1.0 + np.abs(d["cash"][t - 1]) + np.abs(flows)
         if not np.all(np.abs(resid) <= 1e-8 * scale):
             flat = int(np.argmax(np.abs(resid)))
             s, i = np.unravel_index(flat, resid.shape)
-            raise AccountingError("cash: change = outside in - out + received - paid + financing in - out",
-                                  result.entities[int(i)], result.quarters[t], float(resid[s, i]))
+            raise AccountingError(
+                "cash: change = outside in - out + received - paid + financing in - out",
+                result.entities[int(i)],
+                result.quarters[t],
+                float(resid[s, i]),
+            )
         web_resid = d["payments_made"][t].sum(axis=-1) - d["payments_received"][t].sum(axis=-1)
         if not np.all(np.abs(web_resid) <= 1e-8 * (1.0 + d["payments_made"][t].sum(axis=-1))):
-            raise AccountingError("web: payments made = payments received", "*", result.quarters[t], float(np.max(np.abs(web_resid))))
+            raise AccountingError(
+                "web: payments made = payments received",
+                "*",
+                result.quarters[t],
+                float(np.max(np.abs(web_resid))),
+            )

@@ -36,12 +36,23 @@ _OPERATING = ("compute", "lease", "backstop")
 # contract categories: how a payment shows in the payer's and the payee's books
 _CATS = ("operating", "hardware", "equity", "lending", "repayment", "interest")
 _CAT_OF = {
-    "compute": 0, "lease": 0, "backstop": 0, "hardware": 1, "equity": 2, "loan": 3, "bond": 3,
-    "repayment": 4, "interest": 5,
+    "compute": 0,
+    "lease": 0,
+    "backstop": 0,
+    "hardware": 1,
+    "equity": 2,
+    "loan": 3,
+    "bond": 3,
+    "repayment": 4,
+    "interest": 5,
 }
 _EPS = 1e-6  # USD bn (USD 1,000): below this a revenue or EBITDA base is treated as zero
-_FIN_FALLBACK = {"cash": "cash", "debt": "debt", "market_value": "market_value",
-                 "revenue_annual": "revenue_annual"}
+_FIN_FALLBACK = {
+    "cash": "cash",
+    "debt": "debt",
+    "market_value": "market_value",
+    "revenue_annual": "revenue_annual",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,10 +68,19 @@ class _Params:
 
 def override_paths(web: Web, scenario: Scenario) -> tuple[str, ...]:
     """Every dotted path :func:`run_projection` accepts in ``overrides``."""
-    out = [f"globals.{k}" for k in ("gpu_life_years", "backlog_multiple", "rate_floor",
-                                     "value_revenue_elasticity",
-                                     "default_value_loss", "credit_appetite", "equity_appetite",
-                                     "power_delivery")]
+    out = [
+        f"globals.{k}"
+        for k in (
+            "gpu_life_years",
+            "backlog_multiple",
+            "rate_floor",
+            "value_revenue_elasticity",
+            "default_value_loss",
+            "credit_appetite",
+            "equity_appetite",
+            "power_delivery",
+        )
+    ]
     out += [f"defaults.{f}" for f in (*ENTITY_SCALARS, *ENTITY_PATHS)]
     out += [f"entities.{e}.{f}" for e in web.entities for f in (*ENTITY_SCALARS, *ENTITY_PATHS)]
     out += [f"events.{k}.value" for k in range(len(scenario.events))]
@@ -88,7 +108,9 @@ def _resolve(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> _Params:
             )
     for e in sc.entities:
         if e not in web.entities:
-            raise ScenarioError(f"scenario names entity '{e}' that is not in the ledger; entities: {', '.join(web.entities)}")
+            raise ScenarioError(
+                f"scenario names entity '{e}' that is not in the ledger; entities: {', '.join(web.entities)}"
+            )
 
     kinds = dict(zip(web.entities, web.entity_kinds, strict=True))
 
@@ -116,16 +138,34 @@ def _resolve(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> _Params:
     # what the ledger and the scenario leave empty
     life = sc.globals.gpu_life_years.value
     g_life = np.asarray(ov.get("globals.gpu_life_years", life), dtype=float) * np.ones(S)
-    ent["useful_life_years"] = np.where(np.isnan(ent["useful_life_years"]), g_life[:, None], ent["useful_life_years"])
-    for f, fill in (("cash", 0.0), ("debt", 0.0), ("market_value", 0.0), ("revenue_annual", 0.0),
-                    ("capital_stock", 0.0), ("revenue_scale", 1.0), ("refinance_share", 0.0)):
+    ent["useful_life_years"] = np.where(
+        np.isnan(ent["useful_life_years"]), g_life[:, None], ent["useful_life_years"]
+    )
+    for f, fill in (
+        ("cash", 0.0),
+        ("debt", 0.0),
+        ("market_value", 0.0),
+        ("revenue_annual", 0.0),
+        ("capital_stock", 0.0),
+        ("revenue_scale", 1.0),
+        ("refinance_share", 0.0),
+    ):
         ent[f] = np.nan_to_num(ent[f], nan=fill)
 
     glob: dict[str, Array] = {}
-    for f in ("gpu_life_years", "backlog_multiple", "rate_floor", "default_value_loss",
-              "value_revenue_elasticity"):
+    for f in (
+        "gpu_life_years",
+        "backlog_multiple",
+        "rate_floor",
+        "default_value_loss",
+        "value_revenue_elasticity",
+    ):
         val = getattr(sc.globals, f).value
-        if f == "backlog_multiple" and sc.globals.use_ledger_backlog_multiple and np.isfinite(web.backlog_multiple):
+        if (
+            f == "backlog_multiple"
+            and sc.globals.use_ledger_backlog_multiple
+            and np.isfinite(web.backlog_multiple)
+        ):
             val = web.backlog_multiple
         glob[f] = np.asarray(ov.get(f"globals.{f}", val), dtype=float) * np.ones(S)
     for f in ("credit_appetite", "equity_appetite", "power_delivery"):
@@ -137,7 +177,9 @@ def _resolve(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> _Params:
     glob = {k: (_squeeze(v) if v.ndim == 2 else _squeeze(v[:, None])[:, 0]) for k, v in glob.items()}
     # outside revenue: path (absolute, by year) or base × growth; then × revenue_scale
     web_rev = _web_receipts_first_year(web)
-    per_entity_paths = any(f"entities.{e}.revenue_growth" in ov for e in web.entities) or "defaults.revenue_growth" in ov
+    per_entity_paths = (
+        any(f"entities.{e}.revenue_growth" in ov for e in web.entities) or "defaults.revenue_growth" in ov
+    )
     Sr = S if per_entity_paths else 1
     out_rev = np.zeros((Sr, n, T))
     opex_fixed = np.zeros((1, n, T))
@@ -172,8 +214,15 @@ def _resolve(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> _Params:
         if cp is not None:
             capex_fixed[0, i, :] = path_values(cp, q) / 4.0
     del years
-    return _Params(ent=ent, glob=glob, out_rev=out_rev, opex_fixed=opex_fixed, capex_fixed=capex_fixed,
-                   ncf=ncf, ncf_q=ncf_q)
+    return _Params(
+        ent=ent,
+        glob=glob,
+        out_rev=out_rev,
+        opex_fixed=opex_fixed,
+        capex_fixed=capex_fixed,
+        ncf=ncf,
+        ncf_q=ncf_q,
+    )
 
 
 def _revenue_anchors(own: Any, q: Sequence[str]) -> Array | None:
@@ -187,10 +236,14 @@ def _revenue_anchors(own: Any, q: Sequence[str]) -> Array | None:
         points.update(v if isinstance(v, dict) else {q[0][:4]: float(v)})
         source = own.revenue_path.source
     if own.revenue_segments:
-        years = set.intersection(*[set(s.size.value) if isinstance(s.size.value, dict) else set() for s in own.revenue_segments])
+        years = set.intersection(
+            *[set(s.size.value) if isinstance(s.size.value, dict) else set() for s in own.revenue_segments]
+        )
         for y in years:
             qy = [f"{y}Q1"] if y.isdigit() else [y]
-            points[y] = float(sum(path_values(s.size, qy)[0] * path_values(s.share, qy)[0] for s in own.revenue_segments))
+            points[y] = float(
+                sum(path_values(s.size, qy)[0] * path_values(s.share, qy)[0] for s in own.revenue_segments)
+            )
     return path_values(Path(value=points, source=source, interpolate="log"), q)
 
 
@@ -214,7 +267,9 @@ def _event_arrays(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> dict
     qabs = [int(x[:4]) * 4 + int(x[-1]) - 1 for x in web.quarters]
     for k, ev in enumerate(sc.events):
         val = np.asarray(ov.get(f"events.{k}.value", ev.value), dtype=float) * np.ones(Se)
-        targets = range(n) if ev.entity == "*" else [web.index(ev.entity)] if ev.entity in web.entities else None
+        targets = (
+            range(n) if ev.entity == "*" else [web.index(ev.entity)] if ev.entity in web.entities else None
+        )
         if targets is None:
             raise ScenarioError(f"event {k} ({ev.kind} {ev.quarter}) names unknown entity '{ev.entity}'")
         a = int(ev.quarter[:4]) * 4 + int(ev.quarter[-1]) - 1
@@ -318,38 +373,69 @@ def run_projection(
     rep = kinds_arr == "repayment"
     np.add.at(debt_web0, payer[rep], web.principal[rep])
     pre = _Pre(
-        by_payer=_sum_matrix(payer, pay_sel, n), by_payee=_sum_matrix(payee, rec_sel, n),
+        by_payer=_sum_matrix(payer, pay_sel, n),
+        by_payee=_sum_matrix(payee, rec_sel, n),
         backlog_of=_sum_matrix(payee, (cat <= 1,), n),
         suffix_next=np.concatenate([suffix[:, 1:], np.zeros((m, 1))], axis=1).T.copy(),
-        sched_T=web.schedule.T.copy(), cum_T=np.cumsum(web.schedule, axis=1).T.copy(),
+        sched_T=web.schedule.T.copy(),
+        cum_T=np.cumsum(web.schedule, axis=1).T.copy(),
         mkt_eq=outside_payer & (kinds_arr == "equity"),
         mkt_cr=outside_payer & np.isin(kinds_arr, ("loan", "bond")),
-        mv_cols=mv_cols, mv_mix_T=np.ascontiguousarray((Minv_T - np.eye(n))[:, mv_cols].T),
-        debt_web0=debt_web0, alpha=alpha, beta=beta_rv,
+        mv_cols=mv_cols,
+        mv_mix_T=np.ascontiguousarray((Minv_T - np.eye(n))[:, mv_cols].T),
+        debt_web0=debt_web0,
+        alpha=alpha,
+        beta=beta_rv,
     )
     blocks = [slice(k, min(k + _BLOCK, S)) for k in range(0, S, _BLOCK)]
     parts = []
     for b_i, sl in enumerate(blocks):
+
         def tick(done: int, total: int, b_i: int = b_i) -> None:
             if progress is not None:
                 progress(b_i * total + done, len(blocks) * total)
 
-        parts.append(_block(web, pre, _slice_params(P, sl, S), _slice_events(ev, sl, S),
-                            sl.stop - sl.start, sl, rec_T, keep, check, tick))
+        parts.append(
+            _block(
+                web,
+                pre,
+                _slice_params(P, sl, S),
+                _slice_events(ev, sl, S),
+                sl.stop - sl.start,
+                sl,
+                rec_T,
+                keep,
+                check,
+                tick,
+            )
+        )
     cut = np.concatenate([x[0] for x in parts])
     need_by = {t: np.concatenate([x[1][t] for x in parts]) for t in parts[0][1]}
     cash_out_q, first_def_q, mv_start, mv_end = (np.concatenate([x[k] for x in parts]) for k in range(2, 6))
-    names = tuple(scenario_names) if scenario_names is not None else (
-        (scenario.name,) if S == 1 else tuple(f"{scenario.name}#{k}" for k in range(S))
+    names = (
+        tuple(scenario_names)
+        if scenario_names is not None
+        else ((scenario.name,) if S == 1 else tuple(f"{scenario.name}#{k}" for k in range(S)))
     )
     heads = headlines_from(
-        web, scenario.headline_entity, need_by=need_by, cash_out_q=cash_out_q,
-        first_def_q=first_def_q, mv_start=mv_start, mv_end=mv_end,
+        web,
+        scenario.headline_entity,
+        need_by=need_by,
+        cash_out_q=cash_out_q,
+        first_def_q=first_def_q,
+        mv_start=mv_start,
+        mv_end=mv_end,
     )
     return ProjectionResult(
-        scenario=scenario.name, scenario_names=names, entities=web.entities, quarters=web.quarters,
-        data={c: v.transpose(0, 2, 1) for c, v in rec_T.items()}, headline_arrays=heads, cut=cut,
-        skipped=web.skipped, notes=tuple(zip(web.deal_id, web.kind, web.notes, strict=True)),
+        scenario=scenario.name,
+        scenario_names=names,
+        entities=web.entities,
+        quarters=web.quarters,
+        data={c: v.transpose(0, 2, 1) for c, v in rec_T.items()},
+        headline_arrays=heads,
+        cut=cut,
+        skipped=web.skipped,
+        notes=tuple(zip(web.deal_id, web.kind, web.notes, strict=True)),
         headline_entity=scenario.headline_entity,
     )
 
@@ -393,8 +479,12 @@ def _slice_params(P: _Params, sl: slice, S: int) -> _Params:
         return a[sl] if a.shape[0] == S and S > 1 else a
 
     return _Params(
-        ent={k: cut(v) for k, v in P.ent.items()}, glob={k: cut(v) for k, v in P.glob.items()},
-        out_rev=cut(P.out_rev), opex_fixed=P.opex_fixed, capex_fixed=P.capex_fixed, ncf=P.ncf,
+        ent={k: cut(v) for k, v in P.ent.items()},
+        glob={k: cut(v) for k, v in P.glob.items()},
+        out_rev=cut(P.out_rev),
+        opex_fixed=P.opex_fixed,
+        capex_fixed=P.capex_fixed,
+        ncf=P.ncf,
         ncf_q=P.ncf_q,
     )
 
@@ -418,8 +508,16 @@ def _row(a: Array) -> Array:
 
 
 def _block(
-    web: Web, pre: _Pre, P: _Params, ev: Mapping[str, Any], S: int, sl: slice,
-    rec: dict[str, Array], keep: tuple[str, ...], check: bool, progress: Callable[[int, int], None],
+    web: Web,
+    pre: _Pre,
+    P: _Params,
+    ev: Mapping[str, Any],
+    S: int,
+    sl: slice,
+    rec: dict[str, Array],
+    keep: tuple[str, ...],
+    check: bool,
+    progress: Callable[[int, int], None],
 ) -> tuple[Array, dict[int, Array], Array, Array, Array, Array]:
     """The quarter loop for one block of ``S`` scenarios; writes ``rec[c][:, :, sl]``.
 
@@ -536,10 +634,10 @@ def _block(
             base_due = base_due * np.where(mkt_cr, cr_app[:, t][None, :], 1.0)
         A = base_due * cut  # (m, S)
         due5 = by_payer @ A  # (5n, S)
-        due_out, due_op, due_hw = due5[:n], due5[n:2 * n], due5[2 * n:3 * n]
-        due_rep, due_int = due5[3 * n:4 * n], due5[4 * n:]
+        due_out, due_op, due_hw = due5[:n], due5[n : 2 * n], due5[2 * n : 3 * n]
+        due_rep, due_int = due5[3 * n : 4 * n], due5[4 * n :]
         due4 = by_payee @ A
-        due_in, exp_web_op_in = due4[:n], due4[n:2 * n]
+        due_in, exp_web_op_in = due4[:n], due4[n : 2 * n]
         revenue_est = R_out + exp_web_op_in
         opex_out = opex_ratio * revenue_est
         opex_out += opex_fixed[t]
@@ -601,7 +699,9 @@ def _block(
         if m and short.any():
             ratio = ones.copy()
             cols = np.flatnonzero(short)
-            res = clear_payments(payer, payee, A[:, cols].T, assets[:, cols].T, n=n, alpha=alpha, beta=beta_rv)
+            res = clear_payments(
+                payer, payee, A[:, cols].T, assets[:, cols].T, n=n, alpha=alpha, beta=beta_rv
+            )
             ratio[:, cols] = res.ratio.T
             got = by_payee @ (A * ratio[payer])
             paid = ratio * due_out
@@ -610,7 +710,7 @@ def _block(
             ratio = ones
             paid = due_out.copy()
         received = got[:n]
-        rec_rev, rec_lend = got[2 * n:3 * n], got[3 * n:]
+        rec_rev, rec_lend = got[2 * n : 3 * n], got[3 * n :]
         shortfall = due_out - paid
         np.maximum(shortfall, 0.0, out=shortfall)
         cash_new = cash_b - paid
@@ -662,7 +762,7 @@ def _block(
         if elast_v == 0.5:
             np.sqrt(grown, out=grown)
         elif elast_v != 1.0:
-            grown = grown ** elast
+            grown = grown**elast
         own = own0 * grown
         own += backlog * beta  # backlog is (n, 1) in the last quarter: no in-place broadcast
         np.maximum(own, 0.0, out=own)
@@ -685,19 +785,42 @@ def _block(
 
         if check:
             check_quarter(
-                web, t, cash_before=cash.T, cash_after=cash_new.T, outside_in=outside_in.T,
-                outside_out=outside_out.T, received=received.T, paid=paid.T, fin_in=fin_in.T,
-                fin_out=fin_out.T, capital=K.T, capital0=K0.T, cum_capex=cum_capex.T,
+                web,
+                t,
+                cash_before=cash.T,
+                cash_after=cash_new.T,
+                outside_in=outside_in.T,
+                outside_out=outside_out.T,
+                received=received.T,
+                paid=paid.T,
+                fin_in=fin_in.T,
+                fin_out=fin_out.T,
+                capital=K.T,
+                capital0=K0.T,
+                cum_capex=cum_capex.T,
                 cum_dep=cum_dep.T,
             )
         cash = cash_new
         row = {
-            "revenue": revenue, "operating_costs": op_costs, "interest": interest,
-            "depreciation": dep, "capex": capex, "earnings": earnings, "payments_due": due_out,
-            "payments_made": paid, "payments_received": received, "financing_in": fin_in,
-            "financing_out": fin_out, "outside_cash_in": outside_in, "outside_cash_out": outside_out,
-            "cash": cash, "debt": debt_out + debt_web, "capital_stock": K, "shortfall": shortfall,
-            "defaulted": defaulted, "market_value": mv,
+            "revenue": revenue,
+            "operating_costs": op_costs,
+            "interest": interest,
+            "depreciation": dep,
+            "capex": capex,
+            "earnings": earnings,
+            "payments_due": due_out,
+            "payments_made": paid,
+            "payments_received": received,
+            "financing_in": fin_in,
+            "financing_out": fin_out,
+            "outside_cash_in": outside_in,
+            "outside_cash_out": outside_out,
+            "cash": cash,
+            "debt": debt_out + debt_web,
+            "capital_stock": K,
+            "shortfall": shortfall,
+            "defaulted": defaulted,
+            "market_value": mv,
         }
         for c in keep:
             rec[c][t, :, sl] = row[c]

@@ -16,21 +16,47 @@ Array = np.ndarray[Any, Any]
 
 #: Output columns per scenario, entity and quarter (after ``scenario, entity, quarter``).
 COLUMNS: tuple[str, ...] = (
-    "revenue", "operating_costs", "interest", "depreciation", "capex", "earnings",
-    "payments_due", "payments_made", "payments_received", "financing_in", "financing_out",
-    "outside_cash_in", "outside_cash_out", "cash", "debt", "capital_stock", "shortfall",
-    "defaulted", "market_value",
+    "revenue",
+    "operating_costs",
+    "interest",
+    "depreciation",
+    "capex",
+    "earnings",
+    "payments_due",
+    "payments_made",
+    "payments_received",
+    "financing_in",
+    "financing_out",
+    "outside_cash_in",
+    "outside_cash_out",
+    "cash",
+    "debt",
+    "capital_stock",
+    "shortfall",
+    "defaulted",
+    "market_value",
 )
 
 HEADLINE_FIELDS: tuple[str, ...] = (
-    "funding_need_2030", "funding_need_2032", "cash_out_quarter", "first_default_entity",
-    "first_default_quarter", "set_off", "market_value_lost",
+    "funding_need_2030",
+    "funding_need_2032",
+    "cash_out_quarter",
+    "first_default_entity",
+    "first_default_quarter",
+    "set_off",
+    "market_value_lost",
 )
 
 
 def headlines_from(
-    web: Any, entity: str, *, need_by: Mapping[int, Array], cash_out_q: Array, first_def_q: Array,
-    mv_start: Array, mv_end: Array,
+    web: Any,
+    entity: str,
+    *,
+    need_by: Mapping[int, Array],
+    cash_out_q: Array,
+    first_def_q: Array,
+    mv_start: Array,
+    mv_end: Array,
 ) -> dict[str, Array]:
     """Per-scenario headline arrays, computed once in the engine (also for Monte Carlo)."""
     T = web.T
@@ -100,7 +126,9 @@ class ProjectionResult:
         set_off: list[str] = []
         if fq >= 0:
             dq = h["default_q"][scenario]
-            later = [(int(dq[j]), self.entities[j]) for j in range(len(self.entities)) if dq[j] >= fq and j != fe]
+            later = [
+                (int(dq[j]), self.entities[j]) for j in range(len(self.entities)) if dq[j] >= fq and j != fe
+            ]
             set_off = [f"{e} ({q[t]})" for t, e in sorted(later)]
         return {
             "entity": self.headline_entity,

@@ -40,8 +40,14 @@ __all__ = [
 ]
 
 PRESETS: tuple[str, ...] = (
-    "baseline", "funding-freeze", "gpu-life-3y", "power-gap", "openai-slowdown", "rates-14pct",
-    "hsbc-2025", "openai-plan",
+    "baseline",
+    "funding-freeze",
+    "gpu-life-3y",
+    "power-gap",
+    "openai-slowdown",
+    "rates-14pct",
+    "hsbc-2025",
+    "openai-plan",
 )
 
 
@@ -117,9 +123,23 @@ class EntityAssumptions(_Model):
 
 #: Entity fields that are scalars (overridable with arrays in :func:`run_projection`).
 ENTITY_SCALARS: tuple[str, ...] = (
-    "revenue_annual", "revenue_scale", "opex_ratio", "capex_ratio", "cash", "debt",
-    "market_value", "capital_stock", "min_cash", "leverage_limit", "rate", "spread_per_turn",
-    "max_rate", "equity_raise_q", "debt_maturity_years", "tax_rate", "useful_life_years",
+    "revenue_annual",
+    "revenue_scale",
+    "opex_ratio",
+    "capex_ratio",
+    "cash",
+    "debt",
+    "market_value",
+    "capital_stock",
+    "min_cash",
+    "leverage_limit",
+    "rate",
+    "spread_per_turn",
+    "max_rate",
+    "equity_raise_q",
+    "debt_maturity_years",
+    "tax_rate",
+    "useful_life_years",
     "refinance_share",
 )
 ENTITY_PATHS: tuple[str, ...] = ("revenue_growth", "opex_path")
@@ -211,7 +231,11 @@ class ContractAssumptions(_Model):
             first = min(_key_q(k) for k in pp.gw_online.value) if isinstance(pp.gw_online.value, dict) else -1
             paths[payer] = (
                 tuple(pp.kinds),
-                {q: float(g) * pp.usd_per_gw_year.value for q, g in zip(qs, gw, strict=True) if _key_q(q) >= first},
+                {
+                    q: float(g) * pp.usd_per_gw_year.value
+                    for q, g in zip(qs, gw, strict=True)
+                    if _key_q(q) >= first
+                },
             )
         overrides = {k: {f: v for f, v in o.items() if f != "source"} for k, o in self.deal_overrides.items()}
         return ScheduleAssumptions(
@@ -344,7 +368,9 @@ def _raw(name_or_path: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
             raise ScenarioError(f"scenario file {name_or_path} does not exist; presets: {', '.join(PRESETS)}")
         text, where = fs.read_text(), str(fs)
     else:
-        raise ScenarioError(f"unknown scenario '{name_or_path}'; presets: {', '.join(PRESETS)}, or a YAML file")
+        raise ScenarioError(
+            f"unknown scenario '{name_or_path}'; presets: {', '.join(PRESETS)}, or a YAML file"
+        )
     data = _read_yaml(text, where)
     parent = data.get("extends")
     if parent:
@@ -418,7 +444,11 @@ def _set(node: Any, parts: list[str], value: Any, key: str) -> Any:
         vals = {**vals, head: value}
         return {**node, "value": vals, "source": f"{node['source']}; override: --set {key}"}
     if head in ("value",) and isinstance(node, dict) and "source" in node:
-        return {**node, "value": _set(node.get("value"), rest, value, key), "source": f"override: --set {key}"}
+        return {
+            **node,
+            "value": _set(node.get("value"), rest, value, key),
+            "source": f"override: --set {key}",
+        }
     return {**node, head: _set(child, rest, value, key)}
 
 

@@ -34,8 +34,11 @@ REPORT_SENSITIVITY_OUTPUT = "funding_need_2030"
 
 
 def _fig_html(fig: go.Figure) -> str:
-    return str(fig.to_html(full_html=False, include_plotlyjs=False,
-                           config={"displaylogo": False, "responsive": True}))
+    return str(
+        fig.to_html(
+            full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
+        )
+    )
 
 
 def _num(x: Any) -> float | None:
@@ -47,7 +50,11 @@ def _num(x: Any) -> float | None:
 
 
 def report_context(
-    *, as_of: date, scenario: str = "baseline", db: Path | None = None, draws: int = REPORT_DRAWS,
+    *,
+    as_of: date,
+    scenario: str = "baseline",
+    db: Path | None = None,
+    draws: int = REPORT_DRAWS,
     service: Service | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, computed once."""
@@ -73,8 +80,9 @@ def report_context(
     graph = svc.graph(as_of)
     ctx["graph"] = {k: graph[k] for k in ("n_nodes", "n_edges", "live_volume_usd_bn")}
     ctx["figures"]["network"] = _fig_html(figures.network_figure(graph))
-    deals = sorted((deal_json(d) for d in ledger.live_deals),
-                   key=lambda d: -(d["amount_central_usd_bn"] or 0.0))
+    deals = sorted(
+        (deal_json(d) for d in ledger.live_deals), key=lambda d: -(d["amount_central_usd_bn"] or 0.0)
+    )
     ctx["top_deals"] = deals[:20]
     by_kind: dict[str, float] = {}
     for d in deals:
@@ -94,8 +102,11 @@ def report_context(
             ctx["stress_error"] = str(exc)
         else:
             ctx["stress"] = {**stress, "rows": stress["rows"][:15], "shock": REPORT_SHOCK}
-            ctx["figures"]["stress"] = _fig_html(figures.stress_figure(
-                stress["rows"], "Market value lost if OpenAI pays half of what it owes ($bn)"))
+            ctx["figures"]["stress"] = _fig_html(
+                figures.stress_figure(
+                    stress["rows"], "Market value lost if OpenAI pays half of what it owes ($bn)"
+                )
+            )
 
     if have["projection"]:
         from circularity.projection import PRESETS
@@ -103,48 +114,72 @@ def report_context(
         sc = svc.scenario(scenario)
         result = svc.project(scenario, None, {})
         quarters = list(result.quarters)
-        series = {c: [_num(v) for v in result.series(c, "openai").to_numpy()]
-                  for c in ("cash", "debt", "shortfall")}
+        series = {
+            c: [_num(v) for v in result.series(c, "openai").to_numpy()] for c in ("cash", "debt", "shortfall")
+        }
         ctx["projection"] = {
             "scenario": scenario,
             "description": sc.description or "",
             "headlines": result.headlines(),
-            "presets": [{"name": p, "headlines": svc.project(p, None, {}, record=("cash",)).headlines()}
-                        for p in PRESETS],
-            "globals": {k: {"value": getattr(v, "value", v), "source": getattr(v, "source", "")}
-                        for k, v in sc.globals if hasattr(v, "source")},
-            "defaults": {k: {"value": getattr(v, "value", v), "source": getattr(v, "source", "")}
-                         for k, v in sc.defaults if hasattr(v, "source")},
+            "presets": [
+                {"name": p, "headlines": svc.project(p, None, {}, record=("cash",)).headlines()}
+                for p in PRESETS
+            ],
+            "globals": {
+                k: {"value": getattr(v, "value", v), "source": getattr(v, "source", "")}
+                for k, v in sc.globals
+                if hasattr(v, "source")
+            },
+            "defaults": {
+                k: {"value": getattr(v, "value", v), "source": getattr(v, "source", "")}
+                for k, v in sc.defaults
+                if hasattr(v, "source")
+            },
             "skipped": list(result.skipped),
         }
-        ctx["figures"]["projection"] = _fig_html(figures.projection_figure(
-            quarters, series, f"OpenAI: cash, debt and shortfall ($bn), scenario {scenario}"))
+        ctx["figures"]["projection"] = _fig_html(
+            figures.projection_figure(
+                quarters, series, f"OpenAI: cash, debt and shortfall ($bn), scenario {scenario}"
+            )
+        )
 
     if have["simulate"] and draws > 0:
-        from circularity.simulate import simulate
-        from circularity.simulate.summaries import QUANTILES
+        from circularity.montecarlo import simulate
+        from circularity.montecarlo.summaries import QUANTILES
 
         sim = simulate(scenario, n=draws, seed=REPORT_SEED)
         j = sim.entities.index("openai") if "openai" in sim.entities else None
         if j is not None and "cash" in sim.fan:
             labels = [f"p{round(q * 100):02d}" for q in QUANTILES]
             bands = {lab: [_num(v) for v in sim.fan["cash"][k, j]] for k, lab in enumerate(labels)}
-            ctx["figures"]["fan"] = _fig_html(figures.fan_figure(
-                list(sim.quarters), bands,
-                f"OpenAI cash ($bn): {sim.draws:,} draws, seed {REPORT_SEED}, scenario {scenario}"))
+            ctx["figures"]["fan"] = _fig_html(
+                figures.fan_figure(
+                    list(sim.quarters),
+                    bands,
+                    f"OpenAI cash ($bn): {sim.draws:,} draws, seed {REPORT_SEED}, scenario {scenario}",
+                )
+            )
         summary = sim.summary()
-        ctx["simulation"] = {"draws": sim.draws, "seed": REPORT_SEED,
-                             "headlines": summary.get("headlines", {}),
-                             "p_short": summary.get("p_short_by_year", {})}
+        ctx["simulation"] = {
+            "draws": sim.draws,
+            "seed": REPORT_SEED,
+            "headlines": summary.get("headlines", {}),
+            "p_short": summary.get("p_short_by_year", {}),
+        }
 
     if have["simulate"]:
         from circularity.api.routers.sensitivity import tornado_table
 
         tor = tornado_table(svc, scenario, REPORT_SENSITIVITY_OUTPUT)
         ctx["sensitivity"] = tor.model_dump()
-        ctx["figures"]["tornado"] = _fig_html(figures.tornado_figure(
-            ctx["sensitivity"]["table"], tor.base,
-            f"What moves {tor.output.replace('_', ' ')} ({tor.unit}), scenario {scenario}", tor.unit))
+        ctx["figures"]["tornado"] = _fig_html(
+            figures.tornado_figure(
+                ctx["sensitivity"]["table"],
+                tor.base,
+                f"What moves {tor.output.replace('_', ' ')} ({tor.unit}), scenario {scenario}",
+                tor.unit,
+            )
+        )
 
     if have["claims"]:
         claims = svc.claims(as_of)
@@ -152,8 +187,10 @@ def report_context(
         ctx["claims_counts"] = dict(claims.counts())
 
     cited = {s for d in deals for s in d["sources"]}
-    ctx["sources"] = sorted((record_json(s) for s in ledger.records.get("sources", ())
-                             if getattr(s, "id", None) in cited), key=lambda s: s["id"])
+    ctx["sources"] = sorted(
+        (record_json(s) for s in ledger.records.get("sources", ()) if getattr(s, "id", None) in cited),
+        key=lambda s: s["id"],
+    )
     return ctx
 
 
@@ -161,8 +198,9 @@ def render_report(ctx: dict[str, Any]) -> str:
     """The HTML text: template + inline plotly.js (offline)."""
     from plotly.offline import get_plotlyjs
 
-    env = Environment(loader=PackageLoader("circularity.report", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(
+        loader=PackageLoader("circularity.report", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
     env.filters["bn"] = lambda x, d=1: "–" if _num(x) is None else f"{float(x):,.{d}f}"
     env.filters["pct"] = lambda x: "–" if _num(x) is None else f"{100 * float(x):.1f}%"
     template = env.get_template("report.html.j2")
@@ -172,7 +210,11 @@ def render_report(ctx: dict[str, Any]) -> str:
 
 
 def build_report(
-    out: str | Path, *, as_of: date, scenario: str = "baseline", db: str | Path | None = None,
+    out: str | Path,
+    *,
+    as_of: date,
+    scenario: str = "baseline",
+    db: str | Path | None = None,
     draws: int = REPORT_DRAWS,
 ) -> Path:
     """Write the report to ``out`` and return its path."""

@@ -43,8 +43,12 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float =
             )
             page.emulate_media(media="print")
             out.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(path=str(out), format="A4", print_background=True,
-                     margin={"top": "12mm", "bottom": "12mm", "left": "10mm", "right": "10mm"})
+            page.pdf(
+                path=str(out),
+                format="A4",
+                print_background=True,
+                margin={"top": "12mm", "bottom": "12mm", "left": "10mm", "right": "10mm"},
+            )
         finally:
             browser.close()
     return out

@@ -228,9 +228,7 @@ class Store:
         }
         return self._import(records, [], dict(ledger.meta), label)
 
-    def import_records(
-        self, rows: Mapping[str, Sequence[Mapping[str, Any]]], *, label: str
-    ) -> ImportResult:
+    def import_records(self, rows: Mapping[str, Sequence[Mapping[str, Any]]], *, label: str) -> ImportResult:
         """Import records given as plain rows per table (e.g. parsed from a JSON request).
 
         ``rows`` maps a table name (``entities``, ``deals``, ...) to its rows, fields as in a

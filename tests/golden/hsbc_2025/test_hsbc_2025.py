@@ -19,8 +19,8 @@ def test_revenue_2030(result) -> None:  # type: ignore[no-untyped-def]
 def test_cumulative_rent(result) -> None:  # type: ignore[no-untyped-def]
     due = result.series("payments_due", "openai")
     q = list(result.quarters)
-    assert due.iloc[q.index("2025Q3"): q.index("2030Q4") + 1].sum() == pytest.approx(792.0, rel=0.02)
-    assert due.iloc[q.index("2025Q3"):].sum() == pytest.approx(1400.0, rel=0.05)
+    assert due.iloc[q.index("2025Q3") : q.index("2030Q4") + 1].sum() == pytest.approx(792.0, rel=0.02)
+    assert due.iloc[q.index("2025Q3") :].sum() == pytest.approx(1400.0, rel=0.05)
 
 
 def test_funding_need_beside_207_line_by_line() -> None:
@@ -59,6 +59,8 @@ def test_cli_prints_the_comparison() -> None:
 
     from circularity.cli import app
 
-    out = CliRunner().invoke(app, ["project", "--scenario", "hsbc-2025", "--no-progress"], env={"COLUMNS": "200"})
+    out = CliRunner().invoke(
+        app, ["project", "--scenario", "hsbc-2025", "--no-progress"], env={"COLUMNS": "200"}
+    )
     assert out.exit_code == 0, out.output
     assert "HSBC's $207B beside ours" in out.output and "207.0" in out.output

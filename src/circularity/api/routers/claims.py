@@ -44,7 +44,5 @@ async def claims(service: ServiceDep, as_of: AsOf) -> Response:
         return dump(Claims(as_of=result.as_of, counts=dict(result.counts()), claims=rows))
 
     return json_response(
-        await cached_json(
-            service, ("claims.json", when), make, seconds=limits.MAX_RUN_SECONDS, slow=True
-        )
+        await cached_json(service, ("claims.json", when), make, seconds=limits.MAX_RUN_SECONDS, slow=True)
     )

@@ -41,6 +41,9 @@ class ImportResponse(BaseModel):
 def import_records(body: ImportRequest, service: ServiceDep, request: Request) -> ImportResponse:
     result = service.import_records(body.records, label=body.label)
     return ImportResponse(
-        import_id=result.import_id, added=result.added, corrected=result.corrected,
-        unchanged=result.unchanged, content_hash=result.content_hash,
+        import_id=result.import_id,
+        added=result.added,
+        corrected=result.corrected,
+        unchanged=result.unchanged,
+        content_hash=result.content_hash,
     )

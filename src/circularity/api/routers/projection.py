@@ -186,11 +186,15 @@ async def scenarios(service: ServiceDep) -> Response:
 RECORD = PROJECT_RECORD
 
 
-def _project_key(preset: str, when: date, overrides: dict[str, float], entities: list[str]) -> tuple[Any, ...]:
+def _project_key(
+    preset: str, when: date, overrides: dict[str, float], entities: list[str]
+) -> tuple[Any, ...]:
     return ("project.json", preset, when, tuple(sorted(overrides.items())), tuple(entities))
 
 
-def _answer(result: Any, preset: str, levers: dict[str, float], entities: list[str]) -> tuple[bytes, dict[str, Any]]:
+def _answer(
+    result: Any, preset: str, levers: dict[str, float], entities: list[str]
+) -> tuple[bytes, dict[str, Any]]:
     unknown = [e for e in entities if e not in result.entities]
     if unknown:
         raise ApiError(404, f"entity {unknown[0]!r} is not in the projected web; see /api/scenarios")
@@ -233,8 +237,14 @@ def _slider_lines(service: Any, preset: str, when: date, items: list[Item]) -> l
             grid = GRIDS.get(name, ())
             if value not in grid or len(extra) + len(grid) > MAX_PREFETCH:
                 continue
-            line = ("slider-line", preset, when, name, tuple(sorted((k, v) for k, v in levers.items() if k != name)),
-                    tuple(entities))
+            line = (
+                "slider-line",
+                preset,
+                when,
+                name,
+                tuple(sorted((k, v) for k, v in levers.items() if k != name)),
+                tuple(entities),
+            )
             if service.peek(line) is not None:
                 continue
             service.cached(line, lambda: True)
@@ -304,7 +314,7 @@ def lever_sets(overrides: dict[str, float]) -> tuple[str, ...]:
 
 @router.post("/simulate", response_model=SimulateResponse, summary="Monte Carlo (bounded)")
 def simulate(body: SimulateRequest, service: ServiceDep, request: Request) -> SimulateResponse:
-    from circularity.simulate import simulate as run_simulate
+    from circularity.montecarlo import simulate as run_simulate
 
     service.scenario(body.scenario)  # a preset name, never a file path
     if not _SIM_SLOT.acquire(blocking=False):
@@ -331,7 +341,7 @@ def simulate(body: SimulateRequest, service: ServiceDep, request: Request) -> Si
             ) from None
     finally:
         _SIM_SLOT.release()
-    from circularity.simulate.summaries import QUANTILES
+    from circularity.montecarlo.summaries import QUANTILES
 
     labels = [f"p{round(q * 100):02d}" for q in QUANTILES]
     quantiles: dict[str, dict[str, dict[str, list[float | None]]]] = {}

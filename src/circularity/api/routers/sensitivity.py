@@ -1,8 +1,8 @@
 """One-at-a-time sensitivity (tornado) of a projection headline: ``circularity sensitivity`` over HTTP.
 
-The same code path as the CLI: :func:`circularity.simulate.engine.load_projection_model` builds
+The same code path as the CLI: :func:`circularity.montecarlo.projection_model.load_projection_model` builds
 the engine and the parameter space of a preset (the scenario's distributions, or the shipped
-default uncertainty), :func:`circularity.simulate.sensitivity.tornado` moves each parameter
+default uncertainty), :func:`circularity.montecarlo.sensitivity.tornado` moves each parameter
 alone. The dashboard's levers enter as the CLI's ``--set`` overrides.
 """
 
@@ -81,16 +81,21 @@ def _num(x: Any) -> float | None:
 
 
 def tornado_table(
-    service: Any, scenario: str, output: str = "funding_need_2030", levers: Levers | None = None,
-    *, low_q: float = 0.05, high_q: float = 0.95,
+    service: Any,
+    scenario: str,
+    output: str = "funding_need_2030",
+    levers: Levers | None = None,
+    *,
+    low_q: float = 0.05,
+    high_q: float = 0.95,
 ) -> SensitivityResult:
     """The tornado of ``output`` for a preset, as the route answers it (also used by the report).
 
     The engine and parameter space of a preset and lever set are built once per day and kept in
     the service's cache, so another output or quantile pair reuses them.
     """
-    from circularity.simulate.engine import load_projection_model
-    from circularity.simulate.sensitivity import tornado
+    from circularity.montecarlo.projection_model import load_projection_model
+    from circularity.montecarlo.sensitivity import tornado
 
     service.scenario(scenario)  # a preset name, never a path
     levers = levers or Levers()
@@ -117,23 +122,41 @@ def tornado_table(
         evaluations=1 + 2 * len(sim.space.names),
         uncertainty=sim.uncertainty_source,
         table=[
-            TornadoRow(parameter=r.parameter, low=float(r.low), high=float(r.high),
-                       output_low=_num(r.output_low), output_high=_num(r.output_high),
-                       swing=_num(r.swing))
+            TornadoRow(
+                parameter=r.parameter,
+                low=float(r.low),
+                high=float(r.high),
+                output_low=_num(r.output_low),
+                output_high=_num(r.output_high),
+                swing=_num(r.swing),
+            )
             for r in res.table.itertuples(index=False)
         ],
     )
 
 
-@router.post("/sensitivity", response_model=SensitivityResult,
-             summary="Tornado: which assumption moves a headline most")
+@router.post(
+    "/sensitivity",
+    response_model=SensitivityResult,
+    summary="Tornado: which assumption moves a headline most",
+)
 async def sensitivity(body: SensitivityRequest, service: ServiceDep) -> Response:
     service.scenario(body.scenario)  # 422 for an unknown preset before any work
 
     def make() -> bytes:
-        return dump(tornado_table(service, body.scenario, body.output, body.levers,
-                                  low_q=body.low_q, high_q=body.high_q))
+        return dump(
+            tornado_table(
+                service, body.scenario, body.output, body.levers, low_q=body.low_q, high_q=body.high_q
+            )
+        )
 
-    key = ("sensitivity.json", body.scenario, body.output,
-           tuple(sorted(body.levers.overrides().items())), body.low_q, body.high_q, date.today())
+    key = (
+        "sensitivity.json",
+        body.scenario,
+        body.output,
+        tuple(sorted(body.levers.overrides().items())),
+        body.low_q,
+        body.high_q,
+        date.today(),
+    )
     return json_response(await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS))

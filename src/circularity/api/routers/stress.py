@@ -105,8 +105,13 @@ def format_stress(result: Any, service: Any, scenario: int = 0) -> dict[str, Any
     defaulted = result.defaulted[s][order].tolist()
     ids = [result.entities[i] for i in order]
     keys = ("id", "name", *columns, "defaulted")
-    values = zip(ids, [names.get(e, e) for e in ids], *(_nums(v[order]) for v in columns.values()), defaulted,
-                 strict=True)
+    values = zip(
+        ids,
+        [names.get(e, e) for e in ids],
+        *(_nums(v[order]) for v in columns.values()),
+        defaulted,
+        strict=True,
+    )
     rows = [dict(zip(keys, row, strict=True)) for row in values]
     a = result.assumptions
     return {
@@ -173,9 +178,7 @@ async def stress(body: StressRequest, service: ServiceDep, request: Request) -> 
         result = service.stress(shocks, when, model=body.model, alpha=body.alpha, beta=body.beta)
         return _answer(result, 0, service)
 
-    payload, out = await cached_json(
-        service, key, make, seconds=limits.MAX_RUN_SECONDS, pair=True
-    )
+    payload, out = await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS, pair=True)
     run_id = request.app.state.runs.add(
         "stress", body.model_dump(mode="json"), out["totals"], {**out, "as_of": str(out["as_of"])}
     )

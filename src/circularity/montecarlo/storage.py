@@ -25,9 +25,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from circularity.errors import StoreError
-from circularity.simulate.manifest import RunManifest
-from circularity.simulate.results import SimulationResult
-from circularity.simulate.summaries import ChunkStats
+from circularity.montecarlo.manifest import RunManifest
+from circularity.montecarlo.results import SimulationResult
+from circularity.montecarlo.summaries import ChunkStats
 
 __all__ = ["RunWriter", "list_runs", "load_run", "save_sensitivity"]
 
@@ -66,19 +66,19 @@ def _long_draws(run_id: str, stats: ChunkStats) -> pa.Table:
     named = [*((k, v) for k, v in stats.params.items()), *stats.headlines.items()]
     size = stats.stop - stats.start
     draws = np.arange(stats.start, stats.stop, dtype=np.int64)
-    return pa.table({
-        "run_id": pa.array([run_id] * (size * len(named)), pa.string()),
-        "draw": np.tile(draws, len(named)),
-        "name": pa.array(np.repeat([k for k, _ in named], size).tolist(), pa.string()),
-        "value": np.concatenate([np.asarray(v, np.float64) for _, v in named]),
-    })
+    return pa.table(
+        {
+            "run_id": pa.array([run_id] * (size * len(named)), pa.string()),
+            "draw": np.tile(draws, len(named)),
+            "name": pa.array(np.repeat([k for k, _ in named], size).tolist(), pa.string()),
+            "value": np.concatenate([np.asarray(v, np.float64) for _, v in named]),
+        }
+    )
 
 
-def _cells(run_id: str, stats: ChunkStats, entities: tuple[str, ...],
-           quarters: tuple[str, ...]) -> pa.Table:
+def _cells(run_id: str, stats: ChunkStats, entities: tuple[str, ...], quarters: tuple[str, ...]) -> pa.Table:
     size, n, T = stats.stop - stats.start, len(entities), len(quarters)
-    d, e, t = np.meshgrid(np.arange(stats.start, stats.stop), np.arange(n), np.arange(T),
-                          indexing="ij")
+    d, e, t = np.meshgrid(np.arange(stats.start, stats.stop), np.arange(n), np.arange(T), indexing="ij")
     base: dict[str, Any] = {
         "run_id": pa.array([run_id] * (size * n * T), pa.string()),
         "draw": d.ravel().astype(np.int64),
@@ -92,8 +92,15 @@ def _cells(run_id: str, stats: ChunkStats, entities: tuple[str, ...],
 class RunWriter:
     """Stream a run's chunks to DuckDB (``db``) and Parquet (``out``), then its summaries."""
 
-    def __init__(self, run_id: str, *, db: Path | None, out: Path | None,
-                 entities: tuple[str, ...], quarters: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        *,
+        db: Path | None,
+        out: Path | None,
+        entities: tuple[str, ...],
+        quarters: tuple[str, ...],
+    ) -> None:
         self.run_id, self.db, self.out = run_id, db, out
         self.entities, self.quarters = entities, quarters
         self.con = _connect(db) if db is not None else None
@@ -115,8 +122,9 @@ class RunWriter:
             if self.con is not None:
                 kept = list(stats.full)
                 unpivot = " UNION ALL ".join(
-                    f"SELECT run_id, draw, entity::VARCHAR, quarter::VARCHAR, '{c}', \"{c}\" "
-                    f"FROM cells" for c in kept)
+                    f"SELECT run_id, draw, entity::VARCHAR, quarter::VARCHAR, '{c}', \"{c}\" FROM cells"
+                    for c in kept
+                )
                 self.con.execute(f"INSERT INTO mc_cells {unpivot}")
 
     def finish(self, result: SimulationResult) -> None:
@@ -131,9 +139,12 @@ class RunWriter:
                 frame.to_parquet(self.out / "quantiles.parquet", index=False)
         if self.con is not None:
             if frame is not None:
-                qtab = pa.Table.from_pandas(frame.assign(run_id=self.run_id)[  # noqa: F841
-                    ["run_id", "variable", "entity", "quarter", "q", "value"]],
-                    preserve_index=False)
+                qtab = pa.Table.from_pandas(  # noqa: F841 (read by DuckDB's replacement scan)
+                    frame.assign(run_id=self.run_id)[
+                        ["run_id", "variable", "entity", "quarter", "q", "value"]
+                    ],
+                    preserve_index=False,
+                )
                 self.con.execute("INSERT INTO mc_quantiles SELECT * FROM qtab")
             _insert_run(self.con, manifest, summary)
             self.con.close()
@@ -149,13 +160,26 @@ class RunWriter:
 
 
 def _insert_run(con: duckdb.DuckDBPyConnection, m: RunManifest, summary: dict[str, Any]) -> None:
-    con.execute("INSERT OR REPLACE INTO mc_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [m.run_id, m.kind, m.scenario, m.seed, m.draws, m.started_at, m.finished_at,
-                 m.elapsed_s, m.to_json(), json.dumps(summary)])
+    con.execute(
+        "INSERT OR REPLACE INTO mc_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            m.run_id,
+            m.kind,
+            m.scenario,
+            m.seed,
+            m.draws,
+            m.started_at,
+            m.finished_at,
+            m.elapsed_s,
+            m.to_json(),
+            json.dumps(summary),
+        ],
+    )
 
 
-def save_sensitivity(db: Path | None, out: Path | None, manifest: RunManifest,
-                     table: Any, extra: dict[str, Any]) -> None:
+def save_sensitivity(
+    db: Path | None, out: Path | None, manifest: RunManifest, table: Any, extra: dict[str, Any]
+) -> None:
     """Save a sensitivity run: its manifest and ranked table (as the run's summary)."""
     summary = {**extra, "table": json.loads(table.to_json(orient="records"))}
     if out is not None:
@@ -177,8 +201,10 @@ def list_runs(db: Path) -> list[dict[str, Any]]:
         return []
     con = _connect(db)
     try:
-        rows = con.execute("SELECT run_id, kind, scenario, seed, draws, started_at, elapsed_s "
-                           "FROM mc_runs ORDER BY started_at DESC, run_id DESC").fetchall()
+        rows = con.execute(
+            "SELECT run_id, kind, scenario, seed, draws, started_at, elapsed_s "
+            "FROM mc_runs ORDER BY started_at DESC, run_id DESC"
+        ).fetchall()
     finally:
         con.close()
     keys = ("run_id", "kind", "scenario", "seed", "draws", "started_at", "elapsed_s")
@@ -191,8 +217,9 @@ def load_run(db: Path, run_id: str) -> tuple[RunManifest, dict[str, Any]]:
         raise StoreError(f"no database at {db}; run `circularity simulate` first")
     con = _connect(db)
     try:
-        rows = con.execute("SELECT run_id, manifest, summary FROM mc_runs "
-                           "WHERE starts_with(run_id, ?)", [run_id]).fetchall()
+        rows = con.execute(
+            "SELECT run_id, manifest, summary FROM mc_runs WHERE starts_with(run_id, ?)", [run_id]
+        ).fetchall()
     finally:
         con.close()
     if not rows:

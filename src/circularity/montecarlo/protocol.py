@@ -29,7 +29,7 @@ Outputs = dict[str, NDArray[Any]]
 
 @runtime_checkable
 class SimulationModel(Protocol):
-    """What :func:`circularity.simulate` drives: a vectorised, picklable callable."""
+    """What :func:`circularity.montecarlo` drives: a vectorised, picklable callable."""
 
     entities: tuple[str, ...]
     quarters: tuple[str, ...]

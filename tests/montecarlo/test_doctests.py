@@ -7,8 +7,11 @@ import importlib
 
 import pytest
 
-MODULES = ["circularity.simulate", "circularity.simulate.distributions",
-           "circularity.simulate.sampling"]
+MODULES = [
+    "circularity.montecarlo",
+    "circularity.montecarlo.distributions",
+    "circularity.montecarlo.sampling",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

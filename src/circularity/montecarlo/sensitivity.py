@@ -15,8 +15,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from circularity.errors import ScenarioError
-from circularity.simulate.distributions import ParameterSpace
-from circularity.simulate.model import Outputs, SimulationModel
+from circularity.montecarlo.distributions import ParameterSpace
+from circularity.montecarlo.protocol import Outputs, SimulationModel
 
 __all__ = ["SobolResult", "TornadoResult", "select_output", "sobol_indices", "tornado"]
 
@@ -36,18 +36,22 @@ def select_output(outputs: Outputs, model: SimulationModel, output: str) -> NDAr
         cubes = [k for k, v in outputs.items() if np.ndim(v) == 3]
         raise ScenarioError(
             f"unknown output '{output}'; give a headline ({', '.join(heads) or 'none'}) or "
-            f"variable:entity[:quarter] with variable in {', '.join(cubes) or 'none'}")
+            f"variable:entity[:quarter] with variable in {', '.join(cubes) or 'none'}"
+        )
     t = len(model.quarters) - 1
     if quarter:
         if quarter not in model.quarters:
-            raise ScenarioError(f"output '{output}': quarter {quarter} is outside the horizon "
-                                f"{model.quarters[0]}..{model.quarters[-1]}")
+            raise ScenarioError(
+                f"output '{output}': quarter {quarter} is outside the horizon "
+                f"{model.quarters[0]}..{model.quarters[-1]}"
+            )
         t = model.quarters.index(quarter)
     return np.asarray(cube, dtype=np.float64)[:, model.entities.index(ent), t]
 
 
-def _evaluate(model: SimulationModel, space: ParameterSpace, u: NDArray[np.float64],
-              output: str) -> NDArray[np.float64]:
+def _evaluate(
+    model: SimulationModel, space: ParameterSpace, u: NDArray[np.float64], output: str
+) -> NDArray[np.float64]:
     return select_output(model(space.transform(u)), model, output)
 
 
@@ -68,8 +72,9 @@ class TornadoResult:
         return list(self.table["parameter"])
 
 
-def tornado(model: SimulationModel, space: ParameterSpace, output: str, *,
-            low_q: float = 0.05, high_q: float = 0.95) -> TornadoResult:
+def tornado(
+    model: SimulationModel, space: ParameterSpace, output: str, *, low_q: float = 0.05, high_q: float = 0.95
+) -> TornadoResult:
     """Move each parameter from its median to its ``low_q`` and ``high_q`` quantiles alone.
 
     All ``1 + 2k`` scenarios run in one vectorised call; rows are ranked by swing
@@ -87,12 +92,20 @@ def tornado(model: SimulationModel, space: ParameterSpace, output: str, *,
     rows = []
     for j, name in enumerate(space.names):
         lo, hi = y[1 + 2 * j], y[2 + 2 * j]
-        rows.append({"parameter": name, "low": params[name][1 + 2 * j],
-                     "high": params[name][2 + 2 * j], "output_low": lo, "output_high": hi,
-                     "swing": abs(hi - lo)})
+        rows.append(
+            {
+                "parameter": name,
+                "low": params[name][1 + 2 * j],
+                "high": params[name][2 + 2 * j],
+                "output_low": lo,
+                "output_high": hi,
+                "swing": abs(hi - lo),
+            }
+        )
     table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable")
-    return TornadoResult(output=output, base=float(y[0]), low_q=low_q, high_q=high_q,
-                         table=table.reset_index(drop=True))
+    return TornadoResult(
+        output=output, base=float(y[0]), low_q=low_q, high_q=high_q, table=table.reset_index(drop=True)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,7 +157,7 @@ def sobol_indices(
     u = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
     eps = np.finfo(float).eps
     u = np.clip(u, eps, 1 - eps)
-    pieces = [u[i:i + chunk_size] for i in range(0, len(u), chunk_size)]
+    pieces = [u[i : i + chunk_size] for i in range(0, len(u), chunk_size)]
     if executor is None:
         ys = [_evaluate(model, space, p, output) for p in pieces]
     else:
@@ -152,12 +165,21 @@ def sobol_indices(
         ys = [f.result() for f in futs]
     y = np.concatenate(ys)
     if not np.all(np.isfinite(y)):
-        raise ScenarioError(f"output '{output}' is not finite for {int((~np.isfinite(y)).sum())}"
-                            " of the Sobol runs; narrow the distributions")
-    res = sobol_analyze.analyze(problem, y, calc_second_order=False, num_resamples=num_resamples,
-                                conf_level=conf_level, seed=seed)
-    table = pd.DataFrame({"parameter": space.names, "S1": res["S1"], "S1_conf": res["S1_conf"],
-                          "ST": res["ST"], "ST_conf": res["ST_conf"]})
+        raise ScenarioError(
+            f"output '{output}' is not finite for {int((~np.isfinite(y)).sum())}"
+            " of the Sobol runs; narrow the distributions"
+        )
+    res = sobol_analyze.analyze(
+        problem, y, calc_second_order=False, num_resamples=num_resamples, conf_level=conf_level, seed=seed
+    )
+    table = pd.DataFrame(
+        {
+            "parameter": space.names,
+            "S1": res["S1"],
+            "S1_conf": res["S1_conf"],
+            "ST": res["ST"],
+            "ST_conf": res["ST_conf"],
+        }
+    )
     table = table.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
-    return SobolResult(output=output, n_base=n_base, evaluations=len(y),
-                       conf_level=conf_level, table=table)
+    return SobolResult(output=output, n_base=n_base, evaluations=len(y), conf_level=conf_level, table=table)

@@ -22,9 +22,25 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def run(db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     out = tmp_path_factory.mktemp("out")
-    r = runner.invoke(app, ["simulate", "--scenario", "baseline", "--n", "300", "--seed", "7",
-                            "--db", str(db), "--out", str(out), "--keep", "cash,debt",
-                            "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--scenario",
+            "baseline",
+            "--n",
+            "300",
+            "--seed",
+            "7",
+            "--db",
+            str(db),
+            "--out",
+            str(out),
+            "--keep",
+            "cash,debt",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     return json.loads(r.stdout), out
 
@@ -35,8 +51,15 @@ def test_simulate_json_summary_and_manifest(run: tuple[dict, Path]) -> None:
     assert s["draws"] == 300 and "funding_need_2030" in s["headlines"]
     assert "2030" in s["p_short_by_year"] and "openai" in s["p_default_by_year"]
     assert m["seed"] == 7 and m["scenario"] == "baseline" and m["draws"] == 300
-    for k in ("dataset_version", "dataset_hash", "scenario_hash", "code_version", "packages",
-              "started_at", "finished_at"):
+    for k in (
+        "dataset_version",
+        "dataset_hash",
+        "scenario_hash",
+        "code_version",
+        "packages",
+        "started_at",
+        "finished_at",
+    ):
         assert m[k]
 
 
@@ -68,8 +91,10 @@ def test_simulate_table_output(db: Path) -> None:
 
 
 def test_sensitivity_tornado(db: Path) -> None:
-    r = runner.invoke(app, ["sensitivity", "--scenario", "baseline", "--output",
-                            "funding_need_2030", "--db", str(db), "--json"])
+    r = runner.invoke(
+        app,
+        ["sensitivity", "--scenario", "baseline", "--output", "funding_need_2030", "--db", str(db), "--json"],
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["method"] == "tornado" and len(data["table"]) == 12

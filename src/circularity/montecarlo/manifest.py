@@ -14,8 +14,18 @@ from typing import Any
 
 __all__ = ["RunManifest", "code_version", "hash_bytes", "package_versions", "utc_now"]
 
-_PACKAGES = ("circularity", "numpy", "scipy", "pandas", "pydantic", "SALib", "dask",
-             "distributed", "duckdb", "pyarrow")
+_PACKAGES = (
+    "circularity",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pydantic",
+    "SALib",
+    "dask",
+    "distributed",
+    "duckdb",
+    "pyarrow",
+)
 
 
 def utc_now() -> str:
@@ -48,10 +58,21 @@ def code_version() -> str:
         version = "unknown"
     here = Path(__file__).resolve().parent
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=here,
-                             capture_output=True, text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=here, capture_output=True, text=True, timeout=5).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         return f"{version}+g{sha}{'.dirty' if dirty else ''}"
     except (OSError, subprocess.SubprocessError):
         return version
@@ -94,6 +115,7 @@ class RunManifest:
     def new_id(started_at: str, scenario: str, seed: int, draws: int) -> str:
         """A readable, unique-enough id: ``20250101T120000-<6 hex>``."""
         stamp = started_at.replace("-", "").replace(":", "")[:15]
-        salt = hashlib.sha256(f"{started_at}{scenario}{seed}{draws}{datetime.now(UTC)}"
-                              .encode()).hexdigest()[:6]
+        salt = hashlib.sha256(f"{started_at}{scenario}{seed}{draws}{datetime.now(UTC)}".encode()).hexdigest()[
+            :6
+        ]
         return f"{stamp}-{salt}"

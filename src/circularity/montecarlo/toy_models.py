@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from circularity.simulate.model import Outputs, Params
+from circularity.montecarlo.protocol import Outputs, Params
 
 __all__ = ["IshigamiModel", "ToyWebModel", "toy_quarters"]
 
@@ -87,6 +87,12 @@ class ToyWebModel:
         defaulted = np.logical_or.accumulate(shortfall > 1.0, axis=2)
         need = np.cumsum(gap, axis=1)
         i2030 = self.quarters.index("2030Q4") if "2030Q4" in self.quarters else T - 1
-        return {"cash": cash, "debt": debt, "market_value": mv, "shortfall": shortfall,
-                "defaulted": defaulted, "openai_funding_need_2030": need[:, i2030],
-                "openai_funding_need_2032": need[:, -1]}
+        return {
+            "cash": cash,
+            "debt": debt,
+            "market_value": mv,
+            "shortfall": shortfall,
+            "defaulted": defaulted,
+            "openai_funding_need_2030": need[:, i2030],
+            "openai_funding_need_2032": need[:, -1],
+        }

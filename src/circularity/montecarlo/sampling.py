@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from circularity.simulate.distributions import ParameterSpace
+from circularity.montecarlo.distributions import ParameterSpace
 
 __all__ = ["BLOCK_SIZE", "Chunk", "draw_parameters", "draw_uniforms", "plan_chunks"]
 
@@ -49,9 +49,7 @@ def plan_chunks(n: int, chunk_size: int, *, block_size: int = BLOCK_SIZE) -> lis
     return [Chunk(index=i, start=s, stop=min(s + size, n)) for i, s in enumerate(starts)]
 
 
-def _block_uniforms(
-    space: ParameterSpace, seed: int, block: int, block_size: int
-) -> NDArray[np.float64]:
+def _block_uniforms(space: ParameterSpace, seed: int, block: int, block_size: int) -> NDArray[np.float64]:
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
     k = len(space.parameters)
     u = rng.random((block_size, k))
@@ -84,7 +82,7 @@ def draw_parameters(
 
     Examples
     --------
-    >>> from circularity.simulate.distributions import parse_parameter_space
+    >>> from circularity.montecarlo.distributions import parse_parameter_space
     >>> space = parse_parameter_space({"x": {"dist": "uniform", "low": 0, "high": 1}})
     >>> a = draw_parameters(space, 7, 0, 3000)["x"]
     >>> b = draw_parameters(space, 7, 1000, 2000)["x"]

@@ -7,8 +7,8 @@ import pytest
 from scipy import stats
 
 from circularity.errors import ScenarioError
-from circularity.simulate.distributions import parse_parameter_space
-from circularity.simulate.sampling import draw_parameters
+from circularity.montecarlo.distributions import parse_parameter_space
+from circularity.montecarlo.sampling import draw_parameters
 
 N = 200_000
 
@@ -43,12 +43,17 @@ def test_moments_match(sample: tuple[object, dict[str, np.ndarray]], name: str) 
 
 @pytest.mark.parametrize(
     ("name", "frozen"),
-    [("u", stats.uniform(-2, 7)), ("t", stats.triang(0.15, loc=0, scale=2)),
-     ("n", stats.norm(1.5, 0.4)), ("ln", stats.lognorm(0.5, scale=2.0)),
-     ("b", stats.beta(2, 5, loc=1, scale=2))],
+    [
+        ("u", stats.uniform(-2, 7)),
+        ("t", stats.triang(0.15, loc=0, scale=2)),
+        ("n", stats.norm(1.5, 0.4)),
+        ("ln", stats.lognorm(0.5, scale=2.0)),
+        ("b", stats.beta(2, 5, loc=1, scale=2)),
+    ],
 )
-def test_distribution_shape_ks(sample: tuple[object, dict[str, np.ndarray]], name: str,
-                               frozen: object) -> None:
+def test_distribution_shape_ks(
+    sample: tuple[object, dict[str, np.ndarray]], name: str, frozen: object
+) -> None:
     _, draws = sample
     assert stats.kstest(draws[name][:20_000], frozen.cdf).pvalue > 1e-3  # type: ignore[attr-defined]
 
@@ -62,9 +67,11 @@ def test_discrete_frequencies(sample: tuple[object, dict[str, np.ndarray]]) -> N
 
 def test_gaussian_copula_gives_stated_correlation() -> None:
     space = parse_parameter_space(
-        {"a": {"dist": "uniform", "low": 0, "high": 1},
-         "b": {"dist": "lognormal", "median": 1, "sigma": 1},
-         "c": {"dist": "triangular", "low": 0, "mode": 1, "high": 3}},
+        {
+            "a": {"dist": "uniform", "low": 0, "high": 1},
+            "b": {"dist": "lognormal", "median": 1, "sigma": 1},
+            "c": {"dist": "triangular", "low": 0, "mode": 1, "high": 3},
+        },
         {"params": ["a", "b"], "matrix": [[1, 0.7], [0.7, 1]]},
     )
     d = draw_parameters(space, 5, 0, 100_000)
@@ -80,27 +87,37 @@ def test_gaussian_copula_gives_stated_correlation() -> None:
 @pytest.mark.parametrize(
     ("spec", "corr", "needle"),
     [
-        ({"x.growth": {"dist": "uniform", "low": 2, "high": 1}}, None,
-         "parameter 'x.growth'"),
-        ({"x.growth": {"dist": "triangular", "low": 0, "mode": 3, "high": 2}}, None,
-         "mode (3.0) must lie in [low, high]"),
+        ({"x.growth": {"dist": "uniform", "low": 2, "high": 1}}, None, "parameter 'x.growth'"),
+        (
+            {"x.growth": {"dist": "triangular", "low": 0, "mode": 3, "high": 2}},
+            None,
+            "mode (3.0) must lie in [low, high]",
+        ),
         ({"gpu_life": {"dist": "gamma", "k": 2}}, None, "parameter 'gpu_life'"),
         ({"gpu_life": {"dist": "gamma", "k": 2}}, None, "allowed: uniform, triangular"),
-        ({"sd_bad": {"dist": "normal", "mean": 0, "sd": -1}}, None,
-         "parameter 'sd_bad' field 'sd'"),
-        ({"w": {"dist": "discrete", "values": [1, 2], "weights": [1]}}, None,
-         "parameter 'w'"),
+        ({"sd_bad": {"dist": "normal", "mean": 0, "sd": -1}}, None, "parameter 'sd_bad' field 'sd'"),
+        ({"w": {"dist": "discrete", "values": [1, 2], "weights": [1]}}, None, "parameter 'w'"),
         ({"ln": {"dist": "lognormal", "sigma": 1}}, None, "give exactly one of mu"),
         ({"nodist": {"low": 0, "high": 1}}, None, "parameter 'nodist'"),
-        ({"extra": {"dist": "uniform", "low": 0, "high": 1, "mode": 0.5}}, None,
-         "parameter 'extra' field 'mode'"),
-        ({"a": {"dist": "uniform", "low": 0, "high": 1}},
-         {"params": ["a", "zz"], "matrix": [[1, 0.2], [0.2, 1]]}, "zz"),
-        ({"a": {"dist": "uniform", "low": 0, "high": 1},
-          "b": {"dist": "uniform", "low": 0, "high": 1},
-          "c": {"dist": "uniform", "low": 0, "high": 1}},
-         {"params": ["a", "b", "c"], "matrix": [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]},
-         "not positive definite"),
+        (
+            {"extra": {"dist": "uniform", "low": 0, "high": 1, "mode": 0.5}},
+            None,
+            "parameter 'extra' field 'mode'",
+        ),
+        (
+            {"a": {"dist": "uniform", "low": 0, "high": 1}},
+            {"params": ["a", "zz"], "matrix": [[1, 0.2], [0.2, 1]]},
+            "zz",
+        ),
+        (
+            {
+                "a": {"dist": "uniform", "low": 0, "high": 1},
+                "b": {"dist": "uniform", "low": 0, "high": 1},
+                "c": {"dist": "uniform", "low": 0, "high": 1},
+            },
+            {"params": ["a", "b", "c"], "matrix": [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]},
+            "not positive definite",
+        ),
     ],
 )
 def test_bad_spec_names_the_parameter(spec: dict, corr: dict | None, needle: str) -> None:

@@ -8,10 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from circularity.simulate import SimulationResult, run_simulation, simulate
-from circularity.simulate.distributions import ParameterSpace
-from circularity.simulate.summaries import QUANTILES, TOTAL
-from circularity.simulate.toy_models import ToyWebModel
+from circularity.montecarlo import SimulationResult, run_simulation, simulate
+from circularity.montecarlo.distributions import ParameterSpace
+from circularity.montecarlo.summaries import QUANTILES, TOTAL
+from circularity.montecarlo.toy_models import ToyWebModel
 
 N = 5000
 
@@ -29,8 +29,7 @@ def base(toy_space: ParameterSpace) -> SimulationResult:
     return run_simulation(ToyWebModel(), toy_space, n=N, seed=7, chunk_size=1024)
 
 
-def test_chunk_size_does_not_change_results(base: SimulationResult,
-                                            toy_space: ParameterSpace) -> None:
+def test_chunk_size_does_not_change_results(base: SimulationResult, toy_space: ParameterSpace) -> None:
     for chunk in (2048, 4096, 10_000):
         _same(base, run_simulation(ToyWebModel(), toy_space, n=N, seed=7, chunk_size=chunk))
 
@@ -55,7 +54,8 @@ def test_summary_contents(base: SimulationResult) -> None:
     # P(short by 2032) computed in chunks equals the direct count over every draw
     direct = ToyWebModel()(base.params)
     assert s["p_short_by_year"]["2032"] == pytest.approx(
-        np.mean((direct["shortfall"][:, 0] > 1e-9).any(axis=1)), abs=0)
+        np.mean((direct["shortfall"][:, 0] > 1e-9).any(axis=1)), abs=0
+    )
 
 
 def test_result_frames_and_fan_chart(base: SimulationResult) -> None:
@@ -77,8 +77,7 @@ def test_manifest(base: SimulationResult) -> None:
     assert (m.seed, m.draws, m.block_size, m.chunk_size) == (7, N, 1024, 1024)
     assert m.backend == "in-process" and m.dataset_version == "toy"
     assert {"numpy", "dask", "SALib", "python"} <= set(m.packages)
-    assert m.started_at <= m.finished_at and m.parameters == ["growth", "burn", "multiple",
-                                                             "credit"]
+    assert m.started_at <= m.finished_at and m.parameters == ["growth", "burn", "multiple", "credit"]
 
 
 def test_simulate_api_needs_a_space_with_a_model() -> None:
@@ -89,9 +88,16 @@ def test_simulate_api_needs_a_space_with_a_model() -> None:
 def test_progress_and_on_chunk(toy_space: ParameterSpace) -> None:
     seen: list[tuple[int, int]] = []
     chunks: list[int] = []
-    run_simulation(ToyWebModel(), toy_space, n=3000, seed=1, chunk_size=1024,
-                   progress=lambda d, t: seen.append((d, t)), keep=("cash",),
-                   on_chunk=lambda c: chunks.append(c.full["cash"].shape[0]))
+    run_simulation(
+        ToyWebModel(),
+        toy_space,
+        n=3000,
+        seed=1,
+        chunk_size=1024,
+        progress=lambda d, t: seen.append((d, t)),
+        keep=("cash",),
+        on_chunk=lambda c: chunks.append(c.full["cash"].shape[0]),
+    )
     assert seen[-1] == (3000, 3000) and chunks == [1024, 1024, 952]
 
 
@@ -100,14 +106,13 @@ def test_progress_and_on_chunk(toy_space: ParameterSpace) -> None:
 # first socket unclosed (distributed/node.py); that ResourceWarning surfaces at garbage
 # collection as an unraisable exception. It says nothing about the numbers checked here.
 @pytest.mark.filterwarnings(
-    r"ignore:Exception ignored in. <socket\.socket:pytest.PytestUnraisableExceptionWarning")
-def test_local_dask_cluster_of_two_workers_matches(base: SimulationResult,
-                                                   toy_space: ParameterSpace) -> None:
+    r"ignore:Exception ignored in. <socket\.socket:pytest.PytestUnraisableExceptionWarning"
+)
+def test_local_dask_cluster_of_two_workers_matches(base: SimulationResult, toy_space: ParameterSpace) -> None:
     with warnings.catch_warnings():
         # the scheduler's HTTP server falls back to a free port, with a UserWarning, when 8787
         # is taken (another cluster on this machine); nothing to do with the numbers
-        warnings.filterwarnings("ignore", message=r"Port \d+ is already in use",
-                                category=UserWarning)
+        warnings.filterwarnings("ignore", message=r"Port \d+ is already in use", category=UserWarning)
         res = run_simulation(ToyWebModel(), toy_space, n=N, seed=7, chunk_size=1024, workers=2)
     assert res.manifest is not None and res.manifest.backend == "dask local 2 worker(s)"
     _same(base, res)
@@ -121,5 +126,4 @@ def test_fan_bands_from_the_first_fan_draws(toy_space: ParameterSpace) -> None:
     assert a.manifest.extra["fan_draws"] == 1500
     first = {k: v[:1500] for k, v in a.params.items()}
     cash = ToyWebModel()(first)["cash"][:, 0].astype(np.float32)
-    np.testing.assert_allclose(a.fan["cash"][:, 0], np.quantile(cash, QUANTILES, axis=0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(a.fan["cash"][:, 0], np.quantile(cash, QUANTILES, axis=0), rtol=1e-6)

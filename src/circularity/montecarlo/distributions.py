@@ -93,8 +93,7 @@ class Triangular(_Dist):
         if not self.low < self.high:
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
         if not self.low <= self.mode <= self.high:
-            raise ValueError(f"mode ({self.mode}) must lie in [low, high] = "
-                             f"[{self.low}, {self.high}]")
+            raise ValueError(f"mode ({self.mode}) must lie in [low, high] = [{self.low}, {self.high}]")
         return self
 
     def ppf(self, u: FloatArray) -> FloatArray:
@@ -199,8 +198,9 @@ class Discrete(_Dist):
     def _check(self) -> Discrete:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
-                raise ValueError(f"{len(self.weights)} weights for {len(self.values)} values; "
-                                 "give one weight per value")
+                raise ValueError(
+                    f"{len(self.weights)} weights for {len(self.values)} values; give one weight per value"
+                )
             if any(w < 0 or not np.isfinite(w) for w in self.weights):
                 raise ValueError("weights must be finite and non-negative")
             if sum(self.weights) <= 0:
@@ -273,8 +273,9 @@ class ParameterSpace(BaseModel):
         if self.correlation is not None:
             unknown = [p for p in self.correlation.params if p not in self.parameters]
             if unknown:
-                raise ValueError(f"correlation names parameter(s) without a distribution: "
-                                 f"{', '.join(unknown)}")
+                raise ValueError(
+                    f"correlation names parameter(s) without a distribution: {', '.join(unknown)}"
+                )
         return self
 
     @property
@@ -292,8 +293,10 @@ class ParameterSpace(BaseModel):
         """Map uniforms of shape ``(S, k)`` (columns in :attr:`names` order) to parameters."""
         if u.ndim != 2 or u.shape[1] != len(self.parameters):
             raise ValueError(f"expected uniforms of shape (S, {len(self.parameters)})")
-        return {name: np.ascontiguousarray(dist.ppf(u[:, j]), dtype=np.float64)
-                for j, (name, dist) in enumerate(self.parameters.items())}
+        return {
+            name: np.ascontiguousarray(dist.ppf(u[:, j]), dtype=np.float64)
+            for j, (name, dist) in enumerate(self.parameters.items())
+        }
 
     def quantile_point(self, q: float) -> dict[str, float]:
         """Every parameter at its own ``q`` quantile (e.g. 0.5 for the medians)."""
@@ -304,12 +307,14 @@ def _describe(err: dict[str, Any]) -> str:
     loc = [str(x) for x in err["loc"]]
     msg = str(err["msg"]).removeprefix("Value error, ")
     if len(loc) >= 2 and loc[0] == "parameters":
-        rest = [x for x in loc[2:] if x not in {"uniform", "triangular", "normal", "lognormal",
-                                                 "beta", "discrete"}]
+        rest = [
+            x
+            for x in loc[2:]
+            if x not in {"uniform", "triangular", "normal", "lognormal", "beta", "discrete"}
+        ]
         field = f" field '{'.'.join(rest)}'" if rest else ""
         if err["type"] == "union_tag_invalid":
-            msg = ("unknown dist; allowed: uniform, triangular, normal, lognormal, beta, "
-                   "discrete")
+            msg = "unknown dist; allowed: uniform, triangular, normal, lognormal, beta, discrete"
         elif err["type"] == "union_tag_not_found":
             msg = "missing 'dist' (one of uniform, triangular, normal, lognormal, beta, discrete)"
         return f"distribution for parameter '{loc[1]}'{field}: {msg}"
@@ -329,8 +334,7 @@ def parse_parameter_space(
     ['x']
     """
     try:
-        return ParameterSpace.model_validate(
-            {"parameters": parameters, "correlation": correlation})
+        return ParameterSpace.model_validate({"parameters": parameters, "correlation": correlation})
     except ValidationError as exc:
         prefix = f"{source}: " if source else ""
         lines = [prefix + _describe(e) for e in exc.errors()]  # type: ignore[arg-type]

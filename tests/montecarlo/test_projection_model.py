@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from circularity.errors import ScenarioError
-from circularity.simulate import run_simulation
-from circularity.simulate.engine import ProjectionModel, load_simulation_scenario
+from circularity.montecarlo import run_simulation
+from circularity.montecarlo.projection_model import ProjectionModel, load_simulation_scenario
 
 SCENARIO = """
 extends: baseline
@@ -50,8 +50,12 @@ def test_scenario_file_gives_space_and_settings(model: tuple[ProjectionModel, ob
 
 def test_engine_outputs_follow_the_contract(model: tuple[ProjectionModel, object]) -> None:
     m, _ = model
-    out = m({"entities.openai.revenue_scale": np.array([0.5, 1.0, 1.2]),
-             "scale:globals.credit_appetite": np.array([0.2, 0.6, 1.0])})
+    out = m(
+        {
+            "entities.openai.revenue_scale": np.array([0.5, 1.0, 1.2]),
+            "scale:globals.credit_appetite": np.array([0.2, 0.6, 1.0]),
+        }
+    )
     assert out["cash"].shape == (3, len(m.entities), 32)
     assert out["funding_need_2030"].shape == (3,)
     # the drawn parameters reach the engine (direction is the engine's business)
@@ -76,17 +80,24 @@ def test_preset_without_distributions_gets_the_default_uncertainty() -> None:
 
 def test_bad_distribution_in_a_scenario_file_names_the_parameter(tmp_path: Path) -> None:
     p = tmp_path / "bad.yaml"
-    p.write_text("extends: baseline\nname: bad\ndistributions:\n"
-                 "  globals.gpu_life_years: {dist: uniform, low: 6, high: 3}\n")
-    with pytest.raises(ScenarioError, match=r"bad.yaml: distribution for parameter "
-                                            r"'globals.gpu_life_years'.*low \(6.0\) must be below"):
+    p.write_text(
+        "extends: baseline\nname: bad\ndistributions:\n"
+        "  globals.gpu_life_years: {dist: uniform, low: 6, high: 3}\n"
+    )
+    with pytest.raises(
+        ScenarioError,
+        match=r"bad.yaml: distribution for parameter "
+        r"'globals.gpu_life_years'.*low \(6.0\) must be below",
+    ):
         load_simulation_scenario(str(p))
 
 
 def test_unknown_parameter_path_is_named(tmp_path: Path) -> None:
     p = tmp_path / "unknown.yaml"
-    p.write_text("extends: baseline\nname: unknown\ndistributions:\n"
-                 "  entities.openai.magic: {dist: uniform, low: 0, high: 1}\n")
+    p.write_text(
+        "extends: baseline\nname: unknown\ndistributions:\n"
+        "  entities.openai.magic: {dist: uniform, low: 0, high: 1}\n"
+    )
     sim = load_simulation_scenario(str(p))
     with pytest.raises(ScenarioError, match="'entities.openai.magic': not a parameter"):
         ProjectionModel.build(sim)

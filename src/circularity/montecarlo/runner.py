@@ -16,17 +16,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from circularity.simulate.distributions import ParameterSpace
-from circularity.simulate.manifest import (
+from circularity.montecarlo.distributions import ParameterSpace
+from circularity.montecarlo.manifest import (
     RunManifest,
     code_version,
     package_versions,
     utc_now,
 )
-from circularity.simulate.model import SimulationModel
-from circularity.simulate.results import SimulationResult
-from circularity.simulate.sampling import BLOCK_SIZE, Chunk, draw_parameters, plan_chunks
-from circularity.simulate.summaries import FAN_DRAWS, Accumulator, ChunkStats, reduce_chunk
+from circularity.montecarlo.protocol import SimulationModel
+from circularity.montecarlo.results import SimulationResult
+from circularity.montecarlo.sampling import BLOCK_SIZE, Chunk, draw_parameters, plan_chunks
+from circularity.montecarlo.summaries import FAN_DRAWS, Accumulator, ChunkStats, reduce_chunk
 
 __all__ = ["Backend", "InlineExecutor", "open_backend", "run_chunk", "run_simulation"]
 
@@ -84,12 +84,15 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
         # every multi-MB temporary of the engine is then mmapped, faulted in and unmapped,
         # which doubled the CPU time per draw on a worker (measured: 6.7 s → 12.8 s for 8,192
         # draws). Workers keep the rest of the pre-spawn environment (one BLAS thread each).
-        environ = {k: v for k, v in
-                   (dask.config.get("distributed.nanny.pre-spawn-environ", None) or {}).items()
-                   if k != "MALLOC_TRIM_THRESHOLD_"}
+        environ = {
+            k: v
+            for k, v in (dask.config.get("distributed.nanny.pre-spawn-environ", None) or {}).items()
+            if k != "MALLOC_TRIM_THRESHOLD_"
+        }
         with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
         client = Client(cluster)
         name = f"dask local {workers} worker(s)"
     try:
@@ -98,22 +101,28 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
         def share(obj: Any) -> Any:
             return client.scatter(obj, broadcast=True, hash=False)
 
-        yield Backend(name=name, executor=client.get_executor(pure=False), share=share,
-                      width=width)
+        yield Backend(name=name, executor=client.get_executor(pure=False), share=share, width=width)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-def run_chunk(model: SimulationModel, space: ParameterSpace, seed: int, chunk: Chunk,
-              block_size: int, keep: tuple[str, ...],
-              fan_draws: int | None = FAN_DRAWS) -> ChunkStats:
+def run_chunk(
+    model: SimulationModel,
+    space: ParameterSpace,
+    seed: int,
+    chunk: Chunk,
+    block_size: int,
+    keep: tuple[str, ...],
+    fan_draws: int | None = FAN_DRAWS,
+) -> ChunkStats:
     """Draw a chunk's parameters, run the model on them and reduce its outputs."""
     params = draw_parameters(space, seed, chunk.start, chunk.stop, block_size=block_size)
     outputs = model(params)
-    return reduce_chunk(params, outputs, start=chunk.start, quarters=tuple(model.quarters),
-                        keep=keep, fan_draws=fan_draws)
+    return reduce_chunk(
+        params, outputs, start=chunk.start, quarters=tuple(model.quarters), keep=keep, fan_draws=fan_draws
+    )
 
 
 def run_simulation(
@@ -139,7 +148,7 @@ def run_simulation(
     Parameters
     ----------
     model : SimulationModel
-        Vectorised model (see :mod:`circularity.simulate.model`).
+        Vectorised model (see :mod:`circularity.montecarlo.protocol`).
     space : ParameterSpace
         The distributions to draw from.
     n, seed : int
@@ -179,8 +188,11 @@ def run_simulation(
         def submit_next() -> None:
             chunk = next(todo, None)
             if chunk is not None:
-                pending.add(backend.executor.submit(run_chunk, shared_model, shared_space, seed,
-                                                    chunk, block_size, keep, fan_draws))
+                pending.add(
+                    backend.executor.submit(
+                        run_chunk, shared_model, shared_space, seed, chunk, block_size, keep, fan_draws
+                    )
+                )
 
         for _ in range(2 * backend.width):
             submit_next()
@@ -216,8 +228,13 @@ def run_simulation(
         started_at=started,
         finished_at=finished,
         elapsed_s=round(time.perf_counter() - t0, 3),
-        extra={"fan_draws": acc.fan_n,
-               **{k: v for k, v in prov.items()
-                  if k not in {"scenario", "scenario_hash", "dataset_version", "dataset_hash"}}},
+        extra={
+            "fan_draws": acc.fan_n,
+            **{
+                k: v
+                for k, v in prov.items()
+                if k not in {"scenario", "scenario_hash", "dataset_version", "dataset_hash"}
+            },
+        },
     )
     return SimulationResult.from_accumulator(acc, model=model, manifest=manifest)

@@ -1,13 +1,13 @@
 """Monte Carlo, sensitivity and distributed runs over the projection engine.
 
 >>> import circularity
->>> res = circularity.simulate("baseline", n=2000, seed=7)  # doctest: +SKIP
+>>> res = circularity.montecarlo("baseline", n=2000, seed=7)  # doctest: +SKIP
 >>> res.summary()["headlines"]["funding_need_2030"]["p50"]  # doctest: +SKIP
 
-Any vectorised model can be driven instead of the engine (see :mod:`.model`):
+Any vectorised model can be driven instead of the engine (see :mod:`.protocol`):
 
->>> from circularity.simulate.toy_models import IshigamiModel
->>> from circularity.simulate.distributions import parse_parameter_space
+>>> from circularity.montecarlo.toy_models import IshigamiModel
+>>> from circularity.montecarlo.distributions import parse_parameter_space
 >>> space = parse_parameter_space({f"x{i}": {"dist": "uniform", "low": -3.14159, "high": 3.14159}
 ...                                for i in (1, 2, 3)})
 >>> res = simulate(model=IshigamiModel(), space=space, n=2048, seed=1)
@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from circularity.simulate.distributions import ParameterSpace, parse_parameter_space
-from circularity.simulate.manifest import RunManifest
-from circularity.simulate.model import FunctionModel, SimulationModel
-from circularity.simulate.results import SimulationResult
-from circularity.simulate.runner import run_simulation
-from circularity.simulate.sensitivity import SobolResult, TornadoResult, sobol_indices, tornado
-from circularity.simulate.summaries import ChunkStats
+from circularity.montecarlo.distributions import ParameterSpace, parse_parameter_space
+from circularity.montecarlo.manifest import RunManifest
+from circularity.montecarlo.protocol import FunctionModel, SimulationModel
+from circularity.montecarlo.results import SimulationResult
+from circularity.montecarlo.runner import run_simulation
+from circularity.montecarlo.sensitivity import SobolResult, TornadoResult, sobol_indices, tornado
+from circularity.montecarlo.summaries import ChunkStats
 
 __all__ = [
     "FunctionModel",
@@ -90,7 +90,7 @@ def simulate(
     """
     extra: dict[str, Any] = {}
     if model is None:
-        from circularity.simulate.engine import ProjectionModel, load_simulation_scenario
+        from circularity.montecarlo.projection_model import ProjectionModel, load_simulation_scenario
 
         sim = load_simulation_scenario(scenario or "baseline", tuple(sets))
         model = ProjectionModel.build(sim, as_of=as_of, keep=keep)
@@ -100,7 +100,19 @@ def simulate(
         scenario = sim.name
     elif space is None:
         raise ValueError("give the parameter space to draw from with model=")
-    return run_simulation(model, space, n=n or 10_000, seed=0 if seed is None else seed,
-                          chunk_size=chunk_size, workers=workers, scheduler=scheduler, keep=keep,
-                          progress=progress, on_chunk=on_chunk, scenario=scenario or "",
-                          provenance=extra, run_id=run_id, fan_draws=fan_draws)
+    return run_simulation(
+        model,
+        space,
+        n=n or 10_000,
+        seed=0 if seed is None else seed,
+        chunk_size=chunk_size,
+        workers=workers,
+        scheduler=scheduler,
+        keep=keep,
+        progress=progress,
+        on_chunk=on_chunk,
+        scenario=scenario or "",
+        provenance=extra,
+        run_id=run_id,
+        fan_draws=fan_draws,
+    )

@@ -7,13 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from circularity.simulate.distributions import parse_parameter_space
-from circularity.simulate.sampling import draw_parameters, plan_chunks
+from circularity.montecarlo.distributions import parse_parameter_space
+from circularity.montecarlo.sampling import draw_parameters, plan_chunks
 
 SPACE = parse_parameter_space(
-    {"g": {"dist": "triangular", "low": 0, "mode": 0.1, "high": 0.3},
-     "life": {"dist": "discrete", "values": [3, 4, 5, 6]},
-     "c": {"dist": "beta", "a": 4, "b": 1.5}},
+    {
+        "g": {"dist": "triangular", "low": 0, "mode": 0.1, "high": 0.3},
+        "life": {"dist": "discrete", "values": [3, 4, 5, 6]},
+        "c": {"dist": "beta", "a": 4, "b": 1.5},
+    },
     {"params": ["g", "c"], "matrix": [[1, 0.5], [0.5, 1]]},
 )
 
@@ -24,7 +26,7 @@ def test_any_range_equals_the_slice_of_one_big_draw(start: int, length: int) -> 
     whole = draw_parameters(SPACE, 11, 0, 8000, block_size=256)
     part = draw_parameters(SPACE, 11, start, start + length, block_size=256)
     for k in SPACE.names:
-        np.testing.assert_array_equal(part[k], whole[k][start:start + length])
+        np.testing.assert_array_equal(part[k], whole[k][start : start + length])
 
 
 def test_different_seeds_give_different_draws() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from circularity.simulate.model import Outputs, Params
+from circularity.montecarlo.protocol import Outputs, Params
 
 __all__ = [
     "FAN_VARIABLES",
@@ -95,8 +95,10 @@ def reduce_chunk(
         elif a.ndim == 3 and a.shape[0] == size:
             cubes[name] = a
         else:
-            raise ValueError(f"model output '{name}' has shape {a.shape}; expected ({size},) "
-                             f"or ({size}, entities, quarters)")
+            raise ValueError(
+                f"model output '{name}' has shape {a.shape}; expected ({size},) "
+                f"or ({size}, entities, quarters)"
+            )
     stats = ChunkStats(start=start, stop=start + size, params=dict(params), headlines=headlines)
     _, ends = year_ends(quarters) if quarters else ([], [])
     fan_rows = size if fan_draws is None else max(0, min(size, fan_draws - start))
@@ -132,8 +134,7 @@ class Accumulator:
         self.default_counts: NDArray[np.int64] | None = None
         self.done = 0
 
-    def _place(self, store: dict[str, NDArray[Any]], src: dict[str, NDArray[Any]],
-               s: slice) -> None:
+    def _place(self, store: dict[str, NDArray[Any]], src: dict[str, NDArray[Any]], s: slice) -> None:
         for k, v in src.items():
             if k not in store:
                 store[k] = np.empty((self.n, *v.shape[1:]), dtype=v.dtype)
@@ -147,17 +148,17 @@ class Accumulator:
             # draws last: the final quantiles partition contiguous rows, ~10x faster
             if k not in self.fan:
                 self.fan[k] = np.empty((*v.shape[1:], self.fan_n), dtype=v.dtype)
-            self.fan[k][:, :, c.start:c.start + v.shape[0]] = v.transpose(1, 2, 0)
+            self.fan[k][:, :, c.start : c.start + v.shape[0]] = v.transpose(1, 2, 0)
         if c.value_lost is not None:
             if self.value_lost is None:
                 self.value_lost = np.empty((self.n, c.value_lost.shape[1]))
             self.value_lost[s] = c.value_lost
         if c.short_counts is not None:
-            self.short_counts = c.short_counts + (0 if self.short_counts is None
-                                                  else self.short_counts)
+            self.short_counts = c.short_counts + (0 if self.short_counts is None else self.short_counts)
         if c.default_counts is not None:
-            self.default_counts = c.default_counts + (0 if self.default_counts is None
-                                                      else self.default_counts)
+            self.default_counts = c.default_counts + (
+                0 if self.default_counts is None else self.default_counts
+            )
         self.done += c.stop - c.start
 
 

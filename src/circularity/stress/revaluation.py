@@ -286,9 +286,15 @@ def _prepare(web: Web, a: StressAssumptions) -> _Base:
         with np.errstate(divide="ignore", invalid="ignore"):
             multiple = np.where(revenue > 0, mv / revenue / years, np.nan)
     base = _Base(
-        net=net, p_bar0=p_bar0, recv0=recv0, e=e, mv=mv, multiple=multiple,
+        net=net,
+        p_bar0=p_bar0,
+        recv0=recv0,
+        e=e,
+        mv=mv,
+        multiple=multiple,
         wiped=-np.nan_to_num(mv) * (1.0 - float(a.values["defaulted_equity_value"])),
-        mv_known=np.nan_to_num(mv), H=np.asarray(web.holdings, dtype=float),
+        mv_known=np.nan_to_num(mv),
+        H=np.asarray(web.holdings, dtype=float),
     )
     for arr in (base.p_bar0, base.recv0, base.e, base.mv, base.multiple, base.wiped, base.mv_known, base.H):
         arr.flags.writeable = False

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from circularity.simulate.summaries import QUANTILES, TOTAL, Accumulator, describe, year_ends
+from circularity.montecarlo.summaries import QUANTILES, TOTAL, Accumulator, describe, year_ends
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from circularity.simulate.manifest import RunManifest
-    from circularity.simulate.model import SimulationModel
+    from circularity.montecarlo.manifest import RunManifest
+    from circularity.montecarlo.protocol import SimulationModel
 
 __all__ = ["SimulationResult"]
 
@@ -45,20 +45,27 @@ class SimulationResult:
     manifest: RunManifest | None = None
 
     @classmethod
-    def from_accumulator(cls, acc: Accumulator, *, model: SimulationModel,
-                         manifest: RunManifest | None = None) -> SimulationResult:
+    def from_accumulator(
+        cls, acc: Accumulator, *, model: SimulationModel, manifest: RunManifest | None = None
+    ) -> SimulationResult:
         quarters = tuple(model.quarters)
         years = tuple(year_ends(quarters)[0]) if quarters else ()
-        fan = {k: np.quantile(v, QUANTILES, axis=-1).astype(np.float64)
-               for k, v in acc.fan.items()}
+        fan = {k: np.quantile(v, QUANTILES, axis=-1).astype(np.float64) for k, v in acc.fan.items()}
         n = acc.n
         return cls(
-            draws=n, entities=tuple(model.entities), quarters=quarters, years=years,
-            focus=str(getattr(model, "focus", "")), params=acc.params, headlines=acc.headlines,
-            value_lost=acc.value_lost, fan=fan,
+            draws=n,
+            entities=tuple(model.entities),
+            quarters=quarters,
+            years=years,
+            focus=str(getattr(model, "focus", "")),
+            params=acc.params,
+            headlines=acc.headlines,
+            value_lost=acc.value_lost,
+            fan=fan,
             p_short=None if acc.short_counts is None else acc.short_counts / n,
             p_default=None if acc.default_counts is None else acc.default_counts / n,
-            fan_draws=acc.fan_n, manifest=manifest,
+            fan_draws=acc.fan_n,
+            manifest=manifest,
         )
 
     # ------------------------------------------------------------------ summaries
@@ -75,12 +82,14 @@ class SimulationResult:
         out["headlines"] = {k: describe(v) for k, v in self.headlines.items()}
         if self.p_short is not None and self.focus in self.entities:
             i = self.entities.index(self.focus)
-            out["p_short_by_year"] = {str(y): float(p)
-                                      for y, p in zip(self.years, self.p_short[i], strict=True)}
+            out["p_short_by_year"] = {
+                str(y): float(p) for y, p in zip(self.years, self.p_short[i], strict=True)
+            }
         if self.p_default is not None:
             out["p_default_by_year"] = {
                 e: {str(y): float(p) for y, p in zip(self.years, row, strict=True)}
-                for e, row in zip(self.entities, self.p_default, strict=True)}
+                for e, row in zip(self.entities, self.p_default, strict=True)
+            }
         if self.value_lost is not None:
             names = [*self.entities, TOTAL]
             out["value_lost"] = {e: describe(self.value_lost[:, j]) for j, e in enumerate(names)}
@@ -97,13 +106,22 @@ class SimulationResult:
                 if entity is not None and ent != entity:
                     continue
                 for k, q in enumerate(QUANTILES):
-                    rows.append(pd.DataFrame({"variable": var, "entity": ent,
-                                              "quarter": list(self.quarters), "q": q,
-                                              "value": bands[k, j]}))
+                    rows.append(
+                        pd.DataFrame(
+                            {
+                                "variable": var,
+                                "entity": ent,
+                                "quarter": list(self.quarters),
+                                "q": q,
+                                "value": bands[k, j],
+                            }
+                        )
+                    )
         if not rows:
             known = ", ".join(self.fan) or "none"
-            raise KeyError(f"no quantile bands for variable={variable!r} entity={entity!r}; "
-                           f"variables kept: {known}")
+            raise KeyError(
+                f"no quantile bands for variable={variable!r} entity={entity!r}; variables kept: {known}"
+            )
         return pd.concat(rows, ignore_index=True)
 
     def to_frame(self) -> pd.DataFrame:
@@ -123,14 +141,29 @@ class SimulationResult:
         band = {q: df.loc[df["q"] == q, "value"].to_numpy() for q in QUANTILES}
         fig = go.Figure()
         for lo, hi, alpha, label in ((0.05, 0.95, 0.15, "5–95%"), (0.25, 0.75, 0.3, "25–75%")):
-            fig.add_trace(go.Scatter(x=x, y=band[hi], mode="lines", line={"width": 0},
-                                     showlegend=False, hoverinfo="skip"))
-            fig.add_trace(go.Scatter(x=x, y=band[lo], mode="lines", line={"width": 0},
-                                     fill="tonexty", fillcolor=f"rgba(31,119,180,{alpha})",
-                                     name=label))
-        fig.add_trace(go.Scatter(x=x, y=band[0.5], mode="lines", name="median",
-                                 line={"color": "rgb(31,119,180)"}))
-        fig.update_layout(title=f"{entity}: {variable} (USD bn), bands from "
-                                f"{self.fan_draws:,} of {self.draws:,} draws",
-                          xaxis_title="quarter", yaxis_title="USD bn", transition_duration=0)
+            fig.add_trace(
+                go.Scatter(
+                    x=x, y=band[hi], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=band[lo],
+                    mode="lines",
+                    line={"width": 0},
+                    fill="tonexty",
+                    fillcolor=f"rgba(31,119,180,{alpha})",
+                    name=label,
+                )
+            )
+        fig.add_trace(
+            go.Scatter(x=x, y=band[0.5], mode="lines", name="median", line={"color": "rgb(31,119,180)"})
+        )
+        fig.update_layout(
+            title=f"{entity}: {variable} (USD bn), bands from {self.fan_draws:,} of {self.draws:,} draws",
+            xaxis_title="quarter",
+            yaxis_title="USD bn",
+            transition_duration=0,
+        )
         return fig

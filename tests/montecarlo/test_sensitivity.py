@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from circularity.errors import ScenarioError
-from circularity.simulate.distributions import parse_parameter_space
-from circularity.simulate.model import FunctionModel
-from circularity.simulate.sensitivity import select_output, sobol_indices, tornado
-from circularity.simulate.toy_models import IshigamiModel, ToyWebModel
+from circularity.montecarlo.distributions import parse_parameter_space
+from circularity.montecarlo.protocol import FunctionModel
+from circularity.montecarlo.sensitivity import select_output, sobol_indices, tornado
+from circularity.montecarlo.toy_models import IshigamiModel, ToyWebModel
 
 # Ishigami & Homma (1990) with a = 7, b = 0.1: analytic first-order and total indices
 S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
@@ -18,7 +18,8 @@ ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
 
 def test_sobol_recovers_ishigami_indices() -> None:
     space = parse_parameter_space(
-        {f"x{i}": {"dist": "uniform", "low": -np.pi, "high": np.pi} for i in (1, 2, 3)})
+        {f"x{i}": {"dist": "uniform", "low": -np.pi, "high": np.pi} for i in (1, 2, 3)}
+    )
     res = sobol_indices(IshigamiModel(), space, "y", n=4096, seed=3)
     t = res.to_frame().set_index("parameter")
     assert res.evaluations == 4096 * 5

@@ -29,11 +29,10 @@ import numpy as np
 import yaml
 
 from circularity.errors import ScenarioError
-from circularity.simulate.distributions import ParameterSpace, parse_parameter_space
-from circularity.simulate.model import Outputs, Params
+from circularity.montecarlo.distributions import ParameterSpace, parse_parameter_space
+from circularity.montecarlo.protocol import Outputs, Params
 
-__all__ = ["ProjectionModel", "SimulationScenario", "load_projection_model",
-           "load_simulation_scenario"]
+__all__ = ["ProjectionModel", "SimulationScenario", "load_projection_model", "load_simulation_scenario"]
 
 _EXTRA_KEYS = ("distributions", "correlation", "simulation")
 _SCALABLE = ("globals.credit_appetite", "globals.equity_appetite", "globals.power_delivery")
@@ -74,7 +73,7 @@ class SimulationScenario:
 
 
 def _default_uncertainty() -> dict[str, Any]:
-    text = resources.files("circularity.simulate").joinpath("default_uncertainty.yaml")
+    text = resources.files("circularity.montecarlo").joinpath("default_uncertainty.yaml")
     return yaml.safe_load(text.read_text())  # type: ignore[no-any-return]
 
 
@@ -95,8 +94,7 @@ def load_simulation_scenario(name_or_path: str, sets: tuple[str, ...] = ()) -> S
     scenario = sc_mod._validate(data, name_or_path)
     source = name_or_path
     if "distributions" not in extra:
-        extra = {**_default_uncertainty(), **{k: v for k, v in extra.items()
-                                             if k == "simulation"}}
+        extra = {**_default_uncertainty(), **{k: v for k, v in extra.items() if k == "simulation"}}
         source = "circularity/simulate/default_uncertainty.yaml"
     dists = dict(extra.get("distributions") or {})
     # sources are for readers; the distribution spec itself forbids unknown keys
@@ -108,9 +106,13 @@ def load_simulation_scenario(name_or_path: str, sets: tuple[str, ...] = ()) -> S
     if not isinstance(settings, dict):
         raise ScenarioError(f"{name_or_path}: simulation: expected a mapping with seed, draws")
     return SimulationScenario(
-        name=scenario.name, scenario=scenario, space=space,
-        seed=settings.get("seed"), draws=settings.get("draws"),
-        scenario_hash=scenario_hash, uncertainty_source=source,
+        name=scenario.name,
+        scenario=scenario,
+        space=space,
+        seed=settings.get("seed"),
+        draws=settings.get("draws"),
+        scenario_hash=scenario_hash,
+        uncertainty_source=source,
     )
 
 
@@ -128,8 +130,14 @@ class ProjectionModel:
     provenance: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, sim: SimulationScenario, *, as_of: str | None = None,
-              keep: tuple[str, ...] = (), check: bool = False) -> ProjectionModel:
+    def build(
+        cls,
+        sim: SimulationScenario,
+        *,
+        as_of: str | None = None,
+        keep: tuple[str, ...] = (),
+        check: bool = False,
+    ) -> ProjectionModel:
         """Compile the bundled ledger for ``sim``'s scenario and check its parameter names."""
         import circularity
         from circularity.projection import COLUMNS, override_paths
@@ -141,24 +149,37 @@ class ProjectionModel:
         for name in sim.space.names:
             path = name.removeprefix("scale:")
             if path not in known or (name.startswith("scale:") and path not in _SCALABLE):
-                allowed = ", ".join(_SCALABLE) if name.startswith("scale:") else \
-                    "globals.<name>, defaults.<field>, entities.<id>.<field>, events.<k>.value"
-                raise ScenarioError(f"distribution for parameter '{name}': not a parameter of "
-                                    f"this run; allowed: {allowed}")
+                allowed = (
+                    ", ".join(_SCALABLE)
+                    if name.startswith("scale:")
+                    else "globals.<name>, defaults.<field>, entities.<id>.<field>, events.<k>.value"
+                )
+                raise ScenarioError(
+                    f"distribution for parameter '{name}': not a parameter of this run; allowed: {allowed}"
+                )
         extra = tuple(COLUMNS) if "all" in keep else tuple(keep)
         bad = [c for c in extra if c not in COLUMNS]
         if bad:
-            raise ScenarioError(f"--keep: unknown column(s) {', '.join(bad)}; columns: "
-                                f"{', '.join(COLUMNS)} or 'all'")
+            raise ScenarioError(
+                f"--keep: unknown column(s) {', '.join(bad)}; columns: {', '.join(COLUMNS)} or 'all'"
+            )
         version, digest = dataset_fingerprint("ai")
         return cls(
-            web=web, scenario=sc, entities=tuple(web.entities), quarters=tuple(web.quarters),
-            focus=sc.headline_entity, record=tuple(dict.fromkeys((*RECORD, *extra))),
+            web=web,
+            scenario=sc,
+            entities=tuple(web.entities),
+            quarters=tuple(web.quarters),
+            focus=sc.headline_entity,
+            record=tuple(dict.fromkeys((*RECORD, *extra))),
             check=check,
-            provenance={"dataset_version": version, "dataset_hash": digest,
-                        "scenario_hash": sim.scenario_hash, "scenario": sim.name,
-                        "uncertainty": sim.uncertainty_source,
-                        "as_of": str(as_of or sc.as_of or "today")},
+            provenance={
+                "dataset_version": version,
+                "dataset_hash": digest,
+                "scenario_hash": sim.scenario_hash,
+                "scenario": sim.name,
+                "uncertainty": sim.uncertainty_source,
+                "as_of": str(as_of or sc.as_of or "today"),
+            },
         )
 
     def _overrides(self, params: Params) -> dict[str, Any]:
@@ -168,8 +189,7 @@ class ProjectionModel:
         for name, value in params.items():
             if name.startswith("scale:"):
                 path = name.removeprefix("scale:")
-                base = path_values(getattr(self.scenario.globals, path.split(".", 1)[1]),
-                                   self.quarters)
+                base = path_values(getattr(self.scenario.globals, path.split(".", 1)[1]), self.quarters)
                 ov[path] = np.asarray(value)[:, None] * base[None, :]
             else:
                 ov[name] = np.asarray(value)
@@ -178,8 +198,9 @@ class ProjectionModel:
     def __call__(self, params: Params) -> Outputs:
         from circularity.projection import run_projection
 
-        res = run_projection(self.web, self.scenario, self._overrides(params),
-                             record=self.record, check=self.check)
+        res = run_projection(
+            self.web, self.scenario, self._overrides(params), record=self.record, check=self.check
+        )
         out: Outputs = {c: np.transpose(res.data[c], (1, 2, 0)) for c in self.record}
         h = res.headline_arrays
         for key in ("funding_need_2030", "funding_need_2032", "market_value_lost"):
@@ -190,7 +211,10 @@ class ProjectionModel:
 
 
 def load_projection_model(
-    name_or_path: str, sets: tuple[str, ...] = (), *, as_of: str | None = None,
+    name_or_path: str,
+    sets: tuple[str, ...] = (),
+    *,
+    as_of: str | None = None,
     keep: tuple[str, ...] = (),
 ) -> tuple[SimulationScenario, ProjectionModel]:
     """A scenario with its parameter space, and the engine compiled for it.
