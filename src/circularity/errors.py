@@ -9,6 +9,7 @@
     ├── ScenarioError      a scenario file or override is invalid
     ├── NetworkError       a user's network file (contagion, loops) is invalid
     ├── AccountingError    a projection broke an accounting identity (entity, quarter, residual)
+    ├── BacktestError      a backtest cannot run as asked (outcomes file, cutoff, horizon)
     └── ClearingError      a clearing algorithm did not converge (iterations, residual)
 
 The CLI turns each into one line and exit code 1; the HTTP API into a 4xx JSON error.
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AccountingError",
+    "BacktestError",
     "CircularityError",
     "ClaimsError",
     "ClearingError",
@@ -68,6 +70,19 @@ class ClaimsError(CircularityError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
         head = f"{len(self.problems)} problem(s) in the claims registry"
+        super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems))
+
+
+class BacktestError(CircularityError):
+    """A backtest cannot run as asked; ``problems`` lists located problems of an input file."""
+
+    def __init__(self, problems: list[Problem] | str) -> None:
+        if isinstance(problems, str):
+            self.problems: list[Problem] = []
+            super().__init__(problems)
+            return
+        self.problems = list(problems)
+        head = f"{len(self.problems)} problem(s) in the outcomes file; no scores computed"
         super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems))
 
 
