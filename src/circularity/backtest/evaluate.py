@@ -1,6 +1,6 @@
 """Score a backtest's predictions on outcomes and lay out the result (the JSON the CLI prints).
 
-Outcomes enter here and only here, after :func:`~circularity.backtest.predict.predict` has run.
+Outcomes enter here and only here, after :func:`~circularity.backtest.predictions.predict` has run.
 Reported vendor losses come from the full ledger: quarterly bad-debt provisions
 (``bad_debt_provision_expense``, period type ``Q``) with a period end in ``(cutoff, horizon]``;
 for a vendor without them, write-off and provision events of the outcomes in that window.
@@ -16,7 +16,7 @@ import numpy as np
 
 from circularity.backtest.baselines import neutral_fill
 from circularity.backtest.outcomes import EntityOutcome, OutcomeLike, classify_outcomes, event_date
-from circularity.backtest.predict import Predictions
+from circularity.backtest.predictions import Predictions
 from circularity.backtest.scores import auc, brier, calibration_table, rank_correlation
 
 __all__ = ["VENDOR_LOSS_EVENTS", "evaluate", "reported_losses"]
