@@ -234,7 +234,7 @@ def test_the_null_model_is_answered_by_the_model_process_as_here(live_server: Li
 
 
 def test_a_slow_method_falls_back_here_only_when_the_process_is_gone() -> None:
-    from circularity.api.offload import ModelProcessGone
+    from circularity.errors import ModelProcessGone
 
     def gone(name: str, *args: Any) -> Any:
         raise ModelProcessGone("the model process ended")

@@ -30,18 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from circularity.api.service import PROJECT_RECORD, Service
-from circularity.errors import CircularityError
+from circularity.errors import ModelProcessGone
 from circularity.ledger import Ledger
 
 __all__ = ["WARM", "ModelProcess", "ModelProcessGone", "call_method", "start"]
 
 log = logging.getLogger(__name__)
-
-
-class ModelProcessGone(CircularityError):
-    """The model process ended (or cannot be reached from here); the server computes instead."""
-
-    offload = True  # not the model's own error: the caller may compute the answer itself
 
 
 def call_method(service: Service, name: str, *args: Any) -> Any:
