@@ -13,6 +13,7 @@
     ├── FormulaError       a claim formula cannot be parsed or names an unknown computation (a ValueError)
     ├── ConvergenceError   an iterative solver stopped before converging (iterations, residual)
     │   └── ClearingError  ... a clearing algorithm (Eisenberg-Noe, Rogers-Veraart)
+    ├── BacktestError      a backtest cannot run as asked (outcomes file, cutoff, horizon)
     ├── SolverError        an LP or flow solver failed (status)
     └── ModelProcessGone   the server's model process ended; the server computes instead
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AccountingError",
+    "BacktestError",
     "CircularityError",
     "ClaimsError",
     "ClearingError",
@@ -81,6 +83,19 @@ class ClaimsError(CircularityError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
         head = f"{len(self.problems)} problem(s) in the claims registry"
+        super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems))
+
+
+class BacktestError(CircularityError):
+    """A backtest cannot run as asked; ``problems`` lists located problems of an input file."""
+
+    def __init__(self, problems: list[Problem] | str) -> None:
+        if isinstance(problems, str):
+            self.problems: list[Problem] = []
+            super().__init__(problems)
+            return
+        self.problems = list(problems)
+        head = f"{len(self.problems)} problem(s) in the outcomes file; no scores computed"
         super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems))
 
 
