@@ -104,3 +104,12 @@ def test_compare_puts_both_webs_on_the_same_definitions() -> None:
         assert w["vendor_financing_ratio"] > 0 and 0 < w["hhi_received"] <= 10_000
     assert tel["window"] == [1998, 2002] and ai["window"] == [2024, 2028]
     assert "lucent" in tel["vendors"]
+
+
+def test_analytics_commands_take_the_telecom_dataset() -> None:
+    out = runner.invoke(
+        app, ["loops", "--dataset", "telecom", "--as-of", "2000-12-31", "--window", "1998:2002", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert any({"lucent", "winstar"} <= set(c["entities"]) for c in data["cycles"])
