@@ -27,7 +27,9 @@ EntityKind = Literal[
     "lab", "chipmaker", "hyperscaler", "neocloud", "datacenter", "investor", "lender", "spv", "government"
 ]
 PeriodType = Literal["FY", "Q", "H1", "9M", "TTM", "5Y", "point"]
-Unit = Literal["USD_bn", "RMB_bn", "JPY_bn", "pct", "days", "MW"]
+#: ``GW`` for capacity; ``rating`` and ``date`` only for rows whose figure is not a number (value empty,
+#: ``missing`` says what the source gives instead).
+Unit = Literal["USD_bn", "RMB_bn", "JPY_bn", "pct", "days", "MW", "GW", "rating", "date"]
 
 DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -45,6 +47,7 @@ METRICS: tuple[str, ...] = (
     "active_power_mw",
     "adjusted_ebita",
     "adjusted_ebitda",
+    "adjusted_operating_margin",
     "ai_backlog",
     "ai_revenue",
     "announced_customer_investments",
@@ -52,6 +55,7 @@ METRICS: tuple[str, ...] = (
     "aws_backlog",
     "aws_operating_income",
     "aws_revenue",
+    "capacity_at_risk",
     "capex",
     "capex_cash_ppe",
     "capex_derived",
@@ -67,6 +71,8 @@ METRICS: tuple[str, ...] = (
     "cloud_backlog",
     "commercial_rpo",
     "compute_commitments",
+    "contracted_us_compute_capacity",
+    "credit_rating_sp",
     "cumulative_cash_burn_projection",
     "data_center_revenue",
     "days_sales_outstanding",
@@ -77,6 +83,7 @@ METRICS: tuple[str, ...] = (
     "free_cash_flow",
     "interest_expense",
     "inventory",
+    "ipo_target_window",
     "loan_to_value",
     "long_term_debt",
     "market_cap",
@@ -84,6 +91,7 @@ METRICS: tuple[str, ...] = (
     "net_income_gaap",
     "net_income_projection",
     "openai_stake",
+    "openai_stake_value",
     "openai_valuation_gain",
     "operating_cash_flow",
     "operating_income",
@@ -93,6 +101,7 @@ METRICS: tuple[str, ...] = (
     "revenue_backlog",
     "revenue_guidance",
     "revenue_guidance_mid",
+    "revenue_projection",
     "rpo",
     "total_backlog",
     "total_debt",
