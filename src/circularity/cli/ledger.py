@@ -345,11 +345,23 @@ _DIFF_FIELDS = (
 )
 
 
+def _revision_notes(before: Deal, after: Deal) -> str:
+    """What the revisions applied after ``before`` say (their notes, as ``Deal.as_of`` appends them)."""
+    return after.notes[len(before.notes) :].strip() if after.notes.startswith(before.notes) else after.notes
+
+
 def diff_deals(before: Ledger, after: Ledger) -> dict[str, list[dict[str, Any]]]:
-    """Deals added, changed, superseded and cancelled between two as-of ledgers."""
+    """Deals added, changed, superseded, cancelled and revised (a dated note only) between two
+    as-of ledgers. Every change but ``added`` carries the notes of the revisions it applied."""
     old = {d.id: d for d in before.records.get("deals", ()) if isinstance(d, Deal)}
     new = {d.id: d for d in after.records.get("deals", ()) if isinstance(d, Deal)}
-    out: dict[str, list[dict[str, Any]]] = {"added": [], "changed": [], "superseded": [], "cancelled": []}
+    out: dict[str, list[dict[str, Any]]] = {
+        "added": [],
+        "changed": [],
+        "superseded": [],
+        "cancelled": [],
+        "revised": [],
+    }
     for did, d in new.items():
         brief = {
             "id": did,
@@ -364,14 +376,18 @@ def diff_deals(before: Ledger, after: Ledger) -> dict[str, list[dict[str, Any]]]
             continue
         o = old[did]
         fields = {f: [getattr(o, f), getattr(d, f)] for f in _DIFF_FIELDS if getattr(o, f) != getattr(d, f)}
-        if not fields:
+        note = _revision_notes(o, d) if d.notes != o.notes else ""
+        if not fields and not note:
             continue
+        item = {**brief, "changes": fields, "note": note}
         if d.status == "superseded" and o.status != "superseded":
-            out["superseded"].append({**brief, "superseded_by": d.superseded_by, "changes": fields})
+            out["superseded"].append({**item, "superseded_by": d.superseded_by})
         elif d.status == "cancelled" and o.status != "cancelled":
-            out["cancelled"].append({**brief, "changes": fields})
+            out["cancelled"].append(item)
+        elif fields:
+            out["changed"].append(item)
         else:
-            out["changed"].append({**brief, "changes": fields})
+            out["revised"].append(item)
     return out
 
 
@@ -401,7 +417,10 @@ def diff(
         for c in ("id", "kind", "payer", "payee", "amount_usd_bn", "status", "details"):
             out.add_column(c, overflow="fold")
         for it in items:
-            details = "; ".join(f"{f}: {a} -> {b}" for f, (a, b) in it.get("changes", {}).items())
+            details = "; ".join(
+                [f"{f}: {a} -> {b}" for f, (a, b) in it.get("changes", {}).items()]
+                + ([it["note"]] if it.get("note") else [])
+            )
             if what == "added":
                 details = f"announced {it['announced']}"
             out.add_row(

@@ -135,6 +135,9 @@ class Store:
                 f"CREATE TABLE IF NOT EXISTS {_q(table)} ({body}, recorded_at TIMESTAMP NOT NULL, "
                 "retired_at TIMESTAMP, import_id INTEGER NOT NULL)"
             )
+            # A store written before a field was added to a record type lacks its column.
+            for c, t in cols.items():
+                self._run(f"ALTER TABLE {_q(table)} ADD COLUMN IF NOT EXISTS {_q(c)} {t}")
         self._run(
             "CREATE TABLE IF NOT EXISTS imports (id INTEGER PRIMARY KEY, time TIMESTAMP NOT NULL, "
             "path VARCHAR, added INTEGER, corrected INTEGER, unchanged INTEGER, counts VARCHAR, "
