@@ -9,7 +9,8 @@
     ├── ScenarioError      a scenario file or override is invalid
     ├── NetworkError       a user's network file (contagion, loops) is invalid
     ├── AccountingError    a projection broke an accounting identity (entity, quarter, residual)
-    └── ClearingError      a clearing algorithm did not converge (iterations, residual)
+    ├── ClearingError      a clearing algorithm did not converge (iterations, residual)
+    └── ConvergenceError   a valuation solve (Merton asset value) did not converge (iterations, residual)
 
 The CLI turns each into one line and exit code 1; the HTTP API into a 4xx JSON error.
 """
@@ -23,6 +24,7 @@ __all__ = [
     "CircularityError",
     "ClaimsError",
     "ClearingError",
+    "ConvergenceError",
     "LedgerError",
     "NetworkError",
     "Problem",
@@ -99,6 +101,15 @@ class AccountingError(CircularityError):
 
 class ClearingError(CircularityError):
     """A clearing or contagion algorithm failed to converge."""
+
+    def __init__(self, message: str, iterations: int, residual: float) -> None:
+        self.iterations = iterations
+        self.residual = residual
+        super().__init__(f"{message} (after {iterations} iterations, residual {residual:.3g})")
+
+
+class ConvergenceError(CircularityError):
+    """A numerical solve (Merton's asset value and volatility) failed to converge."""
 
     def __init__(self, message: str, iterations: int, residual: float) -> None:
         self.iterations = iterations

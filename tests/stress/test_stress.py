@@ -15,6 +15,8 @@ from circularity.cli import app
 from circularity.compile import Web
 from circularity.errors import ScenarioError
 from circularity.stress import exposure_network, stress_test
+from circularity.stress.losses import LOSS_PARTS
+from circularity.valuation import merton_equity
 
 
 def tiny_web(holdings: np.ndarray | None = None) -> Web:
@@ -72,14 +74,22 @@ def test_a_shock_travels_through_a_pass_through_spv() -> None:
     assert f.loc["spv", "receipts_lost"] == pytest.approx(5.0)
     assert f.loc["spv", "defaulted"]  # receives 5, owes 8, nothing else to pay from
     assert f.loc["bank", "receipts_lost"] == pytest.approx(3.0)
-    assert f.loc["lab", "mv_change"] == pytest.approx(-100.0)  # shocked: equity wiped
-    assert f.loc["hyper", "mv_change"] == pytest.approx(-25.0)  # 25% stake marked to market
-    assert f.loc["hyper", "stake_loss"] == pytest.approx(25.0)
+    # shocked: its assets are worth what its creditors recover (half of the 10 it owes), and its
+    # equity is the Merton call on that (lab volatility 0.6, r 4%, one year), not a wipe-out
+    after = float(merton_equity(5.0, 0.6, 10.0, 0.04, 1.0))
+    assert 0 < after < 1.0
+    assert f.loc["lab", "mv_change"] == pytest.approx(after - 100.0)
+    assert f.loc["lab", "own_default"] == pytest.approx(100.0 - after)
+    assert f.loc["hyper", "stake_loss"] == pytest.approx(0.25 * (100.0 - after))  # marked to market
+    assert f.loc["hyper", "mv_change"] == pytest.approx(-0.25 * (100.0 - after))  # unlevered: equity = assets
 
 
 def test_no_shock_loses_nothing(ai_ledger: circularity.Ledger) -> None:
     r = stress_test({}, ledger=ai_ledger)
-    assert r.totals() == {"receipts_lost": 0.0, "equity_loss": 0.0, "market_value_lost": 0.0, "defaults": 0}
+    t = r.totals()
+    moved = ("receipts_lost", "equity_loss", "market_value_lost", "defaults", *LOSS_PARTS)
+    assert {k: t[k] for k in moved} == dict.fromkeys(moved, 0.0)
+    assert t["market_value_after"] == t["market_value_before"] > 0
 
 
 def test_openai_paying_half_costs_oracle_half_its_openai_receipts(ai_ledger: circularity.Ledger) -> None:
