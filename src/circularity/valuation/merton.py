@@ -37,7 +37,7 @@ def _pdf(x: Array) -> Array:
 
 def _d1_d2(V: Array, sigma: Array, D: Array, r: Array, T: Array) -> tuple[Array, Array]:
     """Black–Scholes–Merton ``d1, d2``; ``+inf`` where there is no debt."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         s = sigma * np.sqrt(T)
         d1 = (np.log(V / D) + (r + 0.5 * sigma * sigma) * T) / s
     d1 = np.where(D > 0, d1, np.inf)
@@ -198,7 +198,8 @@ def solve_merton(
         a11 = Nd1
         a12 = V * pd1 * sqT
         a21 = sig * (Nd1 + pd1 / (sig * sqT))
-        a22 = V * Nd1 - V * np.where(np.isfinite(d2), pd1 * d2, 0.0)
+        with np.errstate(invalid="ignore"):  # 0 × inf where a firm has no debt; masked below
+            a22 = V * Nd1 - V * np.where(np.isfinite(d2), pd1 * d2, 0.0)
         det = a11 * a22 - a12 * a21
         det = np.where(np.abs(det) > 1e-300, det, 1e-300)
         dV = (f1 * a22 - f2 * a12) / det
