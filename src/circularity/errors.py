@@ -9,27 +9,40 @@
     ├── ScenarioError      a scenario file or override is invalid
     ├── NetworkError       a user's network file (contagion, loops) is invalid
     ├── AccountingError    a projection broke an accounting identity (entity, quarter, residual)
-    ├── ClearingError      a clearing algorithm did not converge (iterations, residual)
-    └── ConvergenceError   a valuation solve (Merton asset value) did not converge (iterations, residual)
+    ├── OptionError        an option or argument has a value the call cannot use (also a ValueError)
+    ├── FormulaError       a claim formula cannot be parsed or names an unknown computation (a ValueError)
+    ├── ConvergenceError   an iterative solver stopped before converging (iterations, residual)
+    │   └── ClearingError  ... a clearing algorithm (Eisenberg-Noe, Rogers-Veraart)
+    ├── BacktestError      a backtest cannot run as asked (outcomes file, cutoff, horizon)
+    ├── SolverError        an LP or flow solver failed (status)
+    └── ModelProcessGone   the server's model process ended; the server computes instead
 
 The CLI turns each into one line and exit code 1; the HTTP API into a 4xx JSON error.
+An unknown choice (a format, a variant, a preset) is reported by one rule, :func:`unknown_option`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
     "AccountingError",
+    "BacktestError",
     "CircularityError",
     "ClaimsError",
     "ClearingError",
-    "ConvergenceError",
     "LedgerError",
+    "ConvergenceError",
+    "FormulaError",
+    "ModelProcessGone",
     "NetworkError",
+    "OptionError",
     "Problem",
     "ScenarioError",
+    "SolverError",
     "StoreError",
+    "unknown_option",
 ]
 
 
@@ -73,6 +86,19 @@ class ClaimsError(CircularityError):
         super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems))
 
 
+class BacktestError(CircularityError):
+    """A backtest cannot run as asked; ``problems`` lists located problems of an input file."""
+
+    def __init__(self, problems: list[Problem] | str) -> None:
+        if isinstance(problems, str):
+            self.problems: list[Problem] = []
+            super().__init__(problems)
+            return
+        self.problems = list(problems)
+        head = f"{len(self.problems)} problem(s) in the outcomes file; no scores computed"
+        super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems))
+
+
 class StoreError(CircularityError):
     """The store cannot do what was asked (missing file, locked database, unknown table)."""
 
@@ -99,19 +125,54 @@ class AccountingError(CircularityError):
         )
 
 
-class ClearingError(CircularityError):
-    """A clearing or contagion algorithm failed to converge."""
+class OptionError(CircularityError, ValueError):
+    """An option or argument has a value the call cannot use; the message names the value and what is allowed.
 
-    def __init__(self, message: str, iterations: int, residual: float) -> None:
-        self.iterations = iterations
-        self.residual = residual
-        super().__init__(f"{message} (after {iterations} iterations, residual {residual:.3g})")
+    It is also a :class:`ValueError`, so code that validates arguments the Python way still catches it.
+    """
+
+
+def unknown_option(option: str, value: object, allowed: Iterable[object]) -> OptionError:
+    """The one error for a value outside a fixed set of choices.
+
+    Examples
+    --------
+    >>> str(unknown_option("--format", "pdf", ["csv", "json"]))
+    "--format: unknown value 'pdf'; choose one of: csv, json"
+    """
+    return OptionError(f"{option}: unknown value '{value}'; choose one of: {', '.join(map(str, allowed))}")
+
+
+class FormulaError(CircularityError, ValueError):
+    """A claim formula that cannot be parsed or names an unknown computation or parameter."""
 
 
 class ConvergenceError(CircularityError):
-    """A numerical solve (Merton's asset value and volatility) failed to converge."""
+    """An iterative algorithm stopped before it converged.
+
+    ``iterations`` is how many it ran and ``residual`` the last change (NaN where none was measured);
+    the message says what to raise or change.
+    """
 
     def __init__(self, message: str, iterations: int, residual: float) -> None:
         self.iterations = iterations
         self.residual = residual
         super().__init__(f"{message} (after {iterations} iterations, residual {residual:.3g})")
+
+
+class ClearingError(ConvergenceError):
+    """A clearing algorithm (Eisenberg-Noe, Rogers-Veraart) failed to converge."""
+
+
+class SolverError(CircularityError):
+    """A linear-programming or network-flow solver failed (infeasible, unbounded, or its own error)."""
+
+    def __init__(self, message: str, status: object = None) -> None:
+        self.status = status
+        super().__init__(message if status is None else f"{message} (solver status {status})")
+
+
+class ModelProcessGone(CircularityError):
+    """The model process ended (or cannot be reached from here); the server computes instead."""
+
+    offload = True  # not the model's own error: the caller may compute the answer itself

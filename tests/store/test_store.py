@@ -101,7 +101,8 @@ def test_export_then_import_reproduces_the_ledger(store, tmp_path: Path, fmt: st
 def test_csv_export_has_the_promised_files_and_columns(store, tmp_path: Path) -> None:
     names = {p.name for p in export(store, "csv", tmp_path / "out")}
     assert names == {
-        f"{t}.csv" for t in ("entities", "sources", "deals", "financials", "holdings", "market_reactions")
+        f"{t}.csv"
+        for t in ("entities", "sources", "deals", "financials", "holdings", "market_reactions", "outcomes")
     }
     header = (tmp_path / "out" / "deals.csv").read_text().splitlines()[0].split(",")
     for col in (

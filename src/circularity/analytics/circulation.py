@@ -27,7 +27,7 @@ from circularity.analytics.cycles import (
     list_cycles,
 )
 from circularity.analytics.edgelist import EdgeArrays, merge_edges
-from circularity.errors import CircularityError
+from circularity.errors import SolverError, unknown_option
 
 __all__ = ["AUTO_ORTOOLS_EDGES", "Circulation", "circulation_quantum", "find_circulation", "max_circulation"]
 
@@ -187,11 +187,11 @@ def max_circulation(
 
     Raises
     ------
-    CircularityError
+    SolverError
         The solver reports anything but an optimum (it cannot for a valid input: f = 0 is
         feasible and the flows are bounded).
-    ValueError
-        Unknown ``method``.
+    OptionError
+        Unknown ``method`` (also a ValueError).
 
     Notes
     -----
@@ -209,7 +209,7 @@ def max_circulation(
     integer amounts (``q <= 1``) the result is exact.
     """
     if method not in ("auto", "highs", "ortools"):
-        raise ValueError(f"method must be 'auto', 'highs' or 'ortools', got {method!r}")
+        raise unknown_option("method", method, ("auto", "highs", "ortools"))
     source = np.asarray(source, dtype=np.int64)
     target = np.asarray(target, dtype=np.int64)
     capacity = np.asarray(capacity, dtype=np.float64)
@@ -264,7 +264,7 @@ def _ortools_circulation(ls: np.ndarray, lt: np.ndarray, cap: np.ndarray) -> np.
     )
     status = solver.solve()
     if status != solver.OPTIMAL:
-        raise CircularityError(f"OR-Tools min-cost flow did not find the maximum circulation: {status}")
+        raise SolverError("OR-Tools min-cost flow did not find the maximum circulation", status)
     return np.asarray(solver.flows(np.arange(units.size, dtype=np.int32)), dtype=np.float64) * q
 
 
@@ -290,7 +290,7 @@ def _highs_circulation(ls: np.ndarray, lt: np.ndarray, cap: np.ndarray, n_used: 
         options={"presolve": False},
     )
     if res.status != 0 or res.x is None:
-        raise CircularityError(f"HiGHS did not find the maximum circulation: {res.message}")
+        raise SolverError(f"HiGHS did not find the maximum circulation: {res.message}", res.status)
     # (c / scale) * scale can exceed c by an ulp: clip in the original units.
     return np.clip(res.x * scale, 0.0, cap)
 
@@ -338,8 +338,8 @@ def find_circulation(
     ------
     NetworkError
         Malformed input (lengths differ, negative or non-finite amount, unknown entity).
-    ValueError
-        Unknown ``method``.
+    OptionError
+        Unknown ``method`` (also a ValueError).
 
     Notes
     -----

@@ -23,6 +23,7 @@ import pandas as pd
 
 from circularity.analytics.circulation import max_circulation
 from circularity.analytics.edgelist import merge_edges
+from circularity.errors import unknown_option
 
 __all__ = [
     "NullModelResult",
@@ -366,7 +367,7 @@ def circulation_null_model(
     if rng is not None and seed is not None:
         raise ValueError("give rng or seed, not both")
     if method not in NULL_MODEL_DEFINITIONS:
-        raise ValueError(f"method must be one of {sorted(NULL_MODEL_DEFINITIONS)}, got {method!r}")
+        raise unknown_option("method", method, sorted(NULL_MODEL_DEFINITIONS))
     gen = rng if rng is not None else np.random.default_rng(seed)
     arr = merge_edges(source, target, amount, nodes=nodes)
     total = float(arr.amount.sum())

@@ -154,7 +154,7 @@ def create_app(
         return await asyncio.get_running_loop().run_in_executor(MODEL_POOL, answer_all, service, work)
 
     def in_process(process: ModelProcess, batcher: Batcher) -> Callable[[Work], Awaitable[Answers]]:
-        from circularity.api.offload import ModelProcessGone
+        from circularity.errors import ModelProcessGone
 
         async def run(work: Work) -> Answers:
             try:

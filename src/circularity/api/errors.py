@@ -23,10 +23,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from circularity.errors import (
     AccountingError,
     CircularityError,
-    ClearingError,
+    ConvergenceError,
+    FormulaError,
     LedgerError,
     NetworkError,
+    OptionError,
     ScenarioError,
+    SolverError,
     StoreError,
 )
 
@@ -119,7 +122,9 @@ def _status_of(exc: CircularityError) -> int:
         return 422
     if isinstance(exc, StoreError):
         return 400
-    if isinstance(exc, AccountingError | ClearingError):
+    if isinstance(exc, OptionError | FormulaError):
+        return 422
+    if isinstance(exc, AccountingError | ConvergenceError | SolverError):
         return 500
     return 400
 

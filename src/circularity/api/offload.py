@@ -7,22 +7,35 @@ answers whole batches (see :mod:`circularity.api.batching`); the server caches w
 
 The two talk over one socket pair that the event loop itself watches: no helper thread in the
 server has to win the GIL from the busy loop to hand a result over (with ``ProcessPoolExecutor``
-that hand-over cost about 50 ms a call under load). The process is ``python -m
-circularity.api.offload``, not a multiprocessing child, so it never re-imports the script that
+that hand-over cost about 50 ms a call under load). The process is a fresh
+interpreter running :func:`main` (``python -c _BOOT circularity.api.offload ...``), not a multiprocessing
+child, so it never re-imports the script that
 started the server (a script calling ``create_app()`` needs no ``__main__`` guard).
+
+A model process dies with its server, promptly, even in the middle of a computation: on Linux the
+kernel sends it SIGKILL when the server ends (``prctl(PR_SET_PDEATHSIG)``), and everywhere a watchdog
+thread ends it once it has been re-parented (the server's pid is no longer its parent's). The signal
+is set in the first lines the interpreter runs, before the seconds of imports. Without them it noticed
+only when its current call returned and it read EOF, seconds of CPU later. (The kernel sends the
+signal when the *thread* that started the process ends: that is the event loop's, which lives as
+long as the server.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import itertools
 import logging
+import os
 import pickle
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import date
 from multiprocessing.connection import Connection
@@ -30,18 +43,12 @@ from pathlib import Path
 from typing import Any
 
 from circularity.api.service import PROJECT_RECORD, Service
-from circularity.errors import CircularityError
+from circularity.errors import ModelProcessGone
 from circularity.ledger import Ledger
 
 __all__ = ["WARM", "ModelProcess", "ModelProcessGone", "call_method", "start"]
 
 log = logging.getLogger(__name__)
-
-
-class ModelProcessGone(CircularityError):
-    """The model process ended (or cannot be reached from here); the server computes instead."""
-
-    offload = True  # not the model's own error: the caller may compute the answer itself
 
 
 def call_method(service: Service, name: str, *args: Any) -> Any:
@@ -95,6 +102,23 @@ def warm_slow(service: Service) -> None:
 WARM = {"project": warm_projection, "stress": warm_stress, "slow": warm_slow}
 
 
+#: The model process's first lines: tie its life to the server's before the seconds of imports
+#: (numpy, pandas, the models) that follow, then serve. ``argv``: module, socket fd, snapshot, server pid.
+_BOOT = """\
+import ctypes, os, signal, sys
+server = int(sys.argv[4])
+if sys.platform.startswith("linux"):
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+if os.getppid() != server:
+    os._exit(0)
+from circularity.api.offload import main
+main(int(sys.argv[2]), sys.argv[3], server)
+"""
+
+
 class ModelProcess:
     """One worker process with a :class:`Service` over a snapshot of the server's ledger.
 
@@ -110,7 +134,7 @@ class ModelProcess:
             f.write(snapshot)
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "circularity.api.offload", str(theirs.fileno()), f.name],
+            [sys.executable, "-c", _BOOT, __name__, str(theirs.fileno()), f.name, str(os.getpid())],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
         )
@@ -193,9 +217,47 @@ def start(full: Ledger, dataset: str, loop: asyncio.AbstractEventLoop) -> dict[s
     return processes
 
 
-def main(fd: int, snapshot: str) -> None:
-    """``python -m circularity.api.offload FD SNAPSHOT``: serve model calls on socket ``FD``
-    over the pickled ``(ledger, dataset)`` in ``SNAPSHOT`` (a file the server wrote; removed)."""
+#: Seconds between the watchdog's looks at who its parent is.
+WATCHDOG_PERIOD_S = 0.2
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _parent_gone(server_pid: int) -> bool:
+    return os.getppid() != server_pid
+
+
+def die_with(server_pid: int) -> None:
+    """End this process as soon as ``server_pid`` (its parent) ends, whatever it is computing.
+
+    On Linux the kernel kills it with the parent (``PR_SET_PDEATHSIG``); a daemon thread checks the
+    parent every :data:`WATCHDOG_PERIOD_S` seconds in case the signal is unavailable (another OS) or
+    was set after the parent had already gone. The thread wins the GIL from numpy and Python code
+    alike within the interpreter's switch interval, so a long call does not delay it.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the watchdog alone
+            pass
+    if _parent_gone(server_pid):
+        os._exit(0)
+
+    def watch() -> None:
+        while not _parent_gone(server_pid):
+            threading.Event().wait(WATCHDOG_PERIOD_S)
+        os._exit(0)  # no cleanup to do: the server removed the snapshot, and nothing else is ours
+
+    threading.Thread(target=watch, name="circularity-watchdog", daemon=True).start()
+
+
+def main(fd: int, snapshot: str, server_pid: int | None = None) -> None:
+    """``python -m circularity.api.offload FD SNAPSHOT [SERVER_PID]``: serve model calls on socket
+    ``FD`` over the pickled ``(ledger, dataset)`` in ``SNAPSHOT`` (a file the server wrote; removed),
+    ending with the server ``SERVER_PID`` (:func:`die_with`)."""
+    if server_pid is not None:
+        die_with(server_pid)
     path = Path(snapshot)
     with path.open("rb") as f:
         full, dataset = pickle.load(f)
@@ -204,4 +266,4 @@ def main(fd: int, snapshot: str) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2])
+    main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else None)

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from circularity.errors import FormulaError
+
 __all__ = [
     "Call",
     "FormulaError",
@@ -44,10 +46,6 @@ def _quote_words(text: str) -> str:
 
     parts = _QUOTED.split(text)
     return "".join(p if i % 2 else _WORDS.sub(sub, p) for i, p in enumerate(parts))
-
-
-class FormulaError(ValueError):
-    """A formula that cannot be parsed or names an unknown computation or parameter."""
 
 
 @dataclass(frozen=True, slots=True)

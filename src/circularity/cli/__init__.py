@@ -29,6 +29,7 @@ def _root() -> None:
 # Each module below defines ``register(app)``; add an area's module name here when it lands.
 _COMMAND_MODULES: tuple[str, ...] = (
     "analytics",
+    "backtest",
     "claims",
     "contagion",
     "demo",

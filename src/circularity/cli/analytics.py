@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from circularity.errors import CircularityError
+from circularity.errors import OptionError, unknown_option
 
 __all__ = ["register"]
 
@@ -29,10 +29,6 @@ MinConf = Annotated[
     str | None, typer.Option("--min-confidence", help="confirmed > single_source > estimate > disputed.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-class OptionError(CircularityError):
-    """A command-line option has a value the command cannot use."""
 
 
 def _window(text: str) -> tuple[int, int] | None:
@@ -72,7 +68,7 @@ def graph(
 ) -> None:
     """Export the money-flow graph for Gephi (GraphML, GEXF) or Cytoscape (JSON)."""
     if fmt not in ("graphml", "gexf", "json"):
-        raise OptionError(f"--format '{fmt}': choose graphml, gexf or json")
+        raise unknown_option("--format", fmt, ("graphml", "gexf", "json"))
     g = _graph(as_of, window, kind, min_confidence)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "graphml":
@@ -128,7 +124,7 @@ def loops(
     data = result.to_dict(top=top)
     if null:
         if null_method not in ("degree-strength", "strength"):
-            raise OptionError(f"--null-method '{null_method}': choose degree-strength or strength")
+            raise unknown_option("--null-method", null_method, ("degree-strength", "strength"))
         data["null_model"] = circulation_null_model(edges, n=null, seed=seed, method=null_method).to_dict()
     if as_json:
         data["entities"] = {

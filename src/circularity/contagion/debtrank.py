@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from circularity.contagion._sparse import as_edges, as_vector, csc_matvec_sparse, csc_operator
-from circularity.errors import ClearingError, NetworkError
+from circularity.errors import ConvergenceError, NetworkError, unknown_option
 
 __all__ = ["DebtRankResult", "debtrank", "impact_matrix"]
 
@@ -114,7 +114,7 @@ def debtrank(
     tol : float
         Linear variant stops when no ``h`` moves by more than ``tol``.
     max_rounds : int
-        Raise :class:`~circularity.errors.ClearingError` beyond this many rounds.
+        Raise :class:`~circularity.errors.ConvergenceError` beyond this many rounds.
     history : bool
         Keep ``h`` after each round.
 
@@ -137,7 +137,7 @@ def debtrank(
     [1.0, 0.5]
     """
     if variant not in ("linear", "single_hit"):
-        raise ValueError(f"variant={variant!r}; use 'linear' or 'single_hit'")
+        raise unknown_option("variant", variant, ("linear", "single_hit"))
     M = impact_matrix(L, equity, edge_cap=edge_cap)
     n = M.shape[0]
     eq = as_vector(equity, n, "equity", batched=False)
@@ -209,7 +209,7 @@ def _linear(
             h = np.minimum(stress, 1.0)
             return h, stress, rounds, hist
         Mh = Mh + _product(M, delta)
-    raise ClearingError("linear DebtRank did not converge; raise max_rounds", max_rounds, change)
+    raise ConvergenceError("linear DebtRank did not converge; raise max_rounds", max_rounds, change)
 
 
 def _single_hit(
@@ -223,7 +223,7 @@ def _single_hit(
     rounds = 0
     while distressed.any():
         if rounds >= max_rounds:
-            raise ClearingError("single-hit DebtRank did not stop", rounds, float("nan"))
+            raise ConvergenceError("single-hit DebtRank did not stop", rounds, float("nan"))
         rounds += 1
         spread = _product(M, h * distressed)
         stress = stress + spread

@@ -16,14 +16,22 @@ from pydantic import BaseModel
 
 from circularity.ledger.dates import parse_date, period_bounds
 from circularity.ledger.io import read_raw
-from circularity.ledger.records import RECORD_TYPES, Deal, Financial, Holding, MarketReaction, Source
+from circularity.ledger.records import (
+    RECORD_TYPES,
+    Deal,
+    Financial,
+    Holding,
+    MarketReaction,
+    Outcome,
+    Source,
+)
 from circularity.ledger.tables import COLUMNS, record_to_row
 from circularity.ledger.validation import validate_located
 from circularity.ledger.vocabulary import LIVE_STATUSES
 
 __all__ = ["DATASETS", "Ledger", "load", "read_ledger"]
 
-DATASETS = ("ai",)
+DATASETS = ("ai", "telecom")
 
 
 @dataclass(frozen=True, slots=False, kw_only=True)
@@ -72,6 +80,10 @@ class Ledger:
     def market_reactions(self) -> pd.DataFrame:
         return self.table("market_reactions")
 
+    @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        return self.table("outcomes")
+
     # -- access --------------------------------------------------------------
     def deal(self, deal_id: str) -> Deal:
         """The deal with this id (as of the ledger's date)."""
@@ -90,7 +102,8 @@ class Ledger:
 
     def at(self, when: date | str | None) -> Ledger:
         """The web as known on ``when``: deals announced by then with revisions applied,
-        holdings and market reactions dated by then, financials whose source was out by then."""
+        holdings and market reactions dated by then, financials and outcomes whose source was
+        out by then (knowledge time, not the period or event date they describe)."""
         if when is None:
             return self
         when = parse_date(when) if not isinstance(when, date) else when
@@ -115,9 +128,18 @@ class Ledger:
             for f in base.get("financials", ())
             if isinstance(f, Financial) and min(published.get(s, date.min) for s in f.sources) <= when
         )
+        outcomes = tuple(
+            o
+            for o in base.get("outcomes", ())
+            if isinstance(o, Outcome) and min(published.get(s, date.min) for s in o.sources) <= when
+        )
         records = dict(base)
         records.update(
-            deals=deals, holdings=tuple(latest.values()), market_reactions=reactions, financials=financials
+            deals=deals,
+            holdings=tuple(latest.values()),
+            market_reactions=reactions,
+            financials=financials,
+            outcomes=outcomes,
         )
         return Ledger(records=records, meta=self.meta, as_of=when, history=base)
 

@@ -19,6 +19,7 @@ from circularity.ledger.vocabulary import (
     Confidence,
     DealKind,
     EntityKind,
+    OutcomeEvent,
     PeriodType,
     Status,
     Unit,
@@ -30,6 +31,7 @@ __all__ = [
     "Financial",
     "Holding",
     "MarketReaction",
+    "Outcome",
     "RECORD_TYPES",
     "Revision",
     "Schedule",
@@ -347,6 +349,29 @@ class MarketReaction(_Record):
         return self
 
 
+class Outcome(_Record):
+    """What happened to an entity on a date (a filing, a write-off, a price): scored, never modelled.
+
+    ``date`` is the valid time (when it happened, as precise as the source); the knowledge time
+    is the publication date of its first source. A backtest reads outcomes only to score.
+    """
+
+    entity: Slug
+    event: OutcomeEvent
+    date: PartialDate
+    value: Annotated[Finite | None, BeforeValidator(_blank_to_none)] = None
+    unit: Annotated[Unit | None, BeforeValidator(_blank_to_none)] = None
+    sources: list[RecordId] = Field(min_length=1)
+    confidence: Confidence
+    notes: Text = ""
+
+    @model_validator(mode="after")
+    def _unit_with_value(self) -> Outcome:
+        if self.value is not None and self.unit is None:
+            raise ValueError("a value needs its unit (e.g. USD_bn, USD_per_share)")
+        return self
+
+
 #: Table name → record type, in dependency order.
 RECORD_TYPES: dict[str, type[_Record]] = {
     "sources": Source,
@@ -355,4 +380,5 @@ RECORD_TYPES: dict[str, type[_Record]] = {
     "financials": Financial,
     "holdings": Holding,
     "market_reactions": MarketReaction,
+    "outcomes": Outcome,
 }

@@ -6,6 +6,9 @@ from typing import Literal, get_args
 
 __all__ = [
     "CONFIDENCES",
+    "DEFAULT_EVENTS",
+    "OUTCOME_EVENTS",
+    "SURVIVAL_EVENTS",
     "DEAL_KINDS",
     "ENTITY_KINDS",
     "METRICS",
@@ -15,6 +18,7 @@ __all__ = [
     "Confidence",
     "DealKind",
     "EntityKind",
+    "OutcomeEvent",
     "PeriodType",
     "Status",
     "Unit",
@@ -24,10 +28,52 @@ DealKind = Literal["equity", "compute", "hardware", "loan", "bond", "warrant", "
 Status = Literal["announced", "signed", "binding", "non_binding", "superseded", "cancelled"]
 Confidence = Literal["confirmed", "single_source", "estimate", "disputed"]
 EntityKind = Literal[
-    "lab", "chipmaker", "hyperscaler", "neocloud", "datacenter", "investor", "lender", "spv", "government"
+    "lab",
+    "chipmaker",
+    "hyperscaler",
+    "neocloud",
+    "datacenter",
+    "investor",
+    "lender",
+    "spv",
+    "government",
+    "carrier",
+    "vendor",
 ]
 PeriodType = Literal["FY", "Q", "H1", "9M", "TTM", "5Y", "point"]
-Unit = Literal["USD_bn", "RMB_bn", "JPY_bn", "pct", "days", "MW"]
+Unit = Literal[
+    "USD_bn",
+    "RMB_bn",
+    "JPY_bn",
+    "pct",
+    "days",
+    "MW",
+    "CAD_bn",
+    "EUR_bn",
+    "SEK_bn",
+    "USD_per_share",
+    "count",
+    "thousand_lines",
+]
+#: What happened to an entity (the ``outcomes`` table): defaults, survivals, write-offs, prices.
+OutcomeEvent = Literal[
+    "chapter11_filed",
+    "bankruptcy_filed",
+    "insolvent",
+    "liquidated",
+    "default",
+    "acquired_in_distress",
+    "survived_through_2002",
+    "emerged_from_ch11",
+    "delisted",
+    "market_cap_peak",
+    "market_cap_trough",
+    "vendor_writeoff",
+    "vendor_loan_default",
+    "vendor_litigation_loss",
+    "vendor_provision_stock",
+    "equity_impairment",
+]
 
 DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -35,6 +81,18 @@ CONFIDENCES: tuple[str, ...] = get_args(Confidence)
 ENTITY_KINDS: tuple[str, ...] = get_args(EntityKind)
 PERIOD_TYPES: tuple[str, ...] = get_args(PeriodType)
 UNITS: tuple[str, ...] = get_args(Unit)
+OUTCOME_EVENTS: tuple[str, ...] = get_args(OutcomeEvent)
+#: Outcome events that count as a default (the backtest's positive class).
+DEFAULT_EVENTS: tuple[str, ...] = (
+    "chapter11_filed",
+    "bankruptcy_filed",
+    "insolvent",
+    "liquidated",
+    "default",
+    "acquired_in_distress",
+)
+#: Outcome events that count as survival through their date.
+SURVIVAL_EVENTS: tuple[str, ...] = ("survived_through_2002",)
 
 #: Statuses under which a deal still binds money in the model (live commitments).
 LIVE_STATUSES: tuple[str, ...] = ("announced", "signed", "binding", "non_binding")
@@ -52,6 +110,11 @@ METRICS: tuple[str, ...] = (
     "aws_backlog",
     "aws_operating_income",
     "aws_revenue",
+    "bad_debt_provision_expense",
+    "bad_debt_writeoffs",
+    "bank_debt",
+    "bonds_issued",
+    "bonds_outstanding",
     "capex",
     "capex_cash_ppe",
     "capex_derived",
@@ -59,6 +122,7 @@ METRICS: tuple[str, ...] = (
     "capex_guidance_high",
     "capex_guidance_low",
     "capex_incl_finance_leases",
+    "capital_raised",
     "cash",
     "cash_and_equivalents",
     "cash_and_liquid_investments",
@@ -67,16 +131,23 @@ METRICS: tuple[str, ...] = (
     "cloud_backlog",
     "commercial_rpo",
     "compute_commitments",
+    "credit_facilities",
     "cumulative_cash_burn_projection",
+    "customer_financing_provision",
     "data_center_revenue",
     "days_sales_outstanding",
     "debt",
     "depreciation",
+    "dsl_lines_thousand",
     "ebitda",
     "ebitda_or_profit",
+    "employees",
+    "financing_share_of_revenue",
     "free_cash_flow",
+    "impaired_finance_receivables",
     "interest_expense",
     "inventory",
+    "ipo_proceeds_gross",
     "loan_to_value",
     "long_term_debt",
     "market_cap",
@@ -94,10 +165,24 @@ METRICS: tuple[str, ...] = (
     "revenue_guidance",
     "revenue_guidance_mid",
     "rpo",
+    "short_term_debt",
+    "total_assets",
     "total_backlog",
     "total_debt",
+    "total_liabilities",
+    "uncollectibles_pct_revenue",
+    "undrawn_credit",
     "valuation",
     "valuation_post",
     "valuation_pre",
     "valuation_secondary",
+    "vendor_financing_available_undrawn",
+    "vendor_financing_commitments",
+    "vendor_financing_commitments_guarantees",
+    "vendor_financing_commitments_loans",
+    "vendor_financing_cumulative_5yr",
+    "vendor_financing_drawn",
+    "vendor_financing_drawn_loans",
+    "vendor_financing_exposure_gross",
+    "vendor_financing_guarantees_contingent",
 )

@@ -26,6 +26,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "financials": ("entity", "period", "metric"),
     "holdings": ("holder", "issuer", "valid_from"),
     "market_reactions": ("date", "entity", "deal"),
+    "outcomes": ("entity", "event", "date"),
 }
 
 

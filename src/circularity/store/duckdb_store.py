@@ -407,7 +407,7 @@ def _param(table: str, column: str, value: Any) -> Any:
 
 def _duplicate_keys(records: Records) -> list[Problem]:
     problems = []
-    for table in ("financials", "holdings", "market_reactions"):
+    for table in ("financials", "holdings", "market_reactions", "outcomes"):
         seen: dict[tuple[Any, ...], tuple[str, int | None]] = {}
         for rec, file, row in records.get(table, []):
             key = _key(table, rec)

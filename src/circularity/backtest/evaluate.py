@@ -1,0 +1,209 @@
+"""Score a backtest's predictions on outcomes and lay out the result (the JSON the CLI prints).
+
+Outcomes enter here and only here, after :func:`~circularity.backtest.predict.predict` has run.
+Reported vendor losses come from the full ledger: quarterly bad-debt provisions
+(``bad_debt_provision_expense``, period type ``Q``) with a period end in ``(cutoff, horizon]``;
+for a vendor without them, write-off and provision events of the outcomes in that window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from circularity.backtest.baselines import neutral_fill
+from circularity.backtest.outcomes import EntityOutcome, OutcomeLike, classify_outcomes, event_date
+from circularity.backtest.predict import Predictions
+from circularity.backtest.scores import auc, brier, calibration_table, rank_correlation
+
+__all__ = ["VENDOR_LOSS_EVENTS", "evaluate", "reported_losses"]
+
+#: Outcome events that report a vendor's loss on customer financing (USD bn).
+VENDOR_LOSS_EVENTS = ("vendor_writeoff", "vendor_loan_default", "vendor_provision_stock")
+
+
+def _quarter_ordinal(d: date) -> int:
+    return d.year * 4 + (d.month - 1) // 3
+
+
+def reported_losses(
+    vendor: str, financials: Iterable[Any], outcomes: Iterable[OutcomeLike], cutoff: date, horizon: date
+) -> tuple[float | None, str]:
+    """A vendor's reported losses in the window and what they are made of."""
+    rows = [
+        f
+        for f in financials
+        if f.entity == vendor
+        and f.metric == "bad_debt_provision_expense"
+        and f.period_type == "Q"
+        and f.value is not None
+        and cutoff < f.period_end <= horizon
+    ]
+    if rows:
+        total = float(sum(f.value for f in rows))
+        labels = ", ".join(sorted(f.period for f in rows))
+        return (
+            total,
+            f"sum of {len(rows)} reported quarterly bad-debt provisions ({labels}); other quarters not in the ledger",
+        )
+    ev = []
+    for o in outcomes:
+        if o.entity != vendor or o.event not in VENDOR_LOSS_EVENTS:
+            continue
+        value = getattr(o, "value", None)
+        if value is None or getattr(o, "unit", None) != "USD_bn":
+            continue
+        start, _ = event_date(o.date)
+        if cutoff < start <= horizon:
+            ev.append((o.event, o.date, float(value)))
+    if ev:
+        return sum(v for _, _, v in ev), "; ".join(f"{e} {d}: {v:g}" for e, d, v in ev)
+    return None, "no reported loss in the window in the ledger"
+
+
+def _beats(model: float | None, base: float | None) -> str:
+    if model is None or base is None:
+        return "not comparable (score undefined)"
+    if model > base:
+        return "yes"
+    return "no" if model < base else "tie"
+
+
+def evaluate(
+    pred: Predictions,
+    outcome_rows: Sequence[OutcomeLike],
+    financials: Iterable[Any],
+    *,
+    outcomes_source: str,
+) -> dict[str, Any]:
+    """The backtest result as a JSON-ready dict (keys as issue 15 specifies, and more)."""
+    status = classify_outcomes(outcome_rows, pred.entities, pred.cutoff, pred.horizon)
+    T = len(pred.quarters)
+    q0 = _quarter_ordinal(date(int(pred.quarters[0][:4]), 3 * int(pred.quarters[0][-1]) - 2, 1))
+    ents = []
+    for i, e in enumerate(pred.entities):
+        mq = int(pred.median_default_q[i])
+        st = pred.states[e]
+        ents.append(
+            {
+                "id": e,
+                "name": pred.names[i],
+                "kind": pred.kinds[i],
+                "p_default": round(float(pred.p_default[i]), 4),
+                "median_default_quarter": pred.quarters[mq] if mq >= 0 else None,
+                "data_share": round(st.data_share, 3),
+                "filled": {f: st.basis[f] for f in st.filled},
+                "runway_quarters": None if pred.runway[i] is None else round(pred.runway[i], 2),
+                "z_score": pred.z_score[i],
+                "leverage": None if pred.leverage[i] is None else round(pred.leverage[i], 3),
+                "outcome": status[e].status,
+                "actual_default_date": status[e].default_date.isoformat() if status[e].default_date else None,
+            }
+        )
+    idx = [i for i, e in enumerate(pred.entities) if status[e].scored]
+    y = np.array([status[pred.entities[i]].defaulted for i in idx], dtype=int)
+    p = pred.p_default[idx]
+    defaulters = [i for i in idx if status[pred.entities[i]].status == "default"]
+    actual_q = [_quarter_ordinal(_d(status[pred.entities[i]])) for i in defaulters]
+    # a defaulter the model never sees default is placed after the horizon (a tie at T)
+    model_q = [
+        float(pred.median_default_q[i]) if pred.median_default_q[i] >= 0 else float(T) for i in defaulters
+    ]
+    runway_risk = [None if pred.runway[i] is None else -pred.runway[i] for i in idx]
+    runway_q = [
+        q0 + pred.runway[i] if pred.runway[i] is not None else float("nan")  # type: ignore[operator]
+        for i in defaulters
+    ]
+    z_known = [pred.z_score[i] for i in idx if pred.z_score[i] is not None]
+    if z_known:
+        z_method = "altman_z2"
+        z_risk = [None if pred.z_score[i] is None else -pred.z_score[i] for i in idx]  # type: ignore[operator]
+        z_time = [pred.z_score[i] for i in defaulters]
+    else:
+        z_method = "leverage_rank (Altman Z'' inputs missing for every scored entity: debt / total assets)"
+        z_risk = [pred.leverage[i] for i in idx]
+        z_time = [None if pred.leverage[i] is None else -pred.leverage[i] for i in defaulters]  # type: ignore[operator]
+    m_auc = auc(p, y)
+    m_time = rank_correlation(model_q, actual_q)
+    r_auc = auc(neutral_fill(runway_risk), y)
+    r_time = rank_correlation(runway_q, actual_q)
+    z_auc = auc(neutral_fill(z_risk), y)
+    z_t = rank_correlation([float("nan") if v is None else float(v) for v in z_time], actual_q)
+    excluded = sorted(e for e, s in status.items() if s.status == "resolved_before_cutoff")
+    unknown = sorted(e for e, s in status.items() if s.status == "unknown")
+    scores = {
+        "auc": m_auc,
+        "brier": brier(p, y),
+        "timing_rank_correlation": m_time,
+        "n_scored": len(idx),
+        "n_defaults": int(y.sum()),
+        "n_survivors": int(len(idx) - y.sum()),
+        "n_unknown": len(unknown),
+        "n_resolved_before_cutoff": len(excluded),
+        "n_timing_pairs": len(defaulters),
+        "calibration": calibration_table(p, y),
+        "baselines": {
+            "runway": {
+                "auc": r_auc,
+                "timing_rank_correlation": r_time,
+                "n_with_inputs": sum(1 for r in runway_risk if r is not None),
+            },
+            "z_score": {
+                "method": z_method,
+                "auc": z_auc,
+                "timing_rank_correlation": z_t,
+                "n_with_inputs": sum(1 for r in z_risk if r is not None),
+            },
+        },
+        "model_beats": {
+            "runway": {"auc": _beats(m_auc, r_auc), "timing": _beats(m_time, r_time)},
+            "z_score": {"auc": _beats(m_auc, z_auc), "timing": _beats(m_time, z_t)},
+        },
+    }
+    fins = list(financials)
+    vendors = []
+    for v, losses in pred.vendor_losses.items():
+        rep, basis = reported_losses(v, fins, outcome_rows, pred.cutoff, pred.horizon)
+        vendors.append(
+            {
+                "id": v,
+                "name": pred.names[pred.entities.index(v)],
+                "projected_losses": round(float(losses.mean()), 4),
+                "projected_losses_p5": round(float(np.percentile(losses, 5)), 4),
+                "projected_losses_p95": round(float(np.percentile(losses, 95)), 4),
+                "reported_losses": rep,
+                "reported_basis": basis,
+            }
+        )
+    mv = pred.market_value_lost
+    return {
+        "dataset": pred.dataset,
+        "cutoff": pred.cutoff.isoformat(),
+        "horizon": pred.horizon.isoformat(),
+        "draws": pred.draws,
+        "seed": pred.seed,
+        "quarters": [pred.quarters[0], pred.quarters[-1]],
+        "period_scenario": pred.period.name,
+        "calibration": "none: the engine's default assumptions and the period's market facts; nothing fitted to outcomes",
+        "uncertainty": list(pred.parameters),
+        "outcomes": outcomes_source,
+        "entities": ents,
+        "vendors": vendors,
+        "market_value_lost": {
+            "median": round(float(np.median(mv)), 3),
+            "p5": round(float(np.percentile(mv, 5)), 3),
+            "p95": round(float(np.percentile(mv, 95)), 3),
+            "unit": "USD_bn",
+        },
+        "scores": scores,
+        "unscored": {"unknown_outcome": unknown, "resolved_before_cutoff": excluded},
+        "notes": pred.notes,
+    }
+
+
+def _d(o: EntityOutcome) -> date:
+    assert o.default_date is not None
+    return o.default_date
