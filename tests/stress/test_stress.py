@@ -136,8 +136,51 @@ def test_cli_json_and_errors() -> None:
     out = runner.invoke(app, ["stress", "--shock", "openai=0.5", "--as-of", "2026-11-22", "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
-    assert {"entities", "totals", "articles", "assumptions", "method"} <= set(data)
+    assert {"entities", "totals", "articles", "assumptions", "method", "excluded_unknown_value"} <= set(data)
     oracle = next(e for e in data["entities"] if e["entity"] == "oracle")
     assert oracle["receipts_lost"] > 0
+    fields = {
+        "market_value_before",
+        "market_value_after",
+        "lost_margin",
+        "stranded_assets",
+        "discount_rate_effect",
+        "stake_losses",
+        "credit_losses",
+        "distance_to_default_before",
+        "distance_to_default_after",
+    }
+    assert fields <= set(oracle)
+    assert oracle["market_value_after"] < oracle["market_value_before"]
+    parts = sum(
+        oracle[k]
+        for k in (
+            "lost_margin",
+            "stranded_assets",
+            "discount_rate_effect",
+            "stake_losses",
+            "credit_losses",
+            "own_default",
+        )
+    )
+    assert parts == pytest.approx(oracle["market_value_before"] - oracle["market_value_after"])
+    openai = next(e for e in data["entities"] if e["entity"] == "openai")
+    assert openai["shock"] == 0.5 and openai["pays"] == 0.5
+    assert data["excluded_unknown_value_count"] == len(data["excluded_unknown_value"]) > 0
     bad = runner.invoke(app, ["stress", "--shock", "openai"])
     assert bad.exit_code != 0
+
+
+def test_cli_shock_is_the_unpaid_share() -> None:
+    runner = CliRunner()
+    args = ["stress", "--as-of", "2026-11-22", "--json", "--shock"]
+    none = json.loads(runner.invoke(app, [*args, "openai=0"]).output)
+    assert none["totals"]["market_value_lost"] == 0.0 and none["totals"]["defaults"] == 0
+    fails = json.loads(runner.invoke(app, [*args, "openai=1"]).output)
+    openai = next(e for e in fails["entities"] if e["entity"] == "openai")
+    assert openai["market_value_after"] == 0.0 and openai["pays"] == 0.0
+    for bad in ("openai=1.5", "openai=-0.1", "nobody=0.5"):
+        out = runner.invoke(app, [*args, bad])
+        assert out.exit_code == 1
+        said = str(out.exception)
+        assert "[0, 1]" in said or "unknown entity 'nobody'" in said

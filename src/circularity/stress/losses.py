@@ -148,7 +148,12 @@ def decompose_losses(
         if delta <= tol * max(1.0, float(E0z.max(initial=0.0))):
             break
     else:
-        raise ConvergenceError("stakes marked to issuers' Merton values did not settle", max_iter, delta)
+        raise ConvergenceError(
+            "stakes marked to issuers' Merton values did not settle: check holdings for a cycle of shares "
+            "summing to 1 or more, or raise max_iter",
+            max_iter,
+            delta,
+        )
     stake = np.where(shocked | ~known, 0.0, (E0z - E1) @ H.T)
     V1 = np.where(shocked, V1s, np.maximum(V0z - (lm + st + cr + stake), 0.0))
     strike = np.where(shocked, shock_strike, D)

@@ -212,4 +212,9 @@ def solve_merton(
             step = np.where(bad, step / 2.0, step)
         V = np.where(levered, V - step * dV, E)
         sig = np.where(levered, sig - step * ds, sigma_E)
-    raise ConvergenceError("Merton asset value and volatility did not converge", max_iter, residual)
+    raise ConvergenceError(
+        "Merton asset value and volatility did not converge: raise max_iter, or check that equity and its "
+        "volatility are positive and the debt not absurdly large against the equity",
+        max_iter,
+        residual,
+    )
