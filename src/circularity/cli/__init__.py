@@ -35,6 +35,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "ledger",
     "project",
+    "reactions",
     "simulate",
     "stress",
     "web",
