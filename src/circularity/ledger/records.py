@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from circularity.ledger.dates import parse_date, parse_quarter, period_bounds
 from circularity.ledger.vocabulary import (
     METRICS,
+    TABLES,
     Confidence,
     DealKind,
     EntityKind,
@@ -356,3 +357,4 @@ RECORD_TYPES: dict[str, type[_Record]] = {
     "holdings": Holding,
     "market_reactions": MarketReaction,
 }
+assert tuple(RECORD_TYPES) == TABLES, "vocabulary.TABLES names the record types in order"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 __all__ = [
+    "TABLES",
     "CONFIDENCES",
     "DEAL_KINDS",
     "ENTITY_KINDS",
@@ -29,6 +30,8 @@ EntityKind = Literal[
 PeriodType = Literal["FY", "Q", "H1", "9M", "TTM", "5Y", "point"]
 Unit = Literal["USD_bn", "RMB_bn", "JPY_bn", "pct", "days", "MW"]
 
+#: The ledger's tables, in dependency order (``records.RECORD_TYPES`` maps each to its record type).
+TABLES: tuple[str, ...] = ("sources", "entities", "deals", "financials", "holdings", "market_reactions")
 DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
 STATUSES: tuple[str, ...] = get_args(Status)
 CONFIDENCES: tuple[str, ...] = get_args(Confidence)
