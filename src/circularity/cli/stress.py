@@ -7,7 +7,6 @@ import math
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -18,6 +17,8 @@ __all__ = ["register"]
 
 
 def _parse_pairs(items: list[str], what: str) -> dict[str, Any]:
+    import yaml
+
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")

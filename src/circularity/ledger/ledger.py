@@ -9,9 +9,8 @@ from datetime import date
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pydantic import BaseModel
 
 from circularity.ledger.dates import parse_date, period_bounds
@@ -28,6 +27,9 @@ from circularity.ledger.records import (
 from circularity.ledger.tables import COLUMNS, record_to_row
 from circularity.ledger.validation import validate_located
 from circularity.ledger.vocabulary import LIVE_STATUSES
+
+if TYPE_CHECKING:  # pandas loads with the first table asked for, not with the ledger
+    import pandas as pd
 
 __all__ = ["DATASETS", "Ledger", "load", "read_ledger"]
 
@@ -54,6 +56,8 @@ class Ledger:
         if name not in RECORD_TYPES:
             raise KeyError(f"unknown table '{name}'; tables: {', '.join(RECORD_TYPES)}")
         rows = [record_to_row(r) for r in self.records.get(name, ())]
+        import pandas as pd
+
         return pd.DataFrame(rows, columns=list(COLUMNS[name]))
 
     @cached_property

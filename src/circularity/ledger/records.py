@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from circularity.ledger.dates import parse_date, parse_quarter, period_bounds
 from circularity.ledger.vocabulary import (
     METRICS,
+    TABLES,
     Confidence,
     DealKind,
     EntityKind,
@@ -432,3 +433,4 @@ RECORD_TYPES: dict[str, type[_Record]] = {
     "market_reactions": MarketReaction,
     "outcomes": Outcome,
 }
+assert tuple(RECORD_TYPES) == TABLES, "vocabulary.TABLES names the record types in order"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 __all__ = [
+    "TABLES",
     "CONFIDENCES",
     "DEFAULT_EVENTS",
     "OUTCOME_EVENTS",
@@ -80,6 +81,8 @@ OutcomeEvent = Literal[
     "equity_impairment",
 ]
 
+#: The ledger's tables, in dependency order (``records.RECORD_TYPES`` maps each to its record type).
+TABLES: tuple[str, ...] = ("sources", "entities", "deals", "financials", "holdings", "market_reactions")
 DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
 STATUSES: tuple[str, ...] = get_args(Status)
 CONFIDENCES: tuple[str, ...] = get_args(Confidence)
