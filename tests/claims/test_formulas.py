@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
+import circularity
 from circularity.claims import COMPUTATIONS, ClaimContext, NotComputable
 from circularity.claims.check import evaluate
 from circularity.claims.expression import FormulaError, parse_formula, render
 from circularity.ledger import Deal, Ledger
+from circularity.stress import stress_test
 
 
 def run(formula: str, ledger=None, assumptions=None):
@@ -170,3 +173,33 @@ def test_render_round_trips():
     node = parse_formula(text, COMPUTATIONS)
     assert render(node) == text
     assert parse_formula(render(node), COMPUTATIONS) == node
+
+
+# -- the seeds' "about $1T" and "big tech -50% to -80%", computed by the stress test --------
+
+BIG = ("microsoft", "amazon", "alphabet", "meta", "nvidia", "oracle")
+
+
+@pytest.fixture(scope="module")
+def stress_ledger() -> circularity.Ledger:
+    return circularity.load("ai", as_of="2026-06-30")
+
+
+def test_the_claims_are_the_stress_tests_figures(stress_ledger: circularity.Ledger) -> None:
+    ctx = ClaimContext(ledger=stress_ledger, assumptions={})
+    r = stress_test({"openai": 0.0}, ledger=stress_ledger)  # OpenAI pays nothing: shock 1
+    idx = [r.entities.index(e) for e in BIG]
+    before, after = r.losses.value_before[0, idx], r.losses.value_after[0, idx]
+    fall = COMPUTATIONS["stress_shock"](ctx, "openai", 1.0, " ".join(BIG), "value_fall")
+    assert fall.value == pytest.approx(float((before - after).sum() / before.sum()))
+    assert fall.unit == "ratio" and "circularity stress --shock openai=1" in fall.notes[0]
+    three = [r.entities.index(e) for e in ("microsoft", "oracle", "nvidia")]
+    lost = COMPUTATIONS["stress_shock"](ctx, "openai", 1.0, "microsoft oracle nvidia", "value_lost")
+    assert lost.value == pytest.approx(float(np.sum(r.losses.total[0, three])))
+    assert lost.value > 0
+
+
+def test_an_entity_of_unknown_value_is_not_computable(stress_ledger: circularity.Ledger) -> None:
+    ctx = ClaimContext(ledger=stress_ledger, assumptions={})
+    with pytest.raises(NotComputable, match="market value unknown for cerebras"):
+        COMPUTATIONS["stress_shock"](ctx, "openai", 1.0, "oracle cerebras", "value_lost")

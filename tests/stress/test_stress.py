@@ -15,6 +15,8 @@ from circularity.cli import app
 from circularity.compile import Web
 from circularity.errors import ScenarioError
 from circularity.stress import exposure_network, stress_test
+from circularity.stress.losses import LOSS_PARTS
+from circularity.valuation import merton_equity
 
 
 def tiny_web(holdings: np.ndarray | None = None) -> Web:
@@ -72,14 +74,22 @@ def test_a_shock_travels_through_a_pass_through_spv() -> None:
     assert f.loc["spv", "receipts_lost"] == pytest.approx(5.0)
     assert f.loc["spv", "defaulted"]  # receives 5, owes 8, nothing else to pay from
     assert f.loc["bank", "receipts_lost"] == pytest.approx(3.0)
-    assert f.loc["lab", "mv_change"] == pytest.approx(-100.0)  # shocked: equity wiped
-    assert f.loc["hyper", "mv_change"] == pytest.approx(-25.0)  # 25% stake marked to market
-    assert f.loc["hyper", "stake_loss"] == pytest.approx(25.0)
+    # shocked: its assets are worth what its creditors recover (half of the 10 it owes), and its
+    # equity is the Merton call on that (lab volatility 0.6, r 4%, one year), not a wipe-out
+    after = float(merton_equity(5.0, 0.6, 10.0, 0.04, 1.0))
+    assert 0 < after < 1.0
+    assert f.loc["lab", "mv_change"] == pytest.approx(after - 100.0)
+    assert f.loc["lab", "own_default"] == pytest.approx(100.0 - after)
+    assert f.loc["hyper", "stake_loss"] == pytest.approx(0.25 * (100.0 - after))  # marked to market
+    assert f.loc["hyper", "mv_change"] == pytest.approx(-0.25 * (100.0 - after))  # unlevered: equity = assets
 
 
 def test_no_shock_loses_nothing(ai_ledger: circularity.Ledger) -> None:
     r = stress_test({}, ledger=ai_ledger)
-    assert r.totals() == {"receipts_lost": 0.0, "equity_loss": 0.0, "market_value_lost": 0.0, "defaults": 0}
+    t = r.totals()
+    moved = ("receipts_lost", "equity_loss", "market_value_lost", "defaults", *LOSS_PARTS)
+    assert {k: t[k] for k in moved} == dict.fromkeys(moved, 0.0)
+    assert t["market_value_after"] == t["market_value_before"] > 0
 
 
 def test_openai_paying_half_costs_oracle_half_its_openai_receipts(ai_ledger: circularity.Ledger) -> None:
@@ -126,8 +136,51 @@ def test_cli_json_and_errors() -> None:
     out = runner.invoke(app, ["stress", "--shock", "openai=0.5", "--as-of", "2026-11-22", "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
-    assert {"entities", "totals", "articles", "assumptions", "method"} <= set(data)
+    assert {"entities", "totals", "articles", "assumptions", "method", "excluded_unknown_value"} <= set(data)
     oracle = next(e for e in data["entities"] if e["entity"] == "oracle")
     assert oracle["receipts_lost"] > 0
+    fields = {
+        "market_value_before",
+        "market_value_after",
+        "lost_margin",
+        "stranded_assets",
+        "discount_rate_effect",
+        "stake_losses",
+        "credit_losses",
+        "distance_to_default_before",
+        "distance_to_default_after",
+    }
+    assert fields <= set(oracle)
+    assert oracle["market_value_after"] < oracle["market_value_before"]
+    parts = sum(
+        oracle[k]
+        for k in (
+            "lost_margin",
+            "stranded_assets",
+            "discount_rate_effect",
+            "stake_losses",
+            "credit_losses",
+            "own_default",
+        )
+    )
+    assert parts == pytest.approx(oracle["market_value_before"] - oracle["market_value_after"])
+    openai = next(e for e in data["entities"] if e["entity"] == "openai")
+    assert openai["shock"] == 0.5 and openai["pays"] == 0.5
+    assert data["excluded_unknown_value_count"] == len(data["excluded_unknown_value"]) > 0
     bad = runner.invoke(app, ["stress", "--shock", "openai"])
     assert bad.exit_code != 0
+
+
+def test_cli_shock_is_the_unpaid_share() -> None:
+    runner = CliRunner()
+    args = ["stress", "--as-of", "2026-11-22", "--json", "--shock"]
+    none = json.loads(runner.invoke(app, [*args, "openai=0"]).output)
+    assert none["totals"]["market_value_lost"] == 0.0 and none["totals"]["defaults"] == 0
+    fails = json.loads(runner.invoke(app, [*args, "openai=1"]).output)
+    openai = next(e for e in fails["entities"] if e["entity"] == "openai")
+    assert openai["market_value_after"] == 0.0 and openai["pays"] == 0.0
+    for bad in ("openai=1.5", "openai=-0.1", "nobody=0.5"):
+        out = runner.invoke(app, [*args, bad])
+        assert out.exit_code == 1
+        said = str(out.exception)
+        assert "[0, 1]" in said or "unknown entity 'nobody'" in said

@@ -11,7 +11,8 @@ inputs
     ``financial(entity, metric, period)``, ``latest(entity, metric)``, ``assumption(key)``,
     ``series_sum(key, first, last)``, ``first_year_above(key, threshold)``, ``deal(id, field)``,
     ``deal_terms(id, field)``, ``live_amount(id)``, ``outflows(payer, kinds)``, ``claim(id)``,
-    ``projection(preset, output)``, ``not_verifiable(reason)``
+    ``projection(preset, output)``, ``stress_shock(entity, shock, entities, measure)``,
+    ``not_verifiable(reason)``
 arithmetic
     ``ratio``, ``sum``, ``difference``, ``product``, ``mean``, ``monthly_per_user``
 published methods
@@ -395,6 +396,55 @@ def projection(ctx: ClaimContext, preset: str, output: str) -> Figure:
         inputs=(Input(name=f"projection({preset}).{output}", value=value, unit="USD_bn", source=preset),),
         notes=(note,),
     )
+
+
+@_register
+def stress_shock(ctx: ClaimContext, entity: str, shock: float, entities: str, measure: str) -> Figure:
+    """A market-value result of the stress test (:func:`circularity.stress.stress_test`).
+
+    ``entity`` fails to pay ``shock`` (a share in [0, 1]) of what it owes, on the ledger as of
+    its date; ``entities`` (space-separated ids) are summed: ``value_lost`` (USD bn) or
+    ``value_fall`` (their loss over their value before, a ratio). The per-entity falls and the
+    command that reproduces the run are in the notes. Entities of unknown value are not
+    computable, never counted as 0.
+    """
+    from circularity.stress import stress_test
+
+    if measure not in ("value_lost", "value_fall"):
+        raise NotComputable(f"stress measure '{measure}': use value_lost or value_fall")
+    share = float(_fig(shock).value)
+    result = stress_test({entity: 1.0 - share}, ledger=ctx.ledger)
+    idx = {e: i for i, e in enumerate(result.entities)}
+    ids = entities.split()
+    missing = [e for e in ids if e not in idx]
+    if missing:
+        raise NotComputable(f"not in the stress web: {', '.join(missing)}")
+    before = result.losses.value_before[0]
+    lost = result.losses.total[0]
+    unknown = [e for e in ids if not math.isfinite(float(before[idx[e]]))]
+    if unknown:
+        raise NotComputable(f"market value unknown for {', '.join(unknown)}")
+    b = float(sum(before[idx[e]] for e in ids))
+    loss = float(sum(lost[idx[e]] for e in ids))
+    falls = "; ".join(f"{e} {-float(lost[idx[e]] / before[idx[e]]):+.1%}" for e in ids)
+    when = ctx.as_of.isoformat() if ctx.as_of else "today"
+    notes = (
+        f"stress test, {entity} fails to pay {share:.0%}: circularity stress --shock {entity}={share:g} "
+        f"--as-of {when}",
+        f"per entity: {falls}",
+    )
+    inputs = tuple(
+        Input(
+            name=f"stress.value_before.{e}",
+            value=float(before[idx[e]]),
+            unit="USD_bn",
+            source=result.value_method[idx[e]],
+        )
+        for e in ids
+    )
+    if measure == "value_lost":
+        return Figure(value=loss, unit="USD_bn", inputs=inputs, notes=notes)
+    return Figure(value=loss / b, unit="ratio", inputs=inputs, notes=notes)
 
 
 @_register

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
 from circularity.errors import ScenarioError
+from circularity.stress.losses import LOSS_PARTS
 
 __all__ = ["register"]
 
 
 def _parse_pairs(items: list[str], what: str) -> dict[str, Any]:
+    import yaml
+
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -29,20 +32,89 @@ def _parse_pairs(items: list[str], what: str) -> dict[str, Any]:
 
 
 def _shocks(items: list[str]) -> dict[str, float]:
+    """``ENTITY=SHOCK`` pairs: the share of what the entity owes that it fails to pay."""
     shocks = _parse_pairs(items, "--shock")
     for key, value in shocks.items():
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise ScenarioError(f"--shock {key}={value!r}: give the share it still pays, a number in [0, 1]")
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+            raise ScenarioError(
+                f"--shock {key}={value!r}: give the share of what it owes that it fails to pay, a number in "
+                "[0, 1] (0 changes nothing, 1 pays nothing)"
+            )
     return {k: float(v) for k, v in shocks.items()}
 
 
 def _money(x: float) -> str:
-    return "—" if x != x else f"{x:,.1f}"
+    return "—" if x != x else f"{round(x, 1) + 0.0:,.1f}"
+
+
+def _dd(x: float, reported: bool) -> str:
+    if x != x:
+        return "—"
+    if x == float("inf"):
+        return "no debt" if reported else "debt n/a"
+    return "no assets" if x == float("-inf") else f"{x:.2f}"
+
+
+def _num(x: Any) -> float | None:
+    """JSON numbers: None for NaN and infinities (the table says why: unknown, or no debt)."""
+    v = float(x)
+    return v if math.isfinite(v) else None
+
+
+#: The per-entity JSON fields, in order (issue 14's interface).
+ENTITY_FIELDS: tuple[str, ...] = (
+    "market_value_before",
+    "market_value_after",
+    *LOSS_PARTS,
+    "distance_to_default_before",
+    "distance_to_default_after",
+    "credit_spread_before",
+    "credit_spread_after",
+)
+
+
+def stress_json(result: Any, shocks: dict[str, float]) -> dict[str, Any]:
+    """The stress result as JSON: per entity the values before and after, each loss part, the
+    distance to default and spread before and after; totals; the entities excluded for an
+    unknown value; the articles' claims beside; assumptions and method."""
+    from circularity.stress.revaluation import METHOD
+
+    frame = result.to_frame()
+    a = result.assumptions
+    entities = []
+    for row in frame.to_dict("records"):
+        out = {"entity": row["entity"], "shock": 1.0 - row["pay_share"], "pays": row["pay_share"]}
+        out.update({k: _num(row[k]) for k in ("obligations", "receipts_lost")})
+        out["defaulted"] = bool(row["defaulted"])
+        out.update({k: _num(row[k]) for k in ENTITY_FIELDS})
+        out["change_pct"] = _num(row["mv_change_pct"])
+        out["value_method"] = row["value_method"]
+        out["debt_reported"] = bool(row["debt_reported"])
+        entities.append(out)
+    excluded = result.excluded_unknown_value()
+    return {
+        "as_of": result.as_of.isoformat(),
+        "model": result.model,
+        "window": [result.from_quarter, result.to_quarter],
+        "shocks": shocks,
+        "entities": entities,
+        "totals": {k: v for k, v in result.totals().items() if k != "excluded_unknown_value"},
+        "excluded_unknown_value": excluded,
+        "excluded_unknown_value_count": len(excluded),
+        "articles": result.article_comparison(),
+        "assumptions": {k: {"value": a.values[k], "source": a.sources[k]} for k in a.values},
+        "method": list(METHOD),
+    }
 
 
 def stress(
     shock: Annotated[
-        list[str], typer.Option("--shock", help="ENTITY=SHARE it still pays, e.g. openai=0.5; repeatable.")
+        list[str],
+        typer.Option(
+            "--shock",
+            help="ENTITY=SHOCK, the share of what it owes that it fails to pay: openai=1 fails outright, "
+            "openai=0.5 pays half, 0 changes nothing; repeatable.",
+        ),
     ],
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Web as known on this date (YYYY-MM-DD); default today.")
@@ -57,63 +129,76 @@ def stress(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Shock the AI web (OpenAI pays 50%: --shock openai=0.5) and print who loses what."""
+    """Shock the AI web (OpenAI fails to pay half: --shock openai=0.5) and print who loses what."""
     from circularity.stress import stress_test
     from circularity.stress.revaluation import METHOD
 
+    shocks = _shocks(shock)
     result = stress_test(
-        _shocks(shock),
+        {k: 1.0 - v for k, v in shocks.items()},
         as_of=as_of,
         model=model,
         alpha=alpha,
         beta=beta,
         assumptions=_parse_pairs(set_ or [], "--set"),
     )
+    if as_json:
+        typer.echo(json.dumps(stress_json(result, shocks), indent=2))
+        return
     frame = result.to_frame()
     a = result.assumptions
-    if as_json:
-        out = {
-            "as_of": result.as_of.isoformat(),
-            "model": result.model,
-            "window": [result.from_quarter, result.to_quarter],
-            "shocks": _shocks(shock),
-            "entities": json.loads(frame.to_json(orient="records")),
-            "totals": result.totals(),
-            "articles": result.article_comparison(),
-            "assumptions": {k: {"value": a.values[k], "source": a.sources[k]} for k in a.values},
-            "method": list(METHOD),
-        }
-        typer.echo(json.dumps(out, indent=2))
-        return
-    con = Console(width=max(Console().width, 110))
-    shocks = ", ".join(f"{k} pays {v:.0%}" for k, v in _shocks(shock).items())
+    con = Console(width=max(Console().width, 170))
+    what = ", ".join(f"{k} fails to pay {v:.0%}" for k, v in shocks.items())
     table = Table(
-        title=f"Stress: {shocks} of what it owes, {result.from_quarter}–{result.to_quarter} "
-        f"(web as of {result.as_of}, {result.model})"
+        title=f"Stress: {what} of what it owes, {result.from_quarter}–{result.to_quarter} "
+        f"(web as of {result.as_of}, {result.model}); USD bn, losses positive"
     )
     table.add_column("entity", no_wrap=True)
-    for col in ("receipts lost $bn", "equity loss $bn", "default", "mkt cap $bn", "change $bn", "change"):
+    heads = ("receipts lost", "value before", "value after", "change", *PART_LABELS, "DD before→after")
+    for col in heads:
         table.add_column(col, justify="right")
     for row in frame.itertuples():
-        moved = row.mv_change == row.mv_change and row.mv_change != 0
-        if row.receipts_lost == 0 and row.equity_loss == 0 and not row.defaulted and not moved:
+        if row.market_value_before != row.market_value_before:
+            continue  # listed below as excluded (unknown value), never shown as 0
+        moved = row.mv_change != 0
+        if row.receipts_lost == 0 and not row.defaulted and not moved:
             continue
-        pct = "—" if row.mv_change_pct != row.mv_change_pct else f"{row.mv_change_pct:+.1%}"
         table.add_row(
-            row.entity,
+            row.entity + (" (default)" if row.defaulted else ""),
             _money(row.receipts_lost),
-            _money(row.equity_loss),
-            "yes" if row.defaulted else "",
-            _money(row.market_value),
-            _money(row.mv_change),
-            pct,
+            _money(row.market_value_before),
+            _money(row.market_value_after),
+            f"{round(row.mv_change_pct, 3) + 0.0:+.1%}",
+            *(_money(getattr(row, p)) for p in LOSS_PARTS),
+            f"{_dd(row.distance_to_default_before, row.debt_reported)} → "
+            f"{_dd(row.distance_to_default_after, row.debt_reported or row.defaulted)}",
         )
     con.print(table)
     t = result.totals()
     con.print(
-        f"System: receipts lost ${t['receipts_lost']:,.1f}B, equity loss ${t['equity_loss']:,.1f}B, "
-        f"market value lost ${t['market_value_lost']:,.1f}B, defaults {t['defaults']}"
+        f"Total (entities of known value): before ${t['market_value_before']:,.1f}B, after "
+        f"${t['market_value_after']:,.1f}B, lost ${t['market_value_lost']:,.1f}B = "
+        + " + ".join(f"{lab} {t[p]:,.1f}" for p, lab in zip(LOSS_PARTS, PART_LABELS, strict=True))
+        + f"; receipts lost ${t['receipts_lost']:,.1f}B; defaults {t['defaults']}",
+        highlight=False,
     )
+    excluded = result.excluded_unknown_value()
+    if excluded:
+        con.print(
+            f"Excluded, market value unknown ({len(excluded)}): "
+            + ", ".join(
+                f"{x['entity']} (receipts lost {_money(_lost(frame, x['entity']))})" for x in excluded
+            ),
+            highlight=False,
+        )
+    con.print(
+        "DD: Merton distance to default (debt n/a: the ledger reports no debt, valued unlevered; a shocked "
+        "entity's DD after is against all it owes)",
+        highlight=False,
+    )
+    estimated = [r for r in frame.itertuples() if r.value_method.startswith("revenue")]
+    for r in estimated:
+        con.print(f"Value of {r.entity} estimated: {r.value_method}", highlight=False)
     for c in result.article_comparison():
         con.print(f"Articles: {c['claim']}: {c['claimed']}; this run: {c['computed']}")
     con.print("Method:")
@@ -122,6 +207,13 @@ def stress(
     con.print("Assumptions:")
     for k in a.values:
         con.print(f"  {k} = {a.values[k]}: {a.sources[k]}", highlight=False)
+
+
+def _lost(frame: Any, entity: str) -> float:
+    return float(frame.loc[frame["entity"] == entity, "receipts_lost"].sum())
+
+
+PART_LABELS: tuple[str, ...] = ("lost margin", "stranded", "disc. rate", "stakes", "credit", "own default")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from typing import Any
@@ -17,23 +16,38 @@ from circularity.compile import Web, remaining_payments
 from circularity.contagion import clear_payments
 from circularity.errors import ScenarioError
 from circularity.ledger.dates import quarter_label, quarter_of
+from circularity.stress.losses import LOSS_PARTS, LossParts, decompose_losses
+from circularity.valuation.discounting import annuity_factor
+from circularity.valuation.market_value import fill_equity_values, value_entities
 
 __all__ = ["ExposureNetwork", "StressAssumptions", "StressResult", "exposure_network", "stress_test"]
 
 Array = np.ndarray[Any, Any]
 MODELS = ("eisenberg-noe", "rogers-veraart")
 
+#: Contract kinds whose lost receipts are a creditor's loss (not lost sales).
+CREDIT_KINDS = frozenset({"loan", "bond", "interest", "repayment"})
+
 #: How the result is computed, printed with every result beside the assumptions.
 METHOD: tuple[str, ...] = (
     "base case: every node meets its remaining obligations, from its own resources or outside financing",
-    "a shocked node pays its share of what it owes; the others clear by the greatest clearing vector",
-    "market value per dollar of lost backlog: from announcement-day market reactions where the ledger has "
-    "them, else the firm's own market-cap/revenue multiple per year of lost revenue (lost receipts spread "
-    "evenly over the years left)",
-    "holders lose their share of each issuer's market-value change (stakes marked to market): dV = dV0 + H dV",
+    "a shocked node pays only part of what it owes; the others clear by the greatest clearing vector",
+    "values before: reported market values, else revenue × the median market value/revenue of peers of the "
+    "same kind (method named per entity), else unknown and excluded from totals with a count",
+    "equity is a Merton call on the firm's assets (equity volatility by kind, debt as reported, else none); "
+    "losses come off the assets: lost margin on lost contract receipts net of costs avoided and of the "
+    "dedicated capacity's cost, stranded capacity net of re-letting, credit losses on loans, and stakes "
+    "marked to each issuer's new Merton equity value (iterated until they settle)",
+    "discount-rate effect: the equity's loss beyond (or, as creditors share it, short of) those asset "
+    "losses, plus the wider Merton credit spread on refinanced debt; the parts sum to the total",
+    "a shocked node's assets are worth what its creditors recover; its equity is the Merton call on that, "
+    "zero only if it pays nothing",
 )
 
 #: What the articles claim, set beside the result (fact base §5: "not verified" claims).
+#: The big-tech firms the "-50% to -80%" claim is about.
+BIG_TECH: tuple[str, ...] = ("microsoft", "amazon", "alphabet", "meta", "nvidia", "oracle")
+
 ARTICLE_CLAIMS: tuple[tuple[str, str], ...] = (
     ("market value lost by Microsoft, Oracle and Nvidia", "about $1T"),
     ("big-tech market caps if OpenAI fails", "-50% to -80%"),
@@ -76,6 +90,7 @@ class ExposureNetwork:
     deal_ids: tuple[tuple[str, ...], ...]
     from_quarter: str
     to_quarter: str
+    credit: Array = field(default_factory=lambda: np.zeros(0))
 
     def to_frame(self) -> pd.DataFrame:
         ids = np.asarray(self.entities, dtype=object)
@@ -96,12 +111,15 @@ def exposure_network(web: Web, from_quarter: str | int = 0) -> ExposureNetwork:
     left = remaining_payments(web, from_quarter)
     keep = left > 0
     pairs: dict[tuple[int, int], tuple[float, list[str]]] = {}
+    credit: dict[tuple[int, int], float] = {}
     for k in np.flatnonzero(keep):
         key = (int(web.payer[k]), int(web.payee[k]))
         total, ids = pairs.get(key, (0.0, []))
         if web.deal_id[k] not in ids:
             ids.append(web.deal_id[k])
         pairs[key] = (total + float(left[k]), ids)
+        if web.kind[k] in CREDIT_KINDS:
+            credit[key] = credit.get(key, 0.0) + float(left[k])
     keys = sorted(pairs)
     t0 = web.quarter_index(from_quarter) if isinstance(from_quarter, str) else int(from_quarter)
     return ExposureNetwork(
@@ -112,6 +130,7 @@ def exposure_network(web: Web, from_quarter: str | int = 0) -> ExposureNetwork:
         deal_ids=tuple(tuple(pairs[k][1]) for k in keys),
         from_quarter=web.quarters[t0],
         to_quarter=web.quarters[-1],
+        credit=np.array([credit.get(k, 0.0) for k in keys], dtype=float),
     )
 
 
@@ -124,11 +143,13 @@ class StressResult:
     pay_share : share of its obligations each entity is made to pay (1 = unshocked).
     obligations_base, received_base : remaining obligations and receipts if all pay in full.
     payments, received : what each pays and receives after clearing.
-    receipts_lost : ``received_base - received``.
+    receipts_lost : ``received_base - received`` (``credit_receipts_lost`` of it on loans).
     defaulted : cleared below its obligations, or shocked.
-    equity_loss : book loss, lost receipts plus written-down stakes (USD bn).
-    market_value, mv_change, mv_change_pct : market value before, its change (USD bn, negative
-        is a loss) and the change as a share (NaN where no market value is reported).
+    losses : the decomposed market-value losses (:class:`~circularity.stress.losses.LossParts`).
+    market_value : (n,) equity value before (reported, or filled by ``value_method``; NaN unknown).
+    mv_change, mv_change_pct : change of equity value (USD bn, negative is a loss) and as a share;
+        NaN where the value is unknown (those entities are listed by :meth:`excluded_unknown_value`).
+    equity_loss, stake_loss : total and stake part of the loss (USD bn, positive).
     """
 
     entities: tuple[str, ...]
@@ -142,13 +163,16 @@ class StressResult:
     payments: Array
     received: Array
     receipts_lost: Array
+    credit_receipts_lost: Array
     defaulted: Array
-    equity_loss: Array
-    stake_loss: Array
+    losses: LossParts
     market_value: Array
+    value_method: tuple[str, ...]
+    debt_reported: Array
     mv_change: Array
     mv_change_pct: Array
-    multiple: Array
+    equity_loss: Array
+    stake_loss: Array
     rounds: int
     assumptions: StressAssumptions
     network: ExposureNetwork
@@ -157,47 +181,76 @@ class StressResult:
     def n_scenarios(self) -> int:
         return int(self.pay_share.shape[0])
 
+    def _touched(self, s: int) -> Array:
+        moved = np.nan_to_num(self.mv_change[s]) != 0
+        return np.asarray((self.obligations_base[s] > 0) | (self.received_base[s] > 0) | moved)
+
     def to_frame(self, scenario: int = 0) -> pd.DataFrame:
-        """One row per entity touched by the web, largest market-value loss first."""
-        s = scenario
+        """One row per entity touched by the web, largest market-value loss first; the loss parts
+        (:data:`~circularity.stress.losses.LOSS_PARTS`) sum to ``market_value_before -
+        market_value_after``."""
+        s, L = scenario, self.losses
         df = pd.DataFrame(
             {
                 "entity": self.entities,
                 "pay_share": self.pay_share[s],
                 "obligations": self.obligations_base[s],
                 "receipts_lost": self.receipts_lost[s],
-                "equity_loss": self.equity_loss[s],
-                "stake_loss": self.stake_loss[s],
                 "defaulted": self.defaulted[s],
+                "market_value_before": L.value_before[s],
+                "market_value_after": L.value_after[s],
+                **{part: getattr(L, part)[s] for part in LOSS_PARTS},
+                "distance_to_default_before": L.distance_to_default_before[s],
+                "distance_to_default_after": L.distance_to_default_after[s],
+                "credit_spread_before": L.credit_spread_before[s],
+                "credit_spread_after": L.credit_spread_after[s],
+                "value_method": self.value_method,
+                "debt_reported": self.debt_reported,
                 "market_value": self.market_value,
                 "mv_change": self.mv_change[s],
                 "mv_change_pct": self.mv_change_pct[s],
+                "equity_loss": self.equity_loss[s],
+                "stake_loss": self.stake_loss[s],
             }
         )
-        touched = (df["obligations"] > 0) | (self.received_base[s] > 0) | (df["mv_change"] != 0)
         return (
-            df[touched]
+            df[self._touched(s)]
             .sort_values(["mv_change", "receipts_lost"], ascending=[True, False])
             .reset_index(drop=True)
         )
 
+    def excluded_unknown_value(self, scenario: int = 0) -> list[dict[str, str]]:
+        """Entities touched by the web whose market value is unknown: excluded from the totals."""
+        t = self._touched(scenario)
+        return [
+            {"entity": e, "reason": m}
+            for e, m, mv, hit in zip(self.entities, self.value_method, self.market_value, t, strict=True)
+            if hit and not np.isfinite(mv)
+        ]
+
     def totals(self, scenario: int = 0) -> dict[str, float]:
-        """System totals of one scenario."""
-        s = scenario
-        mv = np.nan_to_num(self.mv_change[s])
-        return {
+        """System totals of one scenario (entities of unknown value excluded, counted)."""
+        s, L = scenario, self.losses
+        known = np.isfinite(self.market_value)
+        out = {
             "receipts_lost": float(self.receipts_lost[s].sum()),
-            "equity_loss": float(self.equity_loss[s].sum()),
-            "market_value_lost": float(-mv[mv < 0].sum()),
+            "equity_loss": float(np.nansum(self.equity_loss[s])),
+            "market_value_lost": float(np.nansum(np.maximum(-self.mv_change[s], 0.0))),
+            "market_value_before": float(L.value_before[s][known].sum()),
+            "market_value_after": float(L.value_after[s][known].sum()),
             "defaults": int(self.defaulted[s].sum()),
         }
+        for part in LOSS_PARTS:
+            out[part] = float(np.nansum(getattr(L, part)[s]))
+        out["excluded_unknown_value"] = float(len(self.excluded_unknown_value(s)))
+        return out
 
     def article_comparison(self, scenario: int = 0) -> list[dict[str, str]]:
         """The articles' claims beside what this run computes."""
         idx = {e: i for i, e in enumerate(self.entities)}
         three = [idx[e] for e in ("microsoft", "oracle", "nvidia") if e in idx]
         lost3 = float(-np.nan_to_num(self.mv_change[scenario, three]).sum())
-        big = [idx[e] for e in ("microsoft", "amazon", "alphabet", "meta", "nvidia", "oracle") if e in idx]
+        big = [idx[e] for e in BIG_TECH if e in idx]
         pct = self.mv_change_pct[scenario, big]
         pct = pct[np.isfinite(pct)]
         rng = f"{pct.min():+.1%} to {pct.max():+.1%}" if pct.size else "not computable (no market values)"
@@ -251,10 +304,15 @@ class _Base:
     p_bar0: Array
     recv0: Array
     e: Array
-    mv: Array
-    multiple: Array
-    wiped: Array
-    mv_known: Array
+    E0: Array
+    methods: tuple[str, ...]
+    V0: Array
+    sigma_V: Array
+    D: Array
+    debt_known: Array
+    margin: Array
+    capacity: Array
+    pv: Array
     H: Array
 
 
@@ -263,8 +321,17 @@ _BASES: dict[tuple[int, int], tuple[Web, StressAssumptions, _Base]] = {}
 _BASES_SIZE = 16
 
 
+def _volatility(kinds: Sequence[str], table: Mapping[str, float]) -> Array:
+    if "default" not in table:
+        raise ScenarioError("equity_volatility needs a 'default' entry for kinds it does not list")
+    vol = np.array([float(table.get(k, table["default"])) for k in kinds])
+    if not np.all((vol > 0) & (vol < 5)):
+        raise ScenarioError(f"equity_volatility {dict(table)}: give annual volatilities in (0, 5)")
+    return vol
+
+
 def _prepare(web: Web, a: StressAssumptions) -> _Base:
-    """The unshocked network, clearing, buffers and multiples of a web; kept for the next
+    """The unshocked network, clearing, buffers and Merton values of a web; kept for the next
     stress test of the same web (a server answers many shocks on one web)."""
     key = (id(web), id(a))
     hit = _BASES.get(key)
@@ -276,27 +343,44 @@ def _prepare(web: Web, a: StressAssumptions) -> _Base:
     full = clear_payments(net.payer, net.payee, net.amount, np.full(n, np.inf).clip(max=1e15), n=n)
     p_bar0, recv0 = full.obligations, full.received
     own = _own_resources(web, a, years)
-    deep = np.isin(np.asarray(web.entity_kinds), a.values["deep_pocket_kinds"])
+    kinds = np.asarray(web.entity_kinds)
+    deep = np.isin(kinds, a.values["deep_pocket_kinds"])
     e = np.where(deep, p_bar0 + 1.0, np.maximum(own, p_bar0 - recv0))
-    mv = np.asarray(web.financials["market_value"], dtype=float)
-    revenue = np.asarray(web.financials["revenue_annual"], dtype=float)
-    if math.isfinite(web.backlog_multiple):
-        multiple = np.where(np.isfinite(mv), web.backlog_multiple, np.nan)
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            multiple = np.where(revenue > 0, mv / revenue / years, np.nan)
+    fin = web.financials
+    v = a.values
+    E0, methods = fill_equity_values(fin["market_value"], fin["revenue_annual"], web.entity_kinds)
+    values = value_entities(
+        E0,
+        _volatility(web.entity_kinds, v["equity_volatility"]),
+        fin["debt"],
+        fin["cash"],
+        float(v["risk_free_rate"]),
+        float(v["merton_horizon_years"]),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reported = fin["ebitda_annual"] / fin["revenue_annual"]
+    margin = np.where(np.isfinite(reported), reported, float(v["ebitda_margin_when_unreported"]))
+    capacity = np.where(
+        np.isin(kinds, v["capacity_kinds"]), float(v["capacity_cost_per_contract_dollar"]), 0.0
+    )
+    rate = float(v["risk_free_rate"]) + float(v["equity_risk_premium"])
     base = _Base(
         net=net,
         p_bar0=p_bar0,
         recv0=recv0,
         e=e,
-        mv=mv,
-        multiple=multiple,
-        wiped=-np.nan_to_num(mv) * (1.0 - float(a.values["defaulted_equity_value"])),
-        mv_known=np.nan_to_num(mv),
+        E0=values.equity_value,
+        methods=methods,
+        V0=values.asset_value,
+        sigma_V=values.asset_volatility,
+        D=np.where(values.debt_known, np.nan_to_num(fin["debt"]), 0.0),
+        debt_known=np.asarray(values.debt_known),
+        margin=np.clip(margin, 0.0, 1.0),
+        capacity=capacity,
+        pv=np.full(n, float(annuity_factor(rate, years))),
         H=np.asarray(web.holdings, dtype=float),
     )
-    for arr in (base.p_bar0, base.recv0, base.e, base.mv, base.multiple, base.wiped, base.mv_known, base.H):
+    for arr in (base.p_bar0, base.recv0, base.e, base.E0, base.V0, base.sigma_V, base.D, base.H):
         arr.flags.writeable = False
     _BASES[key] = (web, a, base)
     while len(_BASES) > _BASES_SIZE:
@@ -320,7 +404,8 @@ def stress_test(
     Parameters
     ----------
     shocks : ``{"openai": 0.5}`` (OpenAI pays half), a list of such dicts (one per scenario), or
-        an ``(S, n)`` array of pay shares in the order of the compiled web's entities.
+        an ``(S, n)`` array of pay shares in the order of the compiled web's entities. (The
+        CLI's ``--shock openai=1`` is the share it fails to pay: ``pays = 1 - shock``.)
     ledger, as_of : the ledger (default: the bundled ``ai`` dataset as of ``as_of``, else today).
     model : ``eisenberg-noe`` or ``rogers-veraart`` (with ``alpha``, ``beta`` default costs).
     assumptions : overrides of ``stress/assumptions.yaml`` (or a loaded set).
@@ -329,17 +414,16 @@ def stress_test(
     Returns
     -------
     StressResult
-        Per entity and scenario: receipts lost, equity loss, default, market-value change.
+        Per entity and scenario: receipts lost, default, and the market-value loss decomposed.
 
     Notes
     -----
     Base case: every node meets its remaining obligations (its outside assets are set to at
     least what it owes beyond its receipts, from its own resources or outside financing). A shock
     cuts the shocked node's payments to ``share × p̄``; the others clear by the greatest clearing
-    vector, so a node whose receipts fall below what it needs defaults. Market values move by
-    ``multiple × receipts lost`` (the multiple from market reactions, else the firm's own
-    market-cap/revenue ratio per year of lost revenue), a defaulted node loses its equity value,
-    and holders lose their share of each issuer's change: ``ΔV = ΔV0 + H ΔV``.
+    vector. Lost receipts are split into loans (credit losses) and contracts, and valued by
+    :func:`circularity.stress.losses.decompose_losses` on Merton values from
+    :func:`circularity.valuation.value_entities`.
     """
     from circularity.ledger import load
     from circularity.projection.run import compile_for
@@ -370,17 +454,31 @@ def stress_test(
     payments, received = res.payments, res.received
     lost = np.maximum(recv0[None, :] - received, 0.0)
     defaulted = res.defaulted | shocked
-
-    mv, multiple, wiped, mv_known, H = base.mv, base.multiple, base.wiped, base.mv_known, base.H
-    dv0 = -np.nan_to_num(multiple)[None, :] * lost
-    dv0 = np.where(defaulted, np.broadcast_to(wiped, (S, n)), dv0)
-    dv0 = np.maximum(dv0, -mv_known)
-    total = np.linalg.solve(np.eye(n) - H, dv0.T).T  # ΔV = ΔV0 + H ΔV
-    stake = total - dv0
-    mv_change = np.where(np.isfinite(mv), np.maximum(total, -mv_known), np.nan)
-    stake_loss = np.maximum(-stake, 0.0) + 0.0
+    credit_lost = _credit_lost(net, amt, payments, res.obligations, n)
+    credit_lost = np.minimum(credit_lost, lost)
+    v = a.values
+    parts = decompose_losses(
+        E0=base.E0,
+        V0=base.V0,
+        sigma_V=base.sigma_V,
+        D=base.D,
+        r=float(v["risk_free_rate"]),
+        T=float(v["merton_horizon_years"]),
+        H=base.H,
+        contract_lost=lost - credit_lost,
+        credit_lost=credit_lost,
+        margin=base.margin,
+        capacity_share=base.capacity,
+        relet_recovery=float(v["relet_recovery"]),
+        tax_rate=float(v["tax_rate"]),
+        pv_factor=base.pv,
+        shock=1.0 - share,
+        shock_strike=base.D + p_bar0,
+        refinancing_years=float(v["refinancing_years"]),
+    )
+    mv_change = -parts.total
     with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.where(mv_known > 0, mv_change / mv_known, np.nan)
+        pct = np.where(base.E0 > 0, mv_change / base.E0, np.nan)
     return StressResult(
         entities=web.entities,
         as_of=when,
@@ -393,14 +491,29 @@ def stress_test(
         payments=payments,
         received=received,
         receipts_lost=lost,
+        credit_receipts_lost=credit_lost,
         defaulted=defaulted,
-        equity_loss=lost + stake_loss,
-        stake_loss=stake_loss,
-        market_value=mv,
+        losses=parts,
+        market_value=base.E0,
+        value_method=base.methods,
+        debt_reported=base.debt_known,
         mv_change=mv_change,
         mv_change_pct=pct,
-        multiple=multiple,
+        equity_loss=parts.total,
+        stake_loss=parts.stake_losses,
         rounds=res.rounds,
         assumptions=a,
         network=net,
     )
+
+
+def _credit_lost(net: ExposureNetwork, amt: Array, payments: Array, owed: Array, n: int) -> Array:
+    """Receipts lost on loans per creditor: each pair's credit part, paid pro rata like the rest."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        paid_share = np.where(owed > 0, payments / owed, 1.0)
+    credit_share = np.where(net.amount > 0, net.credit / np.where(net.amount > 0, net.amount, 1.0), 0.0)
+    lost_edge = (net.amount[None, :] - amt * paid_share[:, net.payer]) * credit_share[None, :]
+    out = np.zeros((amt.shape[0], n))
+    for s in range(amt.shape[0]):
+        out[s] = np.bincount(net.payee, weights=lost_edge[s], minlength=n)
+    return np.maximum(out, 0.0)

@@ -1,0 +1,160 @@
+"""Each entity's market values at one instant: equity, enterprise value, Merton's assets, distance
+to default and credit spread, vectorised over scenarios and entities.
+
+One rule for every consumer (stress test, projection, dashboard): an entity's equity is its
+reported market value where the ledger has one; otherwise it is filled from its financials by a
+named method (its revenue times the median market-value/revenue of the entities of its kind that
+report both, else of every operating entity that does); an entity with neither is unknown, and
+stays NaN with the method saying so, never 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from circularity.valuation.merton import (
+    credit_spread,
+    default_probability,
+    distance_to_default,
+    solve_merton,
+)
+
+__all__ = ["EntityValues", "fill_equity_values", "value_entities"]
+
+Array = np.ndarray[Any, Any]
+
+#: Kinds that hold no operating business of their own (funds, lenders, governments, vehicles):
+#: no revenue multiple is borrowed from or lent to them.
+NON_OPERATING = frozenset({"investor", "lender", "government", "spv", "datacenter"})
+
+
+def fill_equity_values(
+    market_value: Any, revenue: Any, kinds: Sequence[str]
+) -> tuple[Array, tuple[str, ...]]:
+    """Reported market values, with unknown ones filled from revenue by a named peer multiple.
+
+    Parameters
+    ----------
+    market_value, revenue : (n,) USD bn, NaN where unreported.
+    kinds : (n,) ledger kinds.
+
+    Returns
+    -------
+    values, methods : (n,) equity values (NaN where unknown) and the method behind each.
+
+    Examples
+    --------
+    >>> v, m = fill_equity_values([100.0, float("nan")], [10.0, 5.0], ["chipmaker", "chipmaker"])
+    >>> v.tolist(), m[1]
+    ([100.0, 50.0], 'revenue 5.0 × median market value/revenue of chipmaker peers (10.0×, 1 peers)')
+    """
+    mv = np.asarray(market_value, dtype=float)
+    rev = np.asarray(revenue, dtype=float)
+    kind = np.asarray(kinds, dtype=object)
+    operating = ~np.isin(kind, list(NON_OPERATING))
+    both = np.isfinite(mv) & np.isfinite(rev) & (rev > 0) & operating
+    out = mv.copy()
+    methods: list[str] = []
+    for i in range(mv.size):
+        if np.isfinite(mv[i]):
+            methods.append("reported market value")
+            continue
+        if not (np.isfinite(rev[i]) and rev[i] > 0 and operating[i]):
+            methods.append("unknown: no market value, and no revenue to value it from")
+            continue
+        peers = both & (kind == kind[i])
+        label = f"{kind[i]} peers"
+        if not peers.any():
+            peers, label = both, "operating entities"
+        if not peers.any():
+            methods.append("unknown: no peer with both market value and revenue")
+            continue
+        k = float(np.median(mv[peers] / rev[peers]))
+        out[i] = k * rev[i]
+        methods.append(
+            f"revenue {rev[i]:.1f} × median market value/revenue of {label} ({k:.1f}×, {int(peers.sum())} peers)"
+        )
+    return out, tuple(methods)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntityValues:
+    """Market values of ``n`` entities (arrays broadcast to ``(S, n)`` or ``(n,)``).
+
+    Attributes
+    ----------
+    equity_value : market value of equity (USD bn); NaN where unknown.
+    enterprise_value : equity + debt - cash (unreported debt or cash counted as none, see
+        ``debt_known``).
+    asset_value, asset_volatility : Merton's implied ``V`` and ``σ_V``.
+    distance_to_default, default_probability, credit_spread : Merton's, at the horizon ``T``.
+    debt_known : whether the ledger reports the entity's debt (else it is valued unlevered).
+    """
+
+    equity_value: Array
+    enterprise_value: Array
+    asset_value: Array
+    asset_volatility: Array
+    distance_to_default: Array
+    default_probability: Array
+    credit_spread: Array
+    debt_known: Array
+
+
+def value_entities(
+    equity_value: Any,
+    equity_volatility: Any,
+    debt: Any,
+    cash: Any,
+    risk_free: Any,
+    horizon_years: float,
+) -> EntityValues:
+    """Merton values of many entities in many scenarios at once.
+
+    Parameters
+    ----------
+    equity_value : (..., n) market value of equity (NaN where unknown: those stay NaN).
+    equity_volatility : (..., n) annual volatility of the equity.
+    debt, cash : (..., n) USD bn; NaN (unreported) debt is valued as none and flagged.
+    risk_free : scalar or (..., 1) annual rate (the scenario's rate in the quarter).
+    horizon_years : Merton's debt maturity ``T``.
+
+    Returns
+    -------
+    EntityValues
+
+    Notes
+    -----
+    Solves ``(V, σ_V)`` from ``(E, σ_E)`` (:func:`~circularity.valuation.solve_merton`); the
+    distance to default and spread follow. This is what a projection calls every quarter with
+    the quarter's equity values, debt and rate.
+    """
+    E = np.asarray(equity_value, dtype=float)
+    debt_arr = np.asarray(debt, dtype=float)
+    known = np.isfinite(debt_arr)
+    D = np.where(known, np.maximum(debt_arr, 0.0), 0.0)
+    sig = np.asarray(equity_volatility, dtype=float)
+    ok = np.isfinite(E) & (E > 0)
+    E_safe = np.where(ok, E, 1.0)
+    E_b, sig_b, D_b, r_b = np.broadcast_arrays(E_safe, sig, D, np.asarray(risk_free, dtype=float))
+    fit = solve_merton(E_b, sig_b, D_b, r_b, horizon_years)
+    V = np.where(ok, fit.V, np.nan)
+    sV = np.where(ok, fit.sigma_V, np.nan)
+    dd = np.where(ok, distance_to_default(fit.V, fit.sigma_V, D_b, r_b, horizon_years), np.nan)
+    pd_ = np.where(ok, default_probability(fit.V, fit.sigma_V, D_b, r_b, horizon_years), np.nan)
+    cs = np.where(ok, credit_spread(fit.V, fit.sigma_V, D_b, r_b, horizon_years), np.nan)
+    c = np.nan_to_num(np.asarray(cash, dtype=float))
+    return EntityValues(
+        equity_value=np.where(ok, E, np.nan),
+        enterprise_value=np.where(ok, E + D - c, np.nan),
+        asset_value=V,
+        asset_volatility=sV,
+        distance_to_default=dd,
+        default_probability=pd_,
+        credit_spread=cs,
+        debt_known=np.broadcast_to(known, V.shape),
+    )

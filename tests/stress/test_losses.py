@@ -1,0 +1,109 @@
+"""The stress test's loss decomposition: parts sum to the total, zero shock, monotone shocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import circularity
+from circularity.stress import stress_test
+from circularity.stress.losses import LOSS_PARTS, decompose_losses
+from circularity.valuation import merton_equity, solve_merton
+
+
+@pytest.fixture(scope="module")
+def ai_ledger() -> circularity.Ledger:
+    return circularity.load("ai", as_of="2026-11-22")
+
+
+def _two_firms(contract_lost: float, D: float, refinancing_years: float = 3.0) -> Any:
+    fit = solve_merton(np.array([100.0, 50.0]), 0.4, np.array([D, 0.0]), 0.04, 1.0)
+    return decompose_losses(
+        E0=np.array([100.0, 50.0]),
+        V0=fit.V,
+        sigma_V=fit.sigma_V,
+        D=np.array([D, 0.0]),
+        r=0.04,
+        T=1.0,
+        H=np.array([[0.0, 0.1], [0.0, 0.0]]),
+        contract_lost=np.array([[contract_lost, 0.0]]),
+        credit_lost=np.zeros((1, 2)),
+        margin=np.array([0.5, 0.3]),
+        capacity_share=np.array([0.2, 0.0]),
+        relet_recovery=0.5,
+        tax_rate=0.2,
+        pv_factor=np.array([0.8, 0.8]),
+        shock=np.array([[0.0, 0.5]]),
+        shock_strike=np.array([0.0, 80.0]),
+        refinancing_years=refinancing_years,
+    )
+
+
+def test_an_unlevered_firm_loses_exactly_its_asset_losses() -> None:
+    p = _two_firms(contract_lost=40.0, D=0.0)
+    assert p.lost_margin[0, 0] == pytest.approx(0.3 * 0.8 * 0.8 * 40.0)  # (m - c)(1 - tax) PV
+    assert p.stranded_assets[0, 0] == pytest.approx(0.2 * 0.5 * 40.0)  # c (1 - relet)
+    own = 50.0 - float(merton_equity(40.0, 0.4, 80.0, 0.04, 1.0))  # assets = half of 80 owed
+    assert p.own_default[0, 1] == pytest.approx(own)
+    assert p.stake_losses[0, 0] == pytest.approx(0.1 * own)
+    assert p.discount_rate_effect[0, 0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_creditors_share_a_levered_firms_loss() -> None:
+    p = _two_firms(contract_lost=200.0, D=150.0, refinancing_years=0.0)
+    asset_losses = p.lost_margin + p.stranded_assets + p.stake_losses + p.credit_losses
+    assert p.total[0, 0] < asset_losses[0, 0]  # limited liability: debt holders absorb part
+    assert p.discount_rate_effect[0, 0] < 0
+    dearer = _two_firms(contract_lost=200.0, D=150.0, refinancing_years=3.0)
+    assert dearer.discount_rate_effect[0, 0] > p.discount_rate_effect[0, 0]  # wider spread on refinancing
+    assert p.credit_spread_after[0, 0] > p.credit_spread_before[0, 0]
+    assert p.distance_to_default_after[0, 0] < p.distance_to_default_before[0, 0]
+
+
+def test_parts_sum_to_the_total_on_the_ai_web(ai_ledger: circularity.Ledger) -> None:
+    r = stress_test([{"openai": 0.5}, {"openai": 0.0}, {"oracle": 0.3}], ledger=ai_ledger)
+    for s in range(3):
+        f = r.to_frame(s)
+        known = f["market_value_before"].notna()
+        parts = f.loc[known, list(LOSS_PARTS)].sum(axis=1)
+        total = f.loc[known, "market_value_before"] - f.loc[known, "market_value_after"]
+        np.testing.assert_allclose(parts, total, atol=1e-6)
+        t = r.totals(s)
+        assert sum(t[p] for p in LOSS_PARTS) == pytest.approx(
+            t["market_value_before"] - t["market_value_after"]
+        )
+
+
+def test_no_entity_with_a_value_is_silently_zero(ai_ledger: circularity.Ledger) -> None:
+    r = stress_test({"openai": 0.5}, ledger=ai_ledger)
+    f = r.to_frame().set_index("entity")
+    for e in ("coreweave", "meta", "amd"):  # no market cap in the ledger: valued from revenue
+        assert f.loc[e, "market_value_before"] > 0
+        assert "median market value/revenue" in f.loc[e, "value_method"]
+    excluded = {x["entity"] for x in r.excluded_unknown_value()}
+    assert "cerebras" in excluded and r.totals()["excluded_unknown_value"] == len(excluded)
+    assert not np.isfinite(f.loc["cerebras", "market_value_before"])
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.floats(0, 1), st.floats(0, 1), st.sampled_from(["openai", "oracle", "coreweave"]))
+def test_a_bigger_shock_never_raises_a_value(
+    ai_ledger: circularity.Ledger, a: float, b: float, who: str
+) -> None:
+    lo, hi = sorted((a, b))  # shock sizes: the share left unpaid
+    r = stress_test([{who: 1.0 - lo}, {who: 1.0 - hi}], ledger=ai_ledger)
+    after = np.nan_to_num(r.losses.value_after, nan=0.0)
+    assert np.all(after[1] <= after[0] + 1e-7)
+    assert np.all(after <= np.nan_to_num(r.losses.value_before, nan=0.0) + 1e-7)
+
+
+def test_a_zero_shock_changes_nothing(ai_ledger: circularity.Ledger) -> None:
+    r = stress_test([{"openai": 1.0}, {}], ledger=ai_ledger)
+    np.testing.assert_array_equal(r.losses.value_after[0], r.losses.value_after[1])
+    np.testing.assert_array_equal(
+        np.nan_to_num(r.losses.value_after[0]), np.nan_to_num(r.losses.value_before[0])
+    )
