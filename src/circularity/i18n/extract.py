@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_javascript
+from babel.messages.extract import extract_javascript, extract_python
 from babel.messages.pofile import read_po, write_po
 from jinja2.ext import babel_extract
 
@@ -27,6 +27,7 @@ __all__ = ["dashboard_messages", "main", "report_messages"]
 STATIC = Path(__file__).parents[1] / "api" / "static"
 TEMPLATES = Path(__file__).parents[1] / "report" / "templates"
 JS_FILES = ("i18n.js", "web.js", "export.js", "app.js", "panels.js")
+REPORT_PY = ("build.py", "captions.py")
 
 
 class _Html(HTMLParser):
@@ -70,8 +71,14 @@ def dashboard_messages() -> list[str]:
 
 
 def report_messages() -> list[str]:
-    """Every message id of the report template."""
+    """Every message id of the report (its template, and ``_("...")`` in the modules that build it)."""
     out: dict[str, None] = {}
+    for name in REPORT_PY:
+        with (TEMPLATES.parent / name).open("rb") as fh:
+            for _, _, msg, _ in extract_python(fh, ["_", "N_"], [], {}):
+                first = msg[0] if isinstance(msg, tuple) else msg
+                if isinstance(first, str) and first:
+                    out[first] = None
     for path in sorted(TEMPLATES.glob("*.j2")):
         with path.open("rb") as fh:
             for _, _, msg, _ in babel_extract(fh, ["_", "gettext"], [], {"trimmed": "true"}):

@@ -189,7 +189,8 @@
     }));
     const bars = r.rows.filter((x) => (x.market_value_lost_usd_bn || 0) > 0)
       .sort((a, b) => b.market_value_lost_usd_bn - a.market_value_lost_usd_bn).slice(0, 15);
-    captions["stress-chart"] = [t("Shocks: {list}.", { list: shocks.map((s) => t("{entity} pays {share}", { entity: entityName(s.entity), share: pct(s.pays) })).join(", ") })];
+    const shockText = (s) => t("{entity} pays {share}", { entity: entityName(s.entity), share: pct(s.pays) });
+    captions["stress-chart"] = [t("Shocks: {list}.", { list: shocks.map(shockText).join(", ") })];
     plot("stress-chart", [{
       type: "bar", x: bars.map((x) => I.shortName(I.name(x.id, x.name))), y: scaled(bars.map((x) => x.market_value_lost_usd_bn)),
       marker: { color: bars.map((x) => (x.defaulted ? "#c0392b" : "#2f5bd3")) },
@@ -259,9 +260,9 @@
 
   const SERIES = { cash: ["cash", "#1e8449"], debt: ["debt", "#8e44ad"], shortfall: ["shortfall", "#c0392b"] };
   const HEADLINES = {
-    funding_need_2030: "funding need to 2030", funding_need_2032: "funding need to 2032",
-    cash_out_quarter: "cash runs out", first_default_entity: "first default",
-    first_default_quarter: "first default quarter", set_off: "set off", market_value_lost: "market value lost",
+    funding_need_2030: N_("funding need to 2030"), funding_need_2032: N_("funding need to 2032"),
+    cash_out_quarter: N_("cash runs out"), first_default_entity: N_("first default"),
+    first_default_quarter: N_("first default quarter"), set_off: N_("set off"), market_value_lost: N_("market value lost"),
   };
 
   async function renderProjection(r) {
