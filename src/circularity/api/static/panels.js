@@ -261,7 +261,7 @@
   const SERIES = { cash: ["cash", "#1e8449"], debt: ["debt", "#8e44ad"], shortfall: ["shortfall", "#c0392b"] };
   const HEADLINES = {
     funding_need_2030: N_("funding need to 2030"), funding_need_2032: N_("funding need to 2032"),
-    cash_out_quarter: N_("cash runs out"), first_default_entity: N_("first default"),
+    cash_out_quarter: N_("standalone cash runs out (no new money)"), entity: N_("entity"), first_default_entity: N_("first default"),
     first_default_quarter: N_("first default quarter"), set_off: N_("set off"), market_value_lost: N_("market value lost"),
   };
 
@@ -311,7 +311,8 @@
     $("#projection-headlines").replaceChildren(...Object.entries(h).map(([k, v]) => {
       const isMoneyKey = k.startsWith("funding_need") || k === "market_value_lost";
       const text = Array.isArray(v) ? (v.length ? v.map(entityName).join(", ") : t("none"))
-        : typeof v === "number" ? (isMoneyKey ? money(v) : fmt(v)) : (k === "first_default_entity" && v ? entityName(v) : String(v ?? "–"));
+        : typeof v === "number" ? (isMoneyKey ? money(v) : fmt(v))
+          : ((k === "first_default_entity" || k === "entity") && v ? entityName(v) : String(v ?? "–"));
       return el("div", { class: "kpi" }, el("span", { class: Array.isArray(v) ? "kpi-v small" : "kpi-v" }, text),
         el("span", { class: "kpi-l" }, t(HEADLINES[k] || k.replaceAll("_", " "))));
     }));
