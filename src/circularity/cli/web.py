@@ -100,10 +100,22 @@ def report(
     lang: Annotated[
         str, typer.Option("--lang", help="en, zh-Hans or zh-Hant (an unknown one: English, with a notice).")
     ] = "en",
+    backtest: Annotated[
+        str | None, typer.Option("--backtest", help="Write the backtest page of this dataset (e.g. telecom).")
+    ] = None,
 ) -> None:
     """Write one self-contained offline HTML report (and optionally a PDF)."""
     from circularity.ledger.dates import parse_date
     from circularity.report import build_report, write_pdf
+
+    if backtest is not None:
+        from circularity.report.backtest_page import build_backtest_report
+
+        path = build_backtest_report(out, backtest, draws=max(draws, 1))
+        typer.echo(f"report written: {path.resolve()}")
+        if pdf is not None:
+            typer.echo(f"pdf written: {write_pdf(path, pdf).resolve()}")
+        return
 
     try:
         when = parse_date(as_of) if as_of else date.today()

@@ -82,7 +82,15 @@ OutcomeEvent = Literal[
 ]
 
 #: The ledger's tables, in dependency order (``records.RECORD_TYPES`` maps each to its record type).
-TABLES: tuple[str, ...] = ("sources", "entities", "deals", "financials", "holdings", "market_reactions", "outcomes")
+TABLES: tuple[str, ...] = (
+    "sources",
+    "entities",
+    "deals",
+    "financials",
+    "holdings",
+    "market_reactions",
+    "outcomes",
+)
 DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
 STATUSES: tuple[str, ...] = get_args(Status)
 CONFIDENCES: tuple[str, ...] = get_args(Confidence)
