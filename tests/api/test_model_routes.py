@@ -16,7 +16,6 @@ def test_stress_matches_the_stress_model(client: httpx.Client) -> None:
     body = client.post(
         "/api/stress", json={"shocks": [{"entity": "openai", "pays": 0.5}], "as_of": "2026-03-31"}
     ).json()
-    print("BODY", str(body)[:3000])
     ref = stress_test({"openai": 0.5}, as_of="2026-03-31")
     assert body["totals"]["market_value_lost"] == pytest.approx(ref.totals()["market_value_lost"])
     assert body["totals"]["receipts_lost"] == pytest.approx(ref.totals()["receipts_lost"])
