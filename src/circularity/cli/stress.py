@@ -217,7 +217,7 @@ def _lost(frame: Any, entity: str) -> float:
     return float(frame.loc[frame["entity"] == entity, "receipts_lost"].sum())
 
 
-PART_LABELS: tuple[str, ...] = ("lost margin", "stranded", "disc. rate", "stakes", "credit", "own default")
+PART_LABELS: tuple[str, ...] = ("lost margin", "stranded", "disc. rate", "stakes", "credit", "own loss")
 
 
 def register(app: typer.Typer) -> None:
