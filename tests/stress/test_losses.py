@@ -48,7 +48,7 @@ def test_an_unlevered_firm_loses_exactly_its_asset_losses() -> None:
     assert p.lost_margin[0, 0] == pytest.approx(0.3 * 0.8 * 0.8 * 40.0)  # (m - c)(1 - tax) PV
     assert p.stranded_assets[0, 0] == pytest.approx(0.2 * 0.5 * 40.0)  # c (1 - relet)
     own = 50.0 - float(merton_equity(40.0, 0.4, 80.0, 0.04, 1.0))  # assets = half of 80 owed
-    assert p.own_default[0, 1] == pytest.approx(own)
+    assert p.own_loss[0, 1] == pytest.approx(own)
     assert p.stake_losses[0, 0] == pytest.approx(0.1 * own)
     assert p.discount_rate_effect[0, 0] == pytest.approx(0.0, abs=1e-9)
 

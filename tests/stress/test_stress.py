@@ -79,7 +79,7 @@ def test_a_shock_travels_through_a_pass_through_spv() -> None:
     after = float(merton_equity(5.0, 0.6, 10.0, 0.04, 1.0))
     assert 0 < after < 1.0
     assert f.loc["lab", "mv_change"] == pytest.approx(after - 100.0)
-    assert f.loc["lab", "own_default"] == pytest.approx(100.0 - after)
+    assert f.loc["lab", "own_loss"] == pytest.approx(100.0 - after)
     assert f.loc["hyper", "stake_loss"] == pytest.approx(0.25 * (100.0 - after))  # marked to market
     assert f.loc["hyper", "mv_change"] == pytest.approx(-0.25 * (100.0 - after))  # unlevered: equity = assets
 
@@ -160,7 +160,7 @@ def test_cli_json_and_errors() -> None:
             "discount_rate_effect",
             "stake_losses",
             "credit_losses",
-            "own_default",
+            "own_loss",
         )
     )
     assert parts == pytest.approx(oracle["market_value_before"] - oracle["market_value_after"])
@@ -184,3 +184,20 @@ def test_cli_shock_is_the_unpaid_share() -> None:
         assert out.exit_code == 1
         said = str(out.exception)
         assert "[0, 1]" in said or "unknown entity 'nobody'" in said
+
+
+def test_fragilitygraph_openai_loss_gives_microsofts_equity_method_hit(ai_ledger: circularity.Ledger) -> None:
+    """Peer regression (peers.md, FragilityGraph's hero scenario): OpenAI takes a $10B loss;
+    Microsoft's 27% equity-method share is a $2.7B hit. Our engine, fed the same loss, marks the
+    stake to OpenAI's new Merton equity (OpenAI reports no debt, so its equity falls by the full
+    10) and also finds the other holders FragilityGraph does not model."""
+    r = stress_test({}, ledger=ai_ledger, asset_losses={"openai": 10.0})
+    f = r.to_frame().set_index("entity")
+    assert f.loc["openai", "own_loss"] == pytest.approx(10.0)
+    assert f.loc["microsoft", "stake_losses"] == pytest.approx(2.7, abs=0.05)  # peer: $2.7B
+    assert f.loc["nvidia", "stake_losses"] == pytest.approx(
+        0.357, abs=0.01
+    )  # 3.57%: beyond the peer's one hop
+    assert f.loc["amazon", "stake_losses"] == pytest.approx(0.179, abs=0.01)
+    with pytest.raises(ScenarioError, match="asset_losses openai=-1"):
+        stress_test({}, ledger=ai_ledger, asset_losses={"openai": -1.0})

@@ -25,7 +25,7 @@ LOSS_PARTS: tuple[str, ...] = (
     "discount_rate_effect",
     "stake_losses",
     "credit_losses",
-    "own_default",
+    "own_loss",
 )
 
 
@@ -34,7 +34,7 @@ class LossParts:
     """Each part of each entity's loss and its values before and after (``(S, n)``).
 
     ``lost_margin + stranded_assets + discount_rate_effect + stake_losses + credit_losses +
-    own_default == value_before - value_after`` exactly for every entity with a known value.
+    own_loss == value_before - value_after`` exactly for every entity with a known value.
     """
 
     lost_margin: Array
@@ -42,7 +42,7 @@ class LossParts:
     discount_rate_effect: Array
     stake_losses: Array
     credit_losses: Array
-    own_default: Array
+    own_loss: Array
     value_before: Array
     value_after: Array
     distance_to_default_before: Array
@@ -75,6 +75,7 @@ def decompose_losses(
     shock: Array,
     shock_strike: Array,
     refinancing_years: float,
+    outside_loss: Array | None = None,
     tol: float = 1e-9,
     max_iter: int = 200,
 ) -> LossParts:
@@ -97,6 +98,8 @@ def decompose_losses(
     shock : (S, n) share of what a shocked entity fails to pay (0 = not shocked).
     shock_strike : (n,) what a shocked entity owes (debt plus web obligations).
     refinancing_years : years of debt refinanced at the new spread.
+    outside_loss : (S, n) a loss applied directly to an entity's assets (a GAAP loss, a write-off:
+        FragilityGraph's "OpenAI loses $10B"), USD bn; part of ``own_loss``.
 
     Returns
     -------
@@ -118,7 +121,8 @@ def decompose_losses(
     creditors share the loss, short of) the asset losses: ``(E0 - E1) - Σ asset losses``; it is
     zero for an unlevered firm. A shocked entity's assets are worth what its creditors recover,
     ``V1 = min(V0, (1 - shock) K)``; its equity is the Merton call on that with strike ``K``,
-    all of it ``own_default``, reaching zero only when it pays nothing.
+    all of it ``own_loss``, reaching zero only when it pays nothing. An ``outside_loss`` comes
+    off the assets like the others and is counted in ``own_loss``.
     """
     known = np.isfinite(E0)
     E0z = np.where(known, E0, 0.0)
@@ -130,6 +134,7 @@ def decompose_losses(
     st = capacity_share * (1.0 - relet_recovery) * contract_lost
     cr = pv_factor * credit_lost
     lm, st, cr = (np.where(shocked | ~known, 0.0, x) for x in (lm, st, cr))
+    out = np.zeros((S, n)) if outside_loss is None else np.where(shocked | ~known, 0.0, outside_loss)
     V1s = np.minimum(V0z, (1.0 - shock) * shock_strike)
     E1s = np.minimum(E0z, merton_equity(V1s, sVz, shock_strike, r, T))
     s0 = credit_spread(V0z, sVz, D, r, T)
@@ -139,7 +144,7 @@ def decompose_losses(
     rounds = 0
     for rounds in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         stake = np.where(shocked | ~known, 0.0, (E0z - E1) @ H.T)
-        V1 = np.maximum(V0z - (lm + st + cr + stake), 0.0)
+        V1 = np.maximum(V0z - (lm + st + cr + stake + out), 0.0)
         E_new = merton_equity(V1, sVz, D, r, T)
         refinance = np.maximum(credit_spread(V1, sVz, D, r, T) - s0, 0.0) * D * refinancing_years
         E_new = np.where(shocked, E1s, np.clip(E_new - np.nan_to_num(refinance, posinf=0.0), 0.0, E0z))
@@ -155,11 +160,11 @@ def decompose_losses(
             delta,
         )
     stake = np.where(shocked | ~known, 0.0, (E0z - E1) @ H.T)
-    V1 = np.where(shocked, V1s, np.maximum(V0z - (lm + st + cr + stake), 0.0))
+    V1 = np.where(shocked, V1s, np.maximum(V0z - (lm + st + cr + stake + out), 0.0))
     strike = np.where(shocked, shock_strike, D)
     total = E0z - E1
-    own = np.where(shocked, total, 0.0)
-    dr = np.where(shocked, 0.0, total - (lm + st + cr + stake))
+    own = np.where(shocked, total, out)
+    dr = np.where(shocked, 0.0, total - (lm + st + cr + stake + out))
     nan = np.where(known, 0.0, np.nan)
     return LossParts(
         lost_margin=lm + nan,
@@ -167,7 +172,7 @@ def decompose_losses(
         discount_rate_effect=dr + nan,
         stake_losses=stake + nan,
         credit_losses=cr + nan,
-        own_default=own + nan,
+        own_loss=own + nan,
         value_before=np.broadcast_to(E0, (S, n)).copy(),
         value_after=E1 + nan,
         distance_to_default_before=np.broadcast_to(

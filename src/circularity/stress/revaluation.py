@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -398,6 +399,7 @@ def stress_test(
     beta: float = 1.0,
     assumptions: Mapping[str, Any] | StressAssumptions | None = None,
     web: Web | None = None,
+    asset_losses: Mapping[str, float] | None = None,
 ) -> StressResult:
     """Shock the AI web: each shocked entity pays only a share of what it owes from now on.
 
@@ -410,6 +412,8 @@ def stress_test(
     model : ``eisenberg-noe`` or ``rogers-veraart`` (with ``alpha``, ``beta`` default costs).
     assumptions : overrides of ``stress/assumptions.yaml`` (or a loaded set).
     web : a compiled web to reuse (it must start at the as-of quarter).
+    asset_losses : ``{"openai": 10.0}``: a loss (USD bn, >= 0) taken directly off an entity's
+        assets in every scenario (a GAAP loss, a write-off), valued like any other asset loss.
 
     Returns
     -------
@@ -456,6 +460,15 @@ def stress_test(
     defaulted = res.defaulted | shocked
     credit_lost = _credit_lost(net, amt, payments, res.obligations, n)
     credit_lost = np.minimum(credit_lost, lost)
+    outside = np.zeros((S, n))
+    for entity, loss in (asset_losses or {}).items():
+        if entity not in web.entities:
+            raise ScenarioError(
+                f"unknown entity '{entity}' in asset_losses; entities in the web: {', '.join(web.entities)}"
+            )
+        if not (math.isfinite(float(loss)) and float(loss) >= 0):
+            raise ScenarioError(f"asset_losses {entity}={loss!r}: give a loss in USD bn, a number >= 0")
+        outside[:, web.index(entity)] = float(loss)
     v = a.values
     parts = decompose_losses(
         E0=base.E0,
@@ -475,6 +488,7 @@ def stress_test(
         shock=1.0 - share,
         shock_strike=base.D + p_bar0,
         refinancing_years=float(v["refinancing_years"]),
+        outside_loss=outside,
     )
     mv_change = -parts.total
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from circularity.errors import LedgerError, Problem
 
@@ -206,6 +205,7 @@ def _slope(
     x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], level: float
 ) -> tuple[float, float, float, float]:
     """Least squares through the origin: slope, interval and residual standard deviation."""
+    from scipy import stats  # a second of import time, only when a fit is asked for
     b = float((x * y).sum() / (x * x).sum())
     n = x.size
     if n < 2:

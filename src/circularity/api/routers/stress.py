@@ -15,6 +15,7 @@ from circularity.api import limits
 from circularity.api.deps import ServiceDep
 from circularity.api.errors import ERROR_RESPONSES, ApiError
 from circularity.api.respond import cached_json, dump, json_response, with_run_id
+from circularity.stress.losses import LOSS_PARTS
 
 router = APIRouter(prefix="/api", tags=["models"], responses=ERROR_RESPONSES)
 
@@ -101,6 +102,10 @@ def format_stress(result: Any, service: Any, scenario: int = 0) -> dict[str, Any
         "market_value_usd_bn": result.market_value,
         "market_value_lost_usd_bn": value_lost,
         "mv_change_pct": result.mv_change_pct[s],
+        "market_value_after_usd_bn": result.losses.value_after[s],
+        **{f"{part}_usd_bn": getattr(result.losses, part)[s] for part in LOSS_PARTS},
+        "distance_to_default_before": result.losses.distance_to_default_before[s],
+        "distance_to_default_after": result.losses.distance_to_default_after[s],
     }
     defaulted = result.defaulted[s][order].tolist()
     ids = [result.entities[i] for i in order]
