@@ -177,14 +177,27 @@ class StressResult:
     rounds: int
     assumptions: StressAssumptions
     network: ExposureNetwork
+    holdings: Array
 
     @property
     def n_scenarios(self) -> int:
         return int(self.pay_share.shape[0])
 
     def _touched(self, s: int) -> Array:
-        moved = np.nan_to_num(self.mv_change[s]) != 0
-        return np.asarray((self.obligations_base[s] > 0) | (self.received_base[s] > 0) | moved)
+        change = np.nan_to_num(self.mv_change[s])
+        holds_a_loser = (self.holdings @ np.abs(change)) > 0  # a stake in an issuer that moved
+        return np.asarray(
+            (self.obligations_base[s] > 0) | (self.received_base[s] > 0) | (change != 0) | holds_a_loser
+        )
+
+    def row_order(self, scenario: int = 0) -> Array:
+        """Indices of the entities touched by the web (obligations, receipts, a value change or a
+        stake in an issuer that moved), largest market-value loss first (unknown values last),
+        then most receipts lost: the rows of :meth:`to_frame` and of the HTTP answer."""
+        s = scenario
+        touched = np.flatnonzero(self._touched(s))
+        lost, change = self.receipts_lost[s][touched], self.mv_change[s][touched]
+        return np.asarray(touched[np.lexsort((-lost, change))])
 
     def to_frame(self, scenario: int = 0) -> pd.DataFrame:
         """One row per entity touched by the web, largest market-value loss first; the loss parts
@@ -214,11 +227,7 @@ class StressResult:
                 "stake_loss": self.stake_loss[s],
             }
         )
-        return (
-            df[self._touched(s)]
-            .sort_values(["mv_change", "receipts_lost"], ascending=[True, False])
-            .reset_index(drop=True)
-        )
+        return df.iloc[self.row_order(s)].reset_index(drop=True)
 
     def excluded_unknown_value(self, scenario: int = 0) -> list[dict[str, str]]:
         """Entities touched by the web whose market value is unknown: excluded from the totals."""
@@ -518,6 +527,7 @@ def stress_test(
         rounds=res.rounds,
         assumptions=a,
         network=net,
+        holdings=base.H,
     )
 
 
