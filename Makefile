@@ -1,10 +1,12 @@
-# The front door: `make demo` runs the main job on the bundled data; `make test` runs every test.
+# The front door: `make demo` runs the main job on the bundled data; `make test` runs every test,
+# `make test-fast` all but the slow ones (live servers, Dask clusters, browsers) in under a minute;
+# `make lint` is ruff (lint and format) and mypy --strict over src/.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 
-.PHONY: demo test lint bench env test-env browser clean
+.PHONY: demo test test-fast lint bench env test-env browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +30,13 @@ demo: env
 test: test-env browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+test-fast: test-env
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
+
 lint: test-env
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 bench: env
 	$(BIN)/python bench/run_all.py

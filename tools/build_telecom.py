@@ -145,9 +145,11 @@ class Sources:
 
 
 def build(src: Path, out: Path) -> None:
-    deals = list(csv.DictReader((src / "deals.csv").open(encoding="utf-8")))
-    fins = list(csv.DictReader((src / "financials.csv").open(encoding="utf-8")))
-    outs = list(csv.DictReader((src / "outcomes.csv").open(encoding="utf-8")))
+    def rows(name: str) -> list[dict[str, str]]:
+        with (src / name).open(encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+
+    deals, fins, outs = rows("deals.csv"), rows("financials.csv"), rows("outcomes.csv")
     sources = Sources()
     entity_src: dict[str, str] = {}
 

@@ -4,7 +4,8 @@ The Python API in a few names: :func:`load` a dataset as of a date, :func:`read_
 folder of your own, :func:`open_store` the DuckDB store, :func:`check_claims` the published
 claims, :func:`find_circulation` how much money goes round, :func:`stress_test` who loses what,
 :func:`project` a scenario quarter by quarter, :func:`simulate` a Monte Carlo run. Areas are
-imported when first used, so ``import circularity`` stays light.
+imported when first used (the ledger too: it needs pandas), so ``import circularity`` and
+the CLI's start stay light.
 """
 
 from __future__ import annotations
@@ -13,21 +14,23 @@ import importlib
 from typing import Any
 
 from circularity.errors import CircularityError
-from circularity.ledger import Ledger, load, read_ledger
 
 __version__ = "0.1.0"
 
 #: Public name → module that defines it, imported on first use.
 _LAZY = {
+    "Ledger": "circularity.ledger",
     "check_claims": "circularity.claims",
     "find_circulation": "circularity.analytics",
+    "load": "circularity.ledger",
     "open_store": "circularity.store",
     "project": "circularity.projection.run",
+    "read_ledger": "circularity.ledger",
     "simulate": "circularity.montecarlo",
     "stress_test": "circularity.stress",
 }
 
-__all__ = ["CircularityError", "Ledger", "__version__", "load", "read_ledger", *sorted(_LAZY)]
+__all__ = ["CircularityError", "__version__", *sorted(_LAZY)]
 
 
 def __getattr__(name: str) -> Any:

@@ -24,8 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# The backlog rule lives with the other market-reaction analytics; it reads ledger tables only
+# (no Web), so compile can use it without a cycle.
+from circularity.analytics.market_reactions import backlog_multiple, backlog_reactions
 from circularity.ledger.dates import parse_quarter, period_bounds, quarter_label, quarter_of
 from circularity.ledger.records import Deal
+from circularity.ledger.tables import COLUMNS, record_to_row
 from circularity.ledger.vocabulary import LIVE_STATUSES
 
 __all__ = [
@@ -551,20 +555,14 @@ def _apply_payer_paths(
 
 
 def _backlog_multiple(records: Mapping[str, Iterable[Any]]) -> tuple[float, tuple[float, ...]]:
-    """Median of (market-cap change / deal amount) over reactions of a deal's payee."""
-    deals = {d.id: d for d in records.get("deals", ()) if isinstance(d, Deal)}
-    ratios: list[float] = []
-    for r in records.get("market_reactions", ()):
-        d = deals.get(getattr(r, "deal", None) or "")
-        change = getattr(r, "market_cap_change_usd_bn", None)
-        if d is None or change is None or r.entity != d.payee:
-            continue
-        amount = d.amount_central
-        if amount and amount > 0:
-            ratios.append(float(change) / float(amount))
-    if not ratios:
-        return math.nan, ()
-    return float(np.median(ratios)), tuple(ratios)
+    """Median market value per dollar of announced backlog over the announcement-day reactions of
+    a backlog deal's payee (the rule of :mod:`circularity.analytics.market_reactions`)."""
+    frames = {
+        t: pd.DataFrame([record_to_row(r) for r in records.get(t, ())], columns=list(COLUMNS[t]))
+        for t in ("market_reactions", "deals", "entities")
+    }
+    table = backlog_reactions(frames["market_reactions"], frames["deals"], frames["entities"])
+    return backlog_multiple(table)
 
 
 def entity_positions(web: Web, ids: Sequence[str]) -> Array:

@@ -110,7 +110,8 @@ def test_claim_verdict_and_published_figure(result, claim_id):
         ("openai-burn-111b-more-2026-plan", 110.0),
         ("tunguz-seed-2-8x", (125 / 187.1) / (8.1 / 33.8)),
         ("tunguz-thread-4x", (110 / 130.5) / (8.1 / 37.92)),
-        ("nvidia-vendor-financing-post-loi", (30 + 6.3 + 2 + 10 + 5) / 215.9),
+        # + 2: Nvidia's $2B into Nebius (D78, 2026 update)
+        ("nvidia-vendor-financing-post-loi", (30 + 6.3 + 2 + 10 + 5 + 2) / 215.9),
         ("nvidia-openai-29pct-recycled", 10 / 35),
         ("microsoft-rpo-openai-281b", 0.45 * 625),
         ("hsbc-openai-revenue-2030", 129 * 0.56 + 386 * 0.37),

@@ -82,7 +82,7 @@ def test_graph_exports_open_in_networkx(tmp_path: Path) -> None:
 def test_metrics_json_and_bad_options() -> None:
     data = json.loads(run("metrics", "--entity", "amd", "--json"))
     vf = data["vendor_financing"][0]
-    assert vf["vendor"] == "amd" and vf["financing_deals"] == ["D09"]
+    assert vf["vendor"] == "amd" and vf["financing_deals"] == ["D09", "D66"]  # D66: Meta (2026 update)
     assert any(r["vendor"] == "lucent" for r in data["lucent_comparison"])
     for args in (
         ["metrics", "--entity", "nobody"],

@@ -167,3 +167,37 @@ def test_done_when_the_bundled_dataset_shows_the_nvidia_loi_then_its_successor(
     assert (d01["status"], d01["superseded_by"]) == ("superseded", "D03") and "bundled" not in err
     code, out, _ = run(["ledger", "show", "deals", "--as-of", "2026-03-31"], monkeypatch, capsys)
     assert code == 0 and "D03" in out
+
+
+def test_done_when_the_2026_update_shows_d15_then_d50_and_diff_lists_every_change(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("CIRCULARITY_DB", str(tmp_path / "fresh.duckdb"))
+    code, out, _ = run(["ledger", "show", "deals", "--as-of", "2026-03-31", "--json"], monkeypatch, capsys)
+    march = {d["id"]: d for d in json.loads(out)}
+    assert code == 0 and march["D15"]["status"] == "binding" and not march["D15"]["superseded_by"]
+    assert not {f"D{i}" for i in range(49, 85)} & set(march)
+    code, out, _ = run(["ledger", "show", "deals", "--as-of", "2026-07-03", "--json"], monkeypatch, capsys)
+    july = {d["id"]: d for d in json.loads(out)}
+    assert july["D50"]["status"] == "binding"
+    assert (july["D15"]["status"], july["D15"]["superseded_by"]) == ("superseded", "D50")
+    code, out, _ = run(["ledger", "show", "deals", "--as-of", "2026-07-03"], monkeypatch, capsys)
+    assert code == 0 and "D50" in out and "superseded" in out
+    code, out, _ = run(
+        ["ledger", "diff", "--from", "2026-03-31", "--to", "2026-07-03", "--json"], monkeypatch, capsys
+    )
+    data = json.loads(out)
+    assert {d["id"] for d in data["added"]} >= {f"D{i}" for i in range(49, 85) if i != 77}
+    assert {(d["id"], d["superseded_by"]) for d in data["superseded"]} == {("D06", "D50"), ("D15", "D50")}
+    touched = {d["id"]: d.get("note", "") for k in ("changed", "revised", "superseded") for d in data[k]}
+    # Every row of update-2026.md's "Changes to existing deals" table (D14 enters the web in June
+    # 2026, its own date, so it is listed as added with its revision in its notes).
+    table = {
+        "D03": "D49", "D04": "D49", "D05": "D51", "D06": "D50", "D15": "D50", "D11": "D83",
+        "D21": "D54", "D31": "D63", "D44": "D67", "D38": "D59", "D39": "D56", "D40": "D58",
+        "D41": "D60", "D48": "D53", "D07": "D52", "D32": "D69", "D34": "D84", "D47": "D80",
+    }  # fmt: skip
+    for old, new in table.items():
+        assert new in touched[old], (old, new)
+    code, out, _ = run(["ledger", "diff", "--from", "2026-03-31", "--to", "2026-07-03"], monkeypatch, capsys)
+    assert code == 0 and "revised" in out and "D73" in out

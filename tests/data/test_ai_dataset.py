@@ -16,6 +16,10 @@ from circularity.ledger.records import Deal
 REPO = Path(__file__).resolve().parents[2]
 DATA = dataset_path("ai")
 RESEARCH_FINANCIAL_ROWS = 180
+#: Rows of financials_2026_update.csv, plus the D77 delivery-risk figure (a financial, not a deal).
+UPDATE_FINANCIAL_ROWS = 53 + 1
+#: The March fact base (D01-D48) and the 2026 update (D49-D84 but D77, which is not a flow).
+DEAL_IDS = [f"D{i:02d}" for i in range(1, 85) if i != 77]
 
 
 def _research_dir() -> Path | None:
@@ -33,9 +37,9 @@ def ledger():
 
 def test_counts(ledger):
     counts = ledger.counts()
-    assert counts["deals"] == 48
-    assert sorted(d.id for d in ledger.records["deals"]) == [f"D{i:02d}" for i in range(1, 49)]
-    assert counts["financials"] == RESEARCH_FINANCIAL_ROWS
+    assert counts["deals"] == len(DEAL_IDS) == 83
+    assert sorted(d.id for d in ledger.records["deals"]) == DEAL_IDS
+    assert counts["financials"] == RESEARCH_FINANCIAL_ROWS + UPDATE_FINANCIAL_ROWS
     # A figure the fact base does not have stays empty and says why.
     for f in ledger.records["financials"]:
         assert f.value is not None or f.missing, f
@@ -86,7 +90,7 @@ def test_amounts_match_research_deals_csv(ledger):
     deals = {d.id: d for d in ledger.records["deals"]}
     with open(research / "deals.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == len(deals)
+    assert len(rows) == 48 and all(row["deal_id"] in deals for row in rows)
     for row in rows:
         d = deals[row["deal_id"]]
         got = (d.amount_usd_bn, d.amount_low_usd_bn, d.amount_high_usd_bn)

@@ -167,9 +167,9 @@ def vendor_financing(
     Examples
     --------
     >>> import circularity
-    >>> vf = vendor_financing(circularity.load("ai"), "amd")
+    >>> vf = vendor_financing(circularity.load("ai", as_of="2026-07-03"), "amd")
     >>> vf.customers, vf.financing_deals
-    (('openai',), ('D09',))
+    (('meta', 'openai'), ('D09', 'D66'))
     """
     a = attributed_columns(ledger, window, include_statuses)
     is_buy = (a.payee == vendor) & a.isin("kind", PURCHASE_KINDS)

@@ -29,6 +29,7 @@ from circularity.api.respond import remember
 from circularity.api.routers import (
     claims,
     graph,
+    i18n,
     imports,
     ledger,
     meta,
@@ -179,6 +180,7 @@ def create_app(
         sensitivity.router,
         claims.router,
         runs.router,
+        i18n.router,
     ):
         app.include_router(router)
     if allow_writes:

@@ -4,13 +4,13 @@
 >>> res = run_backtest("telecom", cutoff="2000-12-31", n=200)  # doctest: +SKIP
 
 Layers: :mod:`.model_input` (the point-in-time view and the scenario), :mod:`.starting_state`
-(fill rules, data share), :mod:`.predict` (Monte Carlo over the engine), :mod:`.outcomes` and
+(fill rules, data share), :mod:`.predictions` (Monte Carlo over the engine), :mod:`.outcomes` and
 :mod:`.outcome_file` (what happened), :mod:`.scores` and :mod:`.baselines` (pure scoring),
 :mod:`.evaluate` (the result), :mod:`.period` (market facts at the cutoff).
 """
 
 from circularity.backtest.evaluate import evaluate
-from circularity.backtest.predict import Predictions, predict
+from circularity.backtest.predictions import Predictions, predict
 from circularity.backtest.run import run_backtest
 from circularity.backtest.scores import auc, brier, calibration_table, rank_correlation
 

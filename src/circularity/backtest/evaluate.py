@@ -1,6 +1,6 @@
 """Score a backtest's predictions on outcomes and lay out the result (the JSON the CLI prints).
 
-Outcomes enter here and only here, after :func:`~circularity.backtest.predict.predict` has run.
+Outcomes enter here and only here, after :func:`~circularity.backtest.predictions.predict` has run.
 Reported vendor losses come from the full ledger: quarterly bad-debt provisions
 (``bad_debt_provision_expense``, period type ``Q``) with a period end in ``(cutoff, horizon]``;
 for a vendor without them, write-off and provision events of the outcomes in that window.
@@ -16,7 +16,7 @@ import numpy as np
 
 from circularity.backtest.baselines import neutral_fill
 from circularity.backtest.outcomes import EntityOutcome, OutcomeLike, classify_outcomes, event_date
-from circularity.backtest.predict import Predictions
+from circularity.backtest.predictions import Predictions
 from circularity.backtest.scores import auc, brier, calibration_table, rank_correlation
 
 __all__ = ["VENDOR_LOSS_EVENTS", "evaluate", "reported_losses"]
@@ -132,6 +132,14 @@ def evaluate(
     r_time = rank_correlation(runway_q, actual_q)
     z_auc = auc(neutral_fill(z_risk), y)
     z_t = rank_correlation([float("nan") if v is None else float(v) for v in z_time], actual_q)
+    # the same scores on the entities whose starting state holds at least one reported figure
+    some = [k for k, i in enumerate(idx) if pred.states[pred.entities[i]].data_share > 0]
+    with_data = {
+        "auc": auc(p[some], y[some]),
+        "brier": brier(p[some], y[some]),
+        "n_scored": len(some),
+        "rule": "scored entities with data_share > 0 (at least one starting figure reported)",
+    }
     excluded = sorted(e for e, s in status.items() if s.status == "resolved_before_cutoff")
     unknown = sorted(e for e, s in status.items() if s.status == "unknown")
     scores = {
@@ -145,6 +153,7 @@ def evaluate(
         "n_resolved_before_cutoff": len(excluded),
         "n_timing_pairs": len(defaulters),
         "calibration": calibration_table(p, y),
+        "with_data": with_data,
         "baselines": {
             "runway": {
                 "auc": r_auc,

@@ -8,7 +8,7 @@ from typing import Any
 
 from circularity.backtest.evaluate import evaluate
 from circularity.backtest.outcome_file import name_index, parse_outcomes
-from circularity.backtest.predict import predict
+from circularity.backtest.predictions import predict
 from circularity.errors import BacktestError, Problem
 from circularity.ledger import Entity, Financial, Outcome
 from circularity.ledger.dates import parse_date

@@ -16,8 +16,8 @@ market_value       market capitalisation                   book equity: total as
                                                            reported); else median value / revenue of its kind
 =================  =====================================  ===================================================
 
-"Of its kind" means the median over the other entities of the same kind that report the figure
-(a carrier is never filled from an equipment maker). Cash with neither data nor a peer ratio is
+"Of its kind" means the median over the other entities of the same kind that report the figure,
+when at least :data:`MIN_PEERS` do (a carrier is never filled from an equipment maker). Cash with neither data nor a peer ratio is
 one quarter of EBITDA (the engine baseline's rule for a firm without a cash figure), else left
 unknown (the engine holds it at 0; the basis says so). Unknown debt is likewise shown as unknown.
 ``data_share`` of an entity is the share of these six fields that are data. Pools of outside
@@ -33,10 +33,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FIELDS", "POOL_KINDS", "EntityState", "starting_states"]
+__all__ = ["FIELDS", "MIN_PEERS", "POOL_KINDS", "EntityState", "starting_states"]
 
 #: Fields of the starting state, in the order of the table above.
 FIELDS: tuple[str, ...] = ("revenue_annual", "opex_ratio", "cash", "debt", "capex_ratio", "market_value")
+#: Fewest peers whose median may fill a figure: a median of one or two firms is not a class's.
+MIN_PEERS = 3
 #: Kinds that are pools of outside money (sized by market appetite), not operating firms.
 POOL_KINDS: tuple[str, ...] = ("investor", "lender")
 
@@ -123,7 +125,7 @@ def starting_states(
 
         def peer(name: str, arr: np.ndarray[Any, Any], peers: list[int] = peers) -> tuple[float, int]:
             got = [float(arr[j]) for j in peers if math.isfinite(arr[j])]
-            return _median(got), len(got)
+            return (_median(got), len(got)) if len(got) >= MIN_PEERS else (math.nan, len(got))
 
         # revenue
         if has_rev[i]:

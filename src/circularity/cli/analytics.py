@@ -29,6 +29,7 @@ MinConf = Annotated[
     str | None, typer.Option("--min-confidence", help="confirmed > single_source > estimate > disputed.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+Dataset = Annotated[str, typer.Option("--dataset", help="Bundled dataset: ai or telecom.")]
 
 
 def _window(text: str) -> tuple[int, int] | None:
@@ -44,13 +45,18 @@ def _window(text: str) -> tuple[int, int] | None:
     return a, b
 
 
-def _graph(as_of: str | None, window: str, kinds: list[str] | None, min_conf: str | None) -> Any:
+def _graph(
+    as_of: str | None, window: str, kinds: list[str] | None, min_conf: str | None, dataset: str = "ai"
+) -> Any:
     import circularity
     from circularity.analytics.attribution import flow_graph
 
     try:
         return flow_graph(
-            circularity.load("ai", as_of=as_of), window=_window(window), kinds=kinds, min_confidence=min_conf
+            circularity.load(dataset, as_of=as_of),
+            window=_window(window),
+            kinds=kinds,
+            min_confidence=min_conf,
         )
     except ValueError as exc:
         raise OptionError(str(exc)) from None
@@ -65,11 +71,12 @@ def graph(
     window: Window = "2025:2030",
     kind: Kinds = None,
     min_confidence: MinConf = None,
+    dataset: Dataset = "ai",
 ) -> None:
     """Export the money-flow graph for Gephi (GraphML, GEXF) or Cytoscape (JSON)."""
     if fmt not in ("graphml", "gexf", "json"):
         raise unknown_option("--format", fmt, ("graphml", "gexf", "json"))
-    g = _graph(as_of, window, kind, min_confidence)
+    g = _graph(as_of, window, kind, min_confidence, dataset)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "graphml":
         g.to_graphml(out)
@@ -109,6 +116,7 @@ def loops(
     ] = "degree-strength",
     top: Annotated[int, typer.Option("--top", min=1, help="Cycles to print.")] = 10,
     as_json: AsJson = False,
+    dataset: Dataset = "ai",
 ) -> None:
     """How circular is the money: circulating volume, ratio, significance and the top cycles."""
     from circularity.analytics import find_circulation, read_edge_list
@@ -118,8 +126,8 @@ def loops(
         edges = read_edge_list(network)
         label = str(network)
     else:
-        edges = _graph(as_of, window, kind, min_confidence)
-        label = f"AI web as of {edges.graph_attributes.get('as_of')}, window {edges.graph_attributes.get('window')}"
+        edges = _graph(as_of, window, kind, min_confidence, dataset)
+        label = f"{'AI' if dataset == 'ai' else dataset} web as of {edges.graph_attributes.get('as_of')}, window {edges.graph_attributes.get('window')}"
     result = find_circulation(edges)
     data = result.to_dict(top=top)
     if null:
@@ -184,6 +192,7 @@ def metrics(
     as_of: AsOf = None,
     window: Window = "2025:2030",
     as_json: AsJson = False,
+    dataset: Dataset = "ai",
 ) -> None:
     """Financial ratios per entity and period, and vendor financing per vendor."""
     import circularity
@@ -194,7 +203,7 @@ def metrics(
         vendor_financing,
     )
 
-    ledger = circularity.load("ai", as_of=as_of)
+    ledger = circularity.load(dataset, as_of=as_of)
     known = set(ledger.entities["id"])
     if entity is not None and entity not in known:
         raise OptionError(f"unknown entity '{entity}'; entities: {', '.join(sorted(known))}")

@@ -96,6 +96,12 @@ def backtest(
         f"timing rank correlation {_f(s['timing_rank_correlation'])} ({s['n_timing_pairs']} defaulters)",
         highlight=False,
     )
+    wd = s["with_data"]
+    con.print(
+        f"On the {wd['n_scored']} scored entities with some reported starting figure: AUC {_f(wd['auc'])}, "
+        f"Brier {_f(wd['brier'], '{:.3f}')}",
+        highlight=False,
+    )
     for line in _plain(res):
         con.print(line, highlight=False)
     con.print("Calibration (predicted vs observed default rate by bin):", highlight=False)

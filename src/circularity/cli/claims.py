@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from circularity.claims import ClaimsResult, check_claims
-from circularity.ledger import load
+if TYPE_CHECKING:
+    from circularity.claims import ClaimsResult
 
 __all__ = ["register"]
 
@@ -56,6 +56,9 @@ def claims(
 ) -> None:
     """Check every published claim against the data and the published models: holds, does not
     hold, or not computable (with the reason)."""
+    from circularity.claims import check_claims
+    from circularity.ledger import load
+
     ledger = load("ai", as_of=as_of)
     try:
         result = check_claims(ledger, ids=claim_id or None)

@@ -8,22 +8,16 @@ import json
 import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from circularity.contagion import (
-    debtrank,
-    default_cascade,
-    load_network,
-    rogers_veraart,
-    shock_each_node,
-)
-from circularity.contagion.network import Network
 from circularity.errors import NetworkError
+
+if TYPE_CHECKING:  # NumPy and SciPy load inside the command, not before arguments are parsed
+    from circularity.contagion.network import Network
 
 __all__ = ["register", "run_contagion"]
 
@@ -68,6 +62,10 @@ def run_contagion(
     each_node: bool = False,
 ) -> dict[str, Any]:
     """Run one model on a loaded network; return the JSON-ready document."""
+    import numpy as np
+
+    from circularity.contagion import debtrank, default_cascade, rogers_veraart, shock_each_node
+
     shocks = shocks or {}
     name = model.value
     if not (0.0 < alpha <= 1.0 and 0.0 < beta <= 1.0):
@@ -206,6 +204,8 @@ def register(app: typer.Typer) -> None:
 
         Convention: each liability row says the debtor owes the creditor the amount.
         """
+        from circularity.contagion import load_network
+
         net = load_network(network)
         shocks = _parse_shocks(shock or [], net)
         doc = run_contagion(

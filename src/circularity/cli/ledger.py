@@ -11,25 +11,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
 from circularity.errors import LedgerError, StoreError
 from circularity.ledger.dates import parse_date
-from circularity.ledger.ledger import Ledger, dataset_path, read_ledger
-from circularity.ledger.records import RECORD_TYPES, Deal
-from circularity.ledger.tables import record_to_row
-from circularity.ledger.vocabulary import DEAL_KINDS, ENTITY_KINDS, METRICS
-from circularity.store import DB_ENV, FORMATS, Store, default_db_path, export, open_store
-from circularity.summary import UNSCHEDULED, summarize
+from circularity.ledger.vocabulary import DEAL_KINDS, ENTITY_KINDS, METRICS, TABLES
+from circularity.store import DB_ENV, FORMATS, default_db_path
+
+if TYPE_CHECKING:  # records, ledger and store need pydantic, pandas and DuckDB: loaded in the commands
+    from pydantic import BaseModel
+
+    from circularity.ledger.ledger import Ledger
+    from circularity.ledger.records import Deal
+    from circularity.store import Store
 
 __all__ = ["register"]
 
-SHOWABLE = tuple(RECORD_TYPES)
+SHOWABLE = TABLES
 
 DbOption = Annotated[
     Path | None,
@@ -73,6 +75,9 @@ def _date(value: str | None, option: str, default_today: bool = True) -> date | 
 @contextmanager
 def _store(db: Path | None, seed: bool = True) -> Iterator[Store]:
     """Open the store; build it from the bundled dataset when the file does not exist yet."""
+    from circularity.ledger.ledger import dataset_path
+    from circularity.store import open_store
+
     path = db.expanduser() if db is not None else default_db_path()
     fresh = not path.exists()
     store = open_store(path)
@@ -95,6 +100,8 @@ def _store(db: Path | None, seed: bool = True) -> Iterator[Store]:
 
 
 def _rows(records: tuple[BaseModel, ...]) -> list[dict[str, Any]]:
+    from circularity.ledger.tables import record_to_row
+
     return [record_to_row(r) for r in records]
 
 
@@ -116,13 +123,15 @@ def validate(
     as_json: JsonOption = False,
 ) -> None:
     """Check a ledger folder or file; print one line per problem (exit 1) or a count line (exit 0)."""
+    from circularity.ledger.ledger import read_ledger
+
     try:
         if with_store:
             with _store(db) as store:
                 result = store.check_path(path)
                 counts = {
                     t: result.added.get(t, 0) + result.corrected.get(t, 0) + result.unchanged.get(t, 0)
-                    for t in RECORD_TYPES
+                    for t in TABLES
                 }
         else:
             counts = read_ledger(path).counts()
@@ -208,6 +217,8 @@ def export_(
     db: DbOption = None,
 ) -> None:
     """Export the store's ledger to CSV (a folder of tables), Parquet (a file per table) or Excel."""
+    from circularity.store import export
+
     if fmt not in FORMATS:
         raise StoreError(f"--format: unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
     when = _date(as_of, "--as-of", default_today=False)
@@ -250,7 +261,7 @@ def _involves(record: BaseModel, entity: str) -> bool:
 
 
 def _select(ledger: Ledger, table: str, entity: str | None, kind: str | None) -> tuple[BaseModel, ...]:
-    if table not in RECORD_TYPES:
+    if table not in TABLES:
         raise StoreError(f"unknown table '{table}'; show one of {', '.join(SHOWABLE)}")
     records = ledger.records.get(table, ())
     if entity is not None:
@@ -260,7 +271,7 @@ def _select(ledger: Ledger, table: str, entity: str | None, kind: str | None) ->
         if table == "sources":
             cited = {
                 s
-                for t in RECORD_TYPES
+                for t in TABLES
                 for r in ledger.records.get(t, ())
                 if _involves(r, entity)
                 for s in getattr(r, "sources", [])
@@ -281,6 +292,8 @@ def _select(ledger: Ledger, table: str, entity: str | None, kind: str | None) ->
 
 
 def _cell(value: Any, column: str, record: BaseModel) -> str:
+    from circularity.ledger.records import Deal
+
     if column == "amount_usd_bn" and isinstance(record, Deal) and value is None:
         lo, hi = record.amount_low_usd_bn, record.amount_high_usd_bn
         if lo is not None or hi is not None:
@@ -305,7 +318,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one table of the store as known on a date (JSON: the CSV export's fields)."""
-    if table not in RECORD_TYPES:
+    if table not in TABLES:
         raise StoreError(f"unknown table '{table}'; show one of {', '.join(SHOWABLE)}")
     when = _date(as_of, "--as-of")
     with _store(db) as store:
@@ -314,6 +327,8 @@ def show(
     if as_json:
         _echo_json(_rows(records))
         return
+    from circularity.ledger.tables import record_to_row
+
     cols = _SHOW_COLUMNS[table]
     out = Table(title=f"{table} as of {when} ({len(records)})", title_justify="left")
     for c in cols:
@@ -345,11 +360,25 @@ _DIFF_FIELDS = (
 )
 
 
+def _revision_notes(before: Deal, after: Deal) -> str:
+    """What the revisions applied after ``before`` say (their notes, as ``Deal.as_of`` appends them)."""
+    return after.notes[len(before.notes) :].strip() if after.notes.startswith(before.notes) else after.notes
+
+
 def diff_deals(before: Ledger, after: Ledger) -> dict[str, list[dict[str, Any]]]:
-    """Deals added, changed, superseded and cancelled between two as-of ledgers."""
+    """Deals added, changed, superseded, cancelled and revised (a dated note only) between two
+    as-of ledgers. Every change but ``added`` carries the notes of the revisions it applied."""
+    from circularity.ledger.records import Deal
+
     old = {d.id: d for d in before.records.get("deals", ()) if isinstance(d, Deal)}
     new = {d.id: d for d in after.records.get("deals", ()) if isinstance(d, Deal)}
-    out: dict[str, list[dict[str, Any]]] = {"added": [], "changed": [], "superseded": [], "cancelled": []}
+    out: dict[str, list[dict[str, Any]]] = {
+        "added": [],
+        "changed": [],
+        "superseded": [],
+        "cancelled": [],
+        "revised": [],
+    }
     for did, d in new.items():
         brief = {
             "id": did,
@@ -364,14 +393,18 @@ def diff_deals(before: Ledger, after: Ledger) -> dict[str, list[dict[str, Any]]]
             continue
         o = old[did]
         fields = {f: [getattr(o, f), getattr(d, f)] for f in _DIFF_FIELDS if getattr(o, f) != getattr(d, f)}
-        if not fields:
+        note = _revision_notes(o, d) if d.notes != o.notes else ""
+        if not fields and not note:
             continue
+        item = {**brief, "changes": fields, "note": note}
         if d.status == "superseded" and o.status != "superseded":
-            out["superseded"].append({**brief, "superseded_by": d.superseded_by, "changes": fields})
+            out["superseded"].append({**item, "superseded_by": d.superseded_by})
         elif d.status == "cancelled" and o.status != "cancelled":
-            out["cancelled"].append({**brief, "changes": fields})
+            out["cancelled"].append(item)
+        elif fields:
+            out["changed"].append(item)
         else:
-            out["changed"].append({**brief, "changes": fields})
+            out["revised"].append(item)
     return out
 
 
@@ -401,7 +434,10 @@ def diff(
         for c in ("id", "kind", "payer", "payee", "amount_usd_bn", "status", "details"):
             out.add_column(c, overflow="fold")
         for it in items:
-            details = "; ".join(f"{f}: {a} -> {b}" for f, (a, b) in it.get("changes", {}).items())
+            details = "; ".join(
+                [f"{f}: {a} -> {b}" for f, (a, b) in it.get("changes", {}).items()]
+                + ([it["note"]] if it.get("note") else [])
+            )
             if what == "added":
                 details = f"announced {it['announced']}"
             out.add_row(
@@ -427,6 +463,8 @@ def summary(
 ) -> None:
     """The web as known on a date: entities and deals by kind, the largest live commitments,
     what the centre (OpenAI) has committed to pay by year and to whom, sources and confidence."""
+    from circularity.summary import UNSCHEDULED, summarize
+
     when = _date(as_of, "--as-of")
     with _store(db) as store:
         ledger = store.ledger(as_of=when)
@@ -490,6 +528,7 @@ def summary(
 def register(app: typer.Typer) -> None:
     """Add the ``ledger`` sub-app and the ``summary`` command to the root app."""
     ledger_app = typer.Typer(
+        rich_markup_mode=None,
         name="ledger",
         help="Validate, import, export, show and diff the ledger of deals, entities and financials.",
         no_args_is_help=True,

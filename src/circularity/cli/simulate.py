@@ -6,22 +6,14 @@ import json
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 __all__ = ["register"]
 
@@ -33,13 +25,39 @@ class Method(StrEnum):
     sobol = "sobol"
 
 
-class _Rate(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        # average since the start: Rich's windowed speed jumps with chunk-sized steps
-        elapsed = task.finished_time if task.finished else task.elapsed
-        if not elapsed or not task.completed:
-            return Text("")
-        return Text(f"{task.completed / elapsed:,.0f} draws/s", style="cyan")
+def _progress(err: Console, transient: bool) -> Progress:
+    """The draws bar with a draws/s column (Rich's progress loads only when a run starts)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class _Rate(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            # average since the start: Rich's windowed speed jumps with chunk-sized steps
+            elapsed = task.finished_time if task.finished else task.elapsed
+            if not elapsed or not task.completed:
+                return Text("")
+            return Text(f"{task.completed / elapsed:,.0f} draws/s", style="cyan")
+
+    return Progress(
+        TextColumn("[bold]simulate"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _Rate(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=transient,
+    )
 
 
 def _db_path(db: Path | None) -> Path:
@@ -164,17 +182,7 @@ def simulate_cmd(
     run_seed = seed if seed is not None else (sim.seed if sim.seed is not None else 0)
     run_id = RunManifest.new_id(utc_now(), sim.name, run_seed, draws)
     writer = RunWriter(run_id, db=_db_path(db), out=out, entities=model.entities, quarters=model.quarters)
-    progress = Progress(
-        TextColumn("[bold]simulate"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _Rate(),
-        TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=as_json,
-    )
+    progress = _progress(err, transient=as_json)
     try:
         with progress:
             task = progress.add_task("draws", total=draws)
@@ -309,7 +317,9 @@ def sensitivity_cmd(
     con.print(f"saved run {m.run_id}")
 
 
-runs_app = typer.Typer(help="Monte Carlo and sensitivity runs saved in the store.", no_args_is_help=True)
+runs_app = typer.Typer(
+    help="Monte Carlo and sensitivity runs saved in the store.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @runs_app.command("list")

@@ -7,17 +7,17 @@ import math
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
 from circularity.errors import ScenarioError
-from circularity.stress.losses import LOSS_PARTS
 
 __all__ = ["register"]
 
 
 def _parse_pairs(items: list[str], what: str) -> dict[str, Any]:
+    import yaml
+
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -60,16 +60,19 @@ def _num(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-#: The per-entity JSON fields, in order (issue 14's interface).
-ENTITY_FIELDS: tuple[str, ...] = (
-    "market_value_before",
-    "market_value_after",
-    *LOSS_PARTS,
-    "distance_to_default_before",
-    "distance_to_default_after",
-    "credit_spread_before",
-    "credit_spread_after",
-)
+def _entity_fields() -> tuple[str, ...]:
+    """The per-entity JSON fields, in order (the stress model loads only when a command runs)."""
+    from circularity.stress.losses import LOSS_PARTS
+
+    return (
+        "market_value_before",
+        "market_value_after",
+        *LOSS_PARTS,
+        "distance_to_default_before",
+        "distance_to_default_after",
+        "credit_spread_before",
+        "credit_spread_after",
+    )
 
 
 def stress_json(result: Any, shocks: dict[str, float]) -> dict[str, Any]:
@@ -85,7 +88,7 @@ def stress_json(result: Any, shocks: dict[str, float]) -> dict[str, Any]:
         out = {"entity": row["entity"], "shock": 1.0 - row["pay_share"], "pays": row["pay_share"]}
         out.update({k: _num(row[k]) for k in ("obligations", "receipts_lost")})
         out["defaulted"] = bool(row["defaulted"])
-        out.update({k: _num(row[k]) for k in ENTITY_FIELDS})
+        out.update({k: _num(row[k]) for k in _entity_fields()})
         out["change_pct"] = _num(row["mv_change_pct"])
         out["value_method"] = row["value_method"]
         out["debt_reported"] = bool(row["debt_reported"])
@@ -144,6 +147,8 @@ def stress(
     if as_json:
         typer.echo(json.dumps(stress_json(result, shocks), indent=2))
         return
+    from circularity.stress.losses import LOSS_PARTS
+
     frame = result.to_frame()
     a = result.assumptions
     con = Console(width=max(Console().width, 170))

@@ -97,10 +97,25 @@ def report(
     draws: Annotated[
         int, typer.Option(min=0, max=100_000, help="Monte Carlo draws in the report (0: none).")
     ] = 1000,
+    lang: Annotated[
+        str, typer.Option("--lang", help="en, zh-Hans or zh-Hant (an unknown one: English, with a notice).")
+    ] = "en",
+    backtest: Annotated[
+        str | None, typer.Option("--backtest", help="Write the backtest page of this dataset (e.g. telecom).")
+    ] = None,
 ) -> None:
     """Write one self-contained offline HTML report (and optionally a PDF)."""
     from circularity.ledger.dates import parse_date
     from circularity.report import build_report, write_pdf
+
+    if backtest is not None:
+        from circularity.report.backtest_page import build_backtest_report
+
+        path = build_backtest_report(out, backtest, draws=max(draws, 1))
+        typer.echo(f"report written: {path.resolve()}")
+        if pdf is not None:
+            typer.echo(f"pdf written: {write_pdf(path, pdf).resolve()}")
+        return
 
     try:
         when = parse_date(as_of) if as_of else date.today()
@@ -108,7 +123,19 @@ def report(
         raise CircularityError(f"--as-of: {exc}") from None
     if os.path.isdir(out):
         raise CircularityError(f"--out {out} is a folder; give a file name such as report.html")
-    path = build_report(out, as_of=when, scenario=scenario, db=db, draws=draws)
+    from circularity.i18n import resolve
+
+    language = resolve(lang)
+    if language.notice:
+        typer.echo(f"warning: {language.notice}", err=True)
+    path = build_report(
+        out,
+        as_of=when,
+        scenario=scenario,
+        db=db,
+        draws=draws,
+        lang=language.tag if not language.fallback else lang,
+    )
     typer.echo(f"report written: {path.resolve()}")
     if pdf is not None:
         written = write_pdf(path, pdf)

@@ -9,14 +9,13 @@ Gaussian elimination in any symmetric order is stable. Order: greedy minimum deg
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import scipy.sparse as sp
 
+from circularity._typing import Array
+
 __all__ = ["BatchedSparseLU"]
 
-Array = np.ndarray[Any, Any]
 
 _PIVOT_FLOOR = 1e-12
 

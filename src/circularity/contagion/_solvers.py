@@ -12,12 +12,12 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from circularity._typing import Array
 from circularity.contagion._batched_lu import BatchedSparseLU
 from circularity.contagion._sparse import csc_operator
 
 __all__ = ["BatchedLUSolver", "Inflow", "Solver", "SuperLUSolver", "pick_solver"]
 
-Array = np.ndarray[Any, Any]
 
 _BATCHED_LU_MAX_N = 600
 _BATCHED_LU_MAX_VALUES = 40_000_000  # fill-in entries x scenarios held at once

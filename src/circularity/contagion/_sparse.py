@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-Array = np.ndarray[Any, Any]
+from circularity._typing import Array
 
 __all__ = ["as_edges", "as_index", "as_vector", "csc_operator", "csc_matvec_sparse"]
 

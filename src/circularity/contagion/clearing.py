@@ -33,14 +33,13 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from circularity._typing import Array
 from circularity.contagion import _solvers
 from circularity.contagion._solvers import Inflow, Solver
 from circularity.contagion._sparse import as_index
 from circularity.errors import ClearingError
 
 __all__ = ["ClearingResult", "clear_payments"]
-
-Array = np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,12 +8,12 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
+from circularity._typing import Array
 from circularity.contagion._sparse import as_edges, as_vector, csc_matvec_sparse, csc_operator
 from circularity.errors import ConvergenceError, NetworkError, unknown_option
 
 __all__ = ["DebtRankResult", "debtrank", "impact_matrix"]
 
-Array = np.ndarray[Any, Any]
 _DEFAULT_AT = 1.0 - 1e-12
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.contagion._sparse import as_edges, as_vector
 from circularity.contagion.cascade import default_cascade
 from circularity.contagion.clearing import clear_payments
@@ -14,7 +15,6 @@ from circularity.contagion.debtrank import debtrank
 
 __all__ = ["ImportanceResult", "shock_each_node"]
 
-Array = np.ndarray[Any, Any]
 Model = Literal["eisenberg_noe", "rogers_veraart", "cascade", "debtrank"]
 
 

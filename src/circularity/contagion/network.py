@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from circularity._typing import Array
 from circularity.errors import NetworkError, Problem
 
 __all__ = ["NODE_FIELDS", "Network", "load_network", "network_from_records"]
 
-Array = np.ndarray[Any, Any]
 
 NODE_FIELDS: dict[str, float] = {
     "external_assets": 0.0,

@@ -7,9 +7,9 @@ Conventions are those of :mod:`circularity.contagion.clearing` (``L[i, j]`` = wh
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+
+from circularity._typing import Array
 
 __all__ = [
     "reference_clearing",
@@ -17,8 +17,6 @@ __all__ = [
     "reference_default_cascade",
     "reference_picard",
 ]
-
-Array = np.ndarray[Any, Any]
 
 
 def _pi(L: Array, el: Array) -> tuple[Array, Array]:

@@ -9,9 +9,8 @@ from datetime import date
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pydantic import BaseModel
 
 from circularity.ledger.dates import parse_date, period_bounds
@@ -28,6 +27,9 @@ from circularity.ledger.records import (
 from circularity.ledger.tables import COLUMNS, record_to_row
 from circularity.ledger.validation import validate_located
 from circularity.ledger.vocabulary import LIVE_STATUSES
+
+if TYPE_CHECKING:  # pandas loads with the first table asked for, not with the ledger
+    import pandas as pd
 
 __all__ = ["DATASETS", "Ledger", "load", "read_ledger"]
 
@@ -54,6 +56,8 @@ class Ledger:
         if name not in RECORD_TYPES:
             raise KeyError(f"unknown table '{name}'; tables: {', '.join(RECORD_TYPES)}")
         rows = [record_to_row(r) for r in self.records.get(name, ())]
+        import pandas as pd
+
         return pd.DataFrame(rows, columns=list(COLUMNS[name]))
 
     @cached_property
@@ -116,17 +120,20 @@ class Ledger:
         )
         latest: dict[tuple[str, str], Holding] = {}
         for h in base.get("holdings", ()):
-            if isinstance(h, Holding) and h.valid_from <= when:
+            if isinstance(h, Holding) and _known(h.valid_from, h.known_from) <= when:
                 key = (h.holder, h.issuer)
                 if key not in latest or latest[key].valid_from <= h.valid_from:
                     latest[key] = h
         reactions = tuple(
-            m for m in base.get("market_reactions", ()) if isinstance(m, MarketReaction) and m.date <= when
+            m
+            for m in base.get("market_reactions", ())
+            if isinstance(m, MarketReaction) and _known(m.date, m.known_from) <= when
         )
         financials = tuple(
             f
             for f in base.get("financials", ())
-            if isinstance(f, Financial) and min(published.get(s, date.min) for s in f.sources) <= when
+            if isinstance(f, Financial)
+            and _known(min(published.get(s, date.min) for s in f.sources), f.known_from) <= when
         )
         outcomes = tuple(
             o
@@ -142,6 +149,32 @@ class Ledger:
             outcomes=outcomes,
         )
         return Ledger(records=records, meta=self.meta, as_of=when, history=base)
+
+    def knowledge_horizon(self) -> date | None:
+        """The latest publication date of a source the records cite: what the ledger can know.
+
+        A source dated only to a month or year counts from its first day (the latest date the
+        ledger is sure it had). Facts after the horizon are unknown to the ledger; None when no
+        record cites a dated source.
+        """
+        cited: set[str] = set()
+        for table, rows in self.records.items():
+            if table == "sources":
+                continue
+            for r in rows:
+                cited.update(getattr(r, "sources", None) or ())
+                if isinstance(r, Deal):
+                    for rev in r.revisions:
+                        cited.update(rev.sources)
+        days = [
+            period_bounds(s.published)[0]
+            for s in self.records.get("sources", ())
+            if isinstance(s, Source) and s.id in cited
+        ]
+        horizon = max(days, default=None)
+        if horizon is not None and self.as_of is not None:
+            horizon = min(horizon, self.as_of)
+        return horizon
 
     def content_hash(self) -> str:
         """SHA-256 of every record (order-independent): the dataset's identity in run manifests."""
@@ -162,6 +195,11 @@ class Ledger:
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())
         return f"Ledger({self.meta.get('name', '?')}, as_of={self.as_of}, {counts})"
+
+
+def _known(valid: date, known_from: date | None) -> date:
+    """The day a record enters the web: its valid date, or its record date when later."""
+    return valid if known_from is None else max(valid, known_from)
 
 
 def read_ledger(path: str | Path) -> Ledger:

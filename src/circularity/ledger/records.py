@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from circularity.ledger.dates import parse_date, parse_quarter, period_bounds
 from circularity.ledger.vocabulary import (
     METRICS,
+    TABLES,
     Confidence,
     DealKind,
     EntityKind,
@@ -98,6 +99,9 @@ Text = Annotated[str, BeforeValidator(lambda v: "" if _blank_to_none(v) is None 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
 RecordId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$", max_length=64)]
 Share = Annotated[float, Field(gt=0.0, le=1.0)]
+#: Record time: the first day the ledger counts a record as known, when later than its own date
+#: (e.g. a fact dated in February that entered the fact base only with a later update).
+KnownFrom = Annotated[FullDate | None, BeforeValidator(_blank_to_none)]
 
 
 class _Record(BaseModel):
@@ -187,6 +191,12 @@ class Revision(_Record):
     confidence: Confidence | None = None
     sources: list[RecordId] = Field(min_length=1)
     note: str = Field(min_length=1)
+    known_from: KnownFrom = None
+
+    @property
+    def known(self) -> date:
+        """The day the ledger knows this revision: its valid date, or its record date if later."""
+        return max(self.valid_from, self.known_from or self.valid_from)
 
 
 class Deal(_Record):
@@ -220,6 +230,7 @@ class Deal(_Record):
     confidence: Confidence
     missing: Text = ""
     notes: Text = ""
+    known_from: KnownFrom = None
     revisions: list[Revision] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -268,14 +279,23 @@ class Deal(_Record):
             return (lo + hi) / 2
         return hi if hi is not None else lo
 
+    @property
+    def known(self) -> date:
+        """The day the ledger knows this deal: its announcement, or its record date if later."""
+        return max(self.announced, self.known_from or self.announced)
+
     def as_of(self, when: date) -> Deal | None:
-        """This deal as known on ``when`` (revisions applied), or None if not yet announced."""
-        if self.announced > when:
+        """This deal as known on ``when`` (revisions applied), or None if not yet known.
+
+        A deal or revision counts from its valid date, or from its ``known_from`` (record time)
+        when that is later: the web as known on a date holds only what the ledger knew then.
+        """
+        if self.known > when:
             return None
         changes: dict[str, Any] = {}
         for rev in self.revisions:
-            if rev.valid_from > when:
-                break
+            if rev.known > when:
+                continue
             for name in ("status", "amount_usd_bn", "superseded_by", "confidence"):
                 value = getattr(rev, name)
                 if value is not None:
@@ -301,6 +321,7 @@ class Financial(_Record):
     confidence: Confidence
     missing: Text = ""
     notes: Text = ""
+    known_from: KnownFrom = None
 
     @model_validator(mode="after")
     def _known_metric(self) -> Financial:
@@ -325,24 +346,54 @@ class Holding(_Record):
     sources: list[RecordId] = Field(min_length=1)
     confidence: Confidence
     notes: Text = ""
+    known_from: KnownFrom = None
+
+
+def _percentage(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return float(text.removesuffix("%"))
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is not a percentage; give a number such as -11.3 (per cent)"
+            ) from None
+    return value
 
 
 class MarketReaction(_Record):
-    """The change in an entity's market value on the day a deal was announced."""
+    """The change in an entity's market value after an event, usually a deal's announcement.
+
+    ``pct_change`` is in per cent (``-11.3`` is a fall of 11.3%); ``market_cap_change_usd_bn``
+    is the dollar change where the source states it; ``market_cap_before_usd_bn`` is the value
+    before the move where stated (with ``pct_change`` it gives the dollar change).
+    """
 
     date: FullDate
     entity: Slug
+    pct_change: Annotated[
+        Annotated[float, Field(ge=-100.0, le=10_000.0)] | None,
+        BeforeValidator(_blank_to_none),
+        BeforeValidator(_percentage),
+    ] = None
     market_cap_change_usd_bn: Annotated[float | None, BeforeValidator(_blank_to_none)] = None
-    pct_change: Annotated[float | None, BeforeValidator(_blank_to_none)] = None
+    market_cap_before_usd_bn: Annotated[
+        Annotated[float, Field(gt=0.0, le=MAX_AMOUNT_USD_BN)] | None, BeforeValidator(_blank_to_none)
+    ] = None
     deal: Annotated[RecordId | None, BeforeValidator(_blank_to_none)] = None
+    event: Text = ""
     sources: list[RecordId] = Field(min_length=1)
     confidence: Confidence
+    missing: Text = ""
     notes: Text = ""
+    known_from: KnownFrom = None
 
     @model_validator(mode="after")
     def _some_change(self) -> MarketReaction:
-        if self.market_cap_change_usd_bn is None and self.pct_change is None:
-            raise ValueError("give market_cap_change_usd_bn or pct_change")
+        if self.market_cap_change_usd_bn is None and self.pct_change is None and not self.missing:
+            raise ValueError("give market_cap_change_usd_bn or pct_change, or say why in 'missing'")
         for v in (self.market_cap_change_usd_bn, self.pct_change):
             if v is not None and not math.isfinite(v):
                 raise ValueError(f"{v} is not a finite number")
@@ -382,3 +433,4 @@ RECORD_TYPES: dict[str, type[_Record]] = {
     "market_reactions": MarketReaction,
     "outcomes": Outcome,
 }
+assert tuple(RECORD_TYPES) == TABLES, "vocabulary.TABLES names the record types in order"

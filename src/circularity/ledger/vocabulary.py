@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 __all__ = [
+    "TABLES",
     "CONFIDENCES",
     "DEFAULT_EVENTS",
     "OUTCOME_EVENTS",
@@ -41,6 +42,8 @@ EntityKind = Literal[
     "vendor",
 ]
 PeriodType = Literal["FY", "Q", "H1", "9M", "TTM", "5Y", "point"]
+#: ``GW`` for capacity; ``rating`` and ``date`` only for rows whose figure is not a number (value empty,
+#: ``missing`` says what the source gives instead).
 Unit = Literal[
     "USD_bn",
     "RMB_bn",
@@ -54,6 +57,9 @@ Unit = Literal[
     "USD_per_share",
     "count",
     "thousand_lines",
+    "GW",
+    "rating",
+    "date",
 ]
 #: What happened to an entity (the ``outcomes`` table): defaults, survivals, write-offs, prices.
 OutcomeEvent = Literal[
@@ -75,6 +81,16 @@ OutcomeEvent = Literal[
     "equity_impairment",
 ]
 
+#: The ledger's tables, in dependency order (``records.RECORD_TYPES`` maps each to its record type).
+TABLES: tuple[str, ...] = (
+    "sources",
+    "entities",
+    "deals",
+    "financials",
+    "holdings",
+    "market_reactions",
+    "outcomes",
+)
 DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
 STATUSES: tuple[str, ...] = get_args(Status)
 CONFIDENCES: tuple[str, ...] = get_args(Confidence)
@@ -103,6 +119,7 @@ METRICS: tuple[str, ...] = (
     "active_power_mw",
     "adjusted_ebita",
     "adjusted_ebitda",
+    "adjusted_operating_margin",
     "ai_backlog",
     "ai_revenue",
     "announced_customer_investments",
@@ -115,6 +132,7 @@ METRICS: tuple[str, ...] = (
     "bank_debt",
     "bonds_issued",
     "bonds_outstanding",
+    "capacity_at_risk",
     "capex",
     "capex_cash_ppe",
     "capex_derived",
@@ -132,6 +150,8 @@ METRICS: tuple[str, ...] = (
     "commercial_rpo",
     "compute_commitments",
     "credit_facilities",
+    "contracted_us_compute_capacity",
+    "credit_rating_sp",
     "cumulative_cash_burn_projection",
     "customer_financing_provision",
     "data_center_revenue",
@@ -148,6 +168,7 @@ METRICS: tuple[str, ...] = (
     "interest_expense",
     "inventory",
     "ipo_proceeds_gross",
+    "ipo_target_window",
     "loan_to_value",
     "long_term_debt",
     "market_cap",
@@ -155,6 +176,7 @@ METRICS: tuple[str, ...] = (
     "net_income_gaap",
     "net_income_projection",
     "openai_stake",
+    "openai_stake_value",
     "openai_valuation_gain",
     "operating_cash_flow",
     "operating_income",
@@ -164,6 +186,7 @@ METRICS: tuple[str, ...] = (
     "revenue_backlog",
     "revenue_guidance",
     "revenue_guidance_mid",
+    "revenue_projection",
     "rpo",
     "short_term_debt",
     "total_assets",

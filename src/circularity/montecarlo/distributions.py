@@ -19,10 +19,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy import special
 
+from circularity._typing import FloatArray
 from circularity.errors import ScenarioError
 
 __all__ = [
@@ -37,8 +37,6 @@ __all__ = [
     "Uniform",
     "parse_parameter_space",
 ]
-
-FloatArray = NDArray[np.float64]
 
 
 class _Dist(BaseModel):

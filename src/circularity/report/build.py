@@ -17,7 +17,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from circularity import __version__
 from circularity.api.service import DASHBOARD_NULL, Service, features
-from circularity.report import figures
+from circularity.i18n import entity_names, money, resolve, short_name, translations
+from circularity.report import figures, web_figure
+from circularity.report.captions import Captions, knowledge_horizon
 
 __all__ = ["build_report", "render_report", "report_context"]
 
@@ -31,6 +33,20 @@ REPORT_DRAWS = 1000
 REPORT_SEED = 7
 #: The headline the report's tornado ranks the assumptions by (``circularity sensitivity``'s default).
 REPORT_SENSITIVITY_OUTPUT = "funding_need_2030"
+
+
+def N_(word: str) -> str:
+    """Mark a word that comes from the data for the catalog; the template translates it."""
+    return word
+
+
+#: Data words the template shows through ``_()``: ledger tables, verdicts, headline names, units.
+DATA_WORDS = (
+    N_("sources"), N_("entities"), N_("deals"), N_("financials"), N_("holdings"), N_("market_reactions"),
+    N_("holds"), N_("does not hold"), N_("not computable"),
+    N_("funding need 2030"), N_("funding need 2032"), N_("market value lost"), N_("cash out quarter"),
+    N_("ratio"), N_("multiple"), N_("USD_bn"), N_("USD_bn_per_year"), N_("GW"), N_("year"), N_("USD_per_month"),
+)  # fmt: skip
 
 
 def _fig_html(fig: go.Figure) -> str:
@@ -49,6 +65,14 @@ def _num(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _source_parts(text: str | None) -> dict[str, str | None]:
+    """``"Publisher (date) https://..."`` → its label and URL (the claims table links the label)."""
+    head, sep, url = (text or "").rpartition(" http")
+    if not sep:
+        return {"label": text or "", "url": None}
+    return {"label": head.strip(), "url": "http" + url.strip()}
+
+
 def report_context(
     *,
     as_of: date,
@@ -56,17 +80,35 @@ def report_context(
     db: Path | None = None,
     draws: int = REPORT_DRAWS,
     service: Service | None = None,
+    lang: str = "en",
 ) -> dict[str, Any]:
-    """Everything the template shows, computed once."""
+    """Everything the template shows, computed once, in ``lang`` (en, zh-Hans, zh-Hant; an
+    unknown language falls back to English with a notice)."""
     from circularity.api.routers.stress import format_stress
     from circularity.api.views import deal_json, record_json
 
+    language = resolve(lang)
+    tag = language.tag
+    _ = translations(tag).gettext
     svc = service or Service(db=db)
     ledger = svc.ledger(as_of)
     have = features()
-    names = {e.id: e.name for e in ledger.records.get("entities", ())}  # type: ignore[attr-defined]
+    local = entity_names(tag)
+    names = {e.id: local.get(e.id, e.name) for e in ledger.records.get("entities", ())}  # type: ignore[attr-defined]
+    zh = tag != "en"
+    unit, scale = (_("$bn"), 10.0) if zh else ("$bn", 1.0)
+    horizon = knowledge_horizon(svc.full_ledger(), as_of)
+    cap = Captions(as_of=as_of, horizon=horizon, version=__version__, dataset=str(ledger.meta.get("name", "ai")),
+                   unit=unit, gettext=_)  # fmt: skip
     ctx: dict[str, Any] = {
-        "title": "The circular financing web of the AI industry",
+        "lang": tag,
+        "lang_notice": language.notice,
+        "horizon": horizon,
+        "unit": unit,
+        "scale": scale,
+        "names": names,
+        "captions": {},
+        "title": _("The circular financing web of the AI industry"),
         "as_of": as_of.isoformat(),
         "scenario": scenario,
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -79,7 +121,26 @@ def report_context(
     }
     graph = svc.graph(as_of)
     ctx["graph"] = {k: graph[k] for k in ("n_nodes", "n_edges", "live_volume_usd_bn")}
-    ctx["figures"]["network"] = _fig_html(figures.network_figure(graph))
+    lay = web_figure.layout(graph, 1000, 700, lambda i, n: short_name(local.get(i, n)))
+    ctx["figures"]["network"] = web_figure.web_svg(
+        graph,
+        lay,
+        role_name=_,
+        kind_name=_,
+        legend_title=_("Deal kind (edge colour)"),
+    )
+    ctx["captions"]["network"] = cap.of(
+        _("The web of deals"), _("Filters: {f}.").format(f=_("live deals only")), figure="web"
+    )
+    roles = web_figure.ROLES
+    side = {f"{r[0]}:pay": _("{role} pay").format(role=_(r[2])) for r in roles}
+    side |= {f"{r[0]}:receive": _("{role} receive").format(role=_(r[2])) for r in roles}
+    sankey, unpriced = figures.sankey_figure(graph, roles, side, unit=unit, scale=scale)
+    ctx["figures"]["sankey"] = _fig_html(sankey)
+    ctx["sankey_unpriced"] = unpriced
+    ctx["captions"]["sankey"] = cap.of(
+        _("Follow the money"), _("Filters: {f}.").format(f=_("live deals only"))
+    )
     deals = sorted(
         (deal_json(d) for d in ledger.live_deals), key=lambda d: -(d["amount_central_usd_bn"] or 0.0)
     )
@@ -94,6 +155,9 @@ def report_context(
         ctx["loops"] = {**loops, "cycles": loops["cycles"][:10]}
         ctx["metrics"] = svc.metrics(as_of)
         ctx["figures"]["circularity"] = _fig_html(figures.circularity_figure(loops, names))
+        ctx["captions"]["circularity"] = cap.of(
+            _("Money received that goes round in loops, per entity ($bn)")
+        )
 
     if have["stress"]:
         try:
@@ -102,11 +166,14 @@ def report_context(
             ctx["stress_error"] = str(exc)
         else:
             ctx["stress"] = {**stress, "rows": stress["rows"][:15], "shock": REPORT_SHOCK}
+            for row in stress["rows"]:
+                row["name"] = names.get(row["id"], row["name"])
             ctx["figures"]["stress"] = _fig_html(
                 figures.stress_figure(
-                    stress["rows"], "Market value lost if OpenAI pays half of what it owes ($bn)"
+                    stress["rows"], _("Market value lost if OpenAI pays half of what it owes ($bn)")
                 )
             )
+            ctx["captions"]["stress"] = cap.of(_("Stress: OpenAI pays half of what it owes"))
 
     if have["projection"]:
         from circularity.projection import PRESETS
@@ -137,10 +204,32 @@ def report_context(
             },
             "skipped": list(result.skipped),
         }
+        h = result.headlines()
         ctx["figures"]["projection"] = _fig_html(
             figures.projection_figure(
-                quarters, series, f"OpenAI: cash, debt and shortfall ($bn), scenario {scenario}"
+                quarters,
+                series,
+                _("OpenAI: cash, debt, shortfall and funding need ({unit}), scenario {scenario}").format(
+                    unit=unit, scenario=scenario
+                ),
+                need={k: _num(h.get(k)) for k in ("funding_need_2030", "funding_need_2032")},
+                cash_out_quarter=h.get("cash_out_quarter"),
+                words={
+                    "cash": _("cash"),
+                    "debt": _("debt"),
+                    "shortfall": _("shortfall"),
+                    "need": _("funding need (cumulative, to year-end)"),
+                    "need_to": _("need to {year}: {amount}"),
+                    "cross": _("debt crosses cash, {q}"),
+                    "first": _("first shortfall, {q}"),
+                    "out": _("with no new money, cash runs out {q}"),
+                },
+                unit=unit,
+                scale=scale,
             )
+        )
+        ctx["captions"]["projection"] = cap.of(
+            _("Projection"), _("Scenario {scenario}.").format(scenario=scenario)
         )
 
     if have["simulate"] and draws > 0:
@@ -158,6 +247,12 @@ def report_context(
                     bands,
                     f"OpenAI cash ($bn): {sim.draws:,} draws, seed {REPORT_SEED}, scenario {scenario}",
                 )
+            )
+            ctx["captions"]["fan"] = cap.of(
+                _("Monte Carlo"),
+                _("Scenario {scenario}; {n} draws, seed {seed}.").format(
+                    scenario=scenario, n=sim.draws, seed=REPORT_SEED
+                ),
             )
         summary = sim.summary()
         ctx["simulation"] = {
@@ -180,6 +275,7 @@ def report_context(
                 tor.unit,
             )
         )
+        ctx["captions"]["tornado"] = cap.of(_("Sensitivity"))
 
     if have["claims"]:
         claims = svc.claims(as_of)
@@ -195,13 +291,27 @@ def report_context(
 
 
 def render_report(ctx: dict[str, Any]) -> str:
-    """The HTML text: template + inline plotly.js (offline)."""
+    """The HTML text: template + inline plotly.js (offline), in the context's language."""
     from plotly.offline import get_plotlyjs
 
+    lang = ctx.get("lang", "en")
+    scale = float(ctx.get("scale", 1.0))
     env = Environment(
-        loader=PackageLoader("circularity.report", "templates"), autoescape=select_autoescape(["html", "j2"])
+        loader=PackageLoader("circularity.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["bn"] = lambda x, d=1: "–" if _num(x) is None else f"{float(x):,.{d}f}"
+    # amounts in the page's unit ($bn, or 億 = 0.1 bn in Chinese) and money with its unit
+    env.filters["amt"] = lambda x, d=1: "–" if _num(x) is None else f"{float(x) * scale:,.{d}f}"
+    env.filters["money"] = lambda x: money(_num(x), lang)
+    env.filters["name"] = lambda i: ctx.get("names", {}).get(i, i)
+    # headline money: "$1,234.5bn" in English (d digits), 億/萬億美元 in Chinese
+    env.filters["usd"] = lambda x, d=1: (
+        ("–" if _num(x) is None else f"${float(x):,.{d}f}bn") if lang == "en" else money(_num(x), lang)
+    )
+    env.filters["source_parts"] = _source_parts
     env.filters["pct"] = lambda x: "–" if _num(x) is None else f"{100 * float(x):.1f}%"
     template = env.get_template("report.html.j2")
     # '</script' inside the bundle would end the tag early; the bundle has none, but make sure.
@@ -216,10 +326,11 @@ def build_report(
     scenario: str = "baseline",
     db: str | Path | None = None,
     draws: int = REPORT_DRAWS,
+    lang: str = "en",
 ) -> Path:
-    """Write the report to ``out`` and return its path."""
+    """Write the report to ``out`` in ``lang`` and return its path."""
     path = Path(out)
-    ctx = report_context(as_of=as_of, scenario=scenario, db=Path(db) if db else None, draws=draws)
+    ctx = report_context(as_of=as_of, scenario=scenario, db=Path(db) if db else None, draws=draws, lang=lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report(ctx), encoding="utf-8")
     return path

@@ -14,6 +14,7 @@ __all__ = [
     "fan_figure",
     "network_figure",
     "projection_figure",
+    "sankey_figure",
     "stress_figure",
     "tornado_figure",
 ]
@@ -137,17 +138,161 @@ def stress_figure(rows: list[dict[str, Any]], title: str) -> go.Figure:
     return fig
 
 
-def projection_figure(quarters: list[str], series: dict[str, list[float]], title: str) -> go.Figure:
+def _crossings(a: list[float | None], b: list[float | None]) -> list[int]:
+    """Quarters (index of the later one) where series ``a`` crosses series ``b``."""
+    out = []
+    for i in range(1, min(len(a), len(b))):
+        a0, a1, b0, b1 = a[i - 1], a[i], b[i - 1], b[i]
+        if a0 is None or a1 is None or b0 is None or b1 is None:
+            continue
+        d0, d1 = a0 - b0, a1 - b1
+        if d0 != 0 and d1 != 0 and (d0 > 0) != (d1 > 0):
+            out.append(i)
+    return out
+
+
+def projection_figure(
+    quarters: list[str],
+    series: dict[str, list[float | None]],
+    title: str,
+    *,
+    need: dict[str, float | None] | None = None,
+    cash_out_quarter: str | None = None,
+    words: dict[str, str] | None = None,
+    unit: str = "$bn",
+    scale: float = 1.0,
+) -> go.Figure:
+    """Cash, debt and shortfall by quarter; the funding need (a headline, stated at year-ends
+    2030 and 2032) as diamonds; the points where debt crosses cash, the first shortfall and the
+    quarter standalone cash runs out annotated. ``words`` translates the labels."""
+    w = {
+        "cash": "cash",
+        "debt": "debt",
+        "shortfall": "shortfall",
+        "need": "funding need (cumulative, to year-end)",
+        "need_to": "need to {year}: {amount}",
+        "cross": "debt crosses cash, {q}",
+        "first": "first shortfall, {q}",
+        "out": "with no new money, cash runs out {q}",
+        **(words or {}),
+    }
     colors = {"cash": "#1e8449", "debt": "#8e44ad", "shortfall": "#c0392b"}
+    sc = {k: [None if v is None else v * scale for v in vals] for k, vals in series.items()}
     fig = go.Figure(
         [
-            go.Scatter(x=quarters, y=series[k], mode="lines", name=k, line={"color": c, "width": 2})
+            go.Scatter(x=quarters, y=sc[k], mode="lines", name=w[k], line={"color": c, "width": 2.5})
             for k, c in colors.items()
-            if k in series
+            if k in sc
         ]
     )
-    fig.update_layout(**_LAYOUT, title=title, yaxis_title="$bn")
+    notes: list[tuple[str, float, str, int, str]] = []
+    points = []
+    for key, year in (("funding_need_2030", "2030"), ("funding_need_2032", "2032")):
+        v = (need or {}).get(key)
+        q = next((x for x in reversed(quarters) if str(x).startswith(year)), None)
+        if v is not None and q is not None:
+            points.append((q, v * scale))
+            notes.append(
+                (
+                    q,
+                    v * scale,
+                    w["need_to"].format(year=year, amount=f"{v * scale:,.0f} {unit}"),
+                    -30,
+                    "#b9770e",
+                )
+            )
+    if points:
+        fig.add_trace(
+            go.Scatter(
+                x=[p[0] for p in points],
+                y=[p[1] for p in points],
+                mode="lines+markers",
+                name=w["need"],
+                line={"dash": "dot", "color": "#e67e22", "width": 2},
+                marker={"size": 11, "symbol": "diamond", "color": "#e67e22"},
+            )
+        )
+    if "cash" in sc and "debt" in sc:
+        for i in _crossings(sc["cash"], sc["debt"]):
+            y = ((sc["cash"][i] or 0.0) + (sc["debt"][i] or 0.0)) / 2
+            notes.append((quarters[i], y, w["cross"].format(q=quarters[i]), -40, "#6c3483"))
+    short = sc.get("shortfall") or []
+    first = next((i for i, v in enumerate(short) if v is not None and v > 1e-9), None)
+    if first is not None:
+        notes.append(
+            (quarters[first], short[first] or 0.0, w["first"].format(q=quarters[first]), 40, "#c0392b")
+        )
+    if cash_out_quarter in quarters:
+        i = quarters.index(cash_out_quarter)
+        y = (sc.get("cash") or [0.0] * len(quarters))[i] or 0.0
+        notes.append((quarters[i], y, w["out"].format(q=quarters[i]), -60, "#1e8449"))
+    for x, y, text, ay, color in notes:
+        fig.add_annotation(
+            x=x, y=y, text=text, showarrow=True, arrowhead=2, ax=0, ay=ay,
+            font={"size": 11, "color": color}, bgcolor="rgba(255,255,255,0.85)", arrowcolor=color,
+        )  # fmt: skip
+    fig.update_layout(
+        **{**_LAYOUT, "height": 420}, title=title, yaxis_title=unit, legend={"orientation": "h", "y": -0.15}
+    )
     return fig
+
+
+def sankey_figure(
+    graph: dict[str, Any],
+    roles: tuple[tuple[str, tuple[str, ...], str, str], ...],
+    names: dict[str, str],
+    *,
+    unit: str = "$bn",
+    scale: float = 1.0,
+) -> tuple[go.Figure, int]:
+    """Follow the money: live priced deals summed from the payer's class (left) to the payee's
+    class (right); ``names`` gives each side's label (role key + ``:pay``/``:receive``).
+    Returns the figure and the number of live deals without an amount (left out)."""
+    kind = {n["data"]["id"]: n["data"].get("kind", "unknown") for n in graph["elements"]["nodes"]}
+    idx = {r[0]: i for i, r in enumerate(roles)}
+
+    def role(k: str) -> int:
+        return next((idx[r[0]] for r in roles if k in r[1]), len(roles) - 1)
+
+    flows: dict[tuple[int, int], float] = {}
+    unpriced = 0
+    for e in graph["elements"]["edges"]:
+        d = e["data"]
+        if not d.get("live", True):
+            continue
+        if not d.get("amount"):
+            unpriced += 1
+            continue
+        key = (role(kind.get(d["source"], "unknown")), role(kind.get(d["target"], "unknown")))
+        flows[key] = flows.get(key, 0.0) + float(d["amount"])
+
+    def rgba(c: str, a: float) -> str:
+        return f"rgba({int(c[1:3], 16)},{int(c[3:5], 16)},{int(c[5:7], 16)},{a})"
+
+    n = len(roles)
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            valueformat=",.0f",
+            valuesuffix=" " + unit,
+            node={
+                "label": [names[f"{r[0]}:pay"] for r in roles] + [names[f"{r[0]}:receive"] for r in roles],
+                "color": [r[3] for r in roles] * 2,
+                "pad": 14,
+                "thickness": 16,
+            },
+            link={
+                "source": [a for a, _ in flows],
+                "target": [n + b for _, b in flows],
+                "value": [v * scale for v in flows.values()],
+                "color": [rgba(roles[a][3], 0.35) for a, _ in flows],
+            },
+        )
+    )
+    fig.update_layout(
+        **{**_LAYOUT, "height": 420, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "font": {"size": 12}}
+    )
+    return fig, unpriced
 
 
 def fan_figure(quarters: list[str], bands: dict[str, list[float]], title: str) -> go.Figure:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import platformdirs
 from pydantic import BaseModel
 
 from circularity.errors import LedgerError, Problem, StoreError
@@ -30,22 +29,13 @@ from circularity.ledger.records import RECORD_TYPES
 from circularity.ledger.tables import COLUMNS, record_to_row, row_to_data
 from circularity.ledger.validation import Records, check_records, parse_records
 from circularity.store.columns import KEYS, SQL_TYPES, arrow_table
+from circularity.store.location import DB_ENV, default_db_path
 
 __all__ = ["DB_ENV", "ImportResult", "Store", "default_db_path", "open_store"]
 
-#: Environment variable naming the store file (``--db`` on the command line wins).
-DB_ENV = "CIRCULARITY_DB"
 #: Test-only hook: seconds to sleep after each table is written inside the import transaction.
 _DELAY_ENV = "CIRCULARITY_TEST_IMPORT_DELAY"
 _META_COLUMNS = ("recorded_at", "retired_at", "import_id")
-
-
-def default_db_path() -> Path:
-    """``$CIRCULARITY_DB`` if set, else ``circularity.duckdb`` in the user's data directory."""
-    env = os.environ.get(DB_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir("circularity")) / "circularity.duckdb"
 
 
 def _q(name: str) -> str:
@@ -135,6 +125,9 @@ class Store:
                 f"CREATE TABLE IF NOT EXISTS {_q(table)} ({body}, recorded_at TIMESTAMP NOT NULL, "
                 "retired_at TIMESTAMP, import_id INTEGER NOT NULL)"
             )
+            # A store written before a field was added to a record type lacks its column.
+            for c, t in cols.items():
+                self._run(f"ALTER TABLE {_q(table)} ADD COLUMN IF NOT EXISTS {_q(c)} {t}")
         self._run(
             "CREATE TABLE IF NOT EXISTS imports (id INTEGER PRIMARY KEY, time TIMESTAMP NOT NULL, "
             "path VARCHAR, added INTEGER, corrected INTEGER, unchanged INTEGER, counts VARCHAR, "

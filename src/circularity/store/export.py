@@ -17,13 +17,13 @@ from circularity.ledger.ledger import Ledger
 from circularity.ledger.records import RECORD_TYPES
 from circularity.ledger.tables import COLUMNS, record_to_row
 from circularity.store.columns import SQL_TYPES, arrow_table, typed_value
+from circularity.store.location import FORMATS
 
 if TYPE_CHECKING:
     from circularity.store.duckdb_store import Store
 
 __all__ = ["FORMATS", "WORKBOOK_NAME", "export"]
 
-FORMATS = ("csv", "parquet", "xlsx")
 #: File name of the Excel export inside the output folder.
 WORKBOOK_NAME = "ledger.xlsx"
 

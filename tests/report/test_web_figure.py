@@ -1,0 +1,64 @@
+"""The report's web of deals: entities by role, the 20 largest labelled large with no two
+labels overlapping, everything inside the page's figure, the same picture every time."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import date
+from typing import Any
+
+import pytest
+
+from circularity.api.service import Service
+from circularity.i18n import entity_names, short_name
+from circularity.report.web_figure import TOP_LABELS, _box, layout, web_svg
+
+AS_OF = date(2026, 3, 31)
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, Any]:
+    return Service().graph(AS_OF)
+
+
+def _label(lang: str) -> Any:
+    names = entity_names(lang)
+    return lambda i, n: short_name(names.get(i, n))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hant"])
+def test_largest_labels_are_large_apart_and_inside(graph: dict[str, Any], lang: str) -> None:
+    lay = layout(graph, 1000, 700, _label(lang))
+    top = [n for n in lay.nodes if n.rank < TOP_LABELS]
+    assert len(top) == min(TOP_LABELS, len(lay.nodes)) and all(n.font >= 12 for n in top)
+    boxes = {n.id: _box(n, list(lay.pos[n.id])) for n in lay.nodes}
+    for i, a in enumerate(top):
+        x1, x2, y1, y2 = boxes[a.id]
+        assert 0 <= x1 and x2 <= 1000 and 0 <= y1 and y2 <= 700, a.id
+        for b in top[i + 1 :]:
+            u1, u2, v1, v2 = boxes[b.id]
+            assert x2 <= u1 or u2 <= x1 or y2 <= v1 or v2 <= y1, f"{a.id} overlaps {b.id}"
+
+
+def test_roles_place_labs_at_the_centre(graph: dict[str, Any]) -> None:
+    lay = layout(graph, 1000, 700, _label("en"))
+    dist = {n.id: ((lay.pos[n.id][0] - 500) ** 2 + (lay.pos[n.id][1] - 350) ** 2) ** 0.5 for n in lay.nodes}
+    labs = [dist[n.id] for n in lay.nodes if n.role == "labs"]
+    others = [dist[n.id] for n in lay.nodes if n.role != "labs"]
+    assert labs and max(labs) < min(others)
+    xs = [p[0] for p in lay.pos.values()]
+    ys = [p[1] for p in lay.pos.values()]
+    assert max(xs) - min(xs) > 0.8 * 1000 and max(ys) - min(ys) > 0.75 * 700  # fills the figure
+
+
+def test_same_graph_same_picture_and_valid_svg(graph: dict[str, Any]) -> None:
+    a = layout(graph, 1000, 700, _label("zh-Hans"))
+    b = layout(graph, 1000, 700, _label("zh-Hans"))
+    assert a.pos == b.pos
+    svg = web_svg(graph, a, role_name=str, kind_name=str, legend_title="Deal kind")
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f"{ns}circle")) == len(graph["elements"]["nodes"])
+    assert len(root.findall(f"{ns}path")) == len(graph["elements"]["edges"])
+    texts = [t.text for t in root.findall(f"{ns}text")]
+    assert "英伟达" in texts and "甲骨文" in texts

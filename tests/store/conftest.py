@@ -1,0 +1,8 @@
+"""Lets the store tests import their sample ledger (``sample_ledger``) when run on their own."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
