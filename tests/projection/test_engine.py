@@ -21,7 +21,7 @@ def test_runs_and_keeps_identities(web) -> None:  # type: ignore[no-untyped-def]
     r = run_projection(web, scenario())
     check_result(r)
     f = r.to_frame()
-    assert list(f.columns) == ["scenario", "entity", "quarter", *COLUMNS]
+    assert list(f.columns) == ["scenario", "entity", "quarter", "basis", *COLUMNS]
     assert len(f) == web.n * web.T
     lab = f[f.entity == "lab"].set_index("quarter")
     assert lab.at["2025Q1", "payments_due"] == pytest.approx(5.0)
@@ -146,5 +146,5 @@ def test_export_csv_parquet(web, tmp_path) -> None:  # type: ignore[no-untyped-d
     r = run_projection(web, scenario())
     a = pd.read_csv(r.write_csv(tmp_path / "q.csv"))
     b = pd.read_parquet(r.write_parquet(tmp_path / "q.parquet"))
-    assert list(a.columns) == list(b.columns) == ["scenario", "entity", "quarter", *COLUMNS]
+    assert list(a.columns) == list(b.columns) == ["scenario", "entity", "quarter", "basis", *COLUMNS]
     assert a["quarter"].iloc[0] == "2025Q1"
