@@ -35,6 +35,10 @@ COLUMNS: tuple[str, ...] = (
     "shortfall",
     "defaulted",
     "market_value",
+    "equity_value",
+    "enterprise_value",
+    "distance_to_default",
+    "credit_spread",
 )
 
 #: ``basis`` codes of a row: a projected quarter, history from filings, history by a stated rule.

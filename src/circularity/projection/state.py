@@ -33,6 +33,7 @@ import numpy as np
 from circularity.compile import Web
 from circularity.projection.aggregation import Aggregation
 from circularity.projection.parameters import Params, squeeze
+from circularity.valuation.market_value import volatility_by_kind
 
 __all__ = ["EPS", "Context", "State", "build_context", "initial_state"]
 
@@ -80,6 +81,9 @@ class Context:
     loss: Array  # (1, S) share of own value lost on default
     elast: Array  # (1, S) value–revenue elasticity
     elast_v: float | None  # the elasticity when every scenario shares it
+    equity_vol: Array  # (n, 1) equity volatility by kind (stress/assumptions.yaml), for Merton
+    risk_free: float  # Merton's r (stress/assumptions.yaml: the one valuation assumption set)
+    merton_years: float  # Merton's debt horizon T
     ncf: Array  # (n, 1) bool: entity follows a net cash flow path
     any_ncf: bool
     base_rate: Array
@@ -146,11 +150,17 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
     base_rate = np.maximum(e["rate"], _row(P.glob["rate_floor"]))
     ncf = P.ncf[:, None]
     no_ncf = ~ncf
+    from circularity.stress import StressAssumptions  # the valuation assumptions, shared with the stress test
+
+    va = StressAssumptions.load().values
     return Context(
         web=web,
         agg=agg,
         S=S,
         e=e,
+        equity_vol=volatility_by_kind(web.entity_kinds, va["equity_volatility"])[:, None],
+        risk_free=float(va["risk_free_rate"]),
+        merton_years=float(va["merton_horizon_years"]),
         power=np.minimum(P.glob["power_delivery"], 1.0),
         eq_app=P.glob["equity_appetite"],
         cr_app=P.glob["credit_appetite"],

@@ -19,7 +19,7 @@ from circularity.errors import ScenarioError
 from circularity.ledger.dates import quarter_label, quarter_of
 from circularity.stress.losses import LOSS_PARTS, LossParts, decompose_losses
 from circularity.valuation.discounting import annuity_factor
-from circularity.valuation.market_value import fill_equity_values, value_entities
+from circularity.valuation.market_value import fill_equity_values, value_entities, volatility_by_kind
 
 __all__ = ["ExposureNetwork", "StressAssumptions", "StressResult", "exposure_network", "stress_test"]
 
@@ -331,15 +331,6 @@ _BASES: dict[tuple[int, int], tuple[Web, StressAssumptions, _Base]] = {}
 _BASES_SIZE = 16
 
 
-def _volatility(kinds: Sequence[str], table: Mapping[str, float]) -> Array:
-    if "default" not in table:
-        raise ScenarioError("equity_volatility needs a 'default' entry for kinds it does not list")
-    vol = np.array([float(table.get(k, table["default"])) for k in kinds])
-    if not np.all((vol > 0) & (vol < 5)):
-        raise ScenarioError(f"equity_volatility {dict(table)}: give annual volatilities in (0, 5)")
-    return vol
-
-
 def _prepare(web: Web, a: StressAssumptions) -> _Base:
     """The unshocked network, clearing, buffers and Merton values of a web; kept for the next
     stress test of the same web (a server answers many shocks on one web)."""
@@ -361,7 +352,7 @@ def _prepare(web: Web, a: StressAssumptions) -> _Base:
     E0, methods = fill_equity_values(fin["market_value"], fin["revenue_annual"], web.entity_kinds)
     values = value_entities(
         E0,
-        _volatility(web.entity_kinds, v["equity_volatility"]),
+        volatility_by_kind(web.entity_kinds, v["equity_volatility"]),
         fin["debt"],
         fin["cash"],
         float(v["risk_free_rate"]),

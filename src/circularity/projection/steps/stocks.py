@@ -12,6 +12,7 @@ from circularity.projection.steps.financing import Financing
 from circularity.projection.steps.obligations import Dues
 from circularity.projection.steps.outside import Outside
 from circularity.projection.steps.resolution import Resolved
+from circularity.valuation.market_value import value_entities
 
 __all__ = ["stock_update"]
 
@@ -148,4 +149,11 @@ def stock_update(
         "defaulted": res.defaulted,
         "market_value": mv,
     }
+    # one valuation for the projection and the stress test: Merton on this quarter's equity
+    # value, debt and cash (equity still from the scenario's revenue/backlog rule, see docs)
+    values = value_entities(mv, ctx.equity_vol, row["debt"], cl.cash_after, ctx.risk_free, ctx.merton_years)
+    row["equity_value"] = values.equity_value
+    row["enterprise_value"] = values.enterprise_value
+    row["distance_to_default"] = values.distance_to_default
+    row["credit_spread"] = values.credit_spread
     return new, row
