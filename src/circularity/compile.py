@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,13 @@ import pandas as pd
 # The backlog rule lives with the other market-reaction analytics; it reads ledger tables only
 # (no Web), so compile can use it without a cycle.
 from circularity.analytics.market_reactions import backlog_multiple, backlog_reactions
-from circularity.ledger.dates import parse_quarter, period_bounds, quarter_label, quarter_of
+from circularity.ledger.dates import (
+    parse_date,
+    period_bounds,
+    quarter_from_number,
+    quarter_number,
+    quarter_of,
+)
 from circularity.ledger.records import Deal
 from circularity.ledger.tables import COLUMNS, record_to_row
 from circularity.ledger.vocabulary import LIVE_STATUSES
@@ -144,6 +151,13 @@ class Web:
     backlog_multiple : market value per USD of announced backlog from announcement-day moves
         (NaN when the ledger has no usable reaction); ``backlog_evidence`` the ratios used.
     notes : ``(m,)`` how each schedule was built; ``skipped`` (deal id, reason) for deals left out.
+    first_projected : index of the first projected quarter; quarters before it are history
+        (every quarter that ended on or before the ``as_of`` date the web was compiled for; 0
+        when compiled without one).
+    reported : name → ``(n, T)`` figures the filings give for a history quarter (NaN where
+        none): ``revenue`` (quarterly revenue, by the calendar quarter its period ends in),
+        ``cash`` and ``debt`` (balances at the end of that quarter).
+    as_of : the date the history runs to (ISO), or None.
     """
 
     entities: tuple[str, ...]
@@ -162,6 +176,9 @@ class Web:
     backlog_evidence: tuple[float, ...] = ()
     notes: tuple[str, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
+    first_projected: int = 0
+    reported: Mapping[str, Array] = field(default_factory=dict)
+    as_of: str | None = None
 
     @property
     def n(self) -> int:
@@ -211,12 +228,10 @@ def quarter_range(start: str, end: str) -> tuple[str, ...]:
     a, b = _qabs(start), _qabs(end)
     if b < a:
         raise ValueError(f"end quarter {end} is before start quarter {start}")
-    return tuple(quarter_label(q // 4, q % 4 + 1) for q in range(a, b + 1))
+    return tuple(quarter_from_number(q) for q in range(a, b + 1))
 
 
-def _qabs(label: str) -> int:
-    y, q = parse_quarter(label)
-    return 4 * y + q - 1
+_qabs = quarter_number
 
 
 def _date_q(text: str) -> int:
@@ -350,6 +365,8 @@ def compile_web(
     start: str = "2025Q1",
     end: str = "2032Q4",
     assumptions: ScheduleAssumptions | None = None,
+    *,
+    as_of: date | str | None = None,
 ) -> Web:
     """Compile a ledger into a :class:`Web` of per-quarter contract schedules.
 
@@ -359,6 +376,8 @@ def compile_web(
         financials, holdings and market reactions are read.
     start, end : first and last quarter of the horizon.
     assumptions : what the deal terms leave open (defaults: :class:`ScheduleAssumptions`).
+    as_of : the date history runs to: every quarter that ended by then is history
+        (``first_projected``) and carries the figures the filings report for it (``reported``).
 
     Returns
     -------
@@ -380,6 +399,14 @@ def compile_web(
     a = assumptions or ScheduleAssumptions()
     quarters = quarter_range(start, end)
     q_start, T = _qabs(start), len(quarters)
+    n_hist = 0
+    if as_of is not None:
+        day = parse_date(as_of) if not isinstance(as_of, date) else as_of
+        y, q = quarter_of(day)
+        # the quarter containing as_of is history only if it ended that day
+        ended = quarter_of(day + timedelta(days=1)) != (y, q)
+        last_done = 4 * y + q - 1 - (0 if ended else 1)
+        n_hist = min(max(last_done - q_start + 1, 0), T)
     records = getattr(ledger, "records", {})
     ent_records = list(records.get("entities", ()))
     entities = tuple(e.id for e in ent_records)
@@ -460,7 +487,47 @@ def compile_web(
         backlog_evidence=evidence,
         notes=tuple(r["note"] for r in rows),
         skipped=tuple(skipped),
+        first_projected=n_hist,
+        reported=_reported(records, idx, q_start, n_hist),
+        as_of=None if as_of is None else day.isoformat(),
     )
+
+
+#: balance metrics read as reported stocks at the end of a history quarter
+_STOCKS = {"cash": _METRICS["cash"], "debt": _METRICS["debt"]}
+
+
+def _reported(
+    records: Mapping[str, Iterable[Any]], idx: Mapping[str, int], q_start: int, h: int
+) -> dict[str, Array]:
+    """``(n, h)``-wide figures per history quarter: quarterly revenue, cash and debt at quarter end.
+
+    A fiscal quarter counts in the calendar quarter its period ends in (Oracle's quarter to
+    30 November is 2025Q4). Of two metrics for one balance (cash, cash and marketable
+    securities) the first of :data:`_METRICS` wins.
+    """
+    n = len(idx)
+    out = {k: np.full((n, h), math.nan) for k in ("revenue", "cash", "debt")}
+    rank: dict[tuple[str, int, int], int] = {}
+    for f in records.get("financials", ()):
+        if getattr(f, "unit", None) != "USD_bn" or f.entity not in idx:
+            continue
+        end = f.period_end if isinstance(f.period_end, date) else parse_date(f.period_end)
+        y, q = quarter_of(end)
+        t = 4 * y + q - 1 - q_start
+        if not 0 <= t < h:
+            continue
+        i = idx[f.entity]
+        if f.metric == "revenue" and f.period_type == "Q":
+            out["revenue"][i, t] = float(f.value)
+            continue
+        for name, metrics in _STOCKS.items():
+            if f.metric in metrics:
+                r = metrics.index(f.metric)
+                if rank.get((name, i, t), 99) > r:
+                    rank[(name, i, t)] = r
+                    out[name][i, t] = float(f.value)
+    return out
 
 
 def _debt_legs(
@@ -542,7 +609,7 @@ def _apply_payer_paths(
         totals = np.array([r["schedule"].sum() for r in mine])
         weights = totals / totals.sum() if totals.sum() > 0 else np.full(len(mine), 1 / len(mine))
         for t in range(T):
-            label = quarter_label((q_start + t) // 4, (q_start + t) % 4 + 1)
+            label = quarter_from_number(q_start + t)
             if label not in path:
                 continue
             target = path[label] / 4.0

@@ -22,7 +22,7 @@ def test_project_json_and_out(tmp_path: Path) -> None:
     heads = json.loads(res.output)
     assert heads["scenario"] == "funding-freeze" and "funding_need_2030" in heads
     q = pd.read_csv(tmp_path / "quarters.csv")
-    assert list(q.columns) == ["scenario", "entity", "quarter", *COLUMNS]
+    assert list(q.columns) == ["scenario", "entity", "quarter", "basis", *COLUMNS]
     assert q["quarter"].iloc[0] == "2025Q1" and "openai" in set(q["entity"])
     pq = pd.read_parquet(tmp_path / "quarters.parquet")
     assert list(pq.columns) == list(q.columns) and len(pq) == len(q)

@@ -21,7 +21,7 @@ def test_runs_and_keeps_identities(web) -> None:  # type: ignore[no-untyped-def]
     r = run_projection(web, scenario())
     check_result(r)
     f = r.to_frame()
-    assert list(f.columns) == ["scenario", "entity", "quarter", *COLUMNS]
+    assert list(f.columns) == ["scenario", "entity", "quarter", "basis", *COLUMNS]
     assert len(f) == web.n * web.T
     lab = f[f.entity == "lab"].set_index("quarter")
     assert lab.at["2025Q1", "payments_due"] == pytest.approx(5.0)
@@ -146,5 +146,32 @@ def test_export_csv_parquet(web, tmp_path) -> None:  # type: ignore[no-untyped-d
     r = run_projection(web, scenario())
     a = pd.read_csv(r.write_csv(tmp_path / "q.csv"))
     b = pd.read_parquet(r.write_parquet(tmp_path / "q.parquet"))
-    assert list(a.columns) == list(b.columns) == ["scenario", "entity", "quarter", *COLUMNS]
+    assert list(a.columns) == list(b.columns) == ["scenario", "entity", "quarter", "basis", *COLUMNS]
     assert a["quarter"].iloc[0] == "2025Q1"
+
+
+def test_quarters_carry_merton_values(web) -> None:  # type: ignore[no-untyped-def]
+    """equity_value, enterprise_value, distance_to_default, credit_spread every quarter, from the
+    one valuation module: equity is the quarter's market value (0 after a default, NaN unknown)."""
+    from circularity.stress import StressAssumptions
+    from circularity.valuation import value_entities, volatility_by_kind
+
+    f = run_projection(web, scenario()).to_frame()
+    for col in ("equity_value", "enterprise_value", "distance_to_default", "credit_spread"):
+        assert col in f.columns
+    known = f["market_value"].notna()
+    np.testing.assert_allclose(f.loc[known, "equity_value"], np.maximum(f.loc[known, "market_value"], 0.0))
+    a = StressAssumptions.load().values
+    first = f[f.quarter == "2025Q1"].set_index("entity").loc[list(web.entities)]
+    vol = volatility_by_kind(web.entity_kinds, a["equity_volatility"])
+    ref = value_entities(
+        first["market_value"].to_numpy(),
+        vol,
+        first["debt"].to_numpy(),
+        first["cash"].to_numpy(),
+        a["risk_free_rate"],
+        a["merton_horizon_years"],
+    )
+    np.testing.assert_allclose(first["distance_to_default"], ref.distance_to_default)
+    spreads = f["credit_spread"].to_numpy()
+    assert (spreads[np.isfinite(spreads)] >= 0).all()

@@ -54,7 +54,7 @@ def reaction_frame(ledger: Any, raw: pd.DataFrame | None = None) -> pd.DataFrame
                 "date": r.date,
                 "entity": r.entity,
                 "deal": r.deal,
-                "event": r.notes,
+                "event": " ".join(x for x in (getattr(r, "event", ""), getattr(r, "notes", "")) if x),
                 "market_cap_change_usd_bn": r.market_cap_change_usd_bn,
                 "pct_change": r.pct_change,
                 "market_cap_before_usd_bn": getattr(r, "market_cap_before_usd_bn", None),

@@ -86,4 +86,16 @@ def parse_quarter(text: str) -> tuple[int, int]:
     return year, int(m.group(2))
 
 
-__all__ += ["parse_quarter"]
+def quarter_number(label: str) -> int:
+    """``2030Q1`` → a running quarter number (``4·year + quarter − 1``): the one rule for quarter
+    arithmetic (differences are quarters apart); :func:`quarter_from_number` inverts it."""
+    year, q = parse_quarter(label)
+    return 4 * year + q - 1
+
+
+def quarter_from_number(k: int) -> str:
+    """A running quarter number (:func:`quarter_number`) → its ``2030Q1`` label."""
+    return quarter_label(k // 4, k % 4 + 1)
+
+
+__all__ += ["parse_quarter", "quarter_from_number", "quarter_number"]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["COLUMNS", "HEADLINE_FIELDS", "ProjectionResult", "headlines_from"]
+__all__ = ["BASIS", "COLUMNS", "HEADLINE_FIELDS", "ProjectionResult", "headlines_from"]
 
 Array = np.ndarray[Any, Any]
 
@@ -35,7 +35,14 @@ COLUMNS: tuple[str, ...] = (
     "shortfall",
     "defaulted",
     "market_value",
+    "equity_value",
+    "enterprise_value",
+    "distance_to_default",
+    "credit_spread",
 )
+
+#: ``basis`` codes of a row: a projected quarter, history from filings, history by a stated rule.
+BASIS: tuple[str, ...] = ("projected", "reported", "estimated")
 
 HEADLINE_FIELDS: tuple[str, ...] = (
     "funding_need_2030",
@@ -107,6 +114,15 @@ class ProjectionResult:
     skipped: tuple[tuple[str, str], ...] = ()
     notes: tuple[tuple[str, str, str], ...] = ()
     headline_entity: str = "openai"
+    basis: Array | None = field(default=None, repr=False)  # (T, n) codes of BASIS
+
+    @property
+    def first_projected(self) -> int:
+        """Index of the first projected quarter (quarters before it are history)."""
+        if self.basis is None:
+            return 0
+        hist = (self.basis != 0).any(axis=1)
+        return int(hist.sum())
 
     @property
     def S(self) -> int:  # noqa: N802
@@ -150,6 +166,8 @@ class ProjectionResult:
             "entity": np.asarray(self.entities, dtype=object)[idx_e.ravel()],
             "quarter": np.asarray(self.quarters, dtype=object)[idx_t.ravel()],
         }
+        codes = self.basis if self.basis is not None else np.zeros((T, n), dtype=np.int8)
+        out["basis"] = np.asarray(BASIS, dtype=object)[codes[idx_t.ravel(), idx_e.ravel()]]
         for c in COLUMNS:
             if c in self.data:
                 out[c] = np.transpose(self.data[c], (1, 2, 0)).ravel()

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from circularity.compile import Web, compile_web
-from circularity.projection.engine import run_projection
+from circularity.projection.projector import run_projection
 from circularity.projection.results import ProjectionResult
 from circularity.projection.scenario import Scenario, load_scenario
 

@@ -19,7 +19,7 @@ from circularity.errors import ScenarioError
 from circularity.ledger.dates import quarter_label, quarter_of
 from circularity.stress.losses import LOSS_PARTS, LossParts, decompose_losses
 from circularity.valuation.discounting import annuity_factor
-from circularity.valuation.market_value import fill_equity_values, value_entities
+from circularity.valuation.market_value import fill_equity_values, value_entities, volatility_by_kind
 
 __all__ = ["ExposureNetwork", "StressAssumptions", "StressResult", "exposure_network", "stress_test"]
 
@@ -177,14 +177,27 @@ class StressResult:
     rounds: int
     assumptions: StressAssumptions
     network: ExposureNetwork
+    holdings: Array
 
     @property
     def n_scenarios(self) -> int:
         return int(self.pay_share.shape[0])
 
     def _touched(self, s: int) -> Array:
-        moved = np.nan_to_num(self.mv_change[s]) != 0
-        return np.asarray((self.obligations_base[s] > 0) | (self.received_base[s] > 0) | moved)
+        change = np.nan_to_num(self.mv_change[s])
+        holds_a_loser = (self.holdings @ np.abs(change)) > 0  # a stake in an issuer that moved
+        return np.asarray(
+            (self.obligations_base[s] > 0) | (self.received_base[s] > 0) | (change != 0) | holds_a_loser
+        )
+
+    def row_order(self, scenario: int = 0) -> Array:
+        """Indices of the entities touched by the web (obligations, receipts, a value change or a
+        stake in an issuer that moved), largest market-value loss first (unknown values last),
+        then most receipts lost: the rows of :meth:`to_frame` and of the HTTP answer."""
+        s = scenario
+        touched = np.flatnonzero(self._touched(s))
+        lost, change = self.receipts_lost[s][touched], self.mv_change[s][touched]
+        return np.asarray(touched[np.lexsort((-lost, change))])
 
     def to_frame(self, scenario: int = 0) -> pd.DataFrame:
         """One row per entity touched by the web, largest market-value loss first; the loss parts
@@ -214,11 +227,7 @@ class StressResult:
                 "stake_loss": self.stake_loss[s],
             }
         )
-        return (
-            df[self._touched(s)]
-            .sort_values(["mv_change", "receipts_lost"], ascending=[True, False])
-            .reset_index(drop=True)
-        )
+        return df.iloc[self.row_order(s)].reset_index(drop=True)
 
     def excluded_unknown_value(self, scenario: int = 0) -> list[dict[str, str]]:
         """Entities touched by the web whose market value is unknown: excluded from the totals."""
@@ -322,15 +331,6 @@ _BASES: dict[tuple[int, int], tuple[Web, StressAssumptions, _Base]] = {}
 _BASES_SIZE = 16
 
 
-def _volatility(kinds: Sequence[str], table: Mapping[str, float]) -> Array:
-    if "default" not in table:
-        raise ScenarioError("equity_volatility needs a 'default' entry for kinds it does not list")
-    vol = np.array([float(table.get(k, table["default"])) for k in kinds])
-    if not np.all((vol > 0) & (vol < 5)):
-        raise ScenarioError(f"equity_volatility {dict(table)}: give annual volatilities in (0, 5)")
-    return vol
-
-
 def _prepare(web: Web, a: StressAssumptions) -> _Base:
     """The unshocked network, clearing, buffers and Merton values of a web; kept for the next
     stress test of the same web (a server answers many shocks on one web)."""
@@ -352,7 +352,7 @@ def _prepare(web: Web, a: StressAssumptions) -> _Base:
     E0, methods = fill_equity_values(fin["market_value"], fin["revenue_annual"], web.entity_kinds)
     values = value_entities(
         E0,
-        _volatility(web.entity_kinds, v["equity_volatility"]),
+        volatility_by_kind(web.entity_kinds, v["equity_volatility"]),
         fin["debt"],
         fin["cash"],
         float(v["risk_free_rate"]),
@@ -518,6 +518,7 @@ def stress_test(
         rounds=res.rounds,
         assumptions=a,
         network=net,
+        holdings=base.H,
     )
 
 

@@ -13,7 +13,12 @@ from circularity.valuation.discounting import (
     enterprise_value,
     present_value,
 )
-from circularity.valuation.market_value import EntityValues, fill_equity_values, value_entities
+from circularity.valuation.market_value import (
+    EntityValues,
+    fill_equity_values,
+    value_entities,
+    volatility_by_kind,
+)
 from circularity.valuation.merton import (
     MertonFit,
     credit_spread,
@@ -43,4 +48,5 @@ __all__ = [
     "reaction_points",
     "solve_merton",
     "value_entities",
+    "volatility_by_kind",
 ]

@@ -191,9 +191,10 @@ class BacklogFit:
     def coefficient(self, cls: str, period: str, direction: str = "announced") -> tuple[float, str]:
         """The coefficient of a cell and where it comes from (the fit or the named prior)."""
         t = self.table
-        hit = t[(t["class"] == cls) & (t["period"] == period) & (t["direction"] == direction)]
-        if len(hit):
-            return float(hit["coefficient"].iloc[0]), str(hit["method"].iloc[0])
+        for c in (cls, "all"):
+            hit = t[(t["class"] == c) & (t["period"] == period) & (t["direction"] == direction)]
+            if len(hit):
+                return float(hit["coefficient"].iloc[0]), str(hit["method"].iloc[0])
         pooled = t[(t["class"] == "all") & (t["period"] == "all") & (t["direction"] == direction)]
         return float(pooled["coefficient"].iloc[0]), str(pooled["method"].iloc[0])
 
@@ -206,6 +207,7 @@ def _slope(
 ) -> tuple[float, float, float, float]:
     """Least squares through the origin: slope, interval and residual standard deviation."""
     from scipy import stats  # a second of import time, only when a fit is asked for
+
     b = float((x * y).sum() / (x * x).sum())
     n = x.size
     if n < 2:
@@ -214,6 +216,11 @@ def _slope(
     s = float(np.sqrt((resid**2).sum() / (n - 1)))
     half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * s / float(np.sqrt((x * x).sum()))
     return b, b - half, b + half, s
+
+
+def _fallback(parent: str, n: int, min_points: int) -> str:
+    method = f"{parent}; this cell has {n} < {min_points} points"
+    return method if method.startswith("prior") else "prior: " + method
 
 
 def fit_backlog_value(
@@ -236,8 +243,9 @@ def fit_backlog_value(
     -------
     BacklogFit
         ``table``: class, period, direction, n, coefficient, low, high, residual_sd, method
-        (``fit``, ``prior: pooled fit …`` or ``prior: <source>``); rows ``class = period = "all"``
-        hold the pooled fit per direction. ``points`` gains ``fitted`` and ``residual`` (from the
+        (``fit``, ``prior: <the fit it borrows>`` or ``prior: <source>``); rows with ``class = "all"``
+        hold the pooled fits per period (2025 against 2026) and over all periods, per direction; a
+        class cell with too few points borrows its period's pooled fit, else the all-period one. ``points`` gains ``fitted`` and ``residual`` (from the
         coefficient its cell uses). No NaN in ``coefficient``; an interval is NaN only where a
         prior stands in (a prior has no sampling interval).
 
@@ -274,6 +282,30 @@ def fit_backlog_value(
                 "method": method,
             }
         )
+    by_period: dict[tuple[str, str], dict[str, Any]] = {}
+    for (period, direction), sub in pts.groupby(["period", "direction"], sort=True):
+        if len(sub) >= min_points:
+            b, lo, hi, s = _slope(
+                sub["amount_usd_bn"].to_numpy(), sub["value_change_usd_bn"].to_numpy(), level
+            )
+            method = f"fit (pooled over classes in {period})"
+        else:
+            b, lo, hi, s = pooled[direction]["coefficient"], float("nan"), float("nan"), float("nan")
+            method = _fallback(pooled[direction]["method"], len(sub), min_points)
+        by_period[(str(period), str(direction))] = {"coefficient": b, "method": method}
+        rows.append(
+            {
+                "class": "all",
+                "period": period,
+                "direction": direction,
+                "n": len(sub),
+                "coefficient": b,
+                "low": lo,
+                "high": hi,
+                "residual_sd": s,
+                "method": method,
+            }
+        )
     for (cls, period, direction), sub in pts.groupby(["class", "period", "direction"], sort=True):
         if len(sub) >= min_points:
             b, lo, hi, s = _slope(
@@ -281,10 +313,11 @@ def fit_backlog_value(
             )
             method = "fit"
         else:
-            b, lo, hi, s = pooled[direction]["coefficient"], float("nan"), float("nan"), float("nan")
-            method = f"{pooled[direction]['method']}; this cell has {len(sub)} < {min_points} points"
-            if not method.startswith("prior"):
-                method = "prior: " + method
+            parent = by_period[(str(period), str(direction))]
+            if not parent["method"].startswith("fit"):
+                parent = pooled[direction]
+            b, lo, hi, s = parent["coefficient"], float("nan"), float("nan"), float("nan")
+            method = _fallback(parent["method"], len(sub), min_points)
         rows.append(
             {
                 "class": cls,

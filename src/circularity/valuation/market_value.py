@@ -10,12 +10,13 @@ stays NaN with the method saying so, never 0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from circularity.errors import ScenarioError
 from circularity.valuation.merton import (
     credit_spread,
     default_probability,
@@ -23,13 +24,29 @@ from circularity.valuation.merton import (
     solve_merton,
 )
 
-__all__ = ["EntityValues", "fill_equity_values", "value_entities"]
+__all__ = ["EntityValues", "fill_equity_values", "value_entities", "volatility_by_kind"]
 
 Array = np.ndarray[Any, Any]
 
 #: Kinds that hold no operating business of their own (funds, lenders, governments, vehicles):
 #: no revenue multiple is borrowed from or lent to them.
 NON_OPERATING = frozenset({"investor", "lender", "government", "spv", "datacenter"})
+
+
+def volatility_by_kind(kinds: Sequence[str], table: Mapping[str, float]) -> Array:
+    """Equity volatility per entity from a kind → volatility table with a ``default`` entry.
+
+    Raises
+    ------
+    ScenarioError
+        No ``default``, or a volatility outside (0, 5).
+    """
+    if "default" not in table:
+        raise ScenarioError("equity_volatility needs a 'default' entry for kinds it does not list")
+    vol = np.array([float(table.get(k, table["default"])) for k in kinds])
+    if not np.all((vol > 0) & (vol < 5)):
+        raise ScenarioError(f"equity_volatility {dict(table)}: give annual volatilities in (0, 5)")
+    return vol
 
 
 def fill_equity_values(
@@ -117,7 +134,8 @@ def value_entities(
 
     Parameters
     ----------
-    equity_value : (..., n) market value of equity (NaN where unknown: those stay NaN).
+    equity_value : (..., n) market value of equity (NaN where unknown: those stay NaN; 0 where
+        a default wiped it: distance to default ``-inf``, probability 1).
     equity_volatility : (..., n) annual volatility of the equity.
     debt, cash : (..., n) USD bn; NaN (unreported) debt is valued as none and flagged.
     risk_free : scalar or (..., 1) annual rate (the scenario's rate in the quarter).
@@ -148,9 +166,15 @@ def value_entities(
     pd_ = np.where(ok, default_probability(fit.V, fit.sigma_V, D_b, r_b, horizon_years), np.nan)
     cs = np.where(ok, credit_spread(fit.V, fit.sigma_V, D_b, r_b, horizon_years), np.nan)
     c = np.nan_to_num(np.asarray(cash, dtype=float))
+    # equity worth nothing (a default resolved): a known zero, not an unknown; no distance left
+    wiped = np.isfinite(E) & (E <= 0)
+    dd = np.where(wiped, -np.inf, dd)
+    pd_ = np.where(wiped, 1.0, pd_)
+    cs = np.where(wiped, np.where(D_b > 0, np.inf, 0.0), cs)
+    known_e = ok | wiped
     return EntityValues(
-        equity_value=np.where(ok, E, np.nan),
-        enterprise_value=np.where(ok, E + D - c, np.nan),
+        equity_value=np.where(known_e, np.maximum(E, 0.0), np.nan),
+        enterprise_value=np.where(known_e, np.maximum(E, 0.0) + D - c, np.nan),
         asset_value=V,
         asset_volatility=sV,
         distance_to_default=dd,

@@ -89,9 +89,7 @@ def format_stress(result: Any, service: Any, scenario: int = 0) -> dict[str, Any
     obligations = result.obligations_base[s]
     mv_change = result.mv_change[s]
     lost = result.receipts_lost[s]
-    touched = np.flatnonzero((obligations > 0) | (result.received_base[s] > 0) | (mv_change != 0))
-    # to_frame's order: market-value change up (NaN last), then receipts lost down; stable
-    order = touched[np.lexsort((-lost[touched], mv_change[touched]))]
+    order = result.row_order(s)  # to_frame's rows, in its order
     value_lost = np.where(np.isnan(mv_change), np.nan, np.maximum(0.0, -mv_change))
     columns = {
         "pay_share": result.pay_share[s],

@@ -1,0 +1,102 @@
+"""Contract → entity aggregation: what the quarter loop needs from the contracts, built once per run.
+
+Every per-entity total of contract money (dues by payer and category, receipts by payee, backlog)
+is one sparse product of a ``(k·n, m)`` selection matrix with an ``(m, S)`` contract array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from circularity.compile import Web
+from circularity.projection.scenario import Scenario
+
+__all__ = ["CATEGORY_OF", "Aggregation", "build_aggregation", "sum_matrix"]
+
+Array = np.ndarray[Any, Any]
+
+#: contract kind → category: how a payment shows in the payer's and the payee's books
+#: (0 operating, 1 hardware, 2 equity, 3 lending, 4 repayment, 5 interest)
+CATEGORY_OF = {
+    "compute": 0,
+    "lease": 0,
+    "backstop": 0,
+    "hardware": 1,
+    "equity": 2,
+    "loan": 3,
+    "bond": 3,
+    "repayment": 4,
+    "interest": 5,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Aggregation:
+    """What does not depend on the scenarios' state: computed once per run."""
+
+    by_payer: Any  # (5n, m) sparse: all dues, operating, hardware, repayment, interest
+    by_payee: Any  # (4n, m) sparse: all receipts, op + hw, op + hw + interest, lending
+    backlog_of: Any  # (n, m) sparse: operating + hardware contracts by payee
+    suffix_next: Array  # (T, m) remaining after t
+    sched_T: Array  # (T, m)
+    cum_T: Array  # (T, m)
+    mkt_eq: Array  # (m,) equity paid in by outside investors (moves with equity appetite)
+    mkt_cr: Array  # (m,) loans and bonds from outside lenders (move with credit appetite)
+    mv_cols: Array  # entities whose market value includes stakes in others
+    mv_mix_T: Array  # value of those stakes per unit of the issuers' own value
+    debt_web0: Array  # (n,) principal owed inside the web at the start
+    alpha: float  # Rogers–Veraart recovery on outside assets (1: Eisenberg–Noe)
+    beta: float  # Rogers–Veraart recovery on web receipts
+
+
+def sum_matrix(ent: Array, selections: Sequence[Array], n: int) -> Any:
+    """Sparse ``(k·n, m)`` matrix: row ``j·n + i`` sums the contracts of entity ``i`` in selection ``j``.
+
+    Applied to an ``(m, S)`` contract array it gives every (selection, entity) total for all
+    scenarios in one sparse × dense product (contiguous rows of length S, no BLAS threads).
+    """
+    rows = np.concatenate([j * n + ent[sel] for j, sel in enumerate(selections)]).astype(np.int64)
+    cols = np.concatenate([np.flatnonzero(sel) for sel in selections]).astype(np.int64)
+    m = ent.shape[0]
+    return sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(len(selections) * n, m))
+
+
+def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
+    """The contract → entity matrices and schedule views of ``web`` (pure)."""
+    n, m = web.n, web.m
+    dc = scenario.globals.default_costs
+    alpha, beta_rv = (dc.alpha.value, dc.beta.value) if dc is not None else (1.0, 1.0)
+    payer, payee = web.payer, web.payee
+    kinds_arr = np.array(web.kind, dtype=object)
+    cat = np.array([CATEGORY_OF.get(k, 0) for k in web.kind], dtype=np.int64)
+    # payer rows: all dues, operating, hardware, repayment, interest; payee rows: all receipts,
+    # operating + hardware, operating + hardware + interest (revenue), lending
+    pay_sel = (np.ones(m, bool), cat == 0, cat == 1, cat == 4, cat == 5)
+    rec_sel = (np.ones(m, bool), cat <= 1, (cat <= 1) | (cat == 5), cat == 3)
+    suffix = np.cumsum(web.schedule[:, ::-1], axis=1)[:, ::-1]  # remaining from t (incl.)
+    outside_payer = np.isin(np.array(web.entity_kinds, dtype=object)[payer], ("investor", "lender"))
+    minv_t = np.linalg.inv(np.eye(n) - web.holdings).T if n else np.zeros((0, 0))
+    mv_cols = np.flatnonzero(np.abs(minv_t - np.eye(n)).sum(axis=0) > 0)
+    debt_web0 = np.zeros(n)
+    rep = kinds_arr == "repayment"
+    np.add.at(debt_web0, payer[rep], web.principal[rep])
+    return Aggregation(
+        by_payer=sum_matrix(payer, pay_sel, n),
+        by_payee=sum_matrix(payee, rec_sel, n),
+        backlog_of=sum_matrix(payee, (cat <= 1,), n),
+        suffix_next=np.concatenate([suffix[:, 1:], np.zeros((m, 1))], axis=1).T.copy(),
+        sched_T=web.schedule.T.copy(),
+        cum_T=np.cumsum(web.schedule, axis=1).T.copy(),
+        mkt_eq=outside_payer & (kinds_arr == "equity"),
+        mkt_cr=outside_payer & np.isin(kinds_arr, ("loan", "bond")),
+        mv_cols=mv_cols,
+        mv_mix_T=np.ascontiguousarray((minv_t - np.eye(n))[:, mv_cols].T),
+        debt_web0=debt_web0,
+        alpha=alpha,
+        beta=beta_rv,
+    )

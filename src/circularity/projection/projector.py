@@ -1,0 +1,296 @@
+"""The projector: every entity, quarter by quarter, every scenario at once, through the named steps.
+
+:func:`run_projection` is a pure function of a compiled :class:`~circularity.compile.Web`, a
+:class:`~circularity.projection.scenario.Scenario` and optional per-scenario parameter arrays.
+Scenarios run in blocks of :data:`BLOCK`; within a block, each quarter maps one frozen
+:class:`~circularity.projection.state.State` to the next through the steps of
+:mod:`circularity.projection.steps`, in this order:
+
+1. ``obligations_due`` (contracts' dues, power pacing, pay-ratio events),
+2. ``outside_flows`` (revenue, costs, capex, interest, tax),
+3. ``financing`` (new debt and equity, maturities),
+4. ``clearing`` (greatest clearing vector, cash after payments),
+5. ``resolution`` (defaults),
+6. ``stock_update`` (capital by vintage, debt, earnings, market value, funding need).
+
+The only Python loops are over blocks and quarters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from circularity.compile import Web
+from circularity.errors import ScenarioError
+from circularity.projection.accounting import check_quarter
+from circularity.projection.aggregation import Aggregation, build_aggregation
+from circularity.projection.parameters import (
+    event_arrays,
+    override_paths,
+    resolve_params,
+    scenario_count,
+    slice_events,
+    slice_params,
+)
+from circularity.projection.results import COLUMNS, ProjectionResult, headlines_from
+from circularity.projection.scenario import Scenario
+from circularity.projection.state import Context, State, build_context, initial_state
+from circularity.projection.steps import (
+    clearing,
+    financing,
+    obligations_due,
+    outside_flows,
+    resolution,
+    stock_update,
+)
+
+__all__ = ["BLOCK", "override_paths", "run_projection"]
+
+Array = np.ndarray[Any, Any]
+
+BLOCK = 512  # scenarios per block: the [n, S] working set stays in cache
+
+
+def run_projection(
+    web: Web,
+    scenario: Scenario,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    n_scenarios: int | None = None,
+    record: Sequence[str] | None = None,
+    check: bool = True,
+    scenario_names: Sequence[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ProjectionResult:
+    """Project every entity of ``web`` quarter by quarter under ``scenario``, S scenarios at once.
+
+    Parameters
+    ----------
+    web : the compiled web (:func:`circularity.compile.compile_web`).
+    scenario : validated scenario (:func:`~circularity.projection.scenario.load_scenario`).
+    overrides : ``{dotted path: array (S,)}`` per-scenario values, e.g.
+        ``{"globals.gpu_life_years": np.array([3, 4, 5]), "entities.openai.revenue_scale": ...}``;
+        paths from :func:`override_paths`. Paths (appetites, growth) take ``(S,)`` (constant in
+        time) or ``(S, T)``. All arrays share one ``S``.
+    n_scenarios : S when no override array gives it (copies of one scenario).
+    record : output columns to keep per quarter (default all of :data:`COLUMNS`); drop columns
+        for large S (10,000 × 37 entities × 32 quarters is 95 MB per column).
+    check : verify the accounting identities every quarter (raises ``AccountingError``).
+    scenario_names : one label per scenario (default ``"<name>"`` or ``"<name>#k"``).
+    progress : called as ``progress(quarters_done, T)`` after each quarter (CLI progress bar).
+
+    Returns
+    -------
+    ProjectionResult
+
+    Notes
+    -----
+    Quarter ``t``, arrays ``[S, n]``, steps in :mod:`circularity.projection.steps`:
+
+    1. outside flows: revenue ``R`` (path × events), costs ``opex·revenue``, outside capex,
+       interest ``r·D_out/4`` with ``r = min(max_rate, max(rate, floor) + spread·max(0, D/EBITDA − 1))``,
+       tax on last quarter's profit;
+    2. obligations ``O = schedule[:, t] × cut`` (GW-linked schedules slowed by power delivered);
+    3. financing: need ``= max(0, min_cash + O_out + maturities − cash − O_in)`` met by new debt up to
+       ``leverage_limit·EBITDA·credit_appetite − D`` plus ``refinance_share`` of the web debt falling
+       due (× credit appetite), then equity up to ``equity_raise_q·MV·equity_appetite``;
+    4. clearing: ``clear_payments`` (greatest Eisenberg–Noe vector on cash, Rogers–Veraart when
+       ``globals.default_costs`` is set); scenarios where every entity can pay in full skip the
+       solver (``p = p̄`` is then the greatest clearing vector). A payer paying a ratio ``ρ < 1``
+       has its future commitments cut by ``ρ``;
+    5. stocks: capital by vintage (straight line over the useful life), debt, book equity, market
+       value ``MV = (I − H)^{-1}(own0·(R̄/R̄0)^ε + β·(backlog − backlog0))``.
+
+    Everything that does not depend on the quarter's state (schedules, paths, event multipliers,
+    the contract → entity aggregation matrices) is computed before the loop; parameters equal in
+    every scenario stay ``(1, n)`` and broadcast.
+    """
+    ov = dict(overrides or {})
+    S = scenario_count(ov, n_scenarios)
+    P = resolve_params(web, scenario, ov, S)
+    ev = event_arrays(web, scenario, ov, S)
+    n, T = web.n, web.T
+    keep = tuple(COLUMNS) if record is None else tuple(record)
+    bad = [c for c in keep if c not in COLUMNS]
+    if bad:
+        raise ScenarioError(f"record: unknown column(s) {bad}; columns: {', '.join(COLUMNS)}")
+    # recorded columns are kept entity-major (T, n, S): the block loop writes whole rows
+    rec_T = {c: np.empty((T, n, S), dtype=bool if c == "defaulted" else np.float64) for c in keep}
+    agg = build_aggregation(web, scenario)
+    past = _history(web, agg, scenario, rec_T, keep, check)
+    blocks = [slice(k, min(k + BLOCK, S)) for k in range(0, S, BLOCK)]
+    parts = []
+    for b_i, sl in enumerate(blocks):
+
+        def tick(done: int, total: int, b_i: int = b_i) -> None:
+            if progress is not None:
+                progress(b_i * total + done, len(blocks) * total)
+
+        ctx = build_context(web, agg, slice_params(P, sl, S), slice_events(ev, sl, S), sl.stop - sl.start)
+        parts.append(_block(ctx, past, sl, rec_T, keep, check, tick))
+    cut = np.concatenate([x[0] for x in parts])
+    need_by = {t: np.concatenate([x[1][t] for x in parts]) for t in parts[0][1]}
+    cash_out_q, first_def_q, mv_start, mv_end = (np.concatenate([x[k] for x in parts]) for k in range(2, 6))
+    names = (
+        tuple(scenario_names)
+        if scenario_names is not None
+        else ((scenario.name,) if S == 1 else tuple(f"{scenario.name}#{k}" for k in range(S)))
+    )
+    heads = headlines_from(
+        web,
+        scenario.headline_entity,
+        need_by=need_by,
+        cash_out_q=cash_out_q,
+        first_def_q=first_def_q,
+        mv_start=mv_start,
+        mv_end=mv_end,
+    )
+    return ProjectionResult(
+        scenario=scenario.name,
+        scenario_names=names,
+        entities=web.entities,
+        quarters=web.quarters,
+        data={c: v.transpose(0, 2, 1) for c, v in rec_T.items()},
+        headline_arrays=heads,
+        cut=cut,
+        skipped=web.skipped,
+        notes=tuple(zip(web.deal_id, web.kind, web.notes, strict=True)),
+        headline_entity=scenario.headline_entity,
+        basis=basis_of(web),
+    )
+
+
+def basis_of(web: Web) -> Array:
+    """``(T, n)`` basis codes: 0 projected, 1 reported (a filing gives the quarter's revenue or
+    cash), 2 estimated (history filled by the stated rules of the steps)."""
+    h = web.first_projected
+    out = np.zeros((web.T, web.n), dtype=np.int8)
+    out[:h] = 2
+    for name in ("revenue", "cash"):
+        rep = web.reported.get(name)
+        if rep is not None and h:
+            out[:h][np.isfinite(rep[:, :h]).T] = 1
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Past:
+    """The history run (one scenario: history is the same in every draw) up to ``first_projected``."""
+
+    state: State | None
+    need_by: dict[int, Array]
+
+
+def _history(
+    web: Web,
+    agg: Aggregation,
+    scenario: Scenario,
+    rec: dict[str, Array],
+    keep: tuple[str, ...],
+    check: bool,
+) -> _Past:
+    """Run the history quarters once, with the scenario as written (no overrides: a Monte Carlo
+    draws the future only), and write their rows into every scenario's columns."""
+    h = web.first_projected
+    if h == 0:
+        return _Past(state=None, need_by={})
+    ctx = build_context(web, agg, resolve_params(web, scenario, {}, 1), event_arrays(web, scenario, {}, 1), 1)
+    st = initial_state(ctx)
+    need_by: dict[int, Array] = {}
+    for t in range(h):
+        st, row = quarter(ctx, st, t, check=check)
+        if t in ctx.year_end:
+            need_by[t] = -st.need_min.T
+        for c in keep:
+            rec[c][t] = row[c]
+    return _Past(state=st, need_by=need_by)
+
+
+def _widen(st: State, S: int) -> State:
+    """A one-scenario state as ``S`` scenarios (stocks copied; read-only vintages broadcast)."""
+
+    def w(a: Array) -> Array:
+        return np.broadcast_to(a, (a.shape[0], S)).copy()
+
+    return State(
+        cash=w(st.cash),
+        debt_out=w(st.debt_out),
+        debt_web=w(st.debt_web),
+        capital=w(st.capital),
+        legacy=w(st.legacy),
+        dep_rate=w(st.dep_rate),
+        capex_hist=st.capex_hist,
+        cum_capex=w(st.cum_capex),
+        cum_dep=w(st.cum_dep),
+        rev_ring=st.rev_ring,
+        trail=w(st.trail),
+        ebitda_ann=w(st.ebitda_ann),
+        tax_due=w(st.tax_due),
+        cut=w(st.cut),
+        cut_ev=w(st.cut_ev),
+        defaulted=w(st.defaulted),
+        first_default=w(st.first_default),
+        market_value=w(st.market_value),
+        standalone=w(st.standalone),
+        need_min=w(st.need_min),
+        cash_out=w(st.cash_out),
+    )
+
+
+def quarter(ctx: Context, st: State, t: int, *, check: bool = True) -> tuple[State, dict[str, Array]]:
+    """One quarter: the six steps in order; returns the next state and the recorded row."""
+    dues = obligations_due(ctx, st, t)
+    out = outside_flows(ctx, st, dues, t)
+    fin = financing(ctx, st, dues, out, t)
+    cl = clearing(ctx, dues, fin)
+    res = resolution(st, dues, cl, t, ctx.web.first_projected)
+    new, row = stock_update(ctx, st, dues, out, fin, cl, res, t)
+    if check:
+        check_quarter(
+            ctx.web,
+            t,
+            cash_before=st.cash.T,
+            cash_after=new.cash.T,
+            outside_in=out.cash_in.T,
+            outside_out=out.cash_out.T,
+            received=cl.received.T,
+            paid=cl.paid.T,
+            fin_in=fin.cash_in.T,
+            fin_out=fin.cash_out.T,
+            capital=new.capital.T,
+            capital0=ctx.capital0.T,
+            cum_capex=new.cum_capex.T,
+            cum_dep=new.cum_dep.T,
+        )
+    return new, row
+
+
+def _block(
+    ctx: Context,
+    past: _Past,
+    sl: slice,
+    rec: dict[str, Array],
+    keep: tuple[str, ...],
+    check: bool,
+    progress: Callable[[int, int], None],
+) -> tuple[Array, dict[int, Array], Array, Array, Array, Array]:
+    """The quarter loop for one block; writes ``rec[c][:, :, sl]``; returns ``(S, ·)`` arrays."""
+    T, h = ctx.web.T, ctx.web.first_projected
+    st = initial_state(ctx) if past.state is None else _widen(past.state, ctx.S)
+    need_by = {t: np.broadcast_to(v, (ctx.S, v.shape[1])).copy() for t, v in past.need_by.items()}
+    for t in range(h, T):
+        st, row = quarter(ctx, st, t, check=check)
+        if t in ctx.year_end:
+            need_by[t] = -st.need_min.T
+        for c in keep:
+            rec[c][t, :, sl] = row[c]
+        progress(t + 1, T)
+    if past.state is not None:  # value lost is counted from the nowcast, the end of history
+        mv_start = np.broadcast_to(past.state.market_value.T, (ctx.S, ctx.web.n)).copy()
+    else:
+        mv_start = rec["market_value"][0, :, sl].T if "market_value" in rec else ctx.mv0.T
+    return st.cut.T, need_by, st.cash_out.T, st.first_default.T, mv_start, st.market_value.T

@@ -1,0 +1,134 @@
+"""Step 3, financing: new debt and equity against the quarter's need; outside debt maturing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from circularity.projection.state import Context, State
+from circularity.projection.steps.obligations import Dues
+from circularity.projection.steps.outside import Outside
+
+__all__ = ["Financing", "financing"]
+
+Array = np.ndarray[Any, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Financing:
+    """The quarter's financing, ``(n, S)``."""
+
+    need: Array  # cash needed beyond what the entity holds and receives
+    new_debt: Array
+    new_equity: Array
+    maturing: Array  # outside debt falling due
+    debt_repaid: Array  # outside debt repaid (maturing, plus repayments a filing shows in history)
+    cash_in: Array  # new_debt + new_equity
+    cash_out: Array  # debt_repaid + other uses a filing shows in history (buybacks, dividends)
+    cash_after: Array  # cash after outside flows and financing, before the web's payments
+
+
+def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Financing:
+    """Financing of quarter ``t``.
+
+    Need ``= max(0, min_cash + dues + maturities − cash − receipts due)``, met by new debt up to
+    ``leverage_limit·EBITDA·credit_appetite − D`` plus ``refinance_share`` of the debt service
+    falling due (× credit appetite), then equity up to ``equity_raise_q·MV·equity_appetite``.
+    A defaulted entity raises nothing.
+
+    In a history quarter (before ``web.first_projected``) the ledger records no default, so the
+    quarter is funded: debt follows the rule unless a filing gives the debt at the quarter's end
+    (then the difference was issued or repaid); equity (estimated) covers what remains of the
+    need; where a filing gives the cash at the quarter's end, equity in or other uses out make
+    the cash after the quarter's payments equal it. Each of these is labelled ``estimated`` or
+    ``reported`` in the output's ``basis``.
+    """
+    if t < ctx.web.first_projected:
+        return _history(ctx, st, dues, out, t)
+    cash_a = st.cash + out.cash_in
+    cash_a -= out.cash_out
+    debt = st.debt_out + st.debt_web
+    maturing = st.debt_out * ctx.mat_q
+    need = ctx.min_cash + dues.due_out
+    need += maturing
+    need -= cash_a
+    need -= dues.due_in
+    np.maximum(need, 0.0, out=need)
+    credit = ctx.cr_app[:, t][None, :] * ctx.ev_cr[t]
+    cap_debt = ctx.lev_cap * np.maximum(st.ebitda_ann, 0.0)
+    cap_debt *= credit
+    cap_debt -= debt - maturing
+    np.maximum(cap_debt, 0.0, out=cap_debt)
+    if ctx.any_refi:  # sponsor-rolled debt (SPVs): what falls due on web and outside debt is refinanced
+        roll = dues.due_rep + dues.due_int
+        roll += maturing
+        roll += out.interest
+        roll *= ctx.refi
+        roll *= credit
+        cap_debt += roll
+    new_debt = np.minimum(need, cap_debt)
+    new_debt[st.defaulted] = 0.0
+    cap_eq = ctx.eq_cap_q * np.maximum(st.market_value, 0.0)
+    cap_eq *= ctx.eq_app[:, t][None, :] * ctx.ev_eq[t]
+    new_equity = np.minimum(need - new_debt, cap_eq)
+    new_equity[st.defaulted] = 0.0
+    fin_in = new_debt + new_equity
+    cash_b = cash_a + fin_in
+    cash_b -= maturing
+    return Financing(
+        need=need,
+        new_debt=new_debt,
+        new_equity=new_equity,
+        maturing=maturing,
+        debt_repaid=maturing,
+        cash_in=fin_in,
+        cash_out=maturing,
+        cash_after=cash_b,
+    )
+
+
+def _history(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Financing:
+    """Financing of a history quarter: funded in full, pinned to the reported debt and cash."""
+    cash_a = st.cash + out.cash_in
+    cash_a -= out.cash_out
+    maturing = st.debt_out * ctx.mat_q
+    need = np.maximum(ctx.min_cash + dues.due_out + maturing - cash_a - dues.due_in, 0.0)
+    credit = ctx.cr_app[:, t][None, :] * ctx.ev_cr[t]
+    cap_debt = np.maximum(
+        ctx.lev_cap * np.maximum(st.ebitda_ann, 0.0) * credit - (st.debt_out + st.debt_web - maturing), 0.0
+    )
+    new_debt = np.minimum(need, cap_debt)
+    repaid = maturing
+    rep_debt = ctx.web.reported.get("debt")
+    if rep_debt is not None and t < rep_debt.shape[1]:
+        d = rep_debt[:, t][:, None]
+        has = np.isfinite(d)
+        if has.any():
+            delta = np.maximum(np.nan_to_num(d) - st.debt_web, 0.0) - (st.debt_out - maturing)
+            new_debt = np.where(has, np.maximum(delta, 0.0), new_debt)
+            repaid = np.where(has, maturing + np.maximum(-delta, 0.0), maturing)
+    pre = cash_a + new_debt - repaid
+    equity = np.maximum(ctx.min_cash + dues.due_out - dues.due_in - pre, 0.0)
+    other = np.zeros_like(pre)
+    rep_cash = ctx.web.reported.get("cash")
+    if rep_cash is not None and t < rep_cash.shape[1]:
+        c = rep_cash[:, t][:, None]
+        has = np.isfinite(c)
+        if has.any():
+            target = np.nan_to_num(c) + dues.due_out - dues.due_in  # cash before the web's payments
+            equity = np.where(has, np.maximum(target - pre, 0.0), equity)
+            other = np.where(has, np.maximum(pre - target, 0.0), other)
+    fin_in = new_debt + equity
+    fin_out = repaid + other
+    return Financing(
+        need=need,
+        new_debt=new_debt,
+        new_equity=equity,
+        maturing=maturing,
+        debt_repaid=repaid,
+        cash_in=fin_in,
+        cash_out=fin_out,
+        cash_after=cash_a + fin_in - fin_out,
+    )

@@ -1,0 +1,70 @@
+"""Step 2, outside flows: revenue, costs, capex, interest and tax with the world outside the web."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from circularity.projection.state import EPS, Context, State
+from circularity.projection.steps.obligations import Dues
+
+__all__ = ["Outside", "outside_flows"]
+
+Array = np.ndarray[Any, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outside:
+    """The quarter's flows with the outside world, ``(n, S)``."""
+
+    revenue: Array  # outside revenue
+    opex: Array
+    capex: Array  # outside capex (ratio of revenue plus a capex path)
+    interest: Array  # on outside debt
+    cash_in: Array  # = revenue
+    cash_out: Array  # opex + capex + interest + tax
+
+
+def outside_flows(ctx: Context, st: State, dues: Dues, t: int) -> Outside:
+    """Outside flows of quarter ``t``.
+
+    Revenue is the path × events (in a history quarter, the reported revenue less the web's
+    share where a filing gives it); costs ``opex_ratio × (outside + expected web revenue)`` plus a
+    fixed path; interest ``r·D_out/4`` with
+    ``r = min(max_rate, max(rate, floor) + spread·max(0, D/EBITDA − 1))``; tax on last quarter's profit.
+    """
+    r_out = ctx.out_rev[t] * ctx.rev_scale * ctx.ev_rev[t]
+    if ctx.any_ncf:
+        r_out = np.where(ctx.ncf, ctx.ncf_in[t], r_out)
+    rep = ctx.web.reported.get("revenue")
+    if rep is not None and t < min(ctx.web.first_projected, rep.shape[1]):
+        # history: a reported quarter's revenue is what the filing says, less the web's share
+        r_rep = rep[:, t][:, None]
+        r_out = np.where(
+            np.isfinite(r_rep), np.maximum(np.nan_to_num(r_rep) - dues.exp_web_op_in, 0.0), r_out
+        )
+    revenue_est = r_out + dues.exp_web_op_in
+    opex = ctx.opex_ratio * revenue_est
+    opex += ctx.opex_fixed[t]
+    capex = ctx.capex_ratio * revenue_est
+    if ctx.any_capex_path:
+        capex += ctx.capex_fixed[t]
+    if ctx.any_ncf:
+        opex = np.where(ctx.ncf, ctx.ncf_out[t], opex)
+    debt = st.debt_out + st.debt_web
+    # leverage; no EBITDA: a sentinel so large the rate hits its cap (no inf·0 = nan)
+    lev = np.full(debt.shape, 1e300)
+    np.divide(debt, st.ebitda_ann, out=lev, where=st.ebitda_ann > EPS)
+    lev -= 1.0
+    np.maximum(lev, 0.0, out=lev)
+    lev *= ctx.spread
+    lev += ctx.base_rate
+    rate = np.minimum(lev, ctx.top_rate, out=lev)  # interest is r·D_out: where D_out = 0 it is 0
+    interest = rate * st.debt_out
+    interest *= 0.25
+    cash_out = opex + capex
+    cash_out += interest
+    cash_out += st.tax_due
+    return Outside(revenue=r_out, opex=opex, capex=capex, interest=interest, cash_in=r_out, cash_out=cash_out)

@@ -1,0 +1,46 @@
+"""Entity values: reported, filled by a named method, or unknown; Merton per scenario and quarter."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from circularity.errors import ScenarioError
+from circularity.valuation import fill_equity_values, solve_merton, value_entities, volatility_by_kind
+
+
+def test_unknown_stays_unknown_and_filled_values_name_their_method() -> None:
+    v, methods = fill_equity_values(
+        [100.0, math.nan, math.nan, math.nan],
+        [10.0, 20.0, math.nan, 5.0],
+        ["chipmaker", "chipmaker", "lab", "spv"],
+    )
+    assert v[0] == 100.0 and v[1] == pytest.approx(200.0)
+    assert "median market value/revenue of chipmaker peers" in methods[1]
+    assert math.isnan(v[2]) and methods[2].startswith("unknown")
+    assert math.isnan(v[3])  # vehicles borrow no multiple
+
+
+def test_values_per_scenario_and_entity() -> None:
+    E = np.array([[3.0, 0.0, math.nan], [2.5, 10.0, math.nan]])
+    out = value_entities(
+        E, np.array([0.8, 0.5, 0.5]), np.array([10.0, 5.0, 1.0]), np.array([1.0, 0.0, 0.0]), 0.05, 1.0
+    )
+    fit = solve_merton(3.0, 0.8, 10.0, 0.05, 1.0)
+    assert out.asset_value[0, 0] == pytest.approx(float(fit.V))
+    assert out.enterprise_value[0, 0] == pytest.approx(3.0 + 10.0 - 1.0)
+    assert (
+        out.equity_value[0, 1] == 0.0 and out.distance_to_default[0, 1] == -math.inf
+    )  # wiped out: a known 0
+    assert math.isnan(out.equity_value[0, 2]) and math.isnan(out.distance_to_default[1, 2])  # unknown
+    assert out.distance_to_default[1, 0] < out.distance_to_default[0, 0]  # less equity, same debt
+
+
+def test_volatility_table_needs_a_default_and_sane_values() -> None:
+    assert volatility_by_kind(["lab", "bank"], {"lab": 0.6, "default": 0.4}).tolist() == [0.6, 0.4]
+    with pytest.raises(ScenarioError, match="'default'"):
+        volatility_by_kind(["lab"], {"lab": 0.6})
+    with pytest.raises(ScenarioError, match=r"\(0, 5\)"):
+        volatility_by_kind(["lab"], {"lab": -1.0, "default": 0.4})
