@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from circularity.cli.machine_output import to_json
 from circularity.errors import ScenarioError
 
 __all__ = ["register"]
@@ -84,7 +85,7 @@ def stress(
             "assumptions": {k: {"value": a.values[k], "source": a.sources[k]} for k in a.values},
             "method": list(METHOD),
         }
-        typer.echo(json.dumps(out, indent=2))
+        typer.echo(to_json(out))
         return
     con = Console(width=max(Console().width, 110))
     shocks = ", ".join(f"{k} pays {v:.0%}" for k, v in _shocks(shock).items())
