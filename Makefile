@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 
-.PHONY: demo test lint bench env test-env browser clean
+.PHONY: demo test lint bench env test-env browser clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: env
 
 test: test-env browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Every fuzz case (>= 1,000 malformed inputs) through the CLI in-process; prints the table of classes.
+fuzz: test-env
+	$(BIN)/python tests/fuzz/harness.py
 
 lint: test-env
 	$(BIN)/ruff check src tests bench
