@@ -14,6 +14,7 @@ are kept, so each merged edge can be traced back to its deals.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from circularity.errors import NetworkError
+from circularity.errors import InputError, NetworkError
+from circularity.input_files import read_text
 
 __all__ = ["EdgeArrays", "merge_edges", "read_edge_list"]
 
@@ -209,10 +211,15 @@ def read_edge_list(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     name = str(path)
-    if not path.is_file():
+    if not path.exists():
         raise NetworkError(f"{name}: no such edge-list file")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh))
+    try:
+        text = read_text(path, what="CSV")  # regular file, bounded, UTF-8 (BOM dropped), no control bytes
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except InputError as exc:
+        raise NetworkError(str(exc)) from None
+    except csv.Error as exc:
+        raise NetworkError(f"{name}: malformed CSV: {exc}") from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise NetworkError(
             f"{name}:1: header: file is empty; it needs a header 'source,target,amount' and one row per edge"
