@@ -19,7 +19,7 @@ from _serve import LiveServer
 
 from circularity.api.batching import Batcher, answer_all
 from circularity.api.routers import projection, stress
-from circularity.api.service import Service
+from circularity.session.service import Service
 from circularity.errors import ScenarioError
 
 WHEN = date(2026, 3, 31)

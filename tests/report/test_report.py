@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from circularity.api.service import Service
+from circularity.session.service import Service
 from circularity.cli import app
 
 AS_OF = "2026-03-31"

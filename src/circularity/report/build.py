@@ -16,8 +16,8 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from circularity import __version__
-from circularity.api.service import DASHBOARD_NULL, Service, features
 from circularity.report import figures
+from circularity.session.service import DASHBOARD_NULL, Service, features
 
 __all__ = ["build_report", "render_report", "report_context"]
 
@@ -58,8 +58,8 @@ def report_context(
     service: Service | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, computed once."""
-    from circularity.api.routers.stress import format_stress
-    from circularity.api.views import deal_json, record_json
+    from circularity.session.stress_rows import format_stress
+    from circularity.session.views import deal_json, record_json
 
     svc = service or Service(db=db)
     ledger = svc.ledger(as_of)
@@ -168,7 +168,7 @@ def report_context(
         }
 
     if have["simulate"]:
-        from circularity.api.routers.sensitivity import tornado_table
+        from circularity.session.sensitivity import tornado_table
 
         tor = tornado_table(svc, scenario, REPORT_SENSITIVITY_OUTPUT)
         ctx["sensitivity"] = tor.model_dump()
