@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from circularity.compile import Web
-from circularity.contagion import clear_payments
+from circularity.contagion import clear_payments, prepare_clearing
 from circularity.errors import ScenarioError
 from circularity.projection.accounting import check_quarter
 from circularity.projection.results import COLUMNS, ProjectionResult, headlines_from
@@ -607,6 +607,7 @@ def _block(
     ncf_out = np.maximum(-P.ncf_q, 0.0).T[:, :, None]
     min_cash = e["min_cash"]
     year_end = {t for t in range(T) if web.quarters[t].endswith("Q4")} | {T - 1}
+    pattern = prepare_clearing(payer, payee, n) if m else None  # one factorisation pattern a run
     ones = np.ones(shape)
     lev = np.empty(shape)
     zero_m = np.zeros((m, 1))
@@ -700,7 +701,7 @@ def _block(
             ratio = ones.copy()
             cols = np.flatnonzero(short)
             res = clear_payments(
-                payer, payee, A[:, cols].T, assets[:, cols].T, n=n, alpha=alpha, beta=beta_rv
+                payer, payee, A[:, cols].T, assets[:, cols].T, n=n, alpha=alpha, beta=beta_rv, pattern=pattern
             )
             ratio[:, cols] = res.ratio.T
             got = by_payee @ (A * ratio[payer])

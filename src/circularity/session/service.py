@@ -35,7 +35,7 @@ T = TypeVar("T")
 _CACHE_SIZE = 2048
 #: Large objects (ledgers, compiled webs, flow graphs, raw model results) get their own, smaller LRU.
 _HEAVY_SIZE = 64
-_HEAVY = frozenset({"ledger", "full", "stress-web", "project-web", "flow-graph"})
+_HEAVY = frozenset({"ledger", "full", "stress-web", "stress-base", "project-web", "flow-graph"})
 
 #: Defaults shared with ``circularity loops`` and ``circularity metrics``.
 DEFAULT_WINDOW: tuple[int, int] = (2025, 2030)
@@ -409,9 +409,11 @@ class Service:
             return None, index
         if len(usable) == 1:
             usable.append({})
-        result = stress_test(
-            usable, ledger=ledger, web=web, model=model, alpha=alpha, beta=beta, assumptions=assumptions
-        )
+        from circularity.stress import prepare_stress
+
+        # the unshocked clearing of the web, prepared once per date for every shock set
+        base = self.cached(("stress-base", when), lambda: prepare_stress(web, assumptions))
+        result = stress_test(usable, ledger=ledger, model=model, alpha=alpha, beta=beta, base=base)
         return result, index
 
     def stress_inputs(self, when: date) -> tuple[Ledger, Any, Any]:

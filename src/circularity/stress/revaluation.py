@@ -14,11 +14,19 @@ import pandas as pd
 import yaml
 
 from circularity.compile import Web, remaining_payments
-from circularity.contagion import clear_payments
+from circularity.contagion import ClearingPattern, clear_payments, prepare_clearing
 from circularity.errors import ScenarioError
 from circularity.ledger.dates import quarter_label, quarter_of
 
-__all__ = ["ExposureNetwork", "StressAssumptions", "StressResult", "exposure_network", "stress_test"]
+__all__ = [
+    "ExposureNetwork",
+    "StressAssumptions",
+    "StressBase",
+    "StressResult",
+    "exposure_network",
+    "prepare_stress",
+    "stress_test",
+]
 
 Array = np.ndarray[Any, Any]
 MODELS = ("eisenberg-noe", "rogers-veraart")
@@ -244,10 +252,14 @@ def _own_resources(web: Web, a: StressAssumptions, years: float) -> Array:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _Base:
-    """What a stress test on one web and assumption set computes before any shock."""
+class StressBase:
+    """What a stress test on one web and assumption set computes before any shock
+    (:func:`prepare_stress`): the caller keeps it to answer many shocks on one web."""
 
+    web: Web
+    assumptions: StressAssumptions
     net: ExposureNetwork
+    pattern: ClearingPattern
     p_bar0: Array
     recv0: Array
     e: Array
@@ -258,22 +270,17 @@ class _Base:
     H: Array
 
 
-#: Prepared webs by identity (the web and assumptions are held, so an id is not reused).
-_BASES: dict[tuple[int, int], tuple[Web, StressAssumptions, _Base]] = {}
-_BASES_SIZE = 16
-
-
-def _prepare(web: Web, a: StressAssumptions) -> _Base:
-    """The unshocked network, clearing, buffers and multiples of a web; kept for the next
-    stress test of the same web (a server answers many shocks on one web)."""
-    key = (id(web), id(a))
-    hit = _BASES.get(key)
-    if hit is not None:
-        return hit[2]
+def prepare_stress(web: Web, a: StressAssumptions) -> StressBase:
+    """The unshocked network, clearing, buffers and multiples of a web: everything a stress
+    test computes before any shock. Pass it to :func:`stress_test` as ``base`` to answer many
+    shocks on one web (the session keeps one per date)."""
     net = exposure_network(web, 0)
     n = web.n
     years = web.T / 4.0
-    full = clear_payments(net.payer, net.payee, net.amount, np.full(n, np.inf).clip(max=1e15), n=n)
+    pattern = prepare_clearing(net.payer, net.payee, n)
+    full = clear_payments(
+        net.payer, net.payee, net.amount, np.full(n, np.inf).clip(max=1e15), n=n, pattern=pattern
+    )
     p_bar0, recv0 = full.obligations, full.received
     own = _own_resources(web, a, years)
     deep = np.isin(np.asarray(web.entity_kinds), a.values["deep_pocket_kinds"])
@@ -285,8 +292,11 @@ def _prepare(web: Web, a: StressAssumptions) -> _Base:
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             multiple = np.where(revenue > 0, mv / revenue / years, np.nan)
-    base = _Base(
+    base = StressBase(
+        web=web,
+        assumptions=a,
         net=net,
+        pattern=pattern,
         p_bar0=p_bar0,
         recv0=recv0,
         e=e,
@@ -298,9 +308,6 @@ def _prepare(web: Web, a: StressAssumptions) -> _Base:
     )
     for arr in (base.p_bar0, base.recv0, base.e, base.mv, base.multiple, base.wiped, base.mv_known, base.H):
         arr.flags.writeable = False
-    _BASES[key] = (web, a, base)
-    while len(_BASES) > _BASES_SIZE:
-        _BASES.pop(next(iter(_BASES)))
     return base
 
 
@@ -314,6 +321,7 @@ def stress_test(
     beta: float = 1.0,
     assumptions: Mapping[str, Any] | StressAssumptions | None = None,
     web: Web | None = None,
+    base: StressBase | None = None,
 ) -> StressResult:
     """Shock the AI web: each shocked entity pays only a share of what it owes from now on.
 
@@ -325,6 +333,8 @@ def stress_test(
     model : ``eisenberg-noe`` or ``rogers-veraart`` (with ``alpha``, ``beta`` default costs).
     assumptions : overrides of ``stress/assumptions.yaml`` (or a loaded set).
     web : a compiled web to reuse (it must start at the as-of quarter).
+    base : :func:`prepare_stress` of ``web`` and the assumptions, to reuse (then ``web`` and
+        ``assumptions`` are taken from it).
 
     Returns
     -------
@@ -349,6 +359,8 @@ def stress_test(
         raise ScenarioError(f"unknown model '{model}'; choose {' or '.join(MODELS)}")
     if model == "eisenberg-noe" and (alpha, beta) != (1.0, 1.0):
         raise ScenarioError("alpha and beta are Rogers-Veraart default costs: use --model rogers-veraart")
+    if base is not None:
+        web, assumptions = base.web, base.assumptions
     a = assumptions if isinstance(assumptions, StressAssumptions) else StressAssumptions.load(assumptions)
     led = ledger if ledger is not None else load("ai", as_of=as_of)
     when = led.as_of or date.today()
@@ -358,7 +370,8 @@ def stress_test(
         if start > scenario.horizon.end:
             raise ScenarioError(f"as-of {when} is after the horizon's end {scenario.horizon.end}")
         web = compile_for(scenario, led, start=start)
-    base = _prepare(web, a)
+    if base is None:
+        base = prepare_stress(web, a)
     net, n = base.net, web.n
     share = _shares(shocks, web.entities)
     S = share.shape[0]
@@ -366,7 +379,7 @@ def stress_test(
     amt = net.amount[None, :] * share[:, net.payer]
     shocked = share < 1.0
     e_s = np.where(shocked, p_bar0[None, :] + 1.0, e[None, :])
-    res = clear_payments(net.payer, net.payee, amt, e_s, n=n, alpha=alpha, beta=beta)
+    res = clear_payments(net.payer, net.payee, amt, e_s, n=n, alpha=alpha, beta=beta, pattern=base.pattern)
     payments, received = res.payments, res.received
     lost = np.maximum(recv0[None, :] - received, 0.0)
     defaulted = res.defaulted | shocked
