@@ -145,7 +145,7 @@ class SuperLUSolver(Solver):
             x2 = x.reshape(n, S)
             bad = ~np.isfinite(x2).all(axis=0)
             x2[~np.isfinite(x2)] = 0.0
-            return x2, bad
+            return x2, np.asarray(bad)
         li, lj = local[gi], local[gj]  # gi, gj are defaulted nodes: local >= 0
         M = sp.csr_matrix((beta * vals, (li, lj)), shape=(k, k))  # beta Pi.T_DD
         A = (sp.identity(k, format="csr") - M).tocsc()
@@ -171,7 +171,7 @@ class SuperLUSolver(Solver):
         x2 = x.reshape(n, S)
         bad = ~np.isfinite(x2).all(axis=0)
         x2[~np.isfinite(x2)] = 0.0
-        return x2, bad
+        return x2, np.asarray(bad)
 
 
 def _dense_block_solve(rows: Array, cols: Array, vals: Array, b: Array, k: int) -> Array:
@@ -217,7 +217,7 @@ class BatchedLUSolver(Solver):
 
     def __init__(self, payer: Array, payee: Array, n: int, lu: BatchedSparseLU | None = None) -> None:
         self.payer, self.payee = payer, payee
-        self.lu = lu if lu is not None else symbolic_lu(payer, payee, n)
+        self.lu = lu if lu is not None else BatchedSparseLU(rows=payee, cols=payer, n=n)
 
     def solve_round(
         self,
@@ -257,7 +257,7 @@ def symbolic_lu(payer: Array, payee: Array, n: int) -> BatchedSparseLU | None:
 def pick_solver(payer: Array, payee: Array, n: int, S: int, lu: BatchedSparseLU | None = None) -> Solver:
     """The solver for ``S`` scenarios; ``lu`` is a prepared :func:`symbolic_lu` of the pattern."""
     if S > 1 and n <= _BATCHED_LU_MAX_N:
-        lu = BatchedLUSolver(payer, payee, n, lu)
-        if lu.lu.n_values * S <= _BATCHED_LU_MAX_VALUES:
-            return lu
+        batched = BatchedLUSolver(payer, payee, n, lu)
+        if batched.lu.n_values * S <= _BATCHED_LU_MAX_VALUES:
+            return batched
     return SuperLUSolver(payer, payee, n)

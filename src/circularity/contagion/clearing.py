@@ -242,7 +242,11 @@ def clear_payments(
         raise ValueError("amount must be finite and non-negative")
     if not (0.0 < alpha <= 1.0 and 0.0 < beta <= 1.0):
         raise ValueError(f"alpha={alpha}, beta={beta}: both must lie in (0, 1]")
-    shapes = [np.shape(amount), np.shape(external_assets), np.shape(external_liabilities)]
+    shapes = [
+        np.shape(amount),
+        np.shape(external_assets),
+        () if external_liabilities is None else np.shape(external_liabilities),
+    ]
     batched = any(len(s) == 2 for s in shapes)
     S = max([s[0] for s in shapes if len(s) == 2], default=1)
 

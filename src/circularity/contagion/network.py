@@ -162,7 +162,7 @@ def network_from_records(
             problems.append(Problem(edges_file, row, "-", "each liability must be an object"))
             continue
         _hint(set(rec), edges_file, row, problems)
-        ends = []
+        ends: list[int | None] = []
         for f in ("debtor", "creditor"):
             raw = rec.get(f)
             if raw is None or str(raw).strip() == "":

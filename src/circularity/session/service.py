@@ -119,7 +119,7 @@ class Service:
     # -- ledger ----------------------------------------------------------------
     def _open_store(self) -> Any:
         if self._store is None:
-            from circularity.store import open_store  # type: ignore[attr-defined]
+            from circularity.store import open_store
 
             self._store = open_store(self.db)
         return self._store
@@ -399,7 +399,8 @@ class Service:
         when = as_of or date.today()
         ledger, assumptions, web = self.stress_inputs(when)
         known = set(web.entities) if web is not None else set()
-        index, usable = [], []
+        index: list[int] = []
+        usable: list[dict[str, float]] = []
         for shock in shocks:
             ok = bool(shock) and known.issuperset(shock)
             index.append(len(usable) if ok else -1)
@@ -440,7 +441,8 @@ class Service:
         """Entity id to display name in the web as of a date."""
         when = as_of or date.today()
         return self.cached(
-            ("names", when), lambda: {e.id: e.name for e in self.ledger(when).records.get("entities", ())}
+            ("names", when),
+            lambda: {str(e.id): str(e.name) for e in self.ledger(when).records.get("entities", ())},  # type: ignore[attr-defined]
         )
 
     def scenario(self, preset: str) -> Any:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field
 
 from circularity.api import limits
 from circularity.api.deps import ServiceDep
@@ -30,21 +30,27 @@ Preset = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=40)]
 SERIES = PROJECT_RECORD
 
 
-class _LeverValues(BaseModel):
-    """Slider values; a lever left out keeps the preset's value."""
+def _bounded(key: str) -> Any:
+    """The request field of one lever, bounded as :data:`~circularity.projection.levers.LEVERS` says."""
+    lever = next(lv for lv in LEVERS if lv["key"] == key)
+    return Field(default=None, ge=lever["min"], le=lever["max"])
+
+
+class Levers(BaseModel):
+    """Slider values; a lever left out keeps the preset's value (bounds from the levers table)."""
 
     model_config = ConfigDict(extra="forbid")
+    openai_revenue_scale: float | None = _bounded("openai_revenue_scale")
+    gpu_life_years: float | None = _bounded("gpu_life_years")
+    credit_appetite: float | None = _bounded("credit_appetite")
+    power_delivery: float | None = _bounded("power_delivery")
 
     def overrides(self) -> dict[str, float]:
         return lever_overrides(self.model_dump())
 
 
-# One field per lever, bounded as the table in circularity.projection.levers says.
-Levers = create_model(  # type: ignore[call-overload]
-    "Levers",
-    __base__=_LeverValues,
-    **{lv["key"]: (float | None, Field(default=None, ge=lv["min"], le=lv["max"])) for lv in LEVERS},
-)
+if set(Levers.model_fields) != {lv["key"] for lv in LEVERS}:  # a lever added to the table only
+    raise RuntimeError("api Levers and circularity.projection.levers.LEVERS name different levers")
 
 
 class ProjectRequest(BaseModel):
