@@ -19,7 +19,7 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,29 @@ import pandas as pd
 from circularity.errors import InputError, NetworkError
 from circularity.input_files import read_text
 
-__all__ = ["EdgeArrays", "merge_edges", "read_edge_list"]
+__all__ = ["EdgeArrays", "Graph", "merge_edges", "read_edge_list"]
+
+
+@runtime_checkable
+class _Edge(Protocol):
+    source: str
+    target: str
+    amount: float
+    deal_ids: tuple[str, ...]
+
+
+@runtime_checkable
+class Graph(Protocol):
+    """What :func:`merge_edges` reads from a graph: ordered ``nodes`` and ``edges`` with ``source``,
+    ``target``, ``amount`` and ``deal_ids`` (a :class:`~circularity.analytics.flowgraph.FlowGraph`
+    is one; this module does not import it, since ``flowgraph`` builds on this one)."""
+
+    @property
+    def nodes(self) -> Sequence[str]: ...
+
+    @property
+    def edges(self) -> Sequence[_Edge]: ...
+
 
 _MAX_LISTED_PROBLEMS = 20
 
@@ -83,9 +105,7 @@ def merge_edges(
         Lengths differ, an amount is negative, NaN or infinite, or an endpoint is not in
         ``nodes``.
     """
-    from circularity.analytics.flowgraph import FlowGraph  # local: flowgraph imports us
-
-    if isinstance(source, FlowGraph):
+    if isinstance(source, Graph):
         graph = source
         if nodes is None:
             nodes = graph.nodes

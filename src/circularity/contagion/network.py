@@ -175,7 +175,7 @@ def network_from_records(
             continue
         _hint(set(rec), edges_file, row, problems)
         _unknown({str(k) for k in rec}, EDGE_FIELDS, edges_file, row, problems)
-        ends = []
+        ends: list[int | None] = []
         for f in ("debtor", "creditor"):
             raw = rec.get(f)
             if raw is None or str(raw).strip() == "":
