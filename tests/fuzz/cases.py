@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 import os
 import random
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "store"))
-from sample_ledger import write_sample  # noqa: E402
+from circularity.testing.ledgers import write_sample
 
 Writer = Callable[[Path], None]
 
