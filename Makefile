@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 
-.PHONY: demo test test-fast lint bench env test-env browser clean
+.PHONY: demo test test-fast lint bench env test-env browser clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: test-env browser
 
 test-fast: test-env
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
+
+# Every fuzz case (>= 1,000 malformed inputs) through the CLI in-process; prints the table of classes.
+fuzz: test-env
+	$(BIN)/python tests/fuzz/harness.py
 
 lint: test-env
 	$(BIN)/ruff check src tests bench

@@ -215,7 +215,7 @@ def reference() -> dict[str, float]:
     from datetime import date
 
     from circularity.api.routers import projection, stress
-    from circularity.api.service import Service
+    from circularity.session.service import Service
 
     service = Service()
     when = date.fromisoformat(AS_OF[0])

@@ -3,6 +3,7 @@
 ::
 
     CircularityError
+    ├── InputError         a user file cannot be read safely (not a regular file, too big, too deep)
     ├── LedgerError        bad ledger input; carries every problem with file, row and field
     ├── ClaimsError        the claims registry is invalid (file, line, claim and field)
     ├── StoreError         the DuckDB store cannot do what was asked
@@ -32,6 +33,7 @@ __all__ = [
     "CircularityError",
     "ClaimsError",
     "ClearingError",
+    "InputError",
     "LedgerError",
     "ConvergenceError",
     "FormulaError",
@@ -62,6 +64,11 @@ class Problem:
     def __str__(self) -> str:
         where = self.file if self.row is None else f"{self.file}:{self.row}"
         return f"{where}: {self.field}: {self.message}"
+
+
+class InputError(CircularityError):
+    """A user's file cannot be read safely: not a regular file, too large, too deeply nested,
+    not UTF-8, holding control characters or repeated keys (``file:line: what``)."""
 
 
 class LedgerError(CircularityError):

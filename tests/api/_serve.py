@@ -16,6 +16,9 @@ SERVE = (
     "import sys; from circularity.cli import main; sys.argv = ['circularity', 'serve', *sys.argv[1:]]; main()"
 )
 
+#: Seconds a server may take to answer its first health check.
+START_TIMEOUT_S = 300
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -37,7 +40,9 @@ class LiveServer:
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
         )
-        deadline = time.monotonic() + 90
+        # Start-up warms today's web and loops before /api/health answers: ~10 s alone, but
+        # minutes on a machine shared by parallel test runs (90 s was not always enough).
+        deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
@@ -47,7 +52,7 @@ class LiveServer:
             except httpx.HTTPError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"server did not start in 90 s:\n{self.log.read_text()}")
+        raise RuntimeError(f"server did not start in {START_TIMEOUT_S} s:\n{self.log.read_text()}")
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -19,8 +19,8 @@ from _serve import LiveServer
 
 from circularity.api.batching import Batcher, answer_all
 from circularity.api.routers import projection, stress
-from circularity.api.service import Service
 from circularity.errors import ScenarioError
+from circularity.session.service import Service
 
 WHEN = date(2026, 3, 31)
 ENTITIES = ["openai", "oracle", "coreweave", "microsoft", "nvidia", "amd"]

@@ -9,7 +9,7 @@ import httpx
 from _serve import LiveServer
 
 from circularity.api.get_cache import GetCache
-from circularity.api.service import Service
+from circularity.session.service import Service
 
 
 class _App:

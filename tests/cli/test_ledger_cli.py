@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "store"))
-from sample_ledger import DEALS, write_sample  # noqa: E402
-
 from circularity.cli import main  # noqa: E402
+from circularity.testing.ledgers import DEALS, write_sample
 
 
 def run(

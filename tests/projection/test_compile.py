@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.projection.webs import deal, entity, ledger, triangle
 
 from circularity.compile import ScheduleAssumptions, compile_web, quarter_range, remaining_payments
+from circularity.testing.webs import deal, entity, ledger, triangle
 
 
 def test_quarter_range() -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.projection.webs import P, deal, entity, fin, ledger, scenario, scenario_dict, triangle
 
 from circularity.compile import compile_web
 from circularity.errors import AccountingError, ScenarioError
 from circularity.projection import COLUMNS, check_result, run_projection
 from circularity.projection.accounting import check_quarter
+from circularity.testing.webs import P, deal, entity, fin, ledger, scenario, scenario_dict, triangle
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.projection.webs import P, deal, entity, fin, ledger, scenario, scenario_dict
 
 from circularity.compile import compile_web
 from circularity.projection import run_projection
+from circularity.testing.webs import P, deal, entity, fin, ledger, scenario, scenario_dict
 
 _QUIET = {
     "opex_ratio": P(0.0),

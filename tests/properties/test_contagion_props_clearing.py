@@ -8,24 +8,9 @@ from hypothesis import strategies as st
 
 from circularity.contagion import clear_payments, default_cascade
 from circularity.contagion.reference import reference_clearing
+from circularity.testing.strategies import clearing_networks as networks
 
 SETTINGS = settings(max_examples=60, deadline=None)
-
-
-@st.composite
-def networks(draw, max_n=8):
-    n = draw(st.integers(2, max_n))
-    seed = draw(st.integers(0, 2**32 - 1))
-    density = draw(st.floats(0.1, 0.9))
-    rng = np.random.default_rng(seed)
-    mask = (rng.random((n, n)) < density) & ~np.eye(n, dtype=bool)
-    payer, payee = np.nonzero(mask)
-    amount = rng.lognormal(0, 1, payer.size) * rng.choice([0.0, 1.0], payer.size, p=[0.1, 0.9])
-    e = rng.random(n) * draw(st.sampled_from([0.0, 0.5, 2.0, 10.0]))
-    el = rng.random(n) * draw(st.sampled_from([0.0, 1.0]))
-    alpha = draw(st.sampled_from([1.0, 0.5, 0.9]))
-    beta = draw(st.sampled_from([1.0, 0.6, 0.95]))
-    return payer, payee, amount, e, el, n, alpha, beta
 
 
 def _phi(r, payer, payee, amount, e, alpha, beta, n):

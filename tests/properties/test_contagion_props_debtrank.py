@@ -8,19 +8,9 @@ from hypothesis import strategies as st
 
 from circularity.contagion import debtrank
 from circularity.contagion.reference import reference_debtrank
+from circularity.testing.strategies import exposure_networks
 
 SETTINGS = settings(max_examples=60, deadline=None)
-
-
-@st.composite
-def exposure_networks(draw, max_n=8):
-    n = draw(st.integers(2, max_n))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    mask = (rng.random((n, n)) < draw(st.floats(0.1, 0.9))) & ~np.eye(n, dtype=bool)
-    L = np.where(mask, rng.lognormal(0, 1, (n, n)), 0.0)
-    equity = rng.random(n) * draw(st.sampled_from([0.5, 2.0, 20.0])) + 0.05
-    h0 = np.where(rng.random(n) < 0.3, rng.random(n), 0.0)
-    return L, equity, h0
 
 
 @SETTINGS

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from tests.projection.webs import deal, entity, fin, ledger, scenario
 
 from circularity.compile import compile_web
 from circularity.projection import check_result, run_projection
+from circularity.testing.webs import deal, entity, fin, ledger, scenario
 
 KINDS = ["compute", "hardware", "equity", "loan", "lease", "backstop", "bond"]
 IDS = ["a", "b", "c", "d", "e"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from circularity.api.service import Service
 from circularity.cli import app
+from circularity.session.service import Service
 
 AS_OF = "2026-03-31"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sample_ledger import DEALS, write_sample
 
 from circularity import open_store
 from circularity.errors import LedgerError
 from circularity.ledger import io
+from circularity.testing.ledgers import DEALS, write_sample
 
 OK = DEALS[1]  # a valid deal to mutate
 

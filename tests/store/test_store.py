@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sample_ledger import DEALS, write_sample
 
 from circularity import open_store, read_ledger
 from circularity.errors import LedgerError, StoreError
 from circularity.store import export
+from circularity.testing.ledgers import DEALS, write_sample
 
 
 @pytest.fixture
@@ -172,18 +172,20 @@ def test_sigkill_in_the_middle_of_an_import_leaves_the_store_as_it_was(store, tm
     db = store.path
     before = store.snapshot()
     store.close()
-    env = {**os.environ, "CIRCULARITY_DB": str(db), "CIRCULARITY_TEST_IMPORT_DELAY": "60"}
+    # A process that imports the big folder and stalls after each table it writes (inside the
+    # import's transaction), saying which; it is killed once deals are written.
+    script = (
+        "import sys, time\n"
+        "from circularity.store import open_store\n"
+        "store = open_store(sys.argv[1])\n"
+        "def stall(table):\n"
+        "    print(f'wrote {table}', file=sys.stderr, flush=True)\n"
+        "    time.sleep(60)\n"
+        "store.on_table_written = stall\n"
+        "store.import_path(sys.argv[2])\n"
+    )
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from circularity.cli import main; main()",
-            "ledger",
-            "import",
-            "--no-seed",
-            str(big),
-        ],
-        env=env,
+        [sys.executable, "-c", script, str(db), str(big)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -191,7 +193,7 @@ def test_sigkill_in_the_middle_of_an_import_leaves_the_store_as_it_was(store, tm
     try:
         seen = []
         assert proc.stderr is not None
-        for line in proc.stderr:  # the hook writes one line per table written inside the transaction
+        for line in proc.stderr:  # one line per table written inside the transaction
             seen.append(line)
             if "wrote deals" in line:  # deals written, financials not yet: mid-transaction
                 break

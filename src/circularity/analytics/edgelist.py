@@ -14,18 +14,42 @@ are kept, so each merged edge can be traced back to its deals.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
-from circularity.errors import NetworkError
+from circularity.errors import InputError, NetworkError
+from circularity.input_files import read_text
 
-__all__ = ["EdgeArrays", "merge_edges", "read_edge_list"]
+__all__ = ["EdgeArrays", "Graph", "merge_edges", "read_edge_list"]
+
+
+@runtime_checkable
+class _Edge(Protocol):
+    source: str
+    target: str
+    amount: float
+    deal_ids: tuple[str, ...]
+
+
+@runtime_checkable
+class Graph(Protocol):
+    """What :func:`merge_edges` reads from a graph: ordered ``nodes`` and ``edges`` with ``source``,
+    ``target``, ``amount`` and ``deal_ids`` (a :class:`~circularity.analytics.flowgraph.FlowGraph`
+    is one; this module does not import it, since ``flowgraph`` builds on this one)."""
+
+    @property
+    def nodes(self) -> Sequence[str]: ...
+
+    @property
+    def edges(self) -> Sequence[_Edge]: ...
+
 
 _MAX_LISTED_PROBLEMS = 20
 
@@ -81,9 +105,7 @@ def merge_edges(
         Lengths differ, an amount is negative, NaN or infinite, or an endpoint is not in
         ``nodes``.
     """
-    from circularity.analytics.flowgraph import FlowGraph  # local: flowgraph imports us
-
-    if isinstance(source, FlowGraph):
+    if isinstance(source, Graph):
         graph = source
         if nodes is None:
             nodes = graph.nodes
@@ -209,10 +231,15 @@ def read_edge_list(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     name = str(path)
-    if not path.is_file():
+    if not path.exists():
         raise NetworkError(f"{name}: no such edge-list file")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh))
+    try:
+        text = read_text(path, what="CSV")  # regular file, bounded, UTF-8 (BOM dropped), no control bytes
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except InputError as exc:
+        raise NetworkError(str(exc)) from None
+    except csv.Error as exc:
+        raise NetworkError(f"{name}: malformed CSV: {exc}") from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise NetworkError(
             f"{name}:1: header: file is empty; it needs a header 'source,target,amount' and one row per edge"

@@ -16,6 +16,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from circularity.analytics.edgelist import merge_edges
 from circularity.errors import NetworkError
 
 __all__ = ["FlowEdge", "FlowGraph"]
@@ -91,8 +92,6 @@ class FlowGraph:
         >>> [(e.source, e.target, e.amount, e.deal_ids) for e in g.edges]
         [('a', 'b', 3.0, ('d1', 'd2')), ('b', 'a', 3.0, ('d3',))]
         """
-        from circularity.analytics.edgelist import merge_edges
-
         arr = merge_edges(source, target, amount, ids=ids, nodes=nodes)
         labels = [str(v) for v in arr.nodes]
         edges = tuple(

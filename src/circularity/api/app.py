@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -25,7 +26,7 @@ from circularity.api import limits
 from circularity.api.batching import Answers, Batcher, Work, answer_all
 from circularity.api.errors import install_error_handlers
 from circularity.api.get_cache import GetCache
-from circularity.api.respond import remember
+from circularity.api.respond import SHARED_CACHE_ENV, remember
 from circularity.api.routers import (
     claims,
     graph,
@@ -39,8 +40,8 @@ from circularity.api.routers import (
     stress,
 )
 from circularity.api.runs import RunRegistry
-from circularity.api.service import Service
 from circularity.api.timing import MODEL_POOL
+from circularity.session.service import Service
 
 if TYPE_CHECKING:  # the model process imports this package; it must not import itself early
     from circularity.api.offload import ModelProcess
@@ -129,7 +130,9 @@ def create_app(
             for kind, batcher in app.state.batchers.items():
                 batcher.run = in_process(processes[kind], batcher)
             service.remote = partial(processes["slow"].call_from_thread, offload.call_method)
-        service.warm_later()  # today's significance test, off the start-up path
+        # today's significance test, off the start-up path; under --workers N the workers share
+        # the first request's answer instead (respond.SHARED_CACHE_ENV)
+        service.warm_later(null_model=not os.environ.get(SHARED_CACHE_ENV))
         try:
             yield
         finally:

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from circularity.api.errors import ApiError
-from circularity.api.service import Service
 from circularity.ledger import Ledger
+from circularity.session.service import Service
 
 __all__ = ["AsOf", "LedgerDep", "ServiceDep", "require_writer"]
 

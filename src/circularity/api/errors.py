@@ -158,7 +158,7 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         first = problems[0] if problems else {"loc": [], "msg": "invalid request"}
         where = ".".join(first["loc"])
-        message = f"invalid request: {where}: {first['msg']}" if where else first["msg"]
+        message = f"invalid request: {where}: {first['msg']}" if where else str(first["msg"])
         return error_response(422, message, detail=problems)
 
     @app.exception_handler(CircularityError)

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from circularity.api.service import Service
+from circularity.session.service import Service
 
 __all__ = ["GetCache"]
 

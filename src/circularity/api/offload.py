@@ -42,9 +42,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from circularity.api.service import PROJECT_RECORD, Service
 from circularity.errors import ModelProcessGone
 from circularity.ledger import Ledger
+from circularity.session.service import PROJECT_RECORD, Service
 
 __all__ = ["WARM", "ModelProcess", "ModelProcessGone", "call_method", "start"]
 

@@ -19,8 +19,8 @@ from typing import Any
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from circularity.api.service import Service
 from circularity.api.timing import MODEL_POOL, SLOW_POOL, too_slow
+from circularity.session.service import Service
 
 __all__ = ["SHARED_CACHE_ENV", "cached_json", "dump", "json_response", "remember", "with_run_id"]
 

@@ -73,7 +73,7 @@ def classify_outcomes(
     """
     wanted = set(entities)
     defaults: dict[str, list[tuple[date, str, str]]] = {}
-    survives: dict[str, date] = {}
+    survives: dict[str, tuple[date, str]] = {}
     for r in rows:
         if r.entity not in wanted:
             continue
@@ -81,7 +81,7 @@ def classify_outcomes(
         if r.event in DEFAULT_EVENTS:
             defaults.setdefault(r.entity, []).append((start, r.event, r.date))
         elif r.event in SURVIVAL_EVENTS:
-            survives[r.entity] = max(end, survives.get(r.entity, date.min))
+            survives[r.entity] = max((end, r.event), survives.get(r.entity, (date.min, "")))
     out: dict[str, EntityOutcome] = {}
     for e in sorted(wanted):
         first = min(defaults.get(e, []), default=None)
@@ -89,8 +89,8 @@ def classify_outcomes(
             out[e] = EntityOutcome(e, "resolved_before_cutoff", _middle(first[2]), first[1])
         elif first is not None and first[0] <= horizon:
             out[e] = EntityOutcome(e, "default", max(_middle(first[2]), first[0]), first[1])
-        elif e in survives and survives[e] >= horizon:
-            out[e] = EntityOutcome(e, "survived", None, "survived_through_2002")
+        elif e in survives and survives[e][0] >= horizon:
+            out[e] = EntityOutcome(e, "survived", None, survives[e][1])
         else:
             out[e] = EntityOutcome(e, "unknown")
     return out

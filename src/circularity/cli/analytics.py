@@ -9,8 +9,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from circularity.cli.machine_output import to_json
 from circularity.errors import OptionError, unknown_option
 
 __all__ = ["register"]
@@ -83,7 +85,7 @@ def graph(
     elif fmt == "gexf":
         g.to_gexf(out)
     else:
-        out.write_text(json.dumps(g.to_cytoscape(), indent=2), encoding="utf-8")
+        out.write_text(to_json(g.to_cytoscape()), encoding="utf-8")
     typer.echo(f"wrote {out} ({len(g.nodes)} entities, {len(g.edges)} edges, ${g.total_volume:,.1f}bn)")
 
 
@@ -114,7 +116,9 @@ def loops(
             help="degree-strength (same payer-payee pairs and dollar in/out-flows) or strength (dollar flows only).",
         ),
     ] = "degree-strength",
-    top: Annotated[int, typer.Option("--top", min=1, help="Cycles to print.")] = 10,
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="Cycles to print in the table (--json gives every cycle).")
+    ] = 10,
     as_json: AsJson = False,
     dataset: Dataset = "ai",
 ) -> None:
@@ -129,7 +133,9 @@ def loops(
         edges = _graph(as_of, window, kind, min_confidence, dataset)
         label = f"{'AI' if dataset == 'ai' else dataset} web as of {edges.graph_attributes.get('as_of')}, window {edges.graph_attributes.get('window')}"
     result = find_circulation(edges)
-    data = result.to_dict(top=top)
+    # --json is the whole decomposition: its cycle amounts add up to the circulating volume
+    data = result.to_dict(top=None if as_json else top)
+    data["cycles_total"] = len(result.cycles)
     if null:
         if null_method not in ("degree-strength", "strength"):
             raise unknown_option("--null-method", null_method, ("degree-strength", "strength"))
@@ -139,10 +145,10 @@ def loops(
             k: {"inflow": v["inflow"], "outflow": v["outflow"], "circular": v["circular"]}
             for k, v in data["entities"].items()
         }
-        typer.echo(json.dumps(data, indent=2))
+        typer.echo(to_json(data))
         return
     con = Console(width=max(Console().width, 110))
-    con.print(f"[bold]Circulation in the {label}[/bold]")
+    con.print(f"[bold]Circulation in the {escape(label)}[/bold]")
     con.print(
         f"total volume ${result.total_volume:,.1f}bn; circulating ${result.circulating_volume:,.1f}bn; "
         f"circularity ratio {_fmt_ratio(result.circularity_ratio)}"
@@ -165,7 +171,7 @@ def loops(
     for c in data["cycles"]:
         path = " → ".join([*c["entities"], c["entities"][0]])
         deals = " | ".join(",".join(d) for d in c["deal_ids"])
-        table.add_row(path, f"{c['amount']:,.1f}", deals)
+        table.add_row(escape(path), f"{c['amount']:,.1f}", escape(deals))
     con.print(table)
     ent = Table(title="Entities in the circulation", title_justify="left")
     for col in ("entity", "inflow $bn", "outflow $bn", "circular $bn", "share of inflow", "share of outflow"):
@@ -174,7 +180,7 @@ def loops(
     for name, v in rows:
         if v["circular"] > 0:
             ent.add_row(
-                name,
+                escape(name),
                 f"{v['inflow']:,.1f}",
                 f"{v['outflow']:,.1f}",
                 f"{v['circular']:,.1f}",
@@ -183,7 +189,8 @@ def loops(
             )
     con.print(ent)
     con.print(
-        "strongly connected components: " + "; ".join(", ".join(c) for c in data["components"] if len(c) > 1)
+        "strongly connected components: "
+        + escape("; ".join(", ".join(c) for c in data["components"] if len(c) > 1))
     )
 
 
@@ -217,7 +224,7 @@ def metrics(
     lucent = lucent_comparison(ledger).to_frame()
     if as_json:
         typer.echo(
-            json.dumps(
+            to_json(
                 {
                     "ratios": json.loads(ratios.to_json(orient="records", date_format="iso")),
                     "vendor_financing": [

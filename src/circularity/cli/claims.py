@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +11,8 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from circularity.claims import ClaimsResult
+
+from circularity.cli.machine_output import to_json
 
 __all__ = ["register"]
 
@@ -65,7 +66,7 @@ def claims(
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0]), param_hint="--id") from None
     if as_json:
-        typer.echo(json.dumps([r.to_dict() for r in result.results], indent=2, ensure_ascii=False))
+        typer.echo(to_json([r.to_dict() for r in result.results]))
         return
     console = Console(highlight=False, soft_wrap=False)
     if not console.is_terminal:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +17,8 @@ from circularity.errors import NetworkError
 
 if TYPE_CHECKING:  # NumPy and SciPy load inside the command, not before arguments are parsed
     from circularity.contagion.network import Network
+
+from circularity.cli.machine_output import to_json
 
 __all__ = ["register", "run_contagion"]
 
@@ -149,7 +150,7 @@ def _print_csv(doc: dict[str, Any]) -> None:
 
 
 def _print_table(doc: dict[str, Any]) -> None:
-    console = Console()
+    console = Console(markup=False)  # node ids are the user's text, never markup
     rows = doc["nodes"]
     title = doc["model"] + (f" ({doc['variant']})" if "variant" in doc else "")
     table = Table(title=title)
@@ -219,7 +220,7 @@ def register(app: typer.Typer) -> None:
             each_node=shock_each,
         )
         if as_json:
-            typer.echo(json.dumps(doc, indent=2))
+            typer.echo(to_json(doc))
         elif as_csv:
             _print_csv(doc)
         else:

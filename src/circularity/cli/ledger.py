@@ -6,7 +6,6 @@ does not exist yet they build it from the bundled dataset ``ai`` first and say s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from circularity.errors import LedgerError, StoreError
@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # records, ledger and store need pydantic, pandas and DuckDB:
     from circularity.ledger.ledger import Ledger
     from circularity.ledger.records import Deal
     from circularity.store import Store
+
+from circularity.cli.machine_output import to_json
 
 __all__ = ["register"]
 
@@ -60,7 +62,7 @@ def _err() -> Console:
 
 
 def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    typer.echo(to_json(data, default=str))
 
 
 def _date(value: str | None, option: str, default_today: bool = True) -> date | None:
@@ -337,7 +339,7 @@ def show(
         )
     for rec in records:
         row = record_to_row(rec)
-        out.add_row(*(_cell(row.get(c), c, rec) for c in cols))
+        out.add_row(*(escape(_cell(row.get(c), c, rec)) for c in cols))
     _out().print(out)
 
 
@@ -441,13 +443,10 @@ def diff(
             if what == "added":
                 details = f"announced {it['announced']}"
             out.add_row(
-                it["id"],
-                it["kind"],
-                it["payer"],
-                it["payee"],
+                *map(escape, (it["id"], it["kind"], it["payer"], it["payee"])),
                 "" if it["amount_usd_bn"] is None else f"{it['amount_usd_bn']:,.1f}",
-                it["status"],
-                details,
+                escape(it["status"]),
+                escape(details),
             )
         console.print(out)
 
@@ -488,9 +487,9 @@ def summary(
         t.add_column(c, justify="right" if c == "USD bn" else "left")
     for c in result.largest_live:
         t.add_row(
-            c.id,
+            escape(c.id),
             c.kind,
-            f"{c.payer} → {c.payee}",
+            escape(f"{c.payer} → {c.payee}"),
             f"{c.amount_usd_bn:,.1f}",
             c.status,
             c.confidence,
@@ -510,7 +509,7 @@ def summary(
         t.add_row(
             year if year != UNSCHEDULED else "unscheduled",
             f"{sum(by_payee.values()):,.1f}",
-            ", ".join(f"{p} {v:,.1f}" for p, v in ranked),
+            escape(", ".join(f"{p} {v:,.1f}" for p, v in ranked)),
         )
     con.print(t)
     con.print(f"[dim]rule: {result.payment_rule}[/dim]")

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from circularity.cli.machine_output import to_json
+
 __all__ = ["register"]
 
 _KEY = ("cash", "debt", "payments_due", "payments_made", "shortfall", "market_value")
@@ -124,9 +126,9 @@ def register(app: typer.Typer) -> None:
             out.mkdir(parents=True, exist_ok=True)
             result.write_csv(out / "quarters.csv")
             result.write_parquet(out / "quarters.parquet")
-            (out / "headlines.json").write_text(json.dumps(payload, indent=2))
+            (out / "headlines.json").write_text(to_json(payload))
         if as_json:
-            console.print_json(json.dumps(payload))
+            console.print_json(to_json(payload))
             return
         t = Table(title=f"projection: {result.scenario} ({result.quarters[0]}-{result.quarters[-1]})")
         t.add_column("headline")

@@ -15,6 +15,8 @@ from rich.table import Table
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+from circularity.cli.machine_output import to_json
+
 __all__ = ["register"]
 
 _HEADLINES = ("funding_need_2030", "funding_need_2032", "market_value_lost")
@@ -209,7 +211,7 @@ def simulate_cmd(
     manifest["scenario"] = sim.name
     summary = result.summary()
     if as_json:
-        print(json.dumps({"summary": summary, "manifest": manifest}, indent=2))
+        print(to_json({"summary": summary, "manifest": manifest}))
         return
     _print_summary(out_con, summary, result.focus)
     _print_manifest(out_con, manifest)
@@ -283,7 +285,7 @@ def sensitivity_cmd(
     save_sensitivity(_db_path(db), out, m, table, {"method": method.value, "output": output, **extra})
     if as_json:
         print(
-            json.dumps(
+            to_json(
                 {
                     "method": method.value,
                     "output": output,
@@ -332,7 +334,7 @@ def runs_list(
 
     rows = list_runs(_db_path(db))
     if as_json:
-        print(json.dumps(rows, indent=2))
+        print(to_json(rows))
         return
     t = Table(title=f"{len(rows)} run(s) in {_db_path(db)}")
     for c in ("run_id", "kind", "scenario", "seed", "draws", "started_at", "elapsed_s"):
@@ -355,7 +357,7 @@ def runs_show(
 
     manifest, summary = load_run(_db_path(db), run_id)
     if as_json:
-        print(json.dumps({"manifest": manifest.to_dict(), "summary": summary}, indent=2))
+        print(to_json({"manifest": manifest.to_dict(), "summary": summary}))
         return
     con = Console()
     if manifest.kind == "simulate":

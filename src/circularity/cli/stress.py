@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Annotated, Any
 
@@ -10,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from circularity.cli.machine_output import to_json
 from circularity.errors import ScenarioError
 
 __all__ = ["register"]
@@ -145,7 +145,7 @@ def stress(
         assumptions=_parse_pairs(set_ or [], "--set"),
     )
     if as_json:
-        typer.echo(json.dumps(stress_json(result, shocks), indent=2))
+        typer.echo(to_json(stress_json(result, shocks)))
         return
     from circularity.stress.losses import LOSS_PARTS
 

@@ -1,7 +1,8 @@
 """Contagion on exposure networks: clearing, cascades and DebtRank, for any network.
 
 Convention everywhere: ``L[i, j]`` is what node ``i`` owes node ``j`` (rows are debtors).
-``clear_payments`` is the one clearing core; ``eisenberg_noe`` and ``rogers_veraart`` wrap it
+``clear_payments`` is the one clearing core (``prepare_clearing`` readies a structure cleared
+many times); ``eisenberg_noe`` and ``rogers_veraart`` wrap it
 for a liabilities matrix; ``default_cascade`` is the threshold cascade; ``debtrank`` the
 single-hit and linear DebtRank; ``shock_each_node`` ranks systemic importance; ``load_network``
 reads a user's JSON file or CSV folder.
@@ -10,7 +11,7 @@ reads a user's JSON file or CSV folder.
 from __future__ import annotations
 
 from circularity.contagion.cascade import default_cascade
-from circularity.contagion.clearing import ClearingResult, clear_payments
+from circularity.contagion.clearing import ClearingPattern, ClearingResult, clear_payments, prepare_clearing
 from circularity.contagion.debtrank import DebtRankResult, debtrank, impact_matrix
 from circularity.contagion.eisenberg_noe import eisenberg_noe
 from circularity.contagion.importance import ImportanceResult, shock_each_node
@@ -18,6 +19,7 @@ from circularity.contagion.network import Network, load_network
 from circularity.contagion.rogers_veraart import rogers_veraart
 
 __all__ = [
+    "ClearingPattern",
     "ClearingResult",
     "DebtRankResult",
     "ImportanceResult",
@@ -28,6 +30,7 @@ __all__ = [
     "eisenberg_noe",
     "impact_matrix",
     "load_network",
+    "prepare_clearing",
     "rogers_veraart",
     "shock_each_node",
 ]

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -16,7 +14,7 @@ from circularity._typing import Array
 from circularity.contagion._batched_lu import BatchedSparseLU
 from circularity.contagion._sparse import csc_operator
 
-__all__ = ["BatchedLUSolver", "Inflow", "Solver", "SuperLUSolver", "pick_solver"]
+__all__ = ["BatchedLUSolver", "Inflow", "Solver", "SuperLUSolver", "pick_solver", "symbolic_lu"]
 
 
 _BATCHED_LU_MAX_N = 600
@@ -147,7 +145,7 @@ class SuperLUSolver(Solver):
             x2 = x.reshape(n, S)
             bad = ~np.isfinite(x2).all(axis=0)
             x2[~np.isfinite(x2)] = 0.0
-            return x2, bad
+            return x2, np.asarray(bad)
         li, lj = local[gi], local[gj]  # gi, gj are defaulted nodes: local >= 0
         M = sp.csr_matrix((beta * vals, (li, lj)), shape=(k, k))  # beta Pi.T_DD
         A = (sp.identity(k, format="csr") - M).tocsc()
@@ -173,7 +171,7 @@ class SuperLUSolver(Solver):
         x2 = x.reshape(n, S)
         bad = ~np.isfinite(x2).all(axis=0)
         x2[~np.isfinite(x2)] = 0.0
-        return x2, bad
+        return x2, np.asarray(bad)
 
 
 def _dense_block_solve(rows: Array, cols: Array, vals: Array, b: Array, k: int) -> Array:
@@ -214,29 +212,12 @@ def _iterate(M: sp.csr_matrix, A: sp.csc_matrix, b: Array, x0: Array) -> Array |
     return np.asarray(x)
 
 
-def _symbolic_lu(payee: Array, payer: Array, n: int) -> BatchedSparseLU:
-    """The symbolic factorisation of a network's pattern, kept for the next call on the same
-    pattern (a projection clears the same web every quarter; a server clears it per request)."""
-    key = (n, payee.dtype.str, payee.tobytes(), payer.dtype.str, payer.tobytes())
-    lu = _LU_CACHE.get(key)
-    if lu is None:
-        lu = BatchedSparseLU(rows=payee, cols=payer, n=n)
-        _LU_CACHE[key] = lu
-        while len(_LU_CACHE) > _LU_CACHE_SIZE:
-            _LU_CACHE.pop(next(iter(_LU_CACHE)))
-    return lu
-
-
-_LU_CACHE: dict[tuple[Any, ...], BatchedSparseLU] = {}
-_LU_CACHE_SIZE = 32
-
-
 class BatchedLUSolver(Solver):
     """Shared sparse LU pattern; numeric factorisation vectorised over scenarios."""
 
-    def __init__(self, payer: Array, payee: Array, n: int) -> None:
+    def __init__(self, payer: Array, payee: Array, n: int, lu: BatchedSparseLU | None = None) -> None:
         self.payer, self.payee = payer, payee
-        self.lu = _symbolic_lu(payee, payer, n)
+        self.lu = lu if lu is not None else BatchedSparseLU(rows=payee, cols=payer, n=n)
 
     def solve_round(
         self,
@@ -267,9 +248,16 @@ class BatchedLUSolver(Solver):
         return self.lu.solve(vals, rhs)
 
 
-def pick_solver(payer: Array, payee: Array, n: int, S: int) -> Solver:
+def symbolic_lu(payer: Array, payee: Array, n: int) -> BatchedSparseLU | None:
+    """The symbolic factorisation of a network's pattern for the batched solver, or None when
+    the network is too large for it (the SuperLU path needs no preparation)."""
+    return BatchedSparseLU(rows=payee, cols=payer, n=n) if n <= _BATCHED_LU_MAX_N else None
+
+
+def pick_solver(payer: Array, payee: Array, n: int, S: int, lu: BatchedSparseLU | None = None) -> Solver:
+    """The solver for ``S`` scenarios; ``lu`` is a prepared :func:`symbolic_lu` of the pattern."""
     if S > 1 and n <= _BATCHED_LU_MAX_N:
-        lu = BatchedLUSolver(payer, payee, n)
-        if lu.lu.n_values * S <= _BATCHED_LU_MAX_VALUES:
-            return lu
+        batched = BatchedLUSolver(payer, payee, n, lu)
+        if batched.lu.n_values * S <= _BATCHED_LU_MAX_VALUES:
+            return batched
     return SuperLUSolver(payer, payee, n)

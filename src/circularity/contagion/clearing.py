@@ -35,11 +35,49 @@ import scipy.sparse as sp
 
 from circularity._typing import Array
 from circularity.contagion import _solvers
+from circularity.contagion._batched_lu import BatchedSparseLU
 from circularity.contagion._solvers import Inflow, Solver
 from circularity.contagion._sparse import as_index
 from circularity.errors import ClearingError
 
-__all__ = ["ClearingResult", "clear_payments"]
+__all__ = ["ClearingPattern", "ClearingResult", "clear_payments", "prepare_clearing"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClearingPattern:
+    """An obligation structure prepared for clearing many times (:func:`prepare_clearing`).
+
+    Holds the symbolic LU factorisation of the pattern, which costs more than a batched solve on a
+    small network; a projection clears one web every quarter, and a server one web per request.
+    The caller keeps it (the session caches it with the web); the clearing core keeps nothing.
+    """
+
+    payer: Array
+    payee: Array
+    n: int
+    lu: BatchedSparseLU | None
+
+    def matches(self, payer: Array, payee: Array, n: int) -> bool:
+        return (
+            n == self.n
+            and payer.shape == self.payer.shape
+            and bool(np.array_equal(payer, self.payer))
+            and bool(np.array_equal(payee, self.payee))
+        )
+
+
+def prepare_clearing(payer: Array, payee: Array, n: int) -> ClearingPattern:
+    """Prepare the pattern ``payer[e] owes payee[e]`` on ``n`` nodes for repeated clearing.
+
+    Examples
+    --------
+    >>> pattern = prepare_clearing([0, 1], [1, 0], n=2)
+    >>> clear_payments([0, 1], [1, 0], [[2.0, 1.0]] * 2, [0.5, 0.0], n=2, pattern=pattern).payments
+    array([[1.5, 1. ],
+           [1.5, 1. ]])
+    """
+    payer, payee = as_index(payer), as_index(payee)
+    return ClearingPattern(payer=payer, payee=payee, n=n, lu=_solvers.symbolic_lu(payer, payee, n))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,6 +169,7 @@ def clear_payments(
     tol: float = 1e-9,
     history: bool = False,
     check_edges: bool = True,
+    pattern: ClearingPattern | None = None,
 ) -> ClearingResult:
     """Greatest clearing vector for one or many scenarios on one obligation structure.
 
@@ -156,6 +195,10 @@ def clear_payments(
     check_edges : bool
         Validate indices and amounts (one pass each); ``False`` only for an edge list that
         is already validated (as :func:`eisenberg_noe` does for its matrix).
+    pattern : ClearingPattern, optional
+        The same ``payer``, ``payee`` and ``n`` prepared by :func:`prepare_clearing`, when the
+        caller clears this structure many times (the result is identical; it skips the
+        symbolic factorisation).
 
     Returns
     -------
@@ -199,7 +242,11 @@ def clear_payments(
         raise ValueError("amount must be finite and non-negative")
     if not (0.0 < alpha <= 1.0 and 0.0 < beta <= 1.0):
         raise ValueError(f"alpha={alpha}, beta={beta}: both must lie in (0, 1]")
-    shapes = [np.shape(amount), np.shape(external_assets), np.shape(external_liabilities)]
+    shapes = [
+        np.shape(amount),
+        np.shape(external_assets),
+        () if external_liabilities is None else np.shape(external_liabilities),
+    ]
     batched = any(len(s) == 2 for s in shapes)
     S = max([s[0] for s in shapes if len(s) == 2], default=1)
 
@@ -222,7 +269,9 @@ def clear_payments(
     pi_e = np.broadcast_to(A2 / safe[:, payer], (S, m))
 
     inflow_op = Inflow(payer, payee, n, S, pi_e[0] if S == 1 else None)
-    solver = _solvers.pick_solver(payer, payee, n, S)
+    if pattern is not None and not pattern.matches(payer, payee, n):
+        raise ValueError("pattern was prepared for other edges; prepare_clearing(payer, payee, n)")
+    solver = _solvers.pick_solver(payer, payee, n, S, None if pattern is None else pattern.lu)
     pi_t = np.ascontiguousarray(pi_e.T)  # (m, S): internal layout is nodes/edges x scenarios
     e_t = np.ascontiguousarray(e.T)
     pb_t = np.ascontiguousarray(p_bar.T)

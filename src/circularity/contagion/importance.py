@@ -83,6 +83,7 @@ def shock_each_node(
         k = np.arange(start, min(n, start + chunk))
         E = np.broadcast_to(e, (k.size, n)).copy()
         E[np.arange(k.size), k] *= 1.0 - shock
+        r: Any
         if model == "cascade":
             r = default_cascade(L, E, el[None, :], recovery_rate=recovery_rate)
         else:

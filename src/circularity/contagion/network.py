@@ -16,7 +16,7 @@ CSV folder: ``nodes.csv`` (column ``id`` plus any of the node fields) and ``liab
 from __future__ import annotations
 
 import csv
-import json
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from circularity._typing import Array
-from circularity.errors import NetworkError, Problem
+from circularity.errors import InputError, NetworkError, Problem
+from circularity.input_files import load_json, read_text
 
 __all__ = ["NODE_FIELDS", "Network", "load_network", "network_from_records"]
 
@@ -99,6 +100,16 @@ def _number(raw: Any, file: str, row: int, field: str, default: float, problems:
     return value
 
 
+def _unknown(keys: set[str], allowed: tuple[str, ...], file: str, row: int, problems: list[Problem]) -> None:
+    """A misspelt field (``equtiy``) would silently default to 0: refuse it with a did-you-mean."""
+    import difflib
+
+    for key in sorted(k for k in keys if k not in allowed and k.lower() not in _ORIENTATION_HINTS):
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(allowed)}"
+        problems.append(Problem(file, row, key, f"unknown field{hint}"))
+
+
 def _hint(keys: set[str], file: str, row: int, problems: list[Problem]) -> None:
     wrong = sorted(k for k in keys if k.lower() in _ORIENTATION_HINTS)
     if wrong:
@@ -132,6 +143,7 @@ def network_from_records(
         if not isinstance(rec, dict):
             problems.append(Problem(nodes_file, row, "-", "each node must be an object"))
             continue
+        _unknown({str(k) for k in rec}, ("id", *NODE_FIELDS), nodes_file, row, problems)
         raw_id = rec.get("id")
         if raw_id is None or str(raw_id).strip() == "":
             problems.append(Problem(nodes_file, row, "id", "missing node id"))
@@ -162,7 +174,8 @@ def network_from_records(
             problems.append(Problem(edges_file, row, "-", "each liability must be an object"))
             continue
         _hint(set(rec), edges_file, row, problems)
-        ends = []
+        _unknown({str(k) for k in rec}, EDGE_FIELDS, edges_file, row, problems)
+        ends: list[int | None] = []
         for f in ("debtor", "creditor"):
             raw = rec.get(f)
             if raw is None or str(raw).strip() == "":
@@ -209,11 +222,9 @@ def network_from_records(
 
 def _load_json(path: Path) -> Network:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise NetworkError(f"{path}:{exc.lineno}: -: malformed JSON: {exc.msg}") from None
-    except OSError as exc:
-        raise NetworkError(f"{path}: cannot read: {exc.strerror}") from None
+        doc = load_json(read_text(path, what="JSON"), str(path))  # BOM, duplicate keys, depth, NaN
+    except InputError as exc:
+        raise NetworkError(str(exc)) from None
     if not isinstance(doc, dict):
         raise NetworkError(f"{path}: -: top level must be an object with 'nodes' and 'liabilities'")
     missing = [k for k in ("nodes", "liabilities") if k not in doc]
@@ -230,10 +241,14 @@ def _load_json(path: Path) -> Network:
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
-    if not path.is_file():
+    if not path.exists():
         raise NetworkError(f"{path}: missing file; a network folder needs nodes.csv and liabilities.csv")
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        text = read_text(path, what="CSV")
+    except InputError as exc:
+        raise NetworkError(str(exc)) from None
+    try:
+        with io.StringIO(text, newline="") as fh:
             reader = csv.DictReader(fh, strict=True)
             header = [h.strip() for h in (reader.fieldnames or [])]
             if path.name == "liabilities.csv":
@@ -253,6 +268,8 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
             for rec in reader:
                 if None in rec:
                     raise NetworkError(f"{path}:{reader.line_num}: -: more values than columns")
+                if any(v is None for v in rec.values()):
+                    raise NetworkError(f"{path}:{reader.line_num}: -: fewer values than columns")
                 records.append({(k or "").strip(): v for k, v in rec.items()})
             return records
     except csv.Error as exc:

@@ -146,7 +146,7 @@ def reference_debtrank(
         for _ in range(max_rounds):
             new = np.minimum(1.0, h0 + W.T @ h)
             if np.max(np.abs(new - h), initial=0.0) <= 1e-15:
-                return new
+                return np.asarray(new)
             h = new
         return h
     # single hit: distressed nodes pass on their whole h once, in the round after distress

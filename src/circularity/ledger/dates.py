@@ -10,8 +10,9 @@ __all__ = ["MAX_YEAR", "MIN_YEAR", "parse_date", "period_bounds", "quarter_label
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
-_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?|-([HQ])([1-4]))?$")
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+# re.ASCII: \d would otherwise match Arabic-Indic and other digits, which int() then reads
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?|-([HQ])([1-4]))?$", re.ASCII)
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$", re.ASCII)
 
 
 def period_bounds(text: str) -> tuple[date, date]:
@@ -53,7 +54,7 @@ def parse_date(value: object) -> date:
     """A full ISO date (``YYYY-MM-DD``) within 1990-2100, from a string or a date."""
     if isinstance(value, date):
         d = value
-    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip(), re.ASCII):
         try:
             d = date.fromisoformat(value.strip())
         except ValueError as exc:

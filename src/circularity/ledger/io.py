@@ -14,14 +14,21 @@ from typing import Any
 
 import yaml
 
-from circularity.errors import LedgerError, Problem
+from circularity.errors import InputError, LedgerError, Problem
+from circularity.input_files import MAX_INPUT_BYTES, load_yaml, read_text, regular_file
 from circularity.ledger.records import RECORD_TYPES
 from circularity.ledger.tables import REQUIRED_COLUMNS, row_to_data
 
-__all__ = ["MAX_FILE_BYTES", "Located", "read_raw"]
+__all__ = ["MAX_FILE_BYTES", "MAX_ROWS", "MAX_UNZIPPED_BYTES", "Located", "read_raw"]
 
 #: Largest ledger file accepted; the whole AI dataset is well under 1 MB.
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = MAX_INPUT_BYTES
+#: Most rows a Parquet file or Excel sheet may hold.
+MAX_ROWS = 1_000_000
+#: Most bytes an ``.xlsx`` may unzip to (a small zip can unzip to gigabytes).
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+#: Largest ``dataset.yaml`` (metadata only: name, version, description, sources).
+MAX_META_BYTES = 64 * 1024
 
 TABLES = tuple(RECORD_TYPES)
 
@@ -43,26 +50,28 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _problem(exc: InputError, path: Path, name: str) -> Problem:
+    """An :class:`InputError` (``path:line: what`` or ``path: what``) as a located problem."""
+    text = str(exc)
+    for prefix in (str(path), name):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    head, sep, rest = text.lstrip(":").partition(":")
+    if sep and head.strip().isdigit():
+        return Problem(name, int(head), "-", rest.strip())
+    return Problem(name, None, "-", text.lstrip(":").strip())
+
+
 def _read_text(path: Path, problems: list[Problem]) -> str | None:
     name = _display(path)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        problems.append(Problem(name, None, "-", f"cannot read the file: {exc.strerror}"))
-        return None
-    if size > MAX_FILE_BYTES:
-        problems.append(
-            Problem(name, None, "-", f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} allowed")
-        )
-        return None
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(
-            Problem(name, line, "-", f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8")
-        )
+        size = regular_file(path)
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{path}: file is {size:,} bytes; at most {MAX_FILE_BYTES:,} allowed")
+        text = read_text(path)
+    except InputError as exc:
+        problems.append(_problem(exc, path, name))
         return None
     if not text.strip():
         problems.append(Problem(name, None, "-", "file is empty; expected records"))
@@ -98,8 +107,40 @@ def _read_csv(path: Path, table: str, problems: list[Problem]) -> list[Located]:
                 )
             )
             return []
+        if not text.endswith(("\n", "\r")):
+            problems.append(
+                Problem(
+                    name,
+                    text.count("\n") + 1,
+                    "-",
+                    "last line has no line end: the file may be cut "
+                    "short; check its end and add a line break",
+                )
+            )
+            return []
+        names = {h.lower() for h in header if h}
         out = []
         for i, row in enumerate(reader, start=2):
+            if None in row:
+                problems.append(
+                    Problem(
+                        name,
+                        i,
+                        "-",
+                        f"row has {len(row[None])} more cells than the header's {len(header)}",
+                    )
+                )
+                continue
+            if any(v is None for v in row.values()):
+                given = sum(v is not None for v in row.values())
+                problems.append(Problem(name, i, "-", f"row has {given} cells; the header has {len(header)}"))
+                continue
+            cells = {str(v).strip().lower() for v in row.values() if v}
+            if len(cells & names) >= max(2, len(names) // 2):
+                problems.append(
+                    Problem(name, i, "-", "looks like a header row inside the table; a table has one header")
+                )
+                continue
             try:
                 data = row_to_data(table, row)
             except ValueError as exc:
@@ -118,8 +159,11 @@ def _read_yaml(path: Path, table: str | None, problems: list[Problem]) -> list[L
         return []
     name = _display(path)
     try:
-        nodes = yaml.compose(text, Loader=yaml.SafeLoader)
-        doc = yaml.safe_load(text)
+        doc = load_yaml(text, name)  # repeated keys, depth and alias bombs refused first
+        nodes = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except InputError as exc:
+        problems.append(_problem(exc, path, name))
+        return []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -146,10 +190,32 @@ def _read_yaml(path: Path, table: str | None, problems: list[Problem]) -> list[L
 
 
 def _check_size(path: Path, problems: list[Problem]) -> bool:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    try:
+        regular_file(path)
+    except InputError as exc:
+        problems.append(_problem(exc, path, _display(path)))
+        return False
+    return True
+
+
+def _check_unzipped(path: Path, problems: list[Problem]) -> bool:
+    """An ``.xlsx`` is a zip: refuse one that unzips past :data:`MAX_UNZIPPED_BYTES` before opening it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        problems.append(Problem(_display(path), None, "-", f"not a readable Excel workbook: {exc}"))
+        return False
+    if total > MAX_UNZIPPED_BYTES:
         problems.append(
-            Problem(_display(path), None, "-", f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} allowed")
+            Problem(
+                _display(path),
+                None,
+                "-",
+                f"workbook unzips to {total:,} bytes; at most {MAX_UNZIPPED_BYTES:,} allowed",
+            )
         )
         return False
     return True
@@ -185,6 +251,12 @@ def _read_parquet(path: Path, table: str, problems: list[Problem]) -> list[Locat
     if not _check_size(path, problems):
         return []
     try:
+        n_rows = pq.ParquetFile(path).metadata.num_rows
+        if n_rows > MAX_ROWS:
+            problems.append(
+                Problem(_display(path), None, "-", f"{n_rows:,} rows; at most {MAX_ROWS:,} allowed")
+            )
+            return []
         rows = pq.read_table(path).to_pylist()
     except (pa.ArrowException, OSError) as exc:
         problems.append(Problem(_display(path), None, "-", f"not a readable Parquet file: {exc}"))
@@ -199,7 +271,7 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
 
     from openpyxl import load_workbook
 
-    if not _check_size(path, problems):
+    if not _check_size(path, problems) or not _check_unzipped(path, problems):
         return []
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
@@ -216,7 +288,13 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
                     Problem(name, None, "-", f"unknown sheet; name sheets after tables: {', '.join(TABLES)}")
                 )
                 continue
-            values = list(wb[sheet].iter_rows(values_only=True))
+            ws = wb[sheet]
+            if (ws.max_row or 0) > MAX_ROWS + 1:
+                problems.append(
+                    Problem(name, None, "-", f"{ws.max_row:,} rows; at most {MAX_ROWS:,} allowed")
+                )
+                continue
+            values = list(ws.iter_rows(values_only=True))
             if not values:
                 continue
             header = [str(h).strip() if h is not None else "" for h in values[0]]
@@ -270,6 +348,39 @@ def _read_file(path: Path, problems: list[Problem]) -> list[Located]:
     return []
 
 
+def _read_meta(path: Path, problems: list[Problem]) -> dict[str, Any]:
+    """``dataset.yaml``: a small mapping of text keys to text, numbers, dates or lists of them."""
+    import datetime as dt
+
+    name = _display(path)
+    try:
+        if regular_file(path) > MAX_META_BYTES:
+            problems.append(Problem(name, None, "-", f"dataset.yaml is over {MAX_META_BYTES:,} bytes"))
+            return {}
+        doc = load_yaml(read_text(path), name)
+    except InputError as exc:
+        problems.append(_problem(exc, path, name))
+        return {}
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        problems.append(Problem(name, None, "-", "dataset.yaml is a mapping of key: value"))
+        return {}
+    scalar = (str, int, float, bool, dt.date)
+    for key, value in doc.items():
+        if not isinstance(key, str):
+            problems.append(
+                Problem(name, None, str(key), "keys of dataset.yaml are text (quote a date used as a key)")
+            )
+        elif not (
+            value is None
+            or isinstance(value, scalar)
+            or (isinstance(value, list) and all(isinstance(v, scalar) for v in value))
+        ):
+            problems.append(Problem(name, None, key, "a value is text, a number, a date or a list of them"))
+    return doc
+
+
 def read_raw(path: str | Path) -> tuple[list[Located], dict[str, Any]]:
     """Every record found under ``path`` (a folder or one file) and the dataset metadata.
 
@@ -285,18 +396,19 @@ def read_raw(path: str | Path) -> tuple[list[Located], dict[str, Any]]:
     if root.is_dir():
         meta_file = root / "dataset.yaml"
         if meta_file.exists():
-            text = _read_text(meta_file, problems)
-            try:
-                meta = yaml.safe_load(text) if text else {}
-            except yaml.YAMLError as exc:
-                problems.append(Problem(_display(meta_file), None, "-", f"broken YAML: {exc}"))
+            meta = _read_meta(meta_file, problems)
         for table in TABLES:
             for suffix in (".yaml", ".yml", ".csv", ".parquet"):
                 if (root / f"{table}{suffix}").exists():
                     files.append(root / f"{table}{suffix}")
         deal_dir = root / "deals"
         if deal_dir.is_dir():
-            files.extend(sorted(p for p in deal_dir.iterdir() if p.suffix.lower() in (".yaml", ".yml")))
+            deal_files = sorted(p for p in deal_dir.iterdir() if p.suffix.lower() in (".yaml", ".yml"))
+            if len(deal_files) > MAX_ROWS:
+                raise LedgerError(
+                    Problem(_display(deal_dir), None, "-", f"more than {MAX_ROWS:,} deal files")
+                )
+            files.extend(deal_files)
         if not files:  # an Excel export: one workbook, a sheet per table
             files.extend(sorted(p for p in root.iterdir() if p.suffix.lower() == ".xlsx")[:1])
         if not files:

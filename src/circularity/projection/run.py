@@ -15,6 +15,9 @@ __all__ = ["compile_for", "project"]
 
 def compile_for(scenario: Scenario, ledger: Any, start: str | None = None, end: str | None = None) -> Web:
     """Compile ``ledger`` with the scenario's contract assumptions and horizon."""
+    from circularity.projection.references import check_references
+
+    check_references(scenario, ledger)
     s = start or scenario.horizon.start
     e = end or scenario.horizon.end
     return compile_web(ledger, s, e, scenario.contracts.to_schedule_assumptions(s, e))

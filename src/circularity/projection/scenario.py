@@ -13,15 +13,17 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FsPath
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from circularity.compile import ScheduleAssumptions
-from circularity.errors import ScenarioError
-from circularity.ledger.dates import parse_quarter
+from circularity.errors import InputError, ScenarioError
+from circularity.input_files import load_yaml, read_text
+from circularity.ledger.dates import parse_date, parse_quarter
+from circularity.projection.bounds import In, Number
 
 __all__ = [
     "ContractAssumptions",
@@ -52,13 +54,37 @@ PRESETS: tuple[str, ...] = (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # unknown keys, NaN and infinities are refused in every scenario model
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class DealOverride(_Model):
+    """What a scenario may change of one deal's terms (``contracts.deal_overrides.<deal id>``)."""
+
+    amount: Annotated[Number, In(0, 1e5, unit="USD bn")] | None = None
+    start: str | None = None
+    term_years: Annotated[Number, In(0, 100, low_open=True, unit="years")] | None = None
+    profile: Literal["flat", "ramp"] | None = None
+    source: str = Field(min_length=3)
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                parse_date(v)
+            except ValueError:
+                try:
+                    parse_quarter(v)
+                except ValueError:
+                    raise ValueError(f"{v!r} is neither a date YYYY-MM-DD nor a quarter YYYYQn") from None
+        return v
 
 
 class Param(_Model):
     """One number and where it comes from (a citation, or ``assumption: why``)."""
 
-    value: float
+    value: Number
     source: str = Field(min_length=3)
 
 
@@ -68,7 +94,7 @@ class Path(_Model):
     ``interpolate: log`` joins year keys geometrically (revenue paths given for a few years).
     """
 
-    value: float | dict[str, float]
+    value: Number | dict[str, Number]
     source: str = Field(min_length=3)
     interpolate: Literal["step", "log"] = "step"
 
@@ -94,31 +120,31 @@ class Segment(_Model):
 class EntityAssumptions(_Model):
     """Assumptions for one entity; anything left out comes from ``defaults``, then financials."""
 
-    revenue_annual: Param | None = None
-    revenue_growth: Path | None = None
-    revenue_path: Path | None = None
+    revenue_annual: Annotated[Param | None, In(0, 1e5, unit="USD bn a year")] = None
+    revenue_growth: Annotated[Path | None, In(-1, 100, unit="a year (0.1 = +10%)")] = None
+    revenue_path: Annotated[Path | None, In(0, 1e5, unit="USD bn a year")] = None
     revenue_segments: list[Segment] | None = None
-    revenue_scale: Param | None = None
-    net_cash_flow_path: Path | None = None
-    opex_ratio: Param | None = None
-    opex_path: Path | None = None
+    revenue_scale: Annotated[Param | None, In(0, 100, unit="x the path")] = None
+    net_cash_flow_path: Annotated[Path | None, In(-1e5, 1e5, unit="USD bn a year")] = None
+    opex_ratio: Annotated[Param | None, In(0, 10, unit="of revenue")] = None
+    opex_path: Annotated[Path | None, In(0, 10, unit="of revenue")] = None
     #: outside capex by year (USD bn a year), added to ``capex_ratio × revenue``: guided capex
-    capex_path: Path | None = None
-    capex_ratio: Param | None = None
-    cash: Param | None = None
-    debt: Param | None = None
-    market_value: Param | None = None
-    capital_stock: Param | None = None
-    min_cash: Param | None = None
-    leverage_limit: Param | None = None
-    rate: Param | None = None
-    spread_per_turn: Param | None = None
-    max_rate: Param | None = None
-    equity_raise_q: Param | None = None
-    debt_maturity_years: Param | None = None
-    tax_rate: Param | None = None
-    useful_life_years: Param | None = None
-    refinance_share: Param | None = None
+    capex_path: Annotated[Path | None, In(0, 1e5, unit="USD bn a year")] = None
+    capex_ratio: Annotated[Param | None, In(0, 10, unit="of revenue")] = None
+    cash: Annotated[Param | None, In(0, 1e6, unit="USD bn")] = None
+    debt: Annotated[Param | None, In(0, 1e6, unit="USD bn")] = None
+    market_value: Annotated[Param | None, In(0, 1e6, unit="USD bn")] = None
+    capital_stock: Annotated[Param | None, In(0, 1e6, unit="USD bn")] = None
+    min_cash: Annotated[Param | None, In(0, 1e5, unit="USD bn")] = None
+    leverage_limit: Annotated[Param | None, In(0, 100, unit="debt / EBITDA")] = None
+    rate: Annotated[Param | None, In(0, 1, unit="a year")] = None
+    spread_per_turn: Annotated[Param | None, In(0, 1, unit="a year per turn of leverage")] = None
+    max_rate: Annotated[Param | None, In(0, 1, unit="a year")] = None
+    equity_raise_q: Annotated[Param | None, In(0, 1, unit="of market value a quarter")] = None
+    debt_maturity_years: Annotated[Param | None, In(0, 100, low_open=True, unit="years")] = None
+    tax_rate: Annotated[Param | None, In(0, 1, unit="of profit")] = None
+    useful_life_years: Annotated[Param | None, In(0, 100, low_open=True, unit="years")] = None
+    refinance_share: Annotated[Param | None, In(0, 1, unit="of maturing debt")] = None
 
 
 #: Entity fields that are scalars (overridable with arrays in :func:`run_projection`).
@@ -148,17 +174,17 @@ ENTITY_PATHS: tuple[str, ...] = ("revenue_growth", "opex_path")
 class Defaults(EntityAssumptions):
     """Assumptions for every entity not given its own; these must all be set."""
 
-    opex_ratio: Param
-    capex_ratio: Param
-    min_cash: Param
-    leverage_limit: Param
-    rate: Param
-    spread_per_turn: Param
-    max_rate: Param
-    equity_raise_q: Param
-    debt_maturity_years: Param
-    tax_rate: Param
-    revenue_growth: Path
+    opex_ratio: Annotated[Param, In(0, 10, unit="of revenue")]
+    capex_ratio: Annotated[Param, In(0, 10, unit="of revenue")]
+    min_cash: Annotated[Param, In(0, 1e5, unit="USD bn")]
+    leverage_limit: Annotated[Param, In(0, 100, unit="debt / EBITDA")]
+    rate: Annotated[Param, In(0, 1, unit="a year")]
+    spread_per_turn: Annotated[Param, In(0, 1, unit="a year per turn of leverage")]
+    max_rate: Annotated[Param, In(0, 1, unit="a year")]
+    equity_raise_q: Annotated[Param, In(0, 1, unit="of market value a quarter")]
+    debt_maturity_years: Annotated[Param, In(0, 100, low_open=True, unit="years")]
+    tax_rate: Annotated[Param, In(0, 1, unit="of profit")]
+    revenue_growth: Annotated[Path, In(-1, 100, unit="a year (0.1 = +10%)")]
 
 
 class DefaultCosts(_Model):
@@ -179,17 +205,19 @@ class DefaultCosts(_Model):
 class GlobalAssumptions(_Model):
     """Parameters of the whole web."""
 
-    gpu_life_years: Param
-    credit_appetite: Path
-    equity_appetite: Path
-    power_delivery: Path
-    backlog_multiple: Param
+    gpu_life_years: Annotated[Param, In(0, 50, low_open=True, unit="years")]
+    credit_appetite: Annotated[Path, In(0, 10, unit="x normal")]
+    equity_appetite: Annotated[Path, In(0, 10, unit="x normal")]
+    power_delivery: Annotated[Path, In(0, 10, unit="of planned GW")]
+    backlog_multiple: Annotated[Param, In(0, 1000, unit="x revenue")]
     use_ledger_backlog_multiple: bool = True
-    value_revenue_elasticity: Param = Param(
+    value_revenue_elasticity: Annotated[Param, In(-10, 10, unit="elasticity")] = Param(
         value=1.0, source="assumption: own market value proportional to trailing revenue"
     )
-    rate_floor: Param = Param(value=0.0, source="assumption: no floor unless a scenario sets one")
-    default_value_loss: Param = Param(
+    rate_floor: Annotated[Param, In(0, 1, unit="a year")] = Param(
+        value=0.0, source="assumption: no floor unless a scenario sets one"
+    )
+    default_value_loss: Annotated[Param, In(0, 1, unit="of own equity value")] = Param(
         value=1.0, source="assumption: a defaulted entity's own equity value is wiped out"
     )
     default_costs: DefaultCosts | None = None
@@ -199,8 +227,8 @@ class PayerPath(_Model):
     """A payer's yearly spend on some contract kinds, as GW online × price per GW-year."""
 
     kinds: list[str]
-    gw_online: Path
-    usd_per_gw_year: Param
+    gw_online: Annotated[Path, In(0, 1e4, unit="GW")]
+    usd_per_gw_year: Annotated[Param, In(0, 1e3, unit="USD bn per GW-year")]
 
 
 class ContractAssumptions(_Model):
@@ -208,14 +236,16 @@ class ContractAssumptions(_Model):
 
     amount_basis: Literal["central", "low", "high"] = "central"
     statuses: list[str] = ["announced", "signed", "binding", "non_binding"]
-    default_term_years: dict[str, Param] = {}
+    default_term_years: dict[str, Annotated[Param, In(0, 100, low_open=True, unit="years")]] = {}
     default_profile: Literal["flat", "ramp"] = "flat"
-    per_gw_usd_bn: dict[str, Param] = {}
-    loan_rate: Param = Param(value=0.06, source="assumption: IG coupon ~6% where a loan states none")
+    per_gw_usd_bn: dict[str, Annotated[Param, In(0, 1e3, unit="USD bn per GW")]] = {}
+    loan_rate: Annotated[Param, In(0, 1, unit="a year")] = Param(
+        value=0.06, source="assumption: IG coupon ~6% where a loan states none"
+    )
     exclude_deals: dict[str, str] = {}
     #: entity ids: keep only the deals they pay or receive, with the reason (the published model's scope)
     scope: dict[str, str] = {}
-    deal_overrides: dict[str, dict[str, Any]] = {}
+    deal_overrides: dict[str, DealOverride] = {}
     payer_paths: dict[str, PayerPath] = {}
 
     def to_schedule_assumptions(self, start: str, end: str) -> ScheduleAssumptions:
@@ -237,7 +267,9 @@ class ContractAssumptions(_Model):
                     if _key_q(q) >= first
                 },
             )
-        overrides = {k: {f: v for f, v in o.items() if f != "source"} for k, o in self.deal_overrides.items()}
+        overrides = {
+            k: o.model_dump(exclude={"source"}, exclude_none=True) for k, o in self.deal_overrides.items()
+        }
         return ScheduleAssumptions(
             amount_basis=self.amount_basis,
             statuses=tuple(self.statuses),
@@ -266,7 +298,8 @@ class Event(_Model):
     quarter: str
     entity: str
     kind: EventKind
-    value: float = 0.0
+    #: a multiplier (revenue_shock, credit/equity_closed) or a share (pay_ratio, at most 1)
+    value: Annotated[Number, In(0, 10)] = 0.0
     until: str | None = None
     source: str = Field(min_length=3)
 
@@ -276,6 +309,12 @@ class Event(_Model):
         if v is not None:
             parse_quarter(v)
         return v
+
+    @model_validator(mode="after")
+    def _share(self) -> Event:
+        if self.kind == "pay_ratio" and self.value > 1:
+            raise ValueError(f"pay_ratio {self.value:g} is outside the allowed range [0, 1] (a share)")
+        return self
 
 
 class Horizon(_Model):
@@ -348,9 +387,9 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def _read_yaml(text: str, where: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{where}: not valid YAML: {exc}".replace("\n", " ")) from None
+        data = load_yaml(text, where)  # repeated keys, deep nesting and alias bombs refused
+    except InputError as exc:
+        raise ScenarioError(str(exc).replace("\n", " ")) from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{where}: a scenario file is a YAML mapping")
     return data
@@ -364,15 +403,20 @@ def _raw(name_or_path: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
         text = resources.files("circularity.projection.presets").joinpath(f"{name_or_path}.yaml").read_text()
         where = f"preset {name_or_path}"
     elif fs.suffix in (".yaml", ".yml") or fs.exists():
-        if not fs.is_file():
+        if not fs.exists():
             raise ScenarioError(f"scenario file {name_or_path} does not exist; presets: {', '.join(PRESETS)}")
-        text, where = fs.read_text(), str(fs)
+        try:
+            text, where = read_text(fs, what="YAML"), str(fs)
+        except InputError as exc:
+            raise ScenarioError(str(exc)) from None
     else:
         raise ScenarioError(
             f"unknown scenario '{name_or_path}'; presets: {', '.join(PRESETS)}, or a YAML file"
         )
     data = _read_yaml(text, where)
     parent = data.get("extends")
+    if parent is not None and not isinstance(parent, str):
+        raise ScenarioError(f"{where}: extends: {parent!r} is not a scenario name; give a preset or a file")
     if parent:
         data = _deep_merge(_raw(parent, (*seen, name_or_path)), data)
     return data
@@ -397,8 +441,11 @@ def _validate(data: dict[str, Any], where: str) -> Scenario:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
+        got = err.get("input")
+        shown = f" (got {got!r})" if isinstance(got, str | int | float | bool | type(None) | list) else ""
+        msg = str(err["msg"]).removeprefix("Value error, ")
         raise ScenarioError(
-            f"scenario {where}: {loc}: {err['msg']} ({len(exc.errors())} problem(s))"
+            f"scenario {where}: {loc}: {msg}{shown[:200]} ({len(exc.errors())} problem(s))"
         ) from None
 
 

@@ -16,10 +16,10 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from circularity import __version__
-from circularity.api.service import DASHBOARD_NULL, Service, features
 from circularity.i18n import entity_names, money, resolve, short_name, translations
 from circularity.report import figures, web_figure
 from circularity.report.captions import Captions, knowledge_horizon
+from circularity.session.service import DASHBOARD_NULL, Service, features
 
 __all__ = ["build_report", "render_report", "report_context"]
 
@@ -84,8 +84,8 @@ def report_context(
 ) -> dict[str, Any]:
     """Everything the template shows, computed once, in ``lang`` (en, zh-Hans, zh-Hant; an
     unknown language falls back to English with a notice)."""
-    from circularity.api.routers.stress import format_stress
-    from circularity.api.views import deal_json, record_json
+    from circularity.session.stress_rows import format_stress
+    from circularity.session.views import deal_json, record_json
 
     language = resolve(lang)
     tag = language.tag
@@ -263,7 +263,7 @@ def report_context(
         }
 
     if have["simulate"]:
-        from circularity.api.routers.sensitivity import tornado_table
+        from circularity.session.sensitivity import tornado_table
 
         tor = tornado_table(svc, scenario, REPORT_SENSITIVITY_OUTPUT)
         ctx["sensitivity"] = tor.model_dump()

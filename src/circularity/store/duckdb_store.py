@@ -9,10 +9,7 @@ validated first against what is stored, then written all at once or not at all.
 from __future__ import annotations
 
 import json
-import os
-import sys
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +31,6 @@ from circularity.store.location import DB_ENV, default_db_path
 __all__ = ["DB_ENV", "ImportResult", "Store", "default_db_path", "open_store"]
 
 #: Test-only hook: seconds to sleep after each table is written inside the import transaction.
-_DELAY_ENV = "CIRCULARITY_TEST_IMPORT_DELAY"
 _META_COLUMNS = ("recorded_at", "retired_at", "import_id")
 
 
@@ -98,6 +94,9 @@ class Store:
     def __init__(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:
         self.path = path
         self._con = con
+        #: Called with a table's name each time an import has written it, inside the import's
+        #: transaction (progress for long imports; tests use it to stop a process mid-import).
+        self.on_table_written: Callable[[str], None] | None = None
         self._create_schema()
 
     # -- lifecycle -------------------------------------------------------------
@@ -317,7 +316,6 @@ class Store:
 
         with self._transaction():
             import_id, now = self._next_import()
-            delay = float(os.environ.get(_DELAY_ENV, "0") or 0)
             for table in RECORD_TYPES:
                 if table not in inserts:
                     continue
@@ -339,10 +337,8 @@ class Store:
                     )
                 finally:
                     self._con.unregister("_incoming")
-                if delay:
-                    sys.stderr.write(f"circularity-test-hook: wrote {table}\n")
-                    sys.stderr.flush()
-                    time.sleep(delay)
+                if self.on_table_written is not None:
+                    self.on_table_written(table)
             counts = {
                 t: {
                     "added": added.get(t, 0),

@@ -58,6 +58,7 @@ def _write_parquet(ledger: Ledger, out: Path) -> list[Path]:
 
 def _write_xlsx(ledger: Ledger, out: Path) -> list[Path]:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     wb = Workbook()
@@ -73,9 +74,12 @@ def _write_xlsx(ledger: Ledger, out: Path) -> list[Path]:
         for r, row in enumerate(_rows(ledger, table), start=2):
             for c, col in enumerate(COLUMNS[table], start=1):
                 value = typed_value(types[col], row[col])
+                if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+                    # a control byte stored before the ledger refused them: shown as \xNN, never a crash
+                    value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
                 cell = ws.cell(row=r, column=c, value=value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text, never a formula
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text, never a formula (=, +, -, @ included)
                 elif isinstance(value, date):
                     cell.number_format = "yyyy-mm-dd"
                 if col == "url" and isinstance(value, str):

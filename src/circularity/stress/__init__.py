@@ -5,6 +5,20 @@ clears it with the contagion engine, and revalues market caps: lost contracted r
 by a multiple, equity of defaulted nodes wiped, stakes marked to market through holdings.
 """
 
-from circularity.stress.revaluation import StressAssumptions, StressResult, exposure_network, stress_test
+from circularity.stress.revaluation import (
+    StressAssumptions,
+    StressBase,
+    StressResult,
+    exposure_network,
+    prepare_stress,
+    stress_test,
+)
 
-__all__ = ["StressAssumptions", "StressResult", "exposure_network", "stress_test"]
+__all__ = [
+    "StressAssumptions",
+    "StressBase",
+    "StressResult",
+    "exposure_network",
+    "prepare_stress",
+    "stress_test",
+]

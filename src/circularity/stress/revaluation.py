@@ -14,14 +14,22 @@ import pandas as pd
 import yaml
 
 from circularity.compile import Web, remaining_payments
-from circularity.contagion import clear_payments
+from circularity.contagion import ClearingPattern, clear_payments, prepare_clearing
 from circularity.errors import ScenarioError
 from circularity.ledger.dates import quarter_label, quarter_of
 from circularity.stress.losses import LOSS_PARTS, LossParts, decompose_losses
 from circularity.valuation.discounting import annuity_factor
 from circularity.valuation.market_value import fill_equity_values, value_entities, volatility_by_kind
 
-__all__ = ["ExposureNetwork", "StressAssumptions", "StressResult", "exposure_network", "stress_test"]
+__all__ = [
+    "ExposureNetwork",
+    "StressAssumptions",
+    "StressBase",
+    "StressResult",
+    "exposure_network",
+    "prepare_stress",
+    "stress_test",
+]
 
 Array = np.ndarray[Any, Any]
 MODELS = ("eisenberg-noe", "rogers-veraart")
@@ -308,10 +316,14 @@ def _own_resources(web: Web, a: StressAssumptions, years: float) -> Array:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _Base:
-    """What a stress test on one web and assumption set computes before any shock."""
+class StressBase:
+    """What a stress test on one web and assumption set computes before any shock
+    (:func:`prepare_stress`): the caller keeps it to answer many shocks on one web."""
 
+    web: Web
+    assumptions: StressAssumptions
     net: ExposureNetwork
+    pattern: ClearingPattern
     p_bar0: Array
     recv0: Array
     e: Array
@@ -327,22 +339,17 @@ class _Base:
     H: Array
 
 
-#: Prepared webs by identity (the web and assumptions are held, so an id is not reused).
-_BASES: dict[tuple[int, int], tuple[Web, StressAssumptions, _Base]] = {}
-_BASES_SIZE = 16
-
-
-def _prepare(web: Web, a: StressAssumptions) -> _Base:
-    """The unshocked network, clearing, buffers and Merton values of a web; kept for the next
-    stress test of the same web (a server answers many shocks on one web)."""
-    key = (id(web), id(a))
-    hit = _BASES.get(key)
-    if hit is not None:
-        return hit[2]
+def prepare_stress(web: Web, a: StressAssumptions) -> StressBase:
+    """The unshocked network, clearing, buffers and Merton values of a web: everything a stress
+    test computes before any shock. Pass it to :func:`stress_test` as ``base`` to answer many
+    shocks on one web (the session keeps one per date)."""
     net = exposure_network(web, 0)
     n = web.n
     years = web.T / 4.0
-    full = clear_payments(net.payer, net.payee, net.amount, np.full(n, np.inf).clip(max=1e15), n=n)
+    pattern = prepare_clearing(net.payer, net.payee, n)
+    full = clear_payments(
+        net.payer, net.payee, net.amount, np.full(n, np.inf).clip(max=1e15), n=n, pattern=pattern
+    )
     p_bar0, recv0 = full.obligations, full.received
     own = _own_resources(web, a, years)
     kinds = np.asarray(web.entity_kinds)
@@ -366,8 +373,11 @@ def _prepare(web: Web, a: StressAssumptions) -> _Base:
         np.isin(kinds, v["capacity_kinds"]), float(v["capacity_cost_per_contract_dollar"]), 0.0
     )
     rate = float(v["risk_free_rate"]) + float(v["equity_risk_premium"])
-    base = _Base(
+    base = StressBase(
+        web=web,
+        assumptions=a,
         net=net,
+        pattern=pattern,
         p_bar0=p_bar0,
         recv0=recv0,
         e=e,
@@ -384,9 +394,6 @@ def _prepare(web: Web, a: StressAssumptions) -> _Base:
     )
     for arr in (base.p_bar0, base.recv0, base.e, base.E0, base.V0, base.sigma_V, base.D, base.H):
         arr.flags.writeable = False
-    _BASES[key] = (web, a, base)
-    while len(_BASES) > _BASES_SIZE:
-        _BASES.pop(next(iter(_BASES)))
     return base
 
 
@@ -401,6 +408,7 @@ def stress_test(
     assumptions: Mapping[str, Any] | StressAssumptions | None = None,
     web: Web | None = None,
     asset_losses: Mapping[str, float] | None = None,
+    base: StressBase | None = None,
 ) -> StressResult:
     """Shock the AI web: each shocked entity pays only a share of what it owes from now on.
 
@@ -415,6 +423,8 @@ def stress_test(
     web : a compiled web to reuse (it must start at the as-of quarter).
     asset_losses : ``{"openai": 10.0}``: a loss (USD bn, >= 0) taken directly off an entity's
         assets in every scenario (a GAAP loss, a write-off), valued like any other asset loss.
+    base : :func:`prepare_stress` of ``web`` and the assumptions, to reuse (then ``web`` and
+        ``assumptions`` are taken from it).
 
     Returns
     -------
@@ -438,6 +448,8 @@ def stress_test(
         raise ScenarioError(f"unknown model '{model}'; choose {' or '.join(MODELS)}")
     if model == "eisenberg-noe" and (alpha, beta) != (1.0, 1.0):
         raise ScenarioError("alpha and beta are Rogers-Veraart default costs: use --model rogers-veraart")
+    if base is not None:
+        web, assumptions = base.web, base.assumptions
     a = assumptions if isinstance(assumptions, StressAssumptions) else StressAssumptions.load(assumptions)
     led = ledger if ledger is not None else load("ai", as_of=as_of)
     when = led.as_of or date.today()
@@ -447,7 +459,8 @@ def stress_test(
         if start > scenario.horizon.end:
             raise ScenarioError(f"as-of {when} is after the horizon's end {scenario.horizon.end}")
         web = compile_for(scenario, led, start=start)
-    base = _prepare(web, a)
+    if base is None:
+        base = prepare_stress(web, a)
     net, n = base.net, web.n
     share = _shares(shocks, web.entities)
     S = share.shape[0]
@@ -455,7 +468,7 @@ def stress_test(
     amt = net.amount[None, :] * share[:, net.payer]
     shocked = share < 1.0
     e_s = np.where(shocked, p_bar0[None, :] + 1.0, e[None, :])
-    res = clear_payments(net.payer, net.payee, amt, e_s, n=n, alpha=alpha, beta=beta)
+    res = clear_payments(net.payer, net.payee, amt, e_s, n=n, alpha=alpha, beta=beta, pattern=base.pattern)
     payments, received = res.payments, res.received
     lost = np.maximum(recv0[None, :] - received, 0.0)
     defaulted = res.defaulted | shocked

@@ -13,9 +13,9 @@ from circularity.api import limits
 from circularity.api.deps import AsOf, ServiceDep
 from circularity.api.errors import ERROR_RESPONSES, ApiError
 from circularity.api.respond import cached_json, dump, json_response
-from circularity.api.views import deal_json, entity_card, market_values, record_json, sources_for
 from circularity.ledger.records import Deal, Financial
 from circularity.ledger.vocabulary import LIVE_STATUSES
+from circularity.session.views import deal_json, entity_card, market_values, record_json, sources_for
 
 router = APIRouter(prefix="/api", tags=["ledger"], responses=ERROR_RESPONSES)
 

@@ -13,9 +13,9 @@ from circularity import __version__
 from circularity.api import limits
 from circularity.api.deps import ServiceDep
 from circularity.api.respond import cached_json, dump, json_response
-from circularity.api.service import features
 from circularity.ledger.records import Deal
 from circularity.ledger.vocabulary import CONFIDENCES, DEAL_KINDS, ENTITY_KINDS, STATUSES
+from circularity.session.service import features
 
 router = APIRouter(prefix="/api", tags=["meta"])
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import threading
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
 import numpy as np
@@ -17,78 +16,41 @@ from circularity.api import limits
 from circularity.api.deps import ServiceDep
 from circularity.api.errors import ERROR_RESPONSES, ApiError
 from circularity.api.respond import cached_json, dump, json_response, with_run_id
-from circularity.api.service import PROJECT_RECORD
 from circularity.api.timing import Deadline, DeadlineExceeded
+from circularity.projection.levers import LEVERS, lever_grid, lever_overrides, lever_sets
+from circularity.session.service import PROJECT_RECORD
 
 router = APIRouter(prefix="/api", tags=["models"], responses=ERROR_RESPONSES)
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
 Preset = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=40)]
 
-#: The dashboard's sliders: key in the request, scenario parameter it overrides, bounds.
-LEVERS: tuple[dict[str, Any], ...] = (
-    {
-        "key": "openai_revenue_scale",
-        "path": "entities.openai.revenue_scale",
-        "label": "OpenAI revenue vs its plan (×)",
-        "min": 0.3,
-        "max": 1.5,
-        "step": 0.05,
-        "default": 1.0,
-        "digits": 2,
-        "help": "Multiplies OpenAI's revenue path in the preset (1 = as the preset states).",
-    },
-    {
-        "key": "gpu_life_years",
-        "path": "globals.gpu_life_years",
-        "label": "GPU useful life (years)",
-        "min": 3.0,
-        "max": 6.0,
-        "step": 0.5,
-        "default": None,
-        "digits": 1,
-        "help": "Depreciation life of hardware purchases.",
-    },
-    {
-        "key": "credit_appetite",
-        "path": "globals.credit_appetite",
-        "label": "Credit appetite (1 = open)",
-        "min": 0.0,
-        "max": 1.0,
-        "step": 0.05,
-        "default": None,
-        "format": "percent",
-        "help": "New lending as a share of normal; replaces the preset's path for every quarter.",
-    },
-    {
-        "key": "power_delivery",
-        "path": "globals.power_delivery",
-        "label": "Power delivered vs contracted",
-        "min": 0.2,
-        "max": 1.0,
-        "step": 0.05,
-        "default": None,
-        "format": "percent",
-        "help": "Share of contracted GW that comes online; slows GW-linked deals.",
-    },
-)
-_PATHS = {lv["key"]: lv["path"] for lv in LEVERS}
 
 #: Per-quarter series the dashboard draws.
 SERIES = PROJECT_RECORD
 
 
+def _bounded(key: str) -> Any:
+    """The request field of one lever, bounded as :data:`~circularity.projection.levers.LEVERS` says."""
+    lever = next(lv for lv in LEVERS if lv["key"] == key)
+    return Field(default=None, ge=lever["min"], le=lever["max"])
+
+
 class Levers(BaseModel):
-    """Slider values; a lever left out keeps the preset's value."""
+    """Slider values; a lever left out keeps the preset's value (bounds from the levers table)."""
 
     model_config = ConfigDict(extra="forbid")
-    openai_revenue_scale: float | None = Field(default=None, ge=0.3, le=1.5)
-    gpu_life_years: float | None = Field(default=None, ge=3.0, le=6.0)
-    credit_appetite: float | None = Field(default=None, ge=0.0, le=1.0)
-    power_delivery: float | None = Field(default=None, ge=0.2, le=1.0)
+    openai_revenue_scale: float | None = _bounded("openai_revenue_scale")
+    gpu_life_years: float | None = _bounded("gpu_life_years")
+    credit_appetite: float | None = _bounded("credit_appetite")
+    power_delivery: float | None = _bounded("power_delivery")
 
     def overrides(self) -> dict[str, float]:
-        return {_PATHS[k]: v for k, v in self.model_dump().items() if v is not None}
+        return lever_overrides(self.model_dump())
+
+
+if set(Levers.model_fields) != {lv["key"] for lv in LEVERS}:  # a lever added to the table only
+    raise RuntimeError("api Levers and circularity.projection.levers.LEVERS name different levers")
 
 
 class ProjectRequest(BaseModel):
@@ -209,15 +171,7 @@ def _answer(
     return dump(ProjectResult(**out)), out
 
 
-def _grid(lever: dict[str, Any]) -> tuple[float, ...]:
-    """The values a dashboard slider can take, as the floats a request carries."""
-    digits = max(0, -int(Decimal(str(lever["step"])).as_tuple().exponent))
-    count = round((lever["max"] - lever["min"]) / lever["step"]) + 1
-    return tuple(round(lever["min"] + i * lever["step"], digits) for i in range(count))
-
-
-#: Each slider's grid; a projection on it also answers the rest of its slider's line.
-GRIDS: dict[str, tuple[float, ...]] = {lv["key"]: _grid(lv) for lv in LEVERS}
+GRIDS: dict[str, tuple[float, ...]] = {lv["key"]: lever_grid(lv) for lv in LEVERS}
 #: Most extra scenarios one engine call takes for slider lines.
 MAX_PREFETCH = 128
 
@@ -250,7 +204,7 @@ def _slider_lines(service: Any, preset: str, when: date, items: list[Item]) -> l
             service.cached(line, lambda: True)
             for point in grid:
                 moved = {k: (point if k == name else levers[k]) for k in order if k in levers}
-                extra.append(({_PATHS[k]: v for k, v in moved.items()}, moved, entities))
+                extra.append((lever_overrides(moved), moved, entities))
     return extra
 
 
@@ -299,17 +253,6 @@ async def project(body: ProjectRequest, service: ServiceDep, request: Request) -
 
 
 _SIM_SLOT = threading.Semaphore(1)
-
-
-def lever_sets(overrides: dict[str, float]) -> tuple[str, ...]:
-    """Lever overrides as scenario ``--set`` strings (a new entity parameter needs a source)."""
-    out: list[str] = []
-    for path, value in overrides.items():
-        if path.startswith("entities."):
-            out += [f"{path}.value={value}", f"{path}.source=dashboard lever"]
-        else:
-            out.append(f"{path}={value}")
-    return tuple(out)
 
 
 @router.post("/simulate", response_model=SimulateResponse, summary="Monte Carlo (bounded)")

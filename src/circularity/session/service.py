@@ -1,32 +1,41 @@
-"""The thin service layer between HTTP and the models: ledgers as of a date, cached.
+"""The session: one façade over the models that the CLI, the HTTP API and the report share.
 
-Routes never read files or the database themselves; they ask a :class:`Service`, which holds
+Shells never read files or the database themselves; they ask a :class:`Service`, which holds
 either the bundled dataset or a DuckDB store given at start-up (never a path from a request).
 Each model call (circulation, stress, projection, simulation) goes through here so the dashboard,
-the API and the report see the same numbers.
+the API and the report see the same numbers, and everything derived is kept in the session's one
+cache (:class:`~circularity.session.cache.SingleFlightCache`), never in model modules.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from circularity.errors import CircularityError, StoreError
+from circularity.errors import CircularityError, ScenarioError, StoreError
 from circularity.ledger import Ledger, load
+from circularity.session.cache import SingleFlightCache
 
-__all__ = ["DASHBOARD_NULL", "DEFAULT_WINDOW", "VENDORS", "Service", "features"]
+__all__ = [
+    "DASHBOARD_NULL",
+    "DEFAULT_WINDOW",
+    "PROJECT_RECORD",
+    "VENDORS",
+    "ScenarioView",
+    "Service",
+    "features",
+]
 
 T = TypeVar("T")
 
 _CACHE_SIZE = 2048
 #: Large objects (ledgers, compiled webs, flow graphs, raw model results) get their own, smaller LRU.
 _HEAVY_SIZE = 64
-_HEAVY = frozenset({"ledger", "full", "stress-web", "project-web", "flow-graph"})
+_HEAVY = frozenset({"ledger", "full", "stress-web", "stress-base", "project-web", "flow-graph"})
 
 #: Defaults shared with ``circularity loops`` and ``circularity metrics``.
 DEFAULT_WINDOW: tuple[int, int] = (2025, 2030)
@@ -35,66 +44,6 @@ PROJECT_RECORD: tuple[str, ...] = ("cash", "debt", "shortfall", "revenue", "mark
 #: Null webs the dashboard and the report ask for (``circularity loops --null 1000``).
 DASHBOARD_NULL = 1000
 VENDORS: tuple[str, ...] = ("nvidia", "amd", "oracle", "microsoft", "amazon", "coreweave", "broadcom")
-
-
-class _Flight:
-    __slots__ = ("done", "error", "value")
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.value: Any = None
-        self.error: BaseException | None = None
-
-
-class _LRU:
-    """A thread-safe LRU cache with single flight: while one thread computes a missing key,
-    other threads asking for it wait for that result instead of computing it again."""
-
-    def __init__(self, size: int = _CACHE_SIZE) -> None:
-        self._data: OrderedDict[Any, Any] = OrderedDict()
-        self._flights: dict[Any, _Flight] = {}
-        self._size = size
-        self._lock = threading.Lock()
-
-    def peek(self, key: Any) -> Any | None:
-        """The cached value, or None (never computes)."""
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        return None
-
-    def get_or_set(self, key: Any, make: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]  # type: ignore[no-any-return]
-            flight = self._flights.get(key)
-            owner = flight is None
-            if flight is None:
-                flight = self._flights[key] = _Flight()
-        if not owner:
-            flight.done.wait()
-            if flight.error is not None:
-                raise flight.error
-            return flight.value  # type: ignore[no-any-return]
-        try:
-            value = make()
-        except BaseException as exc:
-            flight.error = exc
-            with self._lock:
-                self._flights.pop(key, None)
-            flight.done.set()
-            raise
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-            self._flights.pop(key, None)
-        flight.value = value
-        flight.done.set()
-        return value
 
 
 class ScenarioView:
@@ -154,8 +103,8 @@ class Service:
     #: ``remote(name, *args)`` runs a slow method (the null model: seconds of CPU) in a model
     #: process, so it never holds the server's GIL; set by the server, None to compute here.
     remote: Callable[..., Any] | None = field(default=None, repr=False)
-    _cache: _LRU = field(default_factory=_LRU, repr=False)
-    _heavy: _LRU = field(default_factory=lambda: _LRU(_HEAVY_SIZE), repr=False)
+    _cache: SingleFlightCache = field(default_factory=lambda: SingleFlightCache(_CACHE_SIZE), repr=False)
+    _heavy: SingleFlightCache = field(default_factory=lambda: SingleFlightCache(_HEAVY_SIZE), repr=False)
     _store: Any = field(default=None, repr=False)
     _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -170,7 +119,7 @@ class Service:
     # -- ledger ----------------------------------------------------------------
     def _open_store(self) -> Any:
         if self._store is None:
-            from circularity.store import open_store  # type: ignore[attr-defined]
+            from circularity.store import open_store
 
             self._store = open_store(self.db)
         return self._store
@@ -220,15 +169,12 @@ class Service:
         if features()["loops"]:
             self.loops(None)
 
-    def warm_later(self) -> None:
+    def warm_later(self, *, null_model: bool = True) -> None:
         """Slower first-visit results in a background thread: every projection preset's web
-        (the preset menu) and, with one worker, the null model of today's web.
+        (the preset menu) and, with ``null_model``, the null model of today's web.
 
-        Under ``serve --workers N`` the null model is left to the first request: it is computed
-        once and the workers share the answer."""
-        import os
-
-        from circularity.api.respond import SHARED_CACHE_ENV
+        Under ``serve --workers N`` the server leaves the null model to the first request: it is
+        computed once and the workers share the answer."""
 
         def run() -> None:
             if features()["projection"]:
@@ -236,7 +182,7 @@ class Service:
 
                 for preset in PRESETS:
                     self.project(preset, None, {}, record=PROJECT_RECORD)
-            if features()["loops"] and not os.environ.get(SHARED_CACHE_ENV):
+            if features()["loops"] and null_model:
                 self.loops(None, null=DASHBOARD_NULL, seed=7)
 
         threading.Thread(target=run, daemon=True, name="circularity-warm").start()
@@ -252,7 +198,7 @@ class Service:
         min_amount: float = 0.0,
     ) -> dict[str, Any]:
         """Cytoscape elements of the web as of a date (see :func:`views.graph_elements`)."""
-        from circularity.api.views import graph_elements
+        from circularity.session.views import graph_elements
 
         when = as_of or date.today()
         key = ("graph", when, include_inactive, kinds, confidences, min_amount)
@@ -453,7 +399,8 @@ class Service:
         when = as_of or date.today()
         ledger, assumptions, web = self.stress_inputs(when)
         known = set(web.entities) if web is not None else set()
-        index, usable = [], []
+        index: list[int] = []
+        usable: list[dict[str, float]] = []
         for shock in shocks:
             ok = bool(shock) and known.issuperset(shock)
             index.append(len(usable) if ok else -1)
@@ -463,9 +410,11 @@ class Service:
             return None, index
         if len(usable) == 1:
             usable.append({})
-        result = stress_test(
-            usable, ledger=ledger, web=web, model=model, alpha=alpha, beta=beta, assumptions=assumptions
-        )
+        from circularity.stress import prepare_stress
+
+        # the unshocked clearing of the web, prepared once per date for every shock set
+        base = self.cached(("stress-base", when), lambda: prepare_stress(web, assumptions))
+        result = stress_test(usable, ledger=ledger, model=model, alpha=alpha, beta=beta, base=base)
         return result, index
 
     def stress_inputs(self, when: date) -> tuple[Ledger, Any, Any]:
@@ -492,7 +441,8 @@ class Service:
         """Entity id to display name in the web as of a date."""
         when = as_of or date.today()
         return self.cached(
-            ("names", when), lambda: {e.id: e.name for e in self.ledger(when).records.get("entities", ())}
+            ("names", when),
+            lambda: {str(e.id): str(e.name) for e in self.ledger(when).records.get("entities", ())},  # type: ignore[attr-defined]
         )
 
     def scenario(self, preset: str) -> Any:
@@ -500,8 +450,6 @@ class Service:
         from circularity.projection import PRESETS, load_scenario
 
         if preset not in PRESETS:
-            from circularity.errors import ScenarioError
-
             raise ScenarioError(f"unknown preset '{preset}'; presets: {', '.join(PRESETS)}")
         return self.cached(("scenario", preset), lambda: load_scenario(preset))
 
@@ -579,6 +527,8 @@ class Service:
 
     def reset(self) -> None:
         """Forget cached ledgers and results (after an import)."""
-        self._cache = _LRU()
-        self._heavy = _LRU(_HEAVY_SIZE)
+        # New caches, not cleared ones: a computation still in flight on the old ledger stores
+        # its answer in the old cache, which nobody reads any more.
+        self._cache = SingleFlightCache(_CACHE_SIZE)
+        self._heavy = SingleFlightCache(_HEAVY_SIZE)
         self.generation += 1

@@ -1,0 +1,442 @@
+"""The fuzz corpus: hand-made nasties and seeded mutations of valid files, for every input format.
+
+Each :class:`Case` writes its files into a folder and names the CLI call that reads them, and
+says whether the input *must* be refused (``must_refuse``) or may be accepted (a valid variant,
+e.g. a file cut exactly at a line end). :func:`all_cases` is deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "store"))
+from sample_ledger import write_sample  # noqa: E402
+
+Writer = Callable[[Path], None]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One malformed (or valid-variant) input and the command that reads it."""
+
+    kind: str  # ledger | network | edge list | scenario
+    name: str
+    write: Writer
+    argv: tuple[str, ...]  # "{dir}" is replaced by the case folder
+    must_refuse: bool
+    imports: bool = False  # an import into a store: checked for "store changed"
+    tags: tuple[str, ...] = field(default=())
+
+
+NETWORK = {
+    "nodes": [
+        {"id": "a", "external_assets": 10, "external_liabilities": 1, "equity": 5},
+        {"id": "b", "external_assets": 5, "equity": 2},
+        {"id": "c", "external_assets": 1},
+    ],
+    "liabilities": [
+        {"debtor": "a", "creditor": "b", "amount": 4},
+        {"debtor": "b", "creditor": "c", "amount": 3},
+        {"debtor": "c", "creditor": "a", "amount": 2},
+    ],
+}
+EDGES = "source,target,amount\na,b,2\nb,c,1.5\nc,a,1\n"
+SCENARIO = "name: fuzz\nextends: baseline\n"
+# (values that must be refused for every bounded scenario number, valid YAML text of each)
+BAD_NUMBERS = (".nan", ".inf", "-.inf", "-1", "true", "'5'", "[1]", "{}", "1e400", "9" * 5000, "2025-02-30")
+NASTY_TEXT = ("\x00", "\x07", "\x1b[31m", "\x85", "\u202e", "\u2066")
+BENIGN_TEXT = ("[/]", "[bold]x", "=1+1", "@SUM(A1)", "Zoë ✓", "<script>x</script>")
+
+
+def _bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _special(path: Path, what: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    if what == "fifo":
+        os.mkfifo(path)
+    elif what == "dir":
+        path.mkdir()
+    else:
+        path.symlink_to(what)
+
+
+def _ledger(mutate: Callable[[Path], None]) -> Writer:
+    def write(root: Path) -> None:
+        write_sample(root / "in")
+        mutate(root / "in")
+
+    return write
+
+
+def _deal(root: Path, body: bytes) -> None:
+    _bytes(root / "deals" / "DFZ.yaml", body)
+
+
+def _ledger_cases(rng: random.Random) -> list[Case]:
+    out: list[Case] = []
+
+    def add(name: str, mutate: Callable[[Path], None], must: bool = True, imports: bool = False) -> None:
+        argv = (
+            ("ledger", "import", "--no-seed", "--db", "{dir}/store.duckdb", "{dir}/in")
+            if imports
+            else ("ledger", "validate", "{dir}/in")
+        )
+        out.append(Case("ledger", name, _ledger(mutate), argv, must, imports))
+
+    deal = "id: DFZ\nkind: equity\npayer: nvidia\npayee: openai\namount_usd_bn: 1\nannounced: 2025-09-22\n"
+    deal += "status: announced\nconfidence: confirmed\nsources: [s1]\n"
+    hand: list[tuple[str, bytes]] = [
+        ("duplicate key", (deal + "amount_usd_bn: 2\n").encode()),
+        ("deep nesting", (deal + "notes: " + "[" * 5000 + "]" * 5000 + "\n").encode()),
+        (
+            "billion laughs",
+            (
+                deal
+                + "x: &a [1,1,1,1,1,1,1,1,1,1]\n"
+                + "".join(
+                    f"x{i}: &a{i} [{','.join(['*a' if i == 0 else f'*a{i - 1}'] * 10)}]\n" for i in range(8)
+                )
+            ).encode(),
+        ),
+        ("30 February", deal.replace("2025-09-22", "2025-02-30").encode()),
+        ("5000-digit amount", deal.replace("amount_usd_bn: 1", "amount_usd_bn: " + "9" * 5000).encode()),
+        ("NaN amount", deal.replace("amount_usd_bn: 1", "amount_usd_bn: .nan").encode()),
+        ("negative amount", deal.replace("amount_usd_bn: 1", "amount_usd_bn: -5").encode()),
+        ("list amount", deal.replace("amount_usd_bn: 1", "amount_usd_bn: [1]").encode()),
+        ("unknown field", (deal + "amunt: 3\n").encode()),
+        ("Arabic-Indic date", deal.replace("2025-09-22", "٢٠٢٥-٠٩-٢٢").encode()),
+        ("UTF-16", deal.encode("utf-16")),
+        ("Latin-1", (deal + "notes: café\n").encode("latin-1")),
+        ("gzip bytes", b"\x1f\x8b\x08\x00" + bytes(rng.randrange(256) for _ in range(200))),
+        ("random bytes", bytes(rng.randrange(256) for _ in range(300))),
+        ("not a mapping", b"- 1\n- 2\n"),
+        ("unknown payer", deal.replace("payer: nvidia", "payer: nobody").encode()),
+    ]
+    for name, body in hand:
+        add(f"deal: {name}", lambda r, b=body: _deal(r, b))
+        add(f"deal import: {name}", lambda r, b=body: _deal(r, b), imports=True)
+    for bad in NASTY_TEXT:
+        add(f"deal: control {bad!r} in id", lambda r, b=bad: _deal(r, deal.replace("DFZ", f"D{b}Z").encode()))
+        add(
+            f"entity: control {bad!r} in name",
+            lambda r, b=bad: (
+                _deal(r, (deal + f"notes: 'a{b}b'\n").encode())
+                if b in ("\x00", "\x07")
+                else (r / "entities.yaml").write_text(
+                    (r / "entities.yaml").read_text().replace("name: OpenAI", f"name: 'Open{b}AI'"),
+                    encoding="utf-8",
+                )
+            ),
+            imports=True,
+        )
+    for text in BENIGN_TEXT:
+        add(
+            f"deal notes {text!r} (benign)",
+            lambda r, t=text: _deal(r, (deal + f"notes: {json.dumps(t)}\n").encode()),
+            must=False,
+        )
+    for what in ("fifo", "dir", "/dev/zero", "/dev/urandom"):
+        add(f"financials.csv is {what}", lambda r, w=what: _special(r / "financials.csv", w))
+        add(f"deal file is {what}", lambda r, w=what: _special(r / "deals" / "DFZ.yaml", w))
+    add(
+        "dataset.yaml billion laughs",
+        lambda r: _bytes(r / "dataset.yaml", hand[2][1].replace(b"id: DFZ", b"name: x")),
+    )
+    add(
+        "dataset.yaml date key",
+        lambda r: _bytes(r / "dataset.yaml", b"name: x\n2025-01-01: y\n"),
+        imports=True,
+    )
+    add("dataset.yaml list", lambda r: _bytes(r / "dataset.yaml", b"- 1\n"))
+    add("supersession chain of 2000", _chain, must=False)
+    # seeded mutations of financials.csv: cut, short rows, repeated header, inserted bytes
+    for i in range(120):
+        add(f"financials cut #{i}", lambda r, i=i: _cut(r / "financials.csv", random.Random(i)))
+    for i in range(80):
+        add(f"financials short row #{i}", lambda r, i=i: _short_row(r / "financials.csv", random.Random(i)))
+    for i in range(40):
+        add(
+            f"financials repeated header #{i}",
+            lambda r, i=i: _repeat_header(r / "financials.csv", random.Random(i)),
+        )
+    for i in range(100):
+        add(
+            f"financials byte #{i}",
+            lambda r, i=i: _insert_byte(r / "financials.csv", random.Random(i)),
+            imports=i % 3 == 0,
+        )
+    return out
+
+
+def _cut(path: Path, rng: random.Random) -> None:
+    data = path.read_bytes()
+    header_end = data.index(b"\n") + 1
+    at = rng.randrange(header_end + 1, len(data) - 1)
+    while data[at - 1 : at] == b"\n":  # a cut at a line end is a valid shorter file: cut mid-row
+        at -= 1
+    path.write_bytes(data[:at])
+
+
+def _short_row(path: Path, rng: random.Random) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    k = rng.randrange(1, len(lines))
+    cells = lines[k].rstrip("\n").split(",")
+    lines[k] = ",".join(cells[: rng.randrange(1, len(cells))]) + "\n"
+    path.write_text("".join(lines))
+
+
+def _repeat_header(path: Path, rng: random.Random) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    rng.shuffle(header)
+    lines.insert(rng.randrange(1, len(lines) + 1), ",".join(header) + "\n")
+    path.write_text("".join(lines))
+
+
+def _insert_byte(path: Path, rng: random.Random) -> None:
+    data = bytearray(path.read_bytes())
+    bad = rng.choice([0x00, 0x07, 0x1B, 0x7F, 0x85, 0xFF, 0xC3])
+    data.insert(rng.randrange(len(data)), bad)
+    path.write_bytes(bytes(data))
+
+
+def _chain(root: Path) -> None:
+    """2,000 deals each superseded by the next: must resolve in linear time."""
+    deals = root / "deals"
+    n = 2000
+    items = []
+    for i in range(n):
+        d = {
+            "id": f"C{i}",
+            "kind": "equity",
+            "payer": "nvidia",
+            "payee": "openai",
+            "amount_usd_bn": 1.0,
+            "announced": "2025-09-22",
+            "status": "superseded" if i < n - 1 else "announced",
+            "confidence": "confirmed",
+            "sources": ["s1"],
+        }
+        if i < n - 1:
+            d["superseded_by"] = f"C{i + 1}"
+        items.append(d)
+    (deals / "chain.yaml").write_text(yaml.safe_dump(items[0]))
+    (root / "deals.yaml").write_text(yaml.safe_dump(items[1:]))
+
+
+def _network_cases(rng: random.Random) -> list[Case]:
+    out: list[Case] = []
+
+    def add(name: str, body: bytes | str, must: bool = True, *, folder: dict[str, str] | None = None) -> None:
+        def write(root: Path) -> None:
+            if folder is not None:
+                for fname, text in folder.items():
+                    _bytes(root / "net" / fname, text.encode("utf-8-sig" if "bom" in name else "utf-8"))
+            elif body in ("fifo", "dir", "/dev/zero", "/dev/urandom"):
+                _special(root / "net.json", str(body))
+            else:
+                _bytes(root / "net.json", body if isinstance(body, bytes) else body.encode())
+
+        target = "{dir}/net" if folder is not None else "{dir}/net.json"
+        out.append(Case("network", name, write, ("contagion", "--network", target, "--json"), must))
+
+    good = json.dumps(NETWORK)
+    add("valid (benign)", good, must=False)
+    add("valid with BOM (benign)", "\ufeff" + good, must=False)
+    for typo in ("equtiy", "external_asset", "ammount", "Equity"):
+        net = json.loads(good)
+        (net["liabilities"] if typo == "ammount" else net["nodes"])[0][typo] = 1
+        add(f"misspelt field {typo}", json.dumps(net))
+    add("duplicate key", good.replace('{"id": "a"', '{"id": "a", "id": "b"', 1))
+    add("deep nesting", '{"nodes": ' + "[" * 100_000 + "]" * 100_000 + ', "liabilities": []}')
+    add("NaN", good.replace('"amount": 4', '"amount": NaN'))
+    add("1e400", good.replace('"amount": 4', '"amount": 1e400'))
+    add("5000 digits", good.replace('"amount": 4', '"amount": ' + "9" * 5000))
+    add("UTF-16", good.encode("utf-16"))
+    add("Latin-1", good.replace('"c"', '"ç"').encode("latin-1"))
+    add("gzip", b"\x1f\x8b\x08\x00" + bytes(rng.randrange(256) for _ in range(100)))
+    for what in ("fifo", "dir", "/dev/zero", "/dev/urandom"):
+        add(f"network is {what}", what)
+    for bad in NASTY_TEXT:
+        add(f"control {bad!r} in id", good.replace('"id": "c"', f'"id": {json.dumps("c" + bad)}'))
+    for text in BENIGN_TEXT:
+        net = json.loads(good)
+        old = net["nodes"][2]["id"]
+        net["nodes"][2]["id"] = text
+        for e in net["liabilities"]:
+            for k in ("debtor", "creditor"):
+                e[k] = text if e[k] == old else e[k]
+        add(f"id {text!r} (benign)", json.dumps(net), must=False)
+    nodes = "id,external_assets,equity\na,10,5\nb,5,2\nc,1,0\n"
+    edges = "debtor,creditor,amount\na,b,4\nb,c,3\nc,a,2\n"
+    add("csv folder (benign)", "", must=False, folder={"nodes.csv": nodes, "liabilities.csv": edges})
+    add("csv folder with bom (benign)", "", must=False, folder={"nodes.csv": nodes, "liabilities.csv": edges})
+    add("csv short row", "", folder={"nodes.csv": nodes, "liabilities.csv": edges + "a,b\n"})
+    add("csv long row", "", folder={"nodes.csv": nodes, "liabilities.csv": edges + "a,b,1,2\n"})
+    add(
+        "csv misspelt column",
+        "",
+        folder={"nodes.csv": nodes.replace("equity", "equtiy"), "liabilities.csv": edges},
+    )
+    # extremes: must give finite output or a clear error, never NaN/Infinity (checked by the harness)
+    for amount in ("1e308", "1.7e308", "1e-300", "0"):
+        net = json.loads(good)
+        for e in net["liabilities"]:
+            e["amount"] = float(amount)
+        for nd in net["nodes"]:
+            nd["external_assets"] = float(amount)
+        add(f"all amounts {amount} (benign)", json.dumps(net), must=False)
+    add("one node (benign)", json.dumps({"nodes": [{"id": "a"}], "liabilities": []}), must=False)
+    add("self-loop", good.replace('"debtor": "a", "creditor": "b"', '"debtor": "a", "creditor": "a"'))
+    # random JSON values in random places
+    pool = [None, True, "x", -1, 1e308, [], {}, [1, 2], {"a": 1}, "1e400", -0.0]
+    for i in range(300):
+        r = random.Random(1000 + i)
+        net = json.loads(good)
+        where = r.choice(["nodes", "liabilities"])
+        rec = r.choice(net[where])
+        key = r.choice(list(rec))
+        value = r.choice(pool)
+        rec[key] = value
+        benign = (
+            key in ("external_assets", "external_liabilities", "equity", "amount") and value in (1e308, -0.0)
+        ) or (key != "id" and key not in ("debtor", "creditor") and value is None)
+        add(f"random value #{i} ({where}.{key}={value!r})", json.dumps(net), must=not benign)
+    return out
+
+
+def _edge_cases(rng: random.Random) -> list[Case]:
+    out: list[Case] = []
+
+    def add(name: str, body: bytes | str, must: bool = True) -> None:
+        def write(root: Path) -> None:
+            if body in ("fifo", "dir", "/dev/zero", "/dev/urandom"):
+                _special(root / "edges.csv", str(body))
+            else:
+                _bytes(root / "edges.csv", body if isinstance(body, bytes) else body.encode())
+
+        out.append(Case("edge list", name, write, ("loops", "--network", "{dir}/edges.csv", "--json"), must))
+
+    add("valid (benign)", EDGES, must=False)
+    add("BOM (benign)", "\ufeff" + EDGES, must=False)
+    add("UTF-16", EDGES.encode("utf-16"))
+    add("Latin-1", EDGES.replace("a,b", "ç,b").encode("latin-1"))
+    add("gzip", b"\x1f\x8b\x08\x00" + bytes(rng.randrange(256) for _ in range(100)))
+    add("binary", bytes(rng.randrange(256) for _ in range(500)))
+    add("200 KB field", "source,target,amount\n" + "a" * 200_000 + ",b,1\n")
+    add("short row", EDGES + "a,b\n")
+    add("NaN", EDGES + "a,c,nan\n")
+    add("inf", EDGES + "a,c,inf\n")
+    add("negative", EDGES + "a,c,-1\n")
+    add("1e308 amounts (benign)", EDGES.replace(",2\n", ",1e308\n").replace(",1.5\n", ",1e308\n"), must=False)
+    for what in ("fifo", "dir", "/dev/zero", "/dev/urandom"):
+        add(f"edge list is {what}", what)
+    for bad in NASTY_TEXT:
+        add(f"control {bad!r} in name", EDGES.replace("c,a", f"c{bad},a").replace("b,c,", f"b,c{bad},"))
+    for text in BENIGN_TEXT:
+        t = text.replace(",", ";")
+        add(f"name {text!r} (benign)", EDGES.replace("c,a", f"{t},a").replace("b,c,", f"b,{t},"), must=False)
+    for i in range(150):
+        r = random.Random(2000 + i)
+        data = bytearray(EDGES.encode())
+        data.insert(r.randrange(len(data)), r.choice([0x00, 0x07, 0x1B, 0x85, 0xFF]))
+        add(f"inserted byte #{i}", bytes(data))
+    return out
+
+
+def _scenario_cases(rng: random.Random) -> list[Case]:
+    out: list[Case] = []
+
+    def add(name: str, body: bytes | str, must: bool = True) -> None:
+        def write(root: Path) -> None:
+            if body in ("fifo", "dir", "/dev/zero", "/dev/urandom"):
+                _special(root / "s.yaml", str(body))
+            else:
+                _bytes(root / "s.yaml", body if isinstance(body, bytes) else body.encode())
+
+        out.append(
+            Case("scenario", name, write, ("project", "-s", "{dir}/s.yaml", "--json", "--no-progress"), must)
+        )
+
+    keys = {
+        "globals.gpu_life_years": "0",
+        "defaults.tax_rate": "1.5",
+        "defaults.rate": "-0.01",
+        "defaults.opex_ratio": "-1",
+        "defaults.debt_maturity_years": "0",
+        "defaults.min_cash": "-1",
+        "globals.backlog_multiple": "-2",
+    }
+    for dotted, out_of_range in keys.items():
+        head, leaf = dotted.split(".")
+        for bad in (*BAD_NUMBERS, out_of_range):
+            add(
+                f"{dotted}={bad[:12]}",
+                SCENARIO + f"{head}:\n  {leaf}: {{value: {bad}, source: 'assumption: fuzz'}}\n",
+            )
+    over = "contracts:\n  deal_overrides:\n    D12: {{{body}, source: 'assumption: fuzz'}}\n"
+    for body in (
+        "amount: .nan",
+        "amount: -1",
+        "amount: [1]",
+        "amount: 'ten'",
+        "start: '2026-02-30'",
+        "start: 2026-02-30",
+        "colour: red",
+        "term_years: 0",
+        "profile: zigzag",
+    ):
+        add(f"deal override {body}", SCENARIO + over.format(body=body))
+    add("unknown deal id", SCENARIO + over.format(body="amount: 1").replace("D12", "D99999"))
+    add("unknown entity", SCENARIO + "entities:\n  opneai: {cash: {value: 1, source: 'assumption: fuzz'}}\n")
+    add("headline nobody", SCENARIO + "headline_entity: nobody\n")
+    ev = "events:\n  - {{quarter: {q}, entity: openai, kind: {k}, value: {v}, source: 'assumption: fuzz'}}\n"
+    for q, k, v in (
+        ("2026Q1", "pay_ratio", "5"),
+        ("2026Q5", "pay_ratio", "0.5"),
+        ("2026Q1", "boom", "1"),
+        ("2026Q1", "revenue_shock", "-1"),
+        ("2026Q1", "revenue_shock", ".nan"),
+    ):
+        add(f"event {k} {q} {v}", SCENARIO + ev.format(q=q, k=k, v=v))
+    for ext in ("[baseline]", "3", "{a: 1}", "nowhere", "s.yaml"):
+        add(f"extends {ext}", f"name: fuzz\nextends: {ext}\n")
+    add("duplicate key", SCENARIO + "extends: funding-freeze\n")
+    add("unknown top key", SCENARIO + "colour: red\n")
+    add("deep nesting", SCENARIO + "description: " + "[" * 5000 + "]" * 5000 + "\n")
+    add(
+        "billion laughs",
+        SCENARIO
+        + "a: &a [1,1,1,1,1,1,1,1,1,1]\n"
+        + "".join(f"a{i}: &a{i} [{','.join(['*a' if i == 0 else f'*a{i - 1}'] * 10)}]\n" for i in range(8)),
+    )
+    add("UTF-16", SCENARIO.encode("utf-16"))
+    add("control byte", SCENARIO + "description: 'a\x07b'\n")
+    add("bidi override", SCENARIO + "description: 'a\u202eb'\n")
+    for what in ("fifo", "dir", "/dev/zero", "/dev/urandom"):
+        add(f"scenario is {what}", what)
+    add(
+        "valid (benign)",
+        SCENARIO + "globals:\n  gpu_life_years: {value: 4, source: 'assumption: fuzz'}\n",
+        must=False,
+    )
+    return out
+
+
+def all_cases(seed: int = 16) -> list[Case]:
+    """Every case, in a fixed order for a seed."""
+    rng = random.Random(seed)
+    return [*_ledger_cases(rng), *_network_cases(rng), *_edge_cases(rng), *_scenario_cases(rng)]
