@@ -271,7 +271,8 @@ class StressResult:
         big = [idx[e] for e in BIG_TECH if e in idx]
         pct = self.mv_change_pct[scenario, big]
         pct = pct[np.isfinite(pct)]
-        rng = f"{pct.min():+.1%} to {pct.max():+.1%}" if pct.size else "not computable (no market values)"
+        lo, hi = (round(float(x), 3) + 0.0 for x in (pct.min(), pct.max())) if pct.size else (0.0, 0.0)
+        rng = f"{lo:+.1%} to {hi:+.1%}" if pct.size else "not computable (no market values)"
         computed = [f"${lost3:,.0f}B", rng]
         return [
             {"claim": c, "claimed": v, "computed": k}
