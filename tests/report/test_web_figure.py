@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from circularity.api.service import Service
 from circularity.i18n import entity_names, short_name
 from circularity.report.web_figure import TOP_LABELS, _box, layout, web_svg
+from circularity.session.service import Service
 
 AS_OF = date(2026, 3, 31)
 
