@@ -36,7 +36,7 @@ def open_full(w: PageWatch, server: LiveServer, query: str) -> None:
     (30 s limit) while it finishes the run and caches it; the page is then loaded again."""
     wanted = ("#projection-chart[data-renders='1'] .main-svg", "#sankey-chart .main-svg",
               "#claims-table tbody tr", "#vendor-table tbody tr")  # fmt: skip
-    for attempt in range(4):
+    for _attempt in range(4):
         w.page.goto(f"{server.url}/?test=1{query}")
         w.page.wait_for_selector("body[data-models='1']", state="attached", timeout=180_000)
         w.page.wait_for_function(
