@@ -303,9 +303,9 @@ def _deal_schedule(deal: Deal, a: ScheduleAssumptions) -> tuple[dict[int, float]
     profile = over.get("profile", sched.profile if sched else None)
     gw_linked = bool(gw) and kind == "hardware"
     if profile == "explicit" and sched is not None and sched.quarters:
-        out = {_qabs(k): float(v) for k, v in sched.quarters.items()}
-        scale = amount / sum(out.values()) if sum(out.values()) > 0 else 0.0
-        return {k: v * scale for k, v in out.items()}, gw_linked, note + "explicit schedule"
+        explicit = {_qabs(k): float(v) for k, v in sched.quarters.items()}
+        scale = amount / sum(explicit.values()) if sum(explicit.values()) > 0 else 0.0
+        return {k: v * scale for k, v in explicit.items()}, gw_linked, note + "explicit schedule"
     if profile == "tranches" and sched is not None and sched.tranches:
         out: dict[int, float] = {}
         known = [t.amount_usd_bn for t in sched.tranches if t.amount_usd_bn is not None]
@@ -630,8 +630,3 @@ def _backlog_multiple(records: Mapping[str, Iterable[Any]]) -> tuple[float, tupl
     }
     table = backlog_reactions(frames["market_reactions"], frames["deals"], frames["entities"])
     return backlog_multiple(table)
-
-
-def entity_positions(web: Web, ids: Sequence[str]) -> Array:
-    """Indices of several entity ids (``KeyError`` for an unknown one)."""
-    return np.array([web.index(e) for e in ids], dtype=np.int64)

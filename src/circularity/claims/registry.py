@@ -341,14 +341,14 @@ def _claims(path: Path, assumptions: Mapping[str, Assumption], problems: list[Pr
         )
     known = {c.id for c in claims}
     graph = {c.id: claim_refs(c.formula) for c in claims}
-    for c in claims:
-        for ref in graph[c.id]:
+    for claim in claims:
+        for ref in graph[claim.id]:
             if ref not in known:
                 problems.append(
                     Problem(
                         file,
-                        _line_of(lines, ("claims", seen[c.id], "formula")),
-                        f"{c.id}.formula",
+                        _line_of(lines, ("claims", seen[claim.id], "formula")),
+                        f"{claim.id}.formula",
                         f"claim('{ref}') names no claim in the registry",
                     )
                 )

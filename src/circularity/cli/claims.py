@@ -37,7 +37,7 @@ def _table(result: ClaimsResult) -> Table:
         ("verdict", {}),
         ("reason", {"ratio": 1}),
     ):
-        table.add_column(name, **kw)  # type: ignore[arg-type]
+        table.add_column(name, **kw)
     for r in result.results:
         style = _STYLE[r.verdict]
         table.add_row(

@@ -3,6 +3,7 @@ the sensitivity tornado."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
@@ -295,7 +296,7 @@ def sankey_figure(
     return fig, unpriced
 
 
-def fan_figure(quarters: list[str], bands: dict[str, list[float]], title: str) -> go.Figure:
+def fan_figure(quarters: list[str], bands: dict[str, list[float | None]], title: str) -> go.Figure:
     fig = go.Figure()
     for lo, hi, name, alpha in (("p05", "p95", "5-95%", 0.15), ("p25", "p75", "25-75%", 0.3)):
         fig.add_trace(
@@ -327,11 +328,12 @@ def tornado_figure(table: list[dict[str, Any]], base: float | None, title: str, 
     """One bar per parameter from y(low) to y(high), largest swing on top; dashed line at the base."""
     rows = [r for r in table if r["output_low"] is not None and r["output_high"] is not None]
     fig = go.Figure()
-    for name, color, pick in (
-        ("a higher value raises it", "#2f5bd3", lambda r: r["output_high"] > r["output_low"]),
-        ("a higher value lowers it", "#e67e22", lambda r: r["output_high"] < r["output_low"]),
-        ("no effect at these quantiles", "#95a5a6", lambda r: r["output_high"] == r["output_low"]),
-    ):
+    groups: tuple[tuple[str, str, Callable[[dict[str, Any]], bool]], ...] = (
+        ("a higher value raises it", "#2f5bd3", lambda r: bool(r["output_high"] > r["output_low"])),
+        ("a higher value lowers it", "#e67e22", lambda r: bool(r["output_high"] < r["output_low"])),
+        ("no effect at these quantiles", "#95a5a6", lambda r: bool(r["output_high"] == r["output_low"])),
+    )
+    for name, color, pick in groups:
         sel = [r for r in rows if pick(r)]
         if sel:
             fig.add_trace(

@@ -14,11 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from circularity.errors import CircularityError, ScenarioError, StoreError
 from circularity.ledger import Ledger, load
 from circularity.session.cache import SingleFlightCache
+
+if TYPE_CHECKING:
+    from circularity.store import Store
 
 __all__ = [
     "DASHBOARD_NULL",
@@ -105,7 +108,7 @@ class Service:
     remote: Callable[..., Any] | None = field(default=None, repr=False)
     _cache: SingleFlightCache = field(default_factory=lambda: SingleFlightCache(_CACHE_SIZE), repr=False)
     _heavy: SingleFlightCache = field(default_factory=lambda: SingleFlightCache(_HEAVY_SIZE), repr=False)
-    _store: Any = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
     _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -117,7 +120,7 @@ class Service:
                 )
 
     # -- ledger ----------------------------------------------------------------
-    def _open_store(self) -> Any:
+    def _open_store(self) -> Store:
         if self._store is None:
             from circularity.store import open_store
 
@@ -134,7 +137,7 @@ class Service:
             if self.db is None:
                 return load(self.dataset, as_of=when)
             with self._store_lock:
-                return self._open_store().ledger(when)  # type: ignore[no-any-return]
+                return self._open_store().ledger(when)
 
         return self.cached(("ledger", when), make)
 
@@ -149,7 +152,7 @@ class Service:
 
                 return _bundled(self.dataset)
             with self._store_lock:
-                return self._open_store().ledger(None)  # type: ignore[no-any-return]
+                return self._open_store().ledger(None)
 
         return self.cached(("full",), make)
 
@@ -439,10 +442,14 @@ class Service:
 
     def entity_names(self, as_of: date | None) -> dict[str, str]:
         """Entity id to display name in the web as of a date."""
+        from circularity.ledger.records import Entity
+
         when = as_of or date.today()
         return self.cached(
             ("names", when),
-            lambda: {str(e.id): str(e.name) for e in self.ledger(when).records.get("entities", ())},  # type: ignore[attr-defined]
+            lambda: {
+                e.id: e.name for e in self.ledger(when).records.get("entities", ()) if isinstance(e, Entity)
+            },
         )
 
     def scenario(self, preset: str) -> Any:
