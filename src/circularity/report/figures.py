@@ -310,7 +310,7 @@ def sankey_figure(
 
 def fan_figure(
     quarters: list[str],
-    bands: dict[str, list[float]],
+    bands: dict[str, list[float | None]],
     title: str,
     *,
     median: str = "median",
@@ -369,12 +369,16 @@ def tornado_figure(
     ]
     base = None if base is None else base * scale
     fig = go.Figure()
-    for name, color, pick in (
-        (w["raises"], "#2f5bd3", lambda r: r["output_high"] > r["output_low"]),
-        (w["lowers"], "#e67e22", lambda r: r["output_high"] < r["output_low"]),
-        (w["none"], "#95a5a6", lambda r: r["output_high"] == r["output_low"]),
+    for name, color, sign in (
+        (w["raises"], "#2f5bd3", 1),
+        (w["lowers"], "#e67e22", -1),
+        (w["none"], "#95a5a6", 0),
     ):
-        sel = [r for r in rows if pick(r)]
+        sel = [
+            r
+            for r in rows
+            if (r["output_high"] > r["output_low"]) - (r["output_high"] < r["output_low"]) == sign
+        ]
         if sel:
             fig.add_trace(
                 go.Bar(
