@@ -28,6 +28,7 @@ from circularity.compile import Web
 from circularity.errors import ScenarioError
 from circularity.projection.accounting import check_quarter
 from circularity.projection.aggregation import Aggregation, build_aggregation
+from circularity.projection.channels import ChannelState, renew_contracts
 from circularity.projection.parameters import (
     event_arrays,
     override_paths,
@@ -110,6 +111,7 @@ def run_projection(
     every scenario stay ``(1, n)`` and broadcast.
     """
     ov = dict(overrides or {})
+    web = renew_contracts(web, scenario)  # channels: contracts that end renew (unchanged without)
     S = scenario_count(ov, n_scenarios)
     P = resolve_params(web, scenario, ov, S)
     ev = event_arrays(web, scenario, ov, S)
@@ -238,6 +240,21 @@ def _widen(st: State, S: int) -> State:
         standalone=w(st.standalone),
         need_min=w(st.need_min),
         cash_out=w(st.cash_out),
+        ch=None if st.ch is None else _widen_channels(st.ch, w),
+    )
+
+
+def _widen_channels(cs: ChannelState, w: Callable[[Array], Array]) -> ChannelState:
+    return ChannelState(
+        chip_hist=cs.chip_hist,
+        chip_dep=w(cs.chip_dep),
+        bldg_dep=w(cs.bldg_dep),
+        chip_book=w(cs.chip_book),
+        chip_gross=w(cs.chip_gross),
+        bldg_gross=w(cs.bldg_gross),
+        retired=w(cs.retired),
+        fixed_debt=w(cs.fixed_debt),
+        secured=w(cs.secured),
     )
 
 

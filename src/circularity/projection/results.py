@@ -39,6 +39,14 @@ COLUMNS: tuple[str, ...] = (
     "enterprise_value",
     "distance_to_default",
     "credit_spread",
+    "gw_contracted",
+    "gw_delivered",
+    "replacement_capex",
+    "collateral_value",
+    "borrowing_base",
+    "borrowing_capacity",
+    "interest_cover",
+    "required_revenue",
 )
 
 #: ``basis`` codes of a row: a projected quarter, history from filings, history by a stated rule.
