@@ -25,6 +25,11 @@
     N_("pays"), N_("owes ({unit})"), N_("receipts lost ({unit})"), N_("equity loss ({unit})"),
     N_("market value ({unit})"), N_("value lost ({unit})"), N_("change"), N_("default"),
     N_("receipts lost"), N_("equity loss"), N_("defaults"),
+    // the stress totals (StressResult.totals): values before and after, the parts of the equity
+    // loss (stress.losses.LOSS_PARTS) and the count of entities left out for want of a value
+    N_("market value before"), N_("market value after"),
+    N_("lost margin"), N_("stranded assets"), N_("discount rate effect"), N_("stake losses"),
+    N_("credit losses"), N_("own loss"), N_("excluded unknown value"),
     N_("OpenAI revenue vs its plan (×)"), N_("GPU useful life (years)"), N_("Credit appetite (1 = open)"),
     N_("Power delivered vs contracted"),
     N_("Multiplies OpenAI's revenue path in the preset (1 = as the preset states)."),
@@ -183,7 +188,7 @@
         c.numeric ? (c.percent ? pct(row[c.key]) : fmt(row[c.key] === null ? null : row[c.key] * (isMoney(c.key) ? mu().scale : 1)))
           : (c.key === "defaulted" ? (row[c.key] ? t("yes") : "") : c.key === "name" ? I.name(row.id, row[c.key]) : row[c.key]))))));
     $("#stress-totals").replaceChildren(...Object.entries(r.totals).map(([k, v]) => {
-      const isCount = k === "defaults" || k.startsWith("n_");
+      const isCount = k === "defaults" || k === "excluded_unknown_value" || k.startsWith("n_");  // counts of entities
       return el("div", { class: "kpi" }, el("span", { class: "kpi-v" }, typeof v === "number" ? (isCount ? fmt(v, 0) : money(v)) : String(v)),
         el("span", { class: "kpi-l" }, t(k.replaceAll("_", " "))));
     }));
