@@ -305,9 +305,9 @@ def _deal_schedule(deal: Deal, a: ScheduleAssumptions) -> tuple[dict[int, float]
     profile = over.get("profile", sched.profile if sched else None)
     gw_linked = bool(gw) and kind == "hardware"
     if profile == "explicit" and sched is not None and sched.quarters:
-        out = {_qabs(k): float(v) for k, v in sched.quarters.items()}
-        scale = amount / sum(out.values()) if sum(out.values()) > 0 else 0.0
-        return {k: v * scale for k, v in out.items()}, gw_linked, note + "explicit schedule"
+        given = {_qabs(k): float(v) for k, v in sched.quarters.items()}
+        scale = amount / sum(given.values()) if sum(given.values()) > 0 else 0.0
+        return {k: v * scale for k, v in given.items()}, gw_linked, note + "explicit schedule"
     if profile == "tranches" and sched is not None and sched.tranches:
         out: dict[int, float] = {}
         known = [t.amount_usd_bn for t in sched.tranches if t.amount_usd_bn is not None]

@@ -242,7 +242,7 @@ def _revenue_anchors(own: Any, q: Sequence[str]) -> Array | None:
             points[y] = float(
                 sum(path_values(s.size, qy)[0] * path_values(s.share, qy)[0] for s in own.revenue_segments)
             )
-    return path_values(Path(value=points, source=source, interpolate="log"), q)
+    return path_values(Path(value=points, source=source, interpolate="log"), tuple(q))
 
 
 def _web_receipts_first_year(web: Web) -> Array:

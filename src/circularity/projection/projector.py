@@ -29,6 +29,7 @@ from circularity.errors import ScenarioError
 from circularity.projection.accounting import check_quarter
 from circularity.projection.aggregation import Aggregation, build_aggregation
 from circularity.projection.channels import ChannelState, renew_contracts
+from circularity.projection.channels.context import AI_KINDS
 from circularity.projection.parameters import (
     event_arrays,
     override_paths,
@@ -151,6 +152,7 @@ def run_projection(
         mv_start=mv_start,
         mv_end=mv_end,
     )
+    heads.update(_required_revenue_heads(web, rec_T, scenario.channels is not None, S))
     return ProjectionResult(
         scenario=scenario.name,
         scenario_names=names,
@@ -164,6 +166,26 @@ def run_projection(
         headline_entity=scenario.headline_entity,
         basis=basis_of(web),
     )
+
+
+def _required_revenue_heads(web: Web, rec: dict[str, Array], on: bool, S: int) -> dict[str, Array]:
+    """The web's required revenue in 2030 (AI build-out entities), its projected revenue and the gap."""
+    ts = [t for t, q in enumerate(web.quarters) if q.startswith("2030")]
+    if not on or not ts or "required_revenue" not in rec or "revenue" not in rec:
+        nan = np.full(S, np.nan)
+        return {
+            "web_required_revenue_2030": nan,
+            "web_projected_revenue_2030": nan,
+            "required_revenue_gap_2030": nan,
+        }
+    ai = np.array([k in AI_KINDS for k in web.entity_kinds])
+    need = rec["required_revenue"][ts][:, ai].sum(axis=(0, 1))
+    got = rec["revenue"][ts][:, ai].sum(axis=(0, 1))
+    return {
+        "web_required_revenue_2030": need,
+        "web_projected_revenue_2030": got,
+        "required_revenue_gap_2030": need - got,
+    }
 
 
 def basis_of(web: Web) -> Array:

@@ -323,7 +323,9 @@ class Channels(_Model):
     floating_share: Annotated[Param, In(0, 1, unit="of starting debt")]
     floating_share_of: dict[str, Annotated[Param, In(0, 1, unit="of starting debt")]] = {}
     interest_cover_min: Annotated[Param, In(0, 100, low_open=True, unit="EBITDA / interest")]
-    interest_cover_min_of: dict[str, Annotated[Param, In(0, 100, low_open=True, unit="EBITDA / interest")]] = {}
+    interest_cover_min_of: dict[
+        str, Annotated[Param, In(0, 100, low_open=True, unit="EBITDA / interest")]
+    ] = {}
     #: capacity
     usd_bn_per_gw: Annotated[Param, In(1, 500, unit="USD bn per GW built")]
     #: a deal whose GW and dollars imply a price per GW outside this band is flagged in --explain
@@ -380,6 +382,18 @@ class Event(_Model):
         return self
 
 
+class Move(_Model):
+    """An output a preset must move against the baseline, and which way (a test holds it to it).
+
+    ``output``: a headline (``funding_need_2030``) or ``variable:entity[:quarter]`` over the
+    columns of ``quarters.csv``, summed over the projected quarters when no quarter is given.
+    """
+
+    output: str = Field(min_length=3)
+    direction: Literal["up", "down"]
+    why: str = Field(min_length=3)
+
+
 class Horizon(_Model):
     start: str = "2025Q1"
     end: str = "2032Q4"
@@ -401,6 +415,8 @@ class Scenario(_Model):
     contracts: ContractAssumptions = ContractAssumptions()
     events: list[Event] = []
     channels: Channels | None = None
+    #: the outputs this preset must move against the baseline (documentation and test)
+    moves: list[Move] = []
 
 
 @lru_cache(maxsize=4096)
@@ -432,7 +448,7 @@ def path_values(path: Path, quarters: list[str] | tuple[str, ...]) -> np.ndarray
     if path.interpolate == "log" and len(items) > 1 and (vals > 0).all():
         # annual values at year keys, joined geometrically year by year, held within a year
         years = np.floor(qs / 4) * 4
-        return np.exp(np.interp(years, keys, np.log(vals)))
+        return np.asarray(np.exp(np.interp(years, keys, np.log(vals))))
     pos = np.searchsorted(keys, qs, side="right") - 1
     return vals[np.clip(pos, 0, None)]
 

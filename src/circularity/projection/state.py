@@ -213,7 +213,9 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         min_cash=e["min_cash"],
         year_end=frozenset({t for t in range(web.T) if web.quarters[t].endswith("Q4")} | {web.T - 1}),
         mv0=mv0,
-        ch=None if P.channels is None else build_channels(web, agg, P.channels, e, _row(P.glob["rate_floor"])),
+        ch=None
+        if P.channels is None
+        else build_channels(web, agg, P.channels, e, _row(P.glob["rate_floor"])),
     )
 
 

@@ -21,6 +21,11 @@ The channel's fixed arrays are a :class:`~.context.ChannelContext`, its stocks a
 """
 
 from circularity.projection.channels.capacity import renew_contracts
-from circularity.projection.channels.context import ChannelContext, ChannelState, build_channels, initial_channels
+from circularity.projection.channels.context import (
+    ChannelContext,
+    ChannelState,
+    build_channels,
+    initial_channels,
+)
 
 __all__ = ["ChannelContext", "ChannelState", "build_channels", "initial_channels", "renew_contracts"]

@@ -35,7 +35,9 @@ class ChannelContext:
     asset: Array  # (n, 1) bool: borrows from asset-backed lenders
     ltv: Array  # (n, 1) loan-to-value those lenders lend at (0 where none)
     secured_share: Array  # (n, 1) share of new debt that is asset-backed (1 where no such lender)
-    covenant: Array  # (n, 1) covenant maximum of debt / collateral (1 if unstated; 0 and unused where no lender)
+    covenant: (
+        Array  # (n, 1) covenant maximum of debt / collateral (1 if unstated; 0 and unused where no lender)
+    )
     rate_delta: Array  # (T,) rate path less its first value: the move every market rate takes
     floor: Array  # (1, S or 1) the scenario's rate floor (globals.rate_floor) on market rates
     float_share: Array  # (n, 1) share of starting outside debt that floats
@@ -143,13 +145,17 @@ def build_channels(
         asset=asset,
         ltv=ltv,
         covenant=cov,
-        secured_share=np.array([ch.secured_share[x].value if x in ch.secured_share else 1.0 for x in ids])[:, None],
+        secured_share=np.array([ch.secured_share[x].value if x in ch.secured_share else 1.0 for x in ids])[
+            :, None
+        ],
         rate_delta=rate - rate[0],
         floor=floor,
         float_share=fl,
         ic_min=np.array(
             [
-                ch.interest_cover_min_of[x].value if x in ch.interest_cover_min_of else ch.interest_cover_min.value
+                ch.interest_cover_min_of[x].value
+                if x in ch.interest_cover_min_of
+                else ch.interest_cover_min.value
                 for x in ids
             ]
         )[:, None],

@@ -41,7 +41,7 @@ def market_rate(ctx: Context, cc: ChannelContext, st: State, t: int) -> Array:
     lev *= ctx.spread
     base = np.maximum(ctx.e["rate"] + cc.rate_delta[t], cc.floor)
     lev += base
-    return np.minimum(lev, np.maximum(ctx.top_rate, base), out=lev)
+    return np.asarray(np.minimum(lev, np.maximum(ctx.top_rate, base), out=lev))
 
 
 def ladder_interest(ctx: Context, cc: ChannelContext, cs: ChannelState, st: State, r_mkt: Array) -> Array:

@@ -3,8 +3,8 @@
 Conventions (quarters; ``L`` the chips' economic life ``globals.gpu_life_years`` in quarters,
 ``B`` the buildings' life ``channels.building_life_years``):
 
-- a quarter's capex ``c`` splits into chips ``s·c`` (``s = channels.chip_share``) and buildings
-  ``(1 − s)·c``; each vintage is depreciated straight line from the next quarter, chips over ``L``,
+- a quarter's capex ``c`` (less replacement, which is all chips) splits into chips ``s·c``
+  (``s = channels.chip_share``, per entity ``chip_share_of``) and buildings ``(1 − s)·c``; each vintage is depreciated straight line from the next quarter, chips over ``L``,
   buildings over ``B``;
 - a chip vintage bought in quarter ``v`` has its last charge in ``v + L``; it is then retired, and
   ``channels.replacement_share`` of its cost is bought again in ``v + L + 1`` (replacement capex, to
@@ -33,7 +33,14 @@ import numpy as np
 
 from circularity.projection.channels.context import ChannelContext, ChannelState
 
-__all__ = ["FleetStep", "borrowing_base", "collateral_value", "fleet_step", "replacement_capex", "retired_vintage"]
+__all__ = [
+    "FleetStep",
+    "borrowing_base",
+    "collateral_value",
+    "fleet_step",
+    "replacement_capex",
+    "retired_vintage",
+]
 
 Array = np.ndarray[Any, Any]
 
@@ -70,11 +77,21 @@ def replacement_capex(cc: ChannelContext, cs: ChannelState) -> Array:
 
 
 def fleet_step(
-    cc: ChannelContext, cs: ChannelState, capex: Array, life_q: Array, inv_life: Array, t: int
+    cc: ChannelContext,
+    cs: ChannelState,
+    capex: Array,
+    replacement: Array | None,
+    life_q: Array,
+    inv_life: Array,
+    t: int,
 ) -> FleetStep:
-    """Depreciate the vintages, add the quarter's purchases, retire the vintage that reached its life."""
-    chip = cc.chip_share * capex
-    bldg = capex - chip
+    """Depreciate the vintages, add the quarter's purchases (replacement capex is all chips),
+    retire the vintage that reached its life."""
+    new_build = capex if replacement is None else capex - replacement
+    chip = cc.chip_share * new_build
+    bldg = new_build - chip
+    if replacement is not None:
+        chip = chip + replacement
     dep = cs.chip_dep + cs.bldg_dep
     hist = (*cs.chip_hist, chip)
     gone = retired_vintage(hist, life_q, t, capex.shape)
@@ -94,7 +111,7 @@ def fleet_step(
 def collateral_value(cc: ChannelContext, chip_book: Array, legacy: Array, t: int) -> Array:
     """Value of the chips to a lender: book value (with the chip share of capital held before the
     horizon) × the secondary-market price index of quarter ``t``."""
-    return (chip_book + cc.chip_share * legacy) * cc.sec_index[t]
+    return np.asarray((chip_book + cc.chip_share * legacy) * cc.sec_index[t])
 
 
 def borrowing_base(cc: ChannelContext, collateral: Array) -> Array:

@@ -64,7 +64,8 @@ def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Fina
     if ctx.ch is not None and st.ch is not None and out.rate is not None:
         # leverage, interest cover and borrowing base; a covenant breach is repaid now
         # delayed-draw lending: the chips bought this quarter secure the draw that pays for them
-        buying = ctx.ch.chip_share * (out.capex + dues.due_hw)
+        repl = 0.0 if out.replacement is None else out.replacement
+        buying = ctx.ch.chip_share * (out.capex - repl + dues.due_hw) + repl
         coll = collateral_value(ctx.ch, st.ch.chip_book + buying, st.legacy, t)
         limits = borrowing_limits(ctx, ctx.ch, st.ch, st, out.rate, coll, credit, maturing, dues.due_int)
         need += limits.forced

@@ -61,7 +61,7 @@ def stock_update(
     legacy = st.legacy - leg
     fl = None
     if ctx.ch is not None and st.ch is not None:  # chips and buildings by vintage (channels.fleet)
-        fl = fleet_step(ctx.ch, st.ch, capex, ctx.life_q, ctx.inv_life, t)
+        fl = fleet_step(ctx.ch, st.ch, capex, out.replacement, ctx.life_q, ctx.inv_life, t)
         dep = fl.depreciation + leg
         dep_rate = st.dep_rate
         hist = st.capex_hist
