@@ -35,6 +35,16 @@ TOP_LABELS = """() => {
 }"""
 
 
+# the role names' boxes on screen, in the graph panel's pixels (as the labels above)
+ROLE_TAGS = """() => {
+  const c = document.getElementById('cy').getBoundingClientRect();
+  return [...document.querySelectorAll('#role-tags .role-tag')].map((e) => {
+    const b = e.getBoundingClientRect();
+    return { text: e.textContent, box: [b.left - c.left, b.top - c.top, b.right - c.left, b.bottom - c.top] };
+  });
+}"""
+
+
 @pytest.fixture
 def big(browser: Any) -> Iterator[PageWatch]:
     context = browser.new_context(viewport=VIEW)
@@ -72,6 +82,15 @@ def test_twenty_largest_labels_are_readable_and_apart(
     for i, a in enumerate(labels):
         for b in labels[i + 1 :]:
             assert not overlaps(a["box"], b["box"]), f"labels of {a['id']} and {b['id']} overlap"
+    # the role names (an HTML layer over the graph) hide no entity's label, nor each other
+    tags = page.evaluate(ROLE_TAGS)
+    assert len(tags) >= 4
+    for tag in tags:
+        for lab in labels:
+            assert not overlaps(tag["box"], lab["box"]), f"role name {tag['text']} over {lab['id']}'s label"
+    for i, a in enumerate(tags):
+        for b in tags[i + 1 :]:
+            assert not overlaps(a["box"], b["box"]), f"role names {a['text']} and {b['text']} overlap"
     if lang == "zh-Hant":
         assert page.evaluate("window.circularityGraph.getElementById('nvidia').style('label')") == "輝達"
     assert big.errors == []
