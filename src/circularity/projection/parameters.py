@@ -60,6 +60,7 @@ class Params:
     capex_fixed: Array  # (1, n, T) outside capex per quarter from a capex path (added to the ratio)
     ncf: Array  # (n,) bool: entity follows a net cash flow path
     ncf_q: Array  # (n, T) quarterly net cash flow for those
+    channels: Any = None  # the scenario's Channels (issue 13), None: the engine without them
 
 
 def override_paths(web: Web, scenario: Scenario) -> tuple[str, ...]:
@@ -218,6 +219,7 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
         capex_fixed=capex_fixed,
         ncf=ncf,
         ncf_q=ncf_q,
+        channels=sc.channels,
     )
 
 
@@ -240,7 +242,7 @@ def _revenue_anchors(own: Any, q: Sequence[str]) -> Array | None:
             points[y] = float(
                 sum(path_values(s.size, qy)[0] * path_values(s.share, qy)[0] for s in own.revenue_segments)
             )
-    return path_values(Path(value=points, source=source, interpolate="log"), q)
+    return path_values(Path(value=points, source=source, interpolate="log"), tuple(q))
 
 
 def _web_receipts_first_year(web: Web) -> Array:
@@ -297,6 +299,7 @@ def slice_params(P: Params, sl: slice, S: int) -> Params:
         capex_fixed=P.capex_fixed,
         ncf=P.ncf,
         ncf_q=P.ncf_q,
+        channels=P.channels,
     )
 
 

@@ -28,6 +28,8 @@ from circularity.compile import Web
 from circularity.errors import ScenarioError
 from circularity.projection.accounting import check_quarter
 from circularity.projection.aggregation import Aggregation, build_aggregation
+from circularity.projection.channels import ChannelState, renew_contracts
+from circularity.projection.channels.context import AI_KINDS
 from circularity.projection.parameters import (
     event_arrays,
     override_paths,
@@ -110,6 +112,7 @@ def run_projection(
     every scenario stay ``(1, n)`` and broadcast.
     """
     ov = dict(overrides or {})
+    web = renew_contracts(web, scenario)  # channels: contracts that end renew (unchanged without)
     S = scenario_count(ov, n_scenarios)
     P = resolve_params(web, scenario, ov, S)
     ev = event_arrays(web, scenario, ov, S)
@@ -149,6 +152,7 @@ def run_projection(
         mv_start=mv_start,
         mv_end=mv_end,
     )
+    heads.update(_required_revenue_heads(web, rec_T, scenario.channels is not None, S))
     return ProjectionResult(
         scenario=scenario.name,
         scenario_names=names,
@@ -162,6 +166,26 @@ def run_projection(
         headline_entity=scenario.headline_entity,
         basis=basis_of(web),
     )
+
+
+def _required_revenue_heads(web: Web, rec: dict[str, Array], on: bool, S: int) -> dict[str, Array]:
+    """The web's required revenue in 2030 (AI build-out entities), its projected revenue and the gap."""
+    ts = [t for t, q in enumerate(web.quarters) if q.startswith("2030")]
+    if not on or not ts or "required_revenue" not in rec or "revenue" not in rec:
+        nan = np.full(S, np.nan)
+        return {
+            "web_required_revenue_2030": nan,
+            "web_projected_revenue_2030": nan,
+            "required_revenue_gap_2030": nan,
+        }
+    ai = np.array([k in AI_KINDS for k in web.entity_kinds])
+    need = rec["required_revenue"][ts][:, ai].sum(axis=(0, 1))
+    got = rec["revenue"][ts][:, ai].sum(axis=(0, 1))
+    return {
+        "web_required_revenue_2030": need,
+        "web_projected_revenue_2030": got,
+        "required_revenue_gap_2030": need - got,
+    }
 
 
 def basis_of(web: Web) -> Array:
@@ -238,6 +262,21 @@ def _widen(st: State, S: int) -> State:
         standalone=w(st.standalone),
         need_min=w(st.need_min),
         cash_out=w(st.cash_out),
+        ch=None if st.ch is None else _widen_channels(st.ch, w),
+    )
+
+
+def _widen_channels(cs: ChannelState, w: Callable[[Array], Array]) -> ChannelState:
+    return ChannelState(
+        chip_hist=cs.chip_hist,
+        chip_dep=w(cs.chip_dep),
+        bldg_dep=w(cs.bldg_dep),
+        chip_book=w(cs.chip_book),
+        chip_gross=w(cs.chip_gross),
+        bldg_gross=w(cs.bldg_gross),
+        retired=w(cs.retired),
+        fixed_debt=w(cs.fixed_debt),
+        secured=w(cs.secured),
     )
 
 
