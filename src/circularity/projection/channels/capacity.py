@@ -89,7 +89,8 @@ def scheduled_receipts(cc: ChannelContext, sched_t: Array, cut: Array) -> Array:
 
 def gw_delivered(cc: ChannelContext, power_t: Array, cut: Array, t: int) -> Array:
     """GW delivered by holder in quarter ``t``, ``(n, S)``: scheduled share × power × honoured."""
-    frac = cc.gw_frac[t][:, None] * cut
+    k = cc.gw_idx
+    frac = cc.gw_frac[t, k][:, None] * cut[k]
     if cc.any_paced:
-        frac = np.where(cc.paced[:, None], frac * power_t, frac)
-    return np.asarray(cc.gw_hold @ frac)
+        frac = np.where(cc.paced[k][:, None], frac * power_t, frac)
+    return np.asarray(cc.gw_hold_k @ frac)
