@@ -49,14 +49,14 @@ ROLE_TAGS = """() => {
 def big(browser: Any) -> Iterator[PageWatch]:
     context = browser.new_context(viewport=VIEW)
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)  # a shared 2-core machine: generous, never a fixed sleep
     yield PageWatch(page)
     context.close()
 
 
 def open_page(w: PageWatch, server: LiveServer, query: str = "") -> None:
     w.page.goto(f"{server.url}/?test=1{query}")
-    w.page.wait_for_selector("body[data-ready='1']")
+    w.page.wait_for_selector("body[data-ready='1']", state="attached", timeout=180_000)  # a cold server
 
 
 def overlaps(a: list[float], b: list[float]) -> bool:
@@ -118,7 +118,7 @@ def test_layout_fills_the_panel_by_role_and_is_stable(big: PageWatch, live_serve
     assert chips_y < cy  # chipmakers above the labs
     before = page.evaluate("window.circularityGraph.nodes().map(n => [n.id(), n.position()])")
     page.reload()
-    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=180_000)
     after = page.evaluate("window.circularityGraph.nodes().map(n => [n.id(), n.position()])")
     assert after == before
     assert big.errors == []

@@ -95,7 +95,7 @@ def report_context(
     ledger = svc.ledger(as_of)
     have = features()
     local = entity_names(tag)
-    names = {e.id: local.get(e.id, e.name) for e in ledger.records.get("entities", ())}  # type: ignore[attr-defined]
+    names = {e.id: local.get(e.id, e.name) for e in ledger.records.get("entities", ())}
     zh = tag != "en"
     unit, scale = (_("$bn"), 10.0) if zh else ("$bn", 1.0)
     horizon = knowledge_horizon(svc.full_ledger(), as_of)

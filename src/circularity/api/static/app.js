@@ -380,7 +380,8 @@
     const box = $("#cy");
     const w = box.clientWidth, h = box.clientHeight;
     const kinds = Object.fromEntries(state.meta.vocabulary.deal_kinds.map((k) => [k, kindLabel(k)]));
-    return { svg: W.toSvg(circ.cy, w, h, roleTags(), { title: t("Deal kind (edge colour)"), kinds }), width: w, height: h };
+    const fig = W.toSvg(circ.cy, w, h, roleTags(), { title: t("Deal kind (edge colour)"), kinds });
+    return { svg: fig.svg, width: w, height: fig.height };
   }
   async function exportFigure(id, format) {
     try {

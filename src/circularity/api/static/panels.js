@@ -268,6 +268,9 @@
     funding_need_2030: N_("funding need to 2030"), funding_need_2032: N_("funding need to 2032"),
     cash_out_quarter: N_("standalone cash runs out (no new money)"), entity: N_("entity"), first_default_entity: N_("first default"),
     first_default_quarter: N_("first default quarter"), set_off: N_("set off"), market_value_lost: N_("market value lost"),
+    web_required_revenue_2030: N_("revenue the AI web needs in 2030"),
+    web_projected_revenue_2030: N_("revenue the AI web is projected to earn in 2030"),
+    required_revenue_gap_2030: N_("revenue gap in 2030 (needed less projected)"),
   };
 
   async function renderProjection(r) {
@@ -314,7 +317,7 @@
     box.dataset.annotations = String(notes.length);
     $("#projection-note").textContent = t("Cash, debt and shortfall by quarter as the projection runs them (new money raised where lenders and investors allow); the funding need is what the entity would have to raise with no new money and every commitment honoured as scheduled, stated at year-ends 2030 and 2032 (the headlines below).");
     $("#projection-headlines").replaceChildren(...Object.entries(h).map(([k, v]) => {
-      const isMoneyKey = k.startsWith("funding_need") || k === "market_value_lost";
+      const isMoneyKey = k.startsWith("funding_need") || k === "market_value_lost" || k.includes("revenue");  // USD bn
       const text = Array.isArray(v) ? (v.length ? v.map(entityName).join(", ") : t("none"))
         : typeof v === "number" ? (isMoneyKey ? money(v) : fmt(v))
           : ((k === "first_default_entity" || k === "entity") && v ? entityName(v) : String(v ?? "–"));
