@@ -35,4 +35,4 @@ def required_revenue(
     k = cc.coc + cc.rate_delta[t]
     yearly = chip_gross * (k + 4.0 * inv_life_q)
     yearly += bldg_gross * (k + 4.0 * cc.bldg_inv)
-    return yearly / (1.0 - cc.opex_req) / 4.0
+    return np.asarray(yearly / (1.0 - cc.opex_req) / 4.0)
