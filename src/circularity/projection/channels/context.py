@@ -34,6 +34,7 @@ class ChannelContext:
     replace: float  # share of a retiring chip vintage replaced
     sec_index: Array  # (T,) secondary-market price of chips relative to book
     asset: Array  # (n, 1) bool: borrows from asset-backed lenders
+    asset_idx: Array  # their rows
     ltv: Array  # (n, 1) loan-to-value those lenders lend at (0 where none)
     secured_share: Array  # (n, 1) share of new debt that is asset-backed (1 where no such lender)
     covenant: (
@@ -41,6 +42,7 @@ class ChannelContext:
     )
     rate_delta: Array  # (T, 1, S or 1) rate path less its first value, plus the run's shift: the
     # move every market rate (and the cost of capital) takes
+    lives: tuple[tuple[int, Array], ...]  # each distinct chip life in quarters, with its (n, S) mask
     floor: Array  # (1, S or 1) the scenario's rate floor (globals.rate_floor) on market rates
     float_share: Array  # (n, 1) share of starting outside debt that floats
     ic_min: Array  # (n, 1) lenders' minimum EBITDA / interest
@@ -138,6 +140,7 @@ def build_channels(
     by_payer_buy = (buy_sel[:n] + buy_sel[n:]).tocsr()
     sched_buy = by_payer_buy @ sched
     opex = np.minimum(np.maximum(e["opex_ratio"][:, :1], 0.0), 0.95)
+    life_q = np.maximum(np.rint(4 * e["useful_life_years"]).astype(np.int64), 1)  # as the Context's
     lab = np.array([k == "lab" for k in web.entity_kinds])[:, None]
     return ChannelContext(
         chip_share=np.array(
@@ -147,12 +150,14 @@ def build_channels(
         replace=ch.replacement_share.value,
         sec_index=path_values(ch.secondary_price_index, q),
         asset=asset,
+        asset_idx=np.flatnonzero(asset[:, 0]),
         ltv=ltv,
         covenant=cov,
         secured_share=np.array([ch.secured_share[x].value if x in ch.secured_share else 1.0 for x in ids])[
             :, None
         ],
         rate_delta=(rate - rate[0])[:, None, None] + shift[None, :, :],
+        lives=tuple((int(v), life_q == v) for v in np.unique(life_q)),
         floor=floor,
         float_share=fl,
         ic_min=np.array(
