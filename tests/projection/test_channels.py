@@ -40,6 +40,7 @@ def channels(**kw: Any) -> dict[str, Any]:
         "usd_bn_per_gw": P(50.0),
         "usd_bn_per_gw_band": {"low": 20.0, "high": 100.0, "source": "assumption: test"},
         "usd_bn_per_gw_year": P(10.0),
+        "usd_bn_per_gw_year_band": {"low": 2.0, "high": 40.0, "source": "assumption: test"},
         "lead_time_quarters": P(0.0),
         "compute_revenue_elasticity": P(0.0),
         "renewal_share": P(0.0),
@@ -237,3 +238,25 @@ def test_bad_channel_input_is_refused_with_key_and_range(key: str, value: float,
 def test_non_finite_channel_input_is_refused() -> None:
     with pytest.raises(ScenarioError, match="usd_bn_per_gw"):
         load_scenario("baseline", ("channels.usd_bn_per_gw=.nan",))
+
+
+def test_an_absurd_price_per_gw_is_flagged_not_used_silently() -> None:
+    from circularity.projection.channels.capacity import price_flags
+
+    led = ledger(
+        [entity("cloud"), entity("chips", "chipmaker"), entity("lab", "lab")],
+        [
+            deal("H", "hardware", "cloud", "chips", 1000.0, "2025-Q1", 1.0, gigawatts=1.0),
+            deal("OK", "hardware", "cloud", "chips", 30.0, "2025-Q1", 1.0, gigawatts=1.0),
+            deal("C", "compute", "lab", "cloud", 0.4, "2025", 1.0, gigawatts=1.0),
+        ],
+        [fin("cloud", "cash", 10.0)],
+    )
+    web = compile_web(led, "2025Q1", "2026Q4")
+    flags = {d: (price, why) for d, price, why in price_flags(web, _sc())}
+    assert set(flags) == {"H", "C"}
+    assert flags["H"][0].startswith("1,000.0 USD bn/GW") and "15.0-75.0" in flags["H"][1]
+    assert flags["C"][0].startswith("0.4 USD bn/GW") and "2.0-40.0" in flags["C"][1]
+    # flagged, not changed: the deal's dollars are what the projection pays
+    r = run_projection(web, _sc())
+    assert r.series("payments_due", "cloud").iloc[0] == pytest.approx((1000.0 + 30.0) / 4)

@@ -35,7 +35,7 @@ def _assumptions(node: Any, prefix: str = "") -> list[tuple[str, str, str]]:
     return out
 
 
-def _explain(console: Console, sc: Any, result: Any, web_notes: Any) -> None:
+def _explain(console: Console, sc: Any, result: Any, web_notes: Any, web: Any = None) -> None:
     t = Table(title=f"assumptions that fed {sc.name} (value, source)")
     for c in ("path", "value", "source"):
         t.add_column(c, overflow="fold")
@@ -43,7 +43,7 @@ def _explain(console: Console, sc: Any, result: Any, web_notes: Any) -> None:
     for path, value, source in _assumptions(
         {
             k: data[k]
-            for k in ("globals", "defaults", "kind_defaults", "entities", "contracts", "events")
+            for k in ("globals", "defaults", "kind_defaults", "entities", "contracts", "events", "channels")
             if k in data
         }
     ):
@@ -52,6 +52,11 @@ def _explain(console: Console, sc: Any, result: Any, web_notes: Any) -> None:
         t.add_row(f"contracts.scope.{ent}", "only its deals", why)
     for deal_id, why in result.skipped:
         t.add_row(f"contracts.skipped.{deal_id}", "left out", why)
+    if web is not None:
+        from circularity.projection.channels.capacity import price_flags
+
+        for deal_id, price, why in price_flags(web, sc):
+            t.add_row(f"channels.flagged.{deal_id}", price, f"FLAGGED: implied price per GW {why}")
     t.add_row(
         "engine.ebitda",
         "revenue x (1 - opex_ratio)",
@@ -230,7 +235,11 @@ def register(app: typer.Typer) -> None:
         console.print(q)
         if explain:
             _explain(
-                console, sc, result, web.notes and tuple(zip(web.deal_id, web.kind, web.notes, strict=True))
+                console,
+                sc,
+                result,
+                web.notes and tuple(zip(web.deal_id, web.kind, web.notes, strict=True)),
+                web,
             )
         if out is not None:
             console.print(

@@ -78,6 +78,7 @@ def override_paths(web: Web, scenario: Scenario) -> tuple[str, ...]:
             "power_delivery",
         )
     ]
+    out += ["channels.rate_shift"]  # added to the channels' rate path (Monte Carlo, tornado)
     out += [f"defaults.{f}" for f in (*ENTITY_SCALARS, *ENTITY_PATHS)]
     out += [f"entities.{e}.{f}" for e in web.entities for f in (*ENTITY_SCALARS, *ENTITY_PATHS)]
     out += [f"events.{k}.value" for k in range(len(scenario.events))]
@@ -165,6 +166,7 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
         ):
             val = web.backlog_multiple
         glob[f] = np.asarray(ov.get(f"globals.{f}", val), dtype=float) * np.ones(S)
+    glob["rate_shift"] = np.asarray(ov.get("channels.rate_shift", 0.0), dtype=float) * np.ones(S)
     for f in ("credit_appetite", "equity_appetite", "power_delivery"):
         base = path_values(getattr(sc.globals, f), q)[None, :] * np.ones((S, 1))
         if f"globals.{f}" in ov:

@@ -331,6 +331,7 @@ class Channels(_Model):
     #: a deal whose GW and dollars imply a price per GW outside this band is flagged in --explain
     usd_bn_per_gw_band: Band
     usd_bn_per_gw_year: Annotated[Param, In(0.1, 200, unit="USD bn per GW-year of compute")]
+    usd_bn_per_gw_year_band: Band
     lead_time_quarters: Annotated[Param, In(0, 40, unit="quarters")]
     compute_revenue_elasticity: Annotated[Param, In(0, 2, unit="elasticity")]
     renewal_share: Annotated[Param, In(0, 1, unit="of an ending contract")]

@@ -114,6 +114,7 @@ class Context:
     year_end: frozenset[int]
     mv0: Array
     ch: ChannelContext | None = None  # the channels of issue 13 (None: a scenario without them)
+    valuation: bool = True  # compute the Merton columns (skipped when none of them is recorded)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,7 +216,7 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         mv0=mv0,
         ch=None
         if P.channels is None
-        else build_channels(web, agg, P.channels, e, _row(P.glob["rate_floor"])),
+        else build_channels(web, agg, P.channels, e, _row(P.glob["rate_floor"]), _row(P.glob["rate_shift"])),
     )
 
 

@@ -32,7 +32,7 @@ from circularity.compile import Web
 from circularity.projection.channels.context import ChannelContext
 from circularity.projection.scenario import Scenario, path_values
 
-__all__ = ["compute_share", "gw_delivered", "renew_contracts", "scheduled_receipts"]
+__all__ = ["compute_share", "gw_delivered", "price_flags", "renew_contracts", "scheduled_receipts"]
 
 Array = np.ndarray[Any, Any]
 
@@ -89,7 +89,47 @@ def scheduled_receipts(cc: ChannelContext, sched_t: Array, cut: Array) -> Array:
 
 def gw_delivered(cc: ChannelContext, power_t: Array, cut: Array, t: int) -> Array:
     """GW delivered by holder in quarter ``t``, ``(n, S)``: scheduled share × power × honoured."""
-    frac = cc.gw_frac[t][:, None] * cut
+    k = cc.gw_idx
+    frac = cc.gw_frac[t, k][:, None] * cut[k]
     if cc.any_paced:
-        frac = np.where(cc.paced[:, None], frac * power_t, frac)
-    return np.asarray(cc.gw_hold @ frac)
+        frac = np.where(cc.paced[k][:, None], frac * power_t, frac)
+    return np.asarray(cc.gw_hold_k @ frac)
+
+
+def price_flags(web: Web, scenario: Scenario) -> list[tuple[str, str, str]]:
+    """Deals whose GW and dollars imply a price per GW outside ``channels.usd_bn_per_gw_band``:
+    ``(deal id, implied price, why flagged)``, for ``--explain`` (flagged, not changed).
+
+    Hardware is priced per GW of chips (``usd_bn_per_gw_band`` × ``chip_share``); compute and
+    leases per GW-year (``usd_bn_per_gw_year_band``).
+    """
+    ch = scenario.channels
+    if ch is None or web.gigawatts is None:
+        return []
+    lo, hi = ch.usd_bn_per_gw_band.low, ch.usd_bn_per_gw_band.high
+    out: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for k in range(web.m):
+        gw = web.gigawatts[k]
+        if not np.isfinite(gw) or gw <= 0 or web.deal_id[k] in seen:
+            continue
+        total = float(web.schedule[k].sum())
+        if web.kind[k] == "hardware":
+            price, a, b, what = total / gw, lo * ch.chip_share.value, hi * ch.chip_share.value, "chips"
+        elif web.kind[k] in RENEWING:
+            years = max(float((web.schedule[k] > 0).sum()) / 4.0, 0.25)
+            band = ch.usd_bn_per_gw_year_band
+            price, a, b, what = total / gw / years, band.low, band.high, "compute per GW-year"
+        else:
+            continue
+        if not a <= price <= b:
+            seen.add(web.deal_id[k])
+            out.append(
+                (
+                    web.deal_id[k],
+                    f"{price:,.1f} USD bn/GW ({what})",
+                    f"outside the stated band {a:,.1f}-{b:,.1f}; "
+                    "the deal's own dollars are used, the GW only for capacity",
+                )
+            )
+    return out

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from circularity.compile import Web
 from circularity.projection.aggregation import Aggregation
@@ -33,12 +34,15 @@ class ChannelContext:
     replace: float  # share of a retiring chip vintage replaced
     sec_index: Array  # (T,) secondary-market price of chips relative to book
     asset: Array  # (n, 1) bool: borrows from asset-backed lenders
+    asset_idx: Array  # their rows
     ltv: Array  # (n, 1) loan-to-value those lenders lend at (0 where none)
     secured_share: Array  # (n, 1) share of new debt that is asset-backed (1 where no such lender)
     covenant: (
         Array  # (n, 1) covenant maximum of debt / collateral (1 if unstated; 0 and unused where no lender)
     )
-    rate_delta: Array  # (T,) rate path less its first value: the move every market rate takes
+    rate_delta: Array  # (T, 1, S or 1) rate path less its first value, plus the run's shift: the
+    # move every market rate (and the cost of capital) takes
+    lives: tuple[tuple[int, Array], ...]  # each distinct chip life in quarters, with its (n, S) mask
     floor: Array  # (1, S or 1) the scenario's rate floor (globals.rate_floor) on market rates
     float_share: Array  # (n, 1) share of starting outside debt that floats
     ic_min: Array  # (n, 1) lenders' minimum EBITDA / interest
@@ -55,6 +59,8 @@ class ChannelContext:
     by_payer_buy: Any  # (n, m) sparse: compute + hardware contracts by payer
     by_payee_ophw: Any  # (n, m) sparse: operating + hardware contracts by payee
     gw_hold: Array  # (n, m) GW of each contract by the entity that holds the capacity
+    gw_idx: Array  # contracts with GW (the only ones gw_delivered reads)
+    gw_hold_k: Any  # (n, k) sparse: gw_hold on those contracts
     gw_live: Array  # (T, m) 1 while a contract is contracted (started or not, not yet ended)
     gw_frac: Array  # (T, m) share of a contract's GW delivered as scheduled (before power)
     gw_contracted: Array  # (T, n, 1) GW contracted by holder (before cuts)
@@ -97,7 +103,7 @@ def _gw_per_contract(web: Web, ch: Channels, chip_price: float) -> Array:
 
 
 def build_channels(
-    web: Web, agg: Aggregation, ch: Channels, e: dict[str, Array], floor: Array
+    web: Web, agg: Aggregation, ch: Channels, e: dict[str, Array], floor: Array, shift: Array
 ) -> ChannelContext:
     """The channels' fixed arrays for one block (pure)."""
     n, m, T, q = web.n, web.m, web.T, web.quarters
@@ -134,6 +140,7 @@ def build_channels(
     by_payer_buy = (buy_sel[:n] + buy_sel[n:]).tocsr()
     sched_buy = by_payer_buy @ sched
     opex = np.minimum(np.maximum(e["opex_ratio"][:, :1], 0.0), 0.95)
+    life_q = np.maximum(np.rint(4 * e["useful_life_years"]).astype(np.int64), 1)  # as the Context's
     lab = np.array([k == "lab" for k in web.entity_kinds])[:, None]
     return ChannelContext(
         chip_share=np.array(
@@ -143,12 +150,14 @@ def build_channels(
         replace=ch.replacement_share.value,
         sec_index=path_values(ch.secondary_price_index, q),
         asset=asset,
+        asset_idx=np.flatnonzero(asset[:, 0]),
         ltv=ltv,
         covenant=cov,
         secured_share=np.array([ch.secured_share[x].value if x in ch.secured_share else 1.0 for x in ids])[
             :, None
         ],
-        rate_delta=rate - rate[0],
+        rate_delta=(rate - rate[0])[:, None, None] + shift[None, :, :],
+        lives=tuple((int(v), life_q == v) for v in np.unique(life_q)),
         floor=floor,
         float_share=fl,
         ic_min=np.array(
@@ -172,6 +181,8 @@ def build_channels(
         by_payer_buy=by_payer_buy,
         by_payee_ophw=agg.by_payee[n : 2 * n],
         gw_hold=gw_hold,
+        gw_idx=np.flatnonzero(gw > 0),
+        gw_hold_k=sp.csr_matrix(gw_hold[:, gw > 0]),
         gw_live=np.ascontiguousarray(live.T.astype(float)),
         gw_frac=np.ascontiguousarray(frac.T),
         gw_contracted=np.ascontiguousarray((gw_hold @ live).T)[:, :, None],

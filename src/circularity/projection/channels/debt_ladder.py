@@ -86,14 +86,22 @@ def borrowing_limits(
     ic_lim += fixed + st.debt_web
     np.maximum(ic_lim, 0.0, out=ic_lim)
     cap = np.minimum(lev_lim, ic_lim)
-    sec_left = cs.secured * (1.0 - ctx.mat_q)
-    forced = np.where(cc.asset, np.maximum(sec_left - cc.covenant * collateral, 0.0), 0.0)
-    sec_left = sec_left - forced
-    base = cc.ltv * collateral
-    cap = np.where(cc.asset, np.minimum(cap, np.maximum(debt - cs.secured, 0.0) + base), cap)
     cap *= credit
-    room = cap - (debt - maturing - forced)
-    # a share of new debt comes from the asset-backed lenders, within the borrowing base
-    room = np.where(cc.asset, np.minimum(room, (base * credit - sec_left) / cc.secured_share), room)
+    room = cap - (debt - maturing)
+    forced = np.zeros(cap.shape)
+    sec_left = cs.secured * (1.0 - ctx.mat_q)
+    a = cc.asset_idx  # rows with asset-backed lenders (few): the covenant and the base
+    if a.size:
+        cr = np.broadcast_to(credit, cap.shape)[a]
+        coll = np.broadcast_to(collateral, cap.shape)[a]
+        sec = sec_left[a]
+        f = np.maximum(sec - cc.covenant[a] * coll, 0.0)
+        sec = sec - f
+        base = cc.ltv[a] * coll
+        cap[a] = np.minimum(cap[a], (np.maximum(debt[a] - cs.secured[a], 0.0) + base) * cr)
+        # a share of new debt comes from the asset-backed lenders, within the borrowing base
+        room[a] = np.minimum(cap[a] - (debt[a] - maturing[a] - f), (base * cr - sec) / cc.secured_share[a])
+        forced[a] = f
+        sec_left[a] = sec
     np.maximum(room, 0.0, out=room)
     return Limits(capacity=cap, room=room, forced=forced, secured_left=sec_left)

@@ -59,15 +59,15 @@ class FleetStep:
     retired: Array
 
 
-def retired_vintage(hist: tuple[Array, ...], life_q: Array, t: int, shape: tuple[int, int]) -> Array:
-    """Purchases of the vintage whose last charge fell in quarter ``t`` (bought in ``t − L``)."""
-    old = t - life_q
+def retired_vintage(
+    hist: tuple[Array, ...], lives: tuple[tuple[int, Array], ...], t: int, shape: tuple[int, int]
+) -> Array:
+    """Purchases of the vintage whose last charge fell in quarter ``t`` (bought in ``t − L``);
+    ``lives`` pairs each distinct life ``L`` (quarters) with the mask of the cells that have it."""
     gone = np.zeros(shape)
-    if not (old >= 0).any():
-        return gone
-    old_b = np.broadcast_to(old, shape)
-    for v in np.unique(old_b[old_b >= 0]):  # a few distinct lives: one pass each
-        gone = np.where(old_b == v, hist[int(v)], gone)
+    for life, mask in lives:  # a few distinct lives: one pass each
+        if t - life >= 0:
+            np.copyto(gone, hist[t - life], where=mask)
     return gone
 
 
@@ -94,7 +94,7 @@ def fleet_step(
         chip = chip + replacement
     dep = cs.chip_dep + cs.bldg_dep
     hist = (*cs.chip_hist, chip)
-    gone = retired_vintage(hist, life_q, t, capex.shape)
+    gone = retired_vintage(hist, cc.lives, t, capex.shape)
     chip_dep = np.maximum(cs.chip_dep + (chip - gone) * inv_life, 0.0)
     return FleetStep(
         depreciation=dep,

@@ -164,11 +164,14 @@ def stock_update(
     }
     # one valuation for the projection and the stress test: Merton on this quarter's equity
     # value, debt and cash (equity still from the scenario's revenue/backlog rule, see docs)
-    values = value_entities(mv, ctx.equity_vol, row["debt"], cl.cash_after, ctx.risk_free, ctx.merton_years)
-    row["equity_value"] = values.equity_value
-    row["enterprise_value"] = values.enterprise_value
-    row["distance_to_default"] = values.distance_to_default
-    row["credit_spread"] = values.credit_spread
+    if ctx.valuation:  # nothing else reads them: a run that records none of them skips the solve
+        values = value_entities(
+            mv, ctx.equity_vol, row["debt"], cl.cash_after, ctx.risk_free, ctx.merton_years
+        )
+        row["equity_value"] = values.equity_value
+        row["enterprise_value"] = values.enterprise_value
+        row["distance_to_default"] = values.distance_to_default
+        row["credit_spread"] = values.credit_spread
     cover = np.full(shape, np.nan)  # no interest: cover undefined, not infinite
     np.divide(ebitda_ann, 4.0 * interest, out=cover, where=interest > 1e-9)
     row["interest_cover"] = cover
@@ -231,6 +234,6 @@ def _channels(
         "collateral_value": coll,
         "borrowing_base": borrowing_base(cc, coll),
         "borrowing_capacity": fin.limits.capacity if fin.limits is not None else nan,
-        "required_revenue": required_revenue(cc, fl.chip_gross, fl.bldg_gross, ctx.inv_life),
+        "required_revenue": required_revenue(cc, fl.chip_gross, fl.bldg_gross, ctx.inv_life, t),
     }
     return new, row
