@@ -46,6 +46,7 @@ DATA_WORDS = (
     N_("outcomes"), N_("cash out q"), N_("first default q"),
     N_("holds"), N_("does not hold"), N_("not computable"),
     N_("funding need 2030"), N_("funding need 2032"), N_("market value lost"), N_("cash out quarter"),
+    N_("web required revenue 2030"), N_("web projected revenue 2030"), N_("required revenue gap 2030"),
     N_("ratio"), N_("multiple"), N_("USD_bn"), N_("USD_bn_per_year"), N_("GW"), N_("year"), N_("USD_per_month"),
 )  # fmt: skip
 
