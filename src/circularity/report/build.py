@@ -47,6 +47,7 @@ DATA_WORDS = (
     N_("web required revenue 2030"), N_("web projected revenue 2030"), N_("required revenue gap 2030"),
     N_("holds"), N_("does not hold"), N_("not computable"),
     N_("funding need 2030"), N_("funding need 2032"), N_("market value lost"), N_("cash out quarter"),
+    N_("web required revenue 2030"), N_("web projected revenue 2030"), N_("required revenue gap 2030"),
     N_("ratio"), N_("multiple"), N_("USD_bn"), N_("USD_bn_per_year"), N_("GW"), N_("year"), N_("USD_per_month"),
 )  # fmt: skip
 
