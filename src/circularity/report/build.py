@@ -44,7 +44,6 @@ def N_(word: str) -> str:
 DATA_WORDS = (
     N_("sources"), N_("entities"), N_("deals"), N_("financials"), N_("holdings"), N_("market_reactions"),
     N_("outcomes"), N_("cash out q"), N_("first default q"),
-    N_("web required revenue 2030"), N_("web projected revenue 2030"), N_("required revenue gap 2030"),
     N_("holds"), N_("does not hold"), N_("not computable"),
     N_("funding need 2030"), N_("funding need 2032"), N_("market value lost"), N_("cash out quarter"),
     N_("web required revenue 2030"), N_("web projected revenue 2030"), N_("required revenue gap 2030"),
