@@ -184,7 +184,9 @@ def solve_merton(
         Nd1, Nd2, pd1 = ndtr(d1), ndtr(d2), _pdf(d1)
         f1 = V * Nd1 - D * np.exp(-r * T) * Nd2 - E
         f2 = V * Nd1 * sig - sigma_E * E
-        scale = np.maximum(E, 1e-300)
+        # relative to equity; where equity is below ~1e-5 of assets, double precision cannot
+        # resolve f1 (a difference of terms of size V) to tol × E: measure it against 1e-5·V then
+        scale = np.maximum(np.maximum(E, 1e-5 * np.abs(V)), 1e-300)
         res = np.where(levered, np.maximum(np.abs(f1), np.abs(f2) / np.maximum(sigma_E, 1e-300)) / scale, 0.0)
         residual = float(res.max()) if res.size else 0.0
         if residual <= tol:
