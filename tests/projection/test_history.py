@@ -11,8 +11,8 @@ import pytest
 import circularity
 from circularity.compile import Web
 from circularity.projection import load_scenario, run_projection
-from circularity.projection.scenario import PRESETS
 from circularity.projection.run import compile_for
+from circularity.projection.scenario import PRESETS
 
 
 @cache
@@ -58,7 +58,11 @@ def test_history_equals_the_reported_figures(name: str) -> None:
             continue
         for i, t in zip(*np.nonzero(np.isfinite(rep[:, :h])), strict=True):
             got = r.data[col][t, 0, i]
-            assert got == pytest.approx(rep[i, t], rel=1e-9, abs=1e-9), (field, web.entities[i], web.quarters[t])
+            assert got == pytest.approx(rep[i, t], rel=1e-9, abs=1e-9), (
+                field,
+                web.entities[i],
+                web.quarters[t],
+            )
             checked += 1
     assert checked >= 10  # the dataset reports revenue, cash and debt for a dozen entity-quarters
 

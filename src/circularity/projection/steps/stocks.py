@@ -78,7 +78,8 @@ def stock_update(
         # history: revenue is what the filing reports; web receipts beyond it (the compiled
         # schedule ahead of the filing) are cash received ahead of revenue (a contract liability)
         r_rep = rep[:, t][:, None]
-        revenue = np.where(np.isfinite(r_rep), np.nan_to_num(r_rep), revenue)
+        pin = np.isfinite(r_rep) & ~ctx.ncf if ctx.any_ncf else np.isfinite(r_rep)
+        revenue = np.where(pin, np.nan_to_num(r_rep), revenue)
     op_costs = out.opex + cl.ratio * dues.due_op
     interest = out.interest + cl.ratio * dues.due_int
     pre_tax = revenue - op_costs
