@@ -88,8 +88,17 @@ def merton_equity(V: Any, sigma_V: Any, D: Any, r: Any, T: Any) -> Array:
 
 
 def merton_debt(V: Any, sigma_V: Any, D: Any, r: Any, T: Any) -> Array:
-    """Market value of the debt, ``V - E`` (what the creditors' claim is worth today)."""
-    return np.asarray(np.asarray(V, dtype=float) - merton_equity(V, sigma_V, D, r, T))
+    """Market value of the debt, ``V - E`` (what the creditors' claim is worth today).
+
+    Computed as ``D e^{-rT} N(d2) + V N(-d1)`` (the risk-free debt less the put the creditors
+    wrote), equal to ``V - E`` but without its cancellation: a firm whose debt is a sliver of its
+    assets keeps a debt value (and a spread) accurate to its own size, not to ``eps V``.
+    """
+    V, sigma_V, D, r, T = _arrays(V, sigma_V, D, r, T)
+    d1, d2 = _d1_d2(V, sigma_V, D, r, T)
+    with np.errstate(invalid="ignore"):
+        B = V * ndtr(-d1) + D * np.exp(-r * T) * ndtr(d2)
+    return np.asarray(np.where(D > 0, np.minimum(B, V), 0.0))
 
 
 def distance_to_default(V: Any, sigma_V: Any, D: Any, r: Any, T: Any) -> Array:
