@@ -222,6 +222,14 @@ class GlobalAssumptions(_Model):
     default_value_loss: Annotated[Param, In(0, 1, unit="of own equity value")] = Param(
         value=1.0, source="assumption: a defaulted entity's own equity value is wiped out"
     )
+    default_materiality: Annotated[Param, In(0, 1, unit="of the quarter's obligations")] = Param(
+        value=0.05,
+        source=(
+            "assumption: a default is a material failure to pay, not a rounding gap; 5% of the "
+            "quarter's obligations (dues, operating costs, capex, interest, tax) left unpaid or "
+            "uncovered, after cash, new money and capex cuts, marks one"
+        ),
+    )
     default_costs: DefaultCosts | None = None
 
 
