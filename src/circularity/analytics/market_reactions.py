@@ -108,7 +108,7 @@ def backlog_reactions(reactions: pd.DataFrame, deals: pd.DataFrame, entities: pd
     >>> ledger = circularity.load("ai", as_of="2026-07-03")
     >>> t = backlog_reactions(ledger.market_reactions, ledger.deals, ledger.entities)
     >>> row = t[(t.entity == "oracle") & (t.backlog)].iloc[0]
-    >>> str(row.date), row.deal, round(row.ratio, 2)
+    >>> str(row.date), row.deal, round(float(row.ratio), 2)
     ('2025-09-10', 'D10', 0.81)
     """
     r = reactions.reset_index(drop=True)

@@ -66,7 +66,7 @@ def altman_z2(
     Examples
     --------
     >>> round(altman_z2(1.0, 2.0, 1.0, 10.0, 4.0, 6.0), 3)
-    2.685
+    2.68
     """
     xs = (working_capital, retained_earnings, ebit, total_assets, book_equity, total_liabilities)
     if not all(math.isfinite(x) for x in xs) or total_assets <= 0 or total_liabilities <= 0:

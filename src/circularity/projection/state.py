@@ -39,6 +39,7 @@ from circularity.projection.channels.context import (
     initial_channels,
 )
 from circularity.projection.parameters import Params, squeeze
+from circularity.valuation.assumptions import valuation_assumptions
 from circularity.valuation.market_value import volatility_by_kind
 
 __all__ = ["EPS", "Context", "State", "build_context", "initial_state"]
@@ -88,8 +89,8 @@ class Context:
     materiality: Array  # (1, S) share of the quarter's obligations unpaid that marks a default
     elast: Array  # (1, S) value–revenue elasticity
     elast_v: float | None  # the elasticity when every scenario shares it
-    equity_vol: Array  # (n, 1) equity volatility by kind (stress/assumptions.yaml), for Merton
-    risk_free: float  # Merton's r (stress/assumptions.yaml: the one valuation assumption set)
+    equity_vol: Array  # (n, 1) equity volatility by kind (valuation/assumptions.yaml), for Merton
+    risk_free: float  # Merton's r (valuation/assumptions.yaml: the one valuation assumption set)
     merton_years: float  # Merton's debt horizon T
     ncf: Array  # (n, 1) bool: entity follows a net cash flow path
     any_ncf: bool
@@ -160,9 +161,7 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
     base_rate = np.maximum(e["rate"], _row(P.glob["rate_floor"]))
     ncf = P.ncf[:, None]
     no_ncf = ~ncf
-    from circularity.stress import StressAssumptions  # the valuation assumptions, shared with the stress test
-
-    va = StressAssumptions.load().values
+    va, _ = valuation_assumptions()  # the one valuation set, shared with the stress test
     return Context(
         web=web,
         agg=agg,

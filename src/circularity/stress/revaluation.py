@@ -18,6 +18,7 @@ from circularity.contagion import ClearingPattern, clear_payments, prepare_clear
 from circularity.errors import ScenarioError
 from circularity.ledger.dates import quarter_label, quarter_of
 from circularity.stress.losses import LOSS_PARTS, LossParts, decompose_losses
+from circularity.valuation.assumptions import valuation_assumptions
 from circularity.valuation.discounting import annuity_factor
 from circularity.valuation.market_value import fill_equity_values, value_entities, volatility_by_kind
 
@@ -72,11 +73,13 @@ class StressAssumptions:
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> StressAssumptions:
-        """The shipped assumptions (``stress/assumptions.yaml``) with ``overrides`` applied."""
+        """The shipped assumptions (``valuation/assumptions.yaml``, the valuation set shared with the
+        projection, and ``stress/assumptions.yaml``) with ``overrides`` applied."""
         text = (resources.files("circularity.stress") / "assumptions.yaml").read_text(encoding="utf-8")
         raw = yaml.safe_load(text)
-        values = {k: v["value"] for k, v in raw.items()}
-        sources = {k: v["source"] for k, v in raw.items()}
+        values, sources = valuation_assumptions()
+        values.update({k: v["value"] for k, v in raw.items()})
+        sources.update({k: v["source"] for k, v in raw.items()})
         for key, value in (overrides or {}).items():
             if key not in values:
                 raise ScenarioError(f"unknown stress assumption '{key}'; known: {', '.join(values)}")
