@@ -60,6 +60,7 @@ class Predictions:
     vendor_losses: dict[str, Array]  # vendor id → (draws,) projected losses, USD bn
     market_value_lost: Array  # (draws,) USD bn, operating entities
     parameters: tuple[str, ...]
+    recovery_rate: float
     notes: list[str] = field(default_factory=list)
 
 
@@ -140,8 +141,12 @@ def predict(
     n: int = 2000,
     seed: int = 7,
     period: str | None = None,
+    recovery_rate: float | None = None,
 ) -> Predictions:
     """Run the engine from ``cutoff`` to ``horizon`` on what was public at the cutoff.
+
+    ``recovery_rate`` replaces the period's recovery on defaulted customer financing (a calibrated
+    value, :mod:`~circularity.backtest.calibrate`); it changes the vendor losses only.
 
     Raises
     ------
@@ -201,7 +206,7 @@ def predict(
     )
     mv = np.asarray(out["market_value"], dtype=float)
     mv_lost = np.maximum(mv[:, ops, 0] - mv[:, ops, -1], 0.0).sum(axis=1)
-    rec = per.recovery_rate
+    rec = per.recovery_rate if recovery_rate is None else recovery_rate
     losses: dict[str, Array] = {}
     for v in vendors:
         vi = web.index(v)
@@ -258,5 +263,6 @@ def predict(
         vendor_losses=losses,
         market_value_lost=mv_lost,
         parameters=tuple(space.names),
+        recovery_rate=rec,
         notes=[f"skipped deal {d}: {why}" for d, why in web.skipped],
     )
