@@ -4,6 +4,10 @@ Run: ``python bench/bench_projection.py [--repeat 3]``. Each size runs in its ow
 peak resident memory is its own) ``repeat`` times; the best wall time is reported with the CPU
 time of that run (on a shared machine, wall ≫ CPU means other processes held the cores).
 
+Reference: each size also runs the baseline with ``channels: null`` (the engine without the
+channels of issue 13: one life for all capital, one repricing rate, revenue independent of
+compute), measured in the same run; the ``vs off`` column is the ratio of the two CPU times.
+
 Floor: the bytes the engine cannot avoid moving per quarter, read + written once at the
 measured copy bandwidth: 14 ``[S, n]`` state arrays (cash, outside and web debt, capital,
 legacy capital, depreciation rate, EBITDA, tax due, market value, standalone cash, funding need,
@@ -39,12 +43,12 @@ def _bandwidth() -> float:
     return 2 * a.nbytes / best
 
 
-def _one(S: int, repeat: int) -> dict[str, float]:
+def _one(S: int, repeat: int, off: bool = False) -> dict[str, float]:
     from circularity.ledger import load
     from circularity.projection import load_scenario, run_projection
     from circularity.projection.run import compile_for
 
-    sc = load_scenario("baseline")
+    sc = load_scenario("baseline", ("channels=null",) if off else ())
     web = compile_for(sc, load("ai"))
     rec = None if S <= 100 else RECORD
     ov = {"globals.gpu_life_years": np.linspace(3, 6, S)}
@@ -73,33 +77,41 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--one", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--off", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated scenario counts")
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(_one(args.one, args.repeat)))
+        print(json.dumps(_one(args.one, args.repeat, args.off)))
         return
+    sizes = tuple(int(x) for x in args.sizes.split(","))
     bw = _bandwidth()
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
-    rows = []
-    for S in SIZES:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(S), "--repeat", str(args.repeat)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        rows.append(json.loads(out.strip().splitlines()[-1]))
+    rows, refs = [], []
+    for S in sizes:
+        for flag, dest in (([], rows), (["--off"], refs)):
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", str(S), "--repeat", str(args.repeat), *flag],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            dest.append(json.loads(out.strip().splitlines()[-1]))
     r0 = rows[0]
     print(
         f"entities {r0['n']}, contracts {r0['m']}, quarters {r0['T']}; copy bandwidth "
         f"{bw / 1e9:.1f} GB/s; load average {' '.join(load)}; best of {args.repeat}"
     )
-    print(f"{'S':>7} {'wall s':>8} {'cpu s':>8} {'scen/s':>9} {'floor s':>9} {'ratio':>7} {'peak MiB':>9}")
-    for r in rows:
+    print(
+        f"{'S':>7} {'wall s':>8} {'cpu s':>8} {'scen/s':>9} {'floor s':>9} {'ratio':>7} {'peak MiB':>9}"
+        f" {'off cpu s':>10} {'vs off':>7}"
+    )
+    for r, ref in zip(rows, refs, strict=True):
         floor = r["floor_bytes"] / bw
         print(
             f"{r['S']:>7} {r['wall']:>8.3f} {r['cpu']:>8.3f} {r['S'] / r['wall']:>9.0f} "
             f"{floor:>9.4f} {r['wall'] / floor:>7.1f} {r['peak_mib']:>9.0f}"
+            f" {ref['cpu']:>10.3f} {r['cpu'] / ref['cpu']:>7.2f}"
         )
 
 

@@ -145,6 +145,7 @@ class Web:
     deal_id : ``(m,)`` the ledger deal each contract comes from.
     schedule : ``(m, T)`` nominal amount due per quarter, USD bn.
     gw_linked : ``(m,)`` paced by gigawatts delivered (slowed by power delivery).
+    gigawatts : ``(m,)`` gigawatts the deal states (NaN where it states none; 0 for debt legs).
     principal : ``(m,)`` loan principal outstanding at the start of the horizon (debt contracts).
     financials : name → ``(n,)`` starting figures (:data:`FINANCIAL_FIELDS`), NaN if unreported.
     holdings : ``(n, n)`` share of ``j``'s equity held by ``i``.
@@ -172,6 +173,7 @@ class Web:
     principal: Array
     financials: Mapping[str, Array]
     holdings: Array
+    gigawatts: Array | None = None
     backlog_multiple: float = math.nan
     backlog_evidence: tuple[float, ...] = ()
     notes: tuple[str, ...] = ()
@@ -303,9 +305,9 @@ def _deal_schedule(deal: Deal, a: ScheduleAssumptions) -> tuple[dict[int, float]
     profile = over.get("profile", sched.profile if sched else None)
     gw_linked = bool(gw) and kind == "hardware"
     if profile == "explicit" and sched is not None and sched.quarters:
-        out = {_qabs(k): float(v) for k, v in sched.quarters.items()}
-        scale = amount / sum(out.values()) if sum(out.values()) > 0 else 0.0
-        return {k: v * scale for k, v in out.items()}, gw_linked, note + "explicit schedule"
+        given = {_qabs(k): float(v) for k, v in sched.quarters.items()}
+        scale = amount / sum(given.values()) if sum(given.values()) > 0 else 0.0
+        return {k: v * scale for k, v in given.items()}, gw_linked, note + "explicit schedule"
     if profile == "tranches" and sched is not None and sched.tranches:
         out: dict[int, float] = {}
         known = [t.amount_usd_bn for t in sched.tranches if t.amount_usd_bn is not None]
@@ -459,6 +461,7 @@ def compile_web(
             gw=gw_linked,
             principal=0.0,
             note=note,
+            gigawatts=math.nan if deal.gigawatts is None else float(deal.gigawatts),
         )
 
     _apply_payer_paths(rows, a, idx, q_start, T)
@@ -480,6 +483,7 @@ def compile_web(
         deal_id=tuple(r["deal_id"] for r in rows),
         schedule=sched,
         gw_linked=np.array([r["gw"] for r in rows], dtype=bool),
+        gigawatts=np.array([r.get("gigawatts", 0.0) for r in rows], dtype=float),
         principal=np.array([r["principal"] for r in rows], dtype=float),
         financials=financials,
         holdings=holdings,

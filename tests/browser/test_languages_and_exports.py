@@ -122,11 +122,18 @@ def test_exports_are_captioned_images_of_the_stated_size(
     assert "2026-03-31" in text and "2026-0" in text.split("2026-03-31", 1)[1]  # as-of and horizon
     assert ("Source: circularity" in text) if lang == "en" else ("來源：circularity" in text)
     assert ("輝達" in text) == (lang == "zh-Hant")
+    # the deal-kind legend sits in its own band under the drawing (not over the bottom labels),
+    # and the caption under the legend
+    fig_h = meta["figureHeight"]
+    ys = {t.text: float(t.get("y")) for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("y")}
+    legend = "Deal kind (edge colour)" if lang == "en" else "交易類型（連線顏色）"
+    assert h < ys[legend] < fig_h < meta["height"]
+    assert all(y > fig_h for t, y in ys.items() if t and t.startswith(meta["caption"]["title"]))
     png, meta = _download(page, "graph", "png")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     img = Image.open(io.BytesIO(png))
     assert img.size == (meta["width"], meta["height"]) == (2 * w, 2 * float(root.get("height")))
-    caption_band = img.crop((0, 2 * h + 8, img.width, img.height)).convert("L")
+    caption_band = img.crop((0, 2 * meta["figureHeight"] + 8, img.width, img.height)).convert("L")
     assert caption_band.getextrema()[0] < 100, "the caption is drawn (dark text below the figure)"
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"export-graph-{lang}.png").write_bytes(png)

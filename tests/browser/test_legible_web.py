@@ -35,18 +35,28 @@ TOP_LABELS = """() => {
 }"""
 
 
+# the role names' boxes on screen, in the graph panel's pixels (as the labels above)
+ROLE_TAGS = """() => {
+  const c = document.getElementById('cy').getBoundingClientRect();
+  return [...document.querySelectorAll('#role-tags .role-tag')].map((e) => {
+    const b = e.getBoundingClientRect();
+    return { text: e.textContent, box: [b.left - c.left, b.top - c.top, b.right - c.left, b.bottom - c.top] };
+  });
+}"""
+
+
 @pytest.fixture
 def big(browser: Any) -> Iterator[PageWatch]:
     context = browser.new_context(viewport=VIEW)
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)  # a shared 2-core machine: generous, never a fixed sleep
     yield PageWatch(page)
     context.close()
 
 
 def open_page(w: PageWatch, server: LiveServer, query: str = "") -> None:
     w.page.goto(f"{server.url}/?test=1{query}")
-    w.page.wait_for_selector("body[data-ready='1']")
+    w.page.wait_for_selector("body[data-ready='1']", state="attached", timeout=180_000)  # a cold server
 
 
 def overlaps(a: list[float], b: list[float]) -> bool:
@@ -72,6 +82,15 @@ def test_twenty_largest_labels_are_readable_and_apart(
     for i, a in enumerate(labels):
         for b in labels[i + 1 :]:
             assert not overlaps(a["box"], b["box"]), f"labels of {a['id']} and {b['id']} overlap"
+    # the role names (an HTML layer over the graph) hide no entity's label, nor each other
+    tags = page.evaluate(ROLE_TAGS)
+    assert len(tags) >= 4
+    for tag in tags:
+        for lab in labels:
+            assert not overlaps(tag["box"], lab["box"]), f"role name {tag['text']} over {lab['id']}'s label"
+    for i, a in enumerate(tags):
+        for b in tags[i + 1 :]:
+            assert not overlaps(a["box"], b["box"]), f"role names {a['text']} and {b['text']} overlap"
     if lang == "zh-Hant":
         assert page.evaluate("window.circularityGraph.getElementById('nvidia').style('label')") == "輝達"
     assert big.errors == []
@@ -99,7 +118,7 @@ def test_layout_fills_the_panel_by_role_and_is_stable(big: PageWatch, live_serve
     assert chips_y < cy  # chipmakers above the labs
     before = page.evaluate("window.circularityGraph.nodes().map(n => [n.id(), n.position()])")
     page.reload()
-    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=180_000)
     after = page.evaluate("window.circularityGraph.nodes().map(n => [n.id(), n.position()])")
     assert after == before
     assert big.errors == []

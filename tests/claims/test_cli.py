@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from circularity.cli import app
 
 runner = CliRunner()
-KEYS = ["id", "claim", "source", "computed", "claimed", "unit", "verdict", "reason"]
+KEYS = ["id", "claim", "source", "computed", "claimed", "unit", "verdict", "reason", "model"]
 
 
 def test_json_lists_every_claim_with_the_documented_keys(registry):

@@ -199,3 +199,27 @@ def test_done_when_the_2026_update_shows_d15_then_d50_and_diff_lists_every_chang
         assert new in touched[old], (old, new)
     code, out, _ = run(["ledger", "diff", "--from", "2026-03-31", "--to", "2026-07-03"], monkeypatch, capsys)
     assert code == 0 and "revised" in out and "D73" in out
+
+
+def test_an_empty_store_file_is_built_from_the_bundled_dataset_but_import_does_not_seed_it(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    from circularity.store import open_store
+
+    path = tmp_path / "empty.duckdb"
+    open_store(path).close()  # a command that only opened the store leaves an empty file behind
+    monkeypatch.setenv("CIRCULARITY_DB", str(path))
+    code, out, err = run(["summary", "--json"], monkeypatch, capsys)
+    assert code == 0 and "an empty store at" in err and "built it from the bundled dataset 'ai'" in err
+    assert json.loads(out)["counts"]["deals"] > 0
+
+    other = tmp_path / "other.duckdb"
+    open_store(other).close()
+    monkeypatch.setenv("CIRCULARITY_DB", str(other))
+    code, out, err = run(["ledger", "import", str(write_sample(tmp_path / "sample"))], monkeypatch, capsys)
+    assert code == 0 and "bundled" not in err
+    store = open_store(other)
+    try:
+        assert set(store.ledger().deals["id"]) == {d["id"] for d in DEALS}
+    finally:
+        store.close()

@@ -97,6 +97,12 @@ def test_sensitivity_tornado(db: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert data["method"] == "tornado" and len(data["table"]) == 12
-    swings = [row["swing"] for row in data["table"]]
-    assert swings == sorted(swings, reverse=True) and swings[0] > 0
+    assert data["method"] == "tornado" and len(data["table"]) == 13
+    swings = {row["parameter"]: row["swing"] for row in data["table"]}
+    assert list(swings.values()) == sorted(swings.values(), reverse=True)
+    # issue 13: GPU life and power move the funding need; rates and credit appetite move another
+    # headline, and the output says which
+    assert swings["globals.gpu_life_years"] > 0 and swings["scale:globals.power_delivery"] > 0
+    why = data["elsewhere"]
+    for p in ("channels.rate_shift", "scale:globals.credit_appetite"):
+        assert swings[p] > 0 or "moves" in why[p], (p, why.get(p))

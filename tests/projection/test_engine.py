@@ -175,3 +175,19 @@ def test_quarters_carry_merton_values(web) -> None:  # type: ignore[no-untyped-d
     np.testing.assert_allclose(first["distance_to_default"], ref.distance_to_default)
     spreads = f["credit_spread"].to_numpy()
     assert (spreads[np.isfinite(spreads)] >= 0).all()
+
+
+def test_a_projected_sliver_of_equity_is_valued_not_a_crash() -> None:
+    """The bundled ledger as known on 2026-12-05 under openai-plan: SoftBank's projected equity
+    falls to 9.8e-7 bn against $50bn of debt from 2026Q1. Merton's solver used to demand a
+    residual finer than float64 resolves there and raised (``circularity report`` crashed); every
+    quarter now has its distance to default, and any value Merton cannot solve is NaN (unknown),
+    never an infinity standing in for one."""
+    from circularity.projection import project
+
+    f = project("openai-plan", as_of="2026-12-05").to_frame()
+    sb = f[(f.entity == "softbank") & (f.quarter == "2026Q1")].iloc[0]
+    assert 0 < sb["equity_value"] < 1e-5 and sb["debt"] == pytest.approx(50.0)
+    assert np.isfinite(sb["distance_to_default"]) and np.isfinite(sb["credit_spread"])
+    positive = f["equity_value"] > 0
+    assert f.loc[positive, "distance_to_default"].notna().all()

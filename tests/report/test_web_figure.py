@@ -62,3 +62,34 @@ def test_same_graph_same_picture_and_valid_svg(graph: dict[str, Any]) -> None:
     assert len(root.findall(f"{ns}path")) == len(graph["elements"]["edges"])
     texts = [t.text for t in root.findall(f"{ns}text")]
     assert "英伟达" in texts and "甲骨文" in texts
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hant"])
+def test_role_names_and_legend_hide_no_label(graph: dict[str, Any], lang: str) -> None:
+    """The role names cover no entity's circle or label nor each other; the deal-kind legend is
+    drawn in a band under the drawing, not over its bottom row of labels."""
+    from circularity.i18n import translations
+    from circularity.report.web_figure import place_tags
+
+    _ = translations(lang).gettext
+    lay = layout(graph, 1000, 700, _label(lang))
+    tags = place_tags(lay, _)
+    assert len(tags) >= 4
+    boxes = [_box(n, list(lay.pos[n.id])) for n in lay.nodes]
+    from circularity.report.web_figure import text_width
+
+    rects = [
+        (x - (text_width(t, 12, True) + 10) / 2, x + (text_width(t, 12, True) + 10) / 2, y - 16, y)
+        for t, _c, x, y in tags
+    ]
+    apart = lambda a, b: a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2]  # noqa: E731
+    for t, r in zip(tags, rects, strict=True):
+        assert all(apart(r, b) for b in boxes), f"role name {t[0]} over a label"
+    for i, a in enumerate(rects):
+        assert all(apart(a, b) for b in rects[i + 1 :])
+    svg = web_svg(graph, lay, role_name=_, kind_name=_, legend_title=_("Deal kind (edge colour)"))
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    height = float(root.get("viewBox").split()[3])  # type: ignore[union-attr]
+    legend = [t for t in root.findall(f"{ns}text") if t.text == _("Deal kind (edge colour)")]
+    assert len(legend) == 1 and 700 < float(legend[0].get("y")) < height  # type: ignore[arg-type]

@@ -44,3 +44,13 @@ def test_volatility_table_needs_a_default_and_sane_values() -> None:
         volatility_by_kind(["lab"], {"lab": 0.6})
     with pytest.raises(ScenarioError, match=r"\(0, 5\)"):
         volatility_by_kind(["lab"], {"lab": -1.0, "default": 0.4})
+
+
+def test_an_unsolvable_equity_is_unknown_and_counted_not_a_crash_or_an_infinity() -> None:
+    E = np.array([[3.0, 1e-15, 9.776437535970968e-07]])
+    out = value_entities(E, np.array([0.8, 0.45, 0.45]), np.array([10.0, 50.0, 50.0]), 0.0, 0.04, 1.0)
+    assert out.merton_unsolved.tolist() == [[False, True, False]] and out.n_merton_unsolved == 1
+    for arr in (out.asset_value, out.distance_to_default, out.default_probability, out.credit_spread):
+        assert math.isnan(arr[0, 1])  # unknown, not the inf a NaN debt value would give the spread
+        assert np.isfinite(arr[0, [0, 2]]).all()
+    assert out.equity_value[0, 1] == 1e-15  # the equity itself is still what it was

@@ -92,3 +92,36 @@ def test_failure_to_converge_carries_iterations_and_residual() -> None:
     assert isinstance(err.value, CircularityError)
     assert err.value.iterations == 1 and err.value.residual > 0
     assert "1 iterations" in str(err.value)
+
+
+def test_equity_a_sliver_of_its_assets_converges_to_float_resolution() -> None:
+    # SoftBank in the openai-plan projection on the ledger of 2026-12-05, 2026Q1: equity of
+    # $978 (9.8e-7 bn) against $50bn of debt. V is 48.04 and one ulp of it moves the value equation
+    # by 7e-15, i.e. 7e-9 of the equity: a 1e-10 relative tolerance was unreachable and the solver
+    # raised ConvergenceError (`circularity report` crashed); it now stops at float64's resolution.
+    E, sE, D, r, T = 9.776437535970968e-07, 0.45, 50.0, 0.04, 1.0
+    fit = solve_merton(E, sE, D, r, T)
+    assert bool(fit.converged) and fit.n_unsolved == 0
+    V, s = float(fit.V), float(fit.sigma_V)
+    ulp = np.spacing(V)
+    assert abs(float(merton_equity(V, s, D, r, T)) - E) <= 16 * ulp  # the value equation, to V's ulp
+    d1 = (math.log(V / D) + (r + 0.5 * s * s) * T) / (s * math.sqrt(T))
+    assert float(fit.V) * s * 0.5 * math.erfc(-d1 / math.sqrt(2)) == pytest.approx(sE * E, rel=1e-6)
+    assert D * math.exp(-r * T) < V < D * math.exp(-r * T) + 2 * E  # assets just above the discounted debt
+    # one such firm among ordinary ones changes nothing for the others
+    many = solve_merton([3.0, E, 5.0], [0.8, sE, 0.3], [10.0, D, 0.0], 0.05, 1.0)
+    assert float(many.V[0]) == pytest.approx(float(solve_merton(3.0, 0.8, 10.0, 0.05, 1.0).V), rel=1e-12)
+    assert float(many.V[2]) == 5.0
+
+
+def test_equity_below_float_resolution_is_unknown_or_an_error_never_a_number() -> None:
+    # $0.001 of equity on $50bn of debt: V - D e^{-rT} is below one ulp of V, so no double solves it
+    E = np.array([3.0, 1e-15])
+    fit = solve_merton(E, [0.8, 0.45], [10.0, 50.0], 0.05, 1.0, on_failure="unknown")
+    assert fit.converged.tolist() == [True, False] and fit.n_unsolved == 1
+    assert math.isnan(fit.V[1]) and math.isnan(fit.sigma_V[1])
+    assert float(fit.V[0]) == pytest.approx(12.4, abs=0.01)
+    with pytest.raises(ConvergenceError, match="1 of 2 firms"):
+        solve_merton(E, [0.8, 0.45], [10.0, 50.0], 0.05, 1.0)
+    with pytest.raises(ValueError, match="on_failure"):
+        solve_merton(3.0, 0.8, 10.0, 0.05, 1.0, on_failure="guess")

@@ -35,9 +35,12 @@ class ClaimResult:
     verdict: str
     reason: str
     inputs: tuple[Input, ...] = ()
+    model: float | None = None  # the second computation, from the model's own paths (or None)
+    model_reason: str = ""  # what the model figure is, or why it is not computable
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of the CLI: id, claim, source, computed, claimed, unit, verdict, reason."""
+        """The JSON shape of the CLI: id, claim, source, computed, claimed, unit, verdict, reason,
+        model (the second computation from the model's paths, null where the claim has none)."""
         return {
             "id": self.id,
             "claim": self.claim,
@@ -47,6 +50,7 @@ class ClaimResult:
             "unit": self.unit,
             "verdict": self.verdict,
             "reason": self.reason,
+            "model": self.model,
         }
 
 
@@ -91,6 +95,7 @@ class ClaimsResult:
             "verdict",
             "reason",
             "inputs",
+            "model",
         ]
         return pd.DataFrame(rows, columns=cols)
 
@@ -178,6 +183,7 @@ def check_claims(
         return got
 
     ctx = ClaimContext(ledger=ledger, assumptions=reg.assumptions, claim_value=value_of)
+    model_memo: dict[str, Figure | NotComputable] = {}  # one projection run for claims that share it
     results = []
     for cid in wanted:
         c = reg.claim(cid)
@@ -188,8 +194,35 @@ def check_claims(
             results.append(_result(c, None, "not computable", str(own), ()))
             continue
         verdict, reason = _verdict(c, fig)
-        results.append(_result(c, fig.value, verdict, reason, fig.inputs))
+        model, model_reason = _model_figure(c, ctx, model_memo)
+        results.append(_with_model(_result(c, fig.value, verdict, reason, fig.inputs), model, model_reason))
     return ClaimsResult(as_of=ledger.as_of, results=tuple(results))
+
+
+def _model_figure(
+    c: Claim, ctx: ClaimContext, memo: dict[str, Figure | NotComputable]
+) -> tuple[float | None, str]:
+    """The claim's second computation from the model (None and the reason where there is none)."""
+    if c.model_formula is None:
+        return None, ""
+    from circularity.claims.expression import render
+
+    key = render(c.model_formula)
+    if key not in memo:
+        try:
+            memo[key] = _compute(c.model_formula, ctx)
+        except NotComputable as exc:
+            memo[key] = exc
+    got = memo[key]
+    if isinstance(got, NotComputable):
+        return None, f"model: not computable: {got}"
+    return got.value, "; ".join(p for p in (f"model: {key}", *got.notes, c.model_note) if p)
+
+
+def _with_model(r: ClaimResult, model: float | None, reason: str) -> ClaimResult:
+    from dataclasses import replace
+
+    return replace(r, model=model, model_reason=reason)
 
 
 def _compute(formula: Call, ctx: ClaimContext) -> Figure:

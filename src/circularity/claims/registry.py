@@ -103,6 +103,9 @@ class ClaimSpec(_Model):
     tolerance: Tolerance
     compare: Literal["equal", "at_least", "at_most"] = "equal"
     note: str = ""
+    #: a second computation of the claimed figure from the model's own paths (shown beside it)
+    model_formula: str | None = None
+    model_note: str = ""
 
 
 class _ClaimsFile(_Model):
@@ -149,6 +152,8 @@ class Claim:
     tolerance: Tolerance
     compare: str = "equal"
     note: str = ""
+    model_formula: Call | None = None
+    model_note: str = ""
 
     @property
     def formula_text(self) -> str:
@@ -321,6 +326,13 @@ def _claims(path: Path, assumptions: Mapping[str, Assumption], problems: list[Pr
         except FormulaError as exc:
             problems.append(Problem(file, where, f"{c.id}.formula", str(exc)))
             continue
+        model_call = None
+        if c.model_formula is not None:
+            try:
+                model_call = parse_formula(c.model_formula, COMPUTATIONS)
+            except FormulaError as exc:
+                problems.append(Problem(file, where, f"{c.id}.model_formula", str(exc)))
+                continue
         for key in assumption_keys(call):
             if key not in assumptions:
                 near = [k for k in assumptions if k.split(".")[0] == key.split(".")[0]]
@@ -337,18 +349,20 @@ def _claims(path: Path, assumptions: Mapping[str, Assumption], problems: list[Pr
                 tolerance=c.tolerance,
                 compare=c.compare,
                 note=c.note,
+                model_formula=model_call,
+                model_note=c.model_note,
             )
         )
     known = {c.id for c in claims}
     graph = {c.id: claim_refs(c.formula) for c in claims}
-    for c in claims:
-        for ref in graph[c.id]:
+    for cl in claims:
+        for ref in graph[cl.id]:
             if ref not in known:
                 problems.append(
                     Problem(
                         file,
-                        _line_of(lines, ("claims", seen[c.id], "formula")),
-                        f"{c.id}.formula",
+                        _line_of(lines, ("claims", seen[cl.id], "formula")),
+                        f"{cl.id}.formula",
                         f"claim('{ref}') names no claim in the registry",
                     )
                 )

@@ -6,8 +6,8 @@ import math
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
+
+from circularity.cli.terminal import Console, Table
 
 if TYPE_CHECKING:
     from circularity.claims import ClaimsResult
@@ -33,15 +33,22 @@ def _table(result: ClaimsResult) -> Table:
         ("id", {"no_wrap": True}),
         ("computed", {"justify": "right"}),
         ("claimed", {"justify": "right"}),
+        ("model", {"justify": "right"}),
         ("unit", {}),
         ("verdict", {}),
         ("reason", {"ratio": 1}),
     ):
-        table.add_column(name, **kw)  # type: ignore[arg-type]
+        table.add_column(name, **kw)
     for r in result.results:
         style = _STYLE[r.verdict]
         table.add_row(
-            r.id, _num(r.computed), _num(r.claimed), r.unit, f"[{style}]{r.verdict}[/{style}]", r.reason
+            r.id,
+            _num(r.computed),
+            _num(r.claimed),
+            _num(r.model),
+            r.unit,
+            f"[{style}]{r.verdict}[/{style}]",
+            "; ".join(p for p in (r.reason, r.model_reason) if p),
         )
     return table
 

@@ -1,7 +1,8 @@
 """``circularity ledger …`` (validate, import, export, show, diff) and ``circularity summary``.
 
 Commands that read the store take ``--db PATH`` (or ``$CIRCULARITY_DB``); when the store file
-does not exist yet they build it from the bundled dataset ``ai`` first and say so in one line.
+does not exist yet, or exists but holds no records, they build it from the bundled dataset ``ai``
+first and say so in one line (``ledger import`` seeds only a store that does not exist).
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
+from circularity.cli.terminal import Console, Table, escape
 from circularity.errors import LedgerError, StoreError
 from circularity.ledger.dates import parse_date
 from circularity.ledger.vocabulary import DEAL_KINDS, ENTITY_KINDS, METRICS, TABLES
@@ -75,8 +74,9 @@ def _date(value: str | None, option: str, default_today: bool = True) -> date | 
 
 
 @contextmanager
-def _store(db: Path | None, seed: bool = True) -> Iterator[Store]:
-    """Open the store; build it from the bundled dataset when the file does not exist yet."""
+def _store(db: Path | None, seed: bool = True, seed_empty: bool = True) -> Iterator[Store]:
+    """Open the store; build it from the bundled dataset when it does not exist yet or holds no
+    records (an empty file left by a command that only opened it)."""
     from circularity.ledger.ledger import dataset_path
     from circularity.store import open_store
 
@@ -84,18 +84,18 @@ def _store(db: Path | None, seed: bool = True) -> Iterator[Store]:
     fresh = not path.exists()
     store = open_store(path)
     try:
-        if fresh and seed:
+        if seed and (fresh or (seed_empty and store.is_empty())):
             try:
                 result = store.import_path(dataset_path("ai"))
             except Exception:
                 store.close()
-                for leftover in (path, path.with_name(path.name + ".wal")):
-                    leftover.unlink(missing_ok=True)
+                if fresh:
+                    for leftover in (path, path.with_name(path.name + ".wal")):
+                        leftover.unlink(missing_ok=True)
                 raise
             n = sum(result.added.values())
-            _err().print(
-                f"note: no store at {path} yet; built it from the bundled dataset 'ai' ({n} records)"
-            )
+            what = "no store" if fresh else "an empty store"
+            _err().print(f"note: {what} at {path}; built it from the bundled dataset 'ai' ({n} records)")
         yield store
     finally:
         store.close()
@@ -175,7 +175,7 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Import records into the store: all or nothing; corrections retire old rows, never overwrite."""
-    with _store(db, seed=seed) as store:
+    with _store(db, seed=seed, seed_empty=False) as store:
         try:
             result = store.check_path(path) if dry_run else store.import_path(path)
         except LedgerError as exc:

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from circularity.cli.machine_output import to_json
+from circularity.cli.terminal import Console, Table
 
 __all__ = ["register"]
 
@@ -35,7 +34,7 @@ def _assumptions(node: Any, prefix: str = "") -> list[tuple[str, str, str]]:
     return out
 
 
-def _explain(console: Console, sc: Any, result: Any, web_notes: Any) -> None:
+def _explain(console: Console, sc: Any, result: Any, web_notes: Any, web: Any = None) -> None:
     t = Table(title=f"assumptions that fed {sc.name} (value, source)")
     for c in ("path", "value", "source"):
         t.add_column(c, overflow="fold")
@@ -43,7 +42,7 @@ def _explain(console: Console, sc: Any, result: Any, web_notes: Any) -> None:
     for path, value, source in _assumptions(
         {
             k: data[k]
-            for k in ("globals", "defaults", "kind_defaults", "entities", "contracts", "events")
+            for k in ("globals", "defaults", "kind_defaults", "entities", "contracts", "events", "channels")
             if k in data
         }
     ):
@@ -52,6 +51,11 @@ def _explain(console: Console, sc: Any, result: Any, web_notes: Any) -> None:
         t.add_row(f"contracts.scope.{ent}", "only its deals", why)
     for deal_id, why in result.skipped:
         t.add_row(f"contracts.skipped.{deal_id}", "left out", why)
+    if web is not None:
+        from circularity.projection.channels.capacity import price_flags
+
+        for deal_id, price, why in price_flags(web, sc):
+            t.add_row(f"channels.flagged.{deal_id}", price, f"FLAGGED: implied price per GW {why}")
     t.add_row(
         "engine.ebitda",
         "revenue x (1 - opex_ratio)",
@@ -69,6 +73,52 @@ def _explain(console: Console, sc: Any, result: Any, web_notes: Any) -> None:
     for deal_id, kind, note in web_notes:
         n.add_row(deal_id, kind, note)
     console.print(n)
+
+
+def _compare(
+    sc: Any, result: Any, reference: str, as_of: str | None, start: str | None, end: str | None
+) -> list[dict[str, Any]]:
+    """Run ``reference`` on the same dates; every output that moved, the scenario's own moves first."""
+    from circularity.ledger import load
+    from circularity.projection import load_scenario, run_projection
+    from circularity.projection.compare import compare_results, default_outputs
+    from circularity.projection.run import compile_for
+
+    ref_sc = load_scenario(reference)
+    ref = run_projection(compile_for(ref_sc, load("ai", as_of=as_of or ref_sc.as_of), start, end), ref_sc)
+    own = {m.output: m for m in sc.moves}
+    outs = tuple(dict.fromkeys((*own, *default_outputs(result))))
+    rows = []
+    for r in compare_results(result, ref, outs):
+        if not r.moved and r.output not in own:
+            continue
+        mv = own.get(r.output)
+        rows.append(
+            {
+                "output": r.output,
+                "reference": r.reference,
+                "value": r.value,
+                "change": r.change,
+                "expected": mv.direction if mv else None,
+                "as_expected": None
+                if mv is None
+                else bool(r.change > 0 if mv.direction == "up" else r.change < 0),
+            }
+        )
+    return rows
+
+
+def _print_moved(console: Console, name: str, reference: str, rows: list[dict[str, Any]]) -> None:
+    t = Table(title=f"{name} against {reference}: outputs that moved (sums over the projected quarters)")
+    for c in ("output", reference, name, "change", "expected"):
+        t.add_column(c, justify="left" if c in ("output", "expected") else "right")
+    own = [r for r in rows if r["expected"] is not None]
+    rest = sorted((r for r in rows if r["expected"] is None), key=lambda r: -abs(r["change"]))
+    for r in own + rest[: max(0, 25 - len(own))]:
+        mark = "" if r["expected"] is None else f"{r['expected']} {'ok' if r['as_expected'] else 'NOT MET'}"
+        t.add_row(r["output"], f"{r['reference']:,.2f}", f"{r['value']:,.2f}", f"{r['change']:+,.2f}", mark)
+    console.print(t)
+    console.print(f"{len(rows)} outputs moved ({len(own)} named by the scenario); --json lists them all")
 
 
 def register(app: typer.Typer) -> None:
@@ -90,6 +140,9 @@ def register(app: typer.Typer) -> None:
         ),
         progress: bool = typer.Option(
             True, "--progress/--no-progress", help="progress bar on runs over a second"
+        ),
+        compare: str | None = typer.Option(
+            None, "--compare", help="also run this scenario (e.g. baseline) and print the outputs that moved"
         ),
     ) -> None:
         """Project every entity quarter by quarter under a scenario; print the headlines."""
@@ -113,6 +166,9 @@ def register(app: typer.Typer) -> None:
         except (KeyError, ValueError) as exc:
             raise ScenarioError(str(exc).strip("'\"")) from None
         heads = result.headlines()
+        moved: list[dict[str, Any]] | None = None
+        if compare is not None:
+            moved = _compare(sc, result, compare, as_of, start, end)
         hsbc = None
         if sc.name == "hsbc-2025" and "2030Q4" in result.quarters and "2025Q3" in result.quarters:
             from circularity.projection.hsbc import hsbc_comparison
@@ -121,7 +177,12 @@ def register(app: typer.Typer) -> None:
             hsbc = hsbc_comparison(
                 result, sc.headline_entity, own.cash.value if own and own.cash else 17.5, web=web
             )
-        payload = {"scenario": result.scenario, **heads, **({"hsbc_comparison": hsbc} if hsbc else {})}
+        payload = {
+            "scenario": result.scenario,
+            **heads,
+            **({"hsbc_comparison": hsbc} if hsbc else {}),
+            **({"compare": {"reference": compare, "moved": moved}} if moved is not None else {}),
+        }
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             result.write_csv(out / "quarters.csv")
@@ -141,7 +202,12 @@ def register(app: typer.Typer) -> None:
         t.add_row("first default", f"{first} {heads['first_default_quarter']}" if first else "none")
         t.add_row("what it sets off", ", ".join(heads["set_off"]) or "-")
         t.add_row("total market value lost (USD bn)", f"{heads['market_value_lost']:,.1f}")
+        if heads.get("web_required_revenue_2030") is not None:
+            t.add_row("web required revenue 2030 (USD bn)", f"{heads['web_required_revenue_2030']:,.1f}")
+            t.add_row("web projected revenue 2030 (USD bn)", f"{heads['web_projected_revenue_2030']:,.1f}")
         console.print(t)
+        if moved is not None:
+            _print_moved(console, result.scenario, compare or "", moved)
         if hsbc:
             h = Table(title="HSBC's $207B beside ours, line by line (USD bn, 2H-2025..2030)")
             for c in ("item", "HSBC", "ours", "difference", "why"):
@@ -168,7 +234,11 @@ def register(app: typer.Typer) -> None:
         console.print(q)
         if explain:
             _explain(
-                console, sc, result, web.notes and tuple(zip(web.deal_id, web.kind, web.notes, strict=True))
+                console,
+                sc,
+                result,
+                web.notes and tuple(zip(web.deal_id, web.kind, web.notes, strict=True)),
+                web,
             )
         if out is not None:
             console.print(

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
+
+from circularity.cli.terminal import Console, Table
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -249,7 +249,11 @@ def sensitivity_cmd(
     err = Console(stderr=True)
     started, t0 = utc_now(), time.perf_counter()
     with err.status("loading scenario and compiling the web"):
-        sim, model = load_projection_model(scenario, tuple(set_ or ()))
+        from circularity.projection import COLUMNS
+
+        var = output.partition(":")[0]
+        keep = (var,) if ":" in output and var in COLUMNS else ()
+        sim, model = load_projection_model(scenario, tuple(set_ or ()), keep=keep)
     with err.status(f"{method.value} sensitivity of {output}"):
         if method is Method.tornado:
             res: Any = tornado(model, sim.space, output)
@@ -262,6 +266,9 @@ def sensitivity_cmd(
             extra = {"n_base": res.n_base, "conf_level": res.conf_level, "note": res.note}
             evaluations = res.evaluations
     table = res.to_frame()
+    why = table.pop("elsewhere") if "elsewhere" in table else None
+    if why is not None:
+        extra["elsewhere"] = {p: w for p, w in zip(table["parameter"], why, strict=True) if w}
     m = RunManifest(
         run_id=RunManifest.new_id(started, sim.name, seed, evaluations),
         kind="sensitivity",
@@ -314,6 +321,8 @@ def sensitivity_cmd(
     con.print(t)
     if method is Method.tornado:
         con.print(f"base (every parameter at its median): {res.base:,.1f}")
+        for p, w in extra.get("elsewhere", {}).items():
+            con.print(f"  {p}: {w}")
     else:
         con.print(f"confidence level {res.conf_level:.0%}; {res.note}")
     con.print(f"saved run {m.run_id}")

@@ -203,7 +203,13 @@ class ProjectionModel:
         )
         out: Outputs = {c: np.transpose(res.data[c], (1, 2, 0)) for c in self.record}
         h = res.headline_arrays
-        for key in ("funding_need_2030", "funding_need_2032", "market_value_lost"):
+        for key in (
+            "funding_need_2030",
+            "funding_need_2032",
+            "market_value_lost",
+            "web_required_revenue_2030",
+            "required_revenue_gap_2030",
+        ):
             out[key] = np.asarray(h[key], dtype=np.float64)
         for key in ("cash_out_q", "first_default_q"):
             out[key] = np.asarray(h[key], dtype=np.float64)

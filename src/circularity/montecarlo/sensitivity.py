@@ -22,9 +22,10 @@ __all__ = ["SobolResult", "TornadoResult", "select_output", "sobol_indices", "to
 
 
 def select_output(outputs: Outputs, model: SimulationModel, output: str) -> NDArray[np.float64]:
-    """One value per scenario: a headline name, or ``variable:entity[:quarter]`` (default last).
+    """One value per scenario: a headline name, or ``variable:entity[:quarter]``, summed over the
+    projected quarters when no quarter is given (any numeric column of ``quarters.csv``).
 
-    Examples: ``funding_need_2030``; ``cash:openai:2028Q4``; ``market_value:nvidia``.
+    Examples: ``funding_need_2030``; ``cash:openai:2028Q4``; ``interest:coreweave``.
     """
     if output in outputs and np.ndim(outputs[output]) == 1:
         return np.asarray(outputs[output], dtype=np.float64)
@@ -38,15 +39,18 @@ def select_output(outputs: Outputs, model: SimulationModel, output: str) -> NDAr
             f"unknown output '{output}'; give a headline ({', '.join(heads) or 'none'}) or "
             f"variable:entity[:quarter] with variable in {', '.join(cubes) or 'none'}"
         )
-    t = len(model.quarters) - 1
+    values = np.asarray(cube, dtype=np.float64)[:, model.entities.index(ent)]
     if quarter:
         if quarter not in model.quarters:
             raise ScenarioError(
                 f"output '{output}': quarter {quarter} is outside the horizon "
                 f"{model.quarters[0]}..{model.quarters[-1]}"
             )
-        t = model.quarters.index(quarter)
-    return np.asarray(cube, dtype=np.float64)[:, model.entities.index(ent), t]
+        return values[:, model.quarters.index(quarter)]
+    web = getattr(model, "web", None)
+    h = int(getattr(web, "first_projected", 0) or 0)
+    with np.errstate(invalid="ignore"):  # inf and -inf in a column sum to NaN: no answer
+        return np.asarray(values[:, h:].sum(axis=1))
 
 
 def _evaluate(
@@ -63,7 +67,7 @@ class TornadoResult:
     base: float
     low_q: float
     high_q: float
-    table: pd.DataFrame  # parameter, low, high, output_low, output_high, swing (desc)
+    table: pd.DataFrame  # parameter, low, high, output_low, output_high, swing (desc), elsewhere
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -87,8 +91,10 @@ def tornado(
     for j in range(k):
         u[1 + 2 * j, j] = low_q
         u[2 + 2 * j, j] = high_q
-    y = _evaluate(model, space, u, output)
     params = space.transform(u)
+    outs = model(params)
+    y = select_output(outs, model, output)
+    heads = {k: np.asarray(v, dtype=np.float64) for k, v in outs.items() if np.ndim(v) == 1 and k != output}
     rows = []
     for j, name in enumerate(space.names):
         lo, hi = y[1 + 2 * j], y[2 + 2 * j]
@@ -100,12 +106,25 @@ def tornado(
                 "output_low": lo,
                 "output_high": hi,
                 "swing": abs(hi - lo),
+                "elsewhere": "" if abs(hi - lo) > 1e-9 else _elsewhere(heads, j, output),
             }
         )
     table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable")
     return TornadoResult(
         output=output, base=float(y[0]), low_q=low_q, high_q=high_q, table=table.reset_index(drop=True)
     )
+
+
+def _elsewhere(heads: dict[str, NDArray[np.float64]], j: int, output: str) -> str:
+    """Why a parameter leaves ``output`` unmoved: the other headlines it does move, or none."""
+    moved = []
+    for k, v in heads.items():
+        d = v[2 + 2 * j] - v[1 + 2 * j]
+        if np.isfinite(d) and abs(d) > 1e-9:
+            moved.append((abs(d), f"{k} {d:+.4g}"))
+    if not moved:
+        return f"no effect on {output} or any other headline at these quantiles"
+    return f"no effect on {output}; moves " + ", ".join(t for _, t in sorted(moved, reverse=True)[:3])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -60,6 +60,7 @@ class Params:
     capex_fixed: Array  # (1, n, T) outside capex per quarter from a capex path (added to the ratio)
     ncf: Array  # (n,) bool: entity follows a net cash flow path
     ncf_q: Array  # (n, T) quarterly net cash flow for those
+    channels: Any = None  # the scenario's Channels (issue 13), None: the engine without them
 
 
 def override_paths(web: Web, scenario: Scenario) -> tuple[str, ...]:
@@ -77,6 +78,7 @@ def override_paths(web: Web, scenario: Scenario) -> tuple[str, ...]:
             "power_delivery",
         )
     ]
+    out += ["channels.rate_shift"]  # added to the channels' rate path (Monte Carlo, tornado)
     out += [f"defaults.{f}" for f in (*ENTITY_SCALARS, *ENTITY_PATHS)]
     out += [f"entities.{e}.{f}" for e in web.entities for f in (*ENTITY_SCALARS, *ENTITY_PATHS)]
     out += [f"events.{k}.value" for k in range(len(scenario.events))]
@@ -164,6 +166,7 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
         ):
             val = web.backlog_multiple
         glob[f] = np.asarray(ov.get(f"globals.{f}", val), dtype=float) * np.ones(S)
+    glob["rate_shift"] = np.asarray(ov.get("channels.rate_shift", 0.0), dtype=float) * np.ones(S)
     for f in ("credit_appetite", "equity_appetite", "power_delivery"):
         base = path_values(getattr(sc.globals, f), q)[None, :] * np.ones((S, 1))
         if f"globals.{f}" in ov:
@@ -218,6 +221,7 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
         capex_fixed=capex_fixed,
         ncf=ncf,
         ncf_q=ncf_q,
+        channels=sc.channels,
     )
 
 
@@ -240,7 +244,7 @@ def _revenue_anchors(own: Any, q: Sequence[str]) -> Array | None:
             points[y] = float(
                 sum(path_values(s.size, qy)[0] * path_values(s.share, qy)[0] for s in own.revenue_segments)
             )
-    return path_values(Path(value=points, source=source, interpolate="log"), q)
+    return path_values(Path(value=points, source=source, interpolate="log"), tuple(q))
 
 
 def _web_receipts_first_year(web: Web) -> Array:
@@ -297,6 +301,7 @@ def slice_params(P: Params, sl: slice, S: int) -> Params:
         capex_fixed=P.capex_fixed,
         ncf=P.ncf,
         ncf_q=P.ncf_q,
+        channels=P.channels,
     )
 
 

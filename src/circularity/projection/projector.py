@@ -18,6 +18,7 @@ The only Python loops are over blocks and quarters.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,8 @@ from circularity.compile import Web
 from circularity.errors import ScenarioError
 from circularity.projection.accounting import check_quarter
 from circularity.projection.aggregation import Aggregation, build_aggregation
+from circularity.projection.channels import ChannelState, renew_contracts
+from circularity.projection.channels.context import AI_KINDS
 from circularity.projection.parameters import (
     event_arrays,
     override_paths,
@@ -53,6 +56,8 @@ __all__ = ["BLOCK", "override_paths", "run_projection"]
 Array = np.ndarray[Any, Any]
 
 BLOCK = 512  # scenarios per block: the [n, S] working set stays in cache
+#: columns of the one valuation (Merton); the solve is skipped when none is recorded
+VALUATION_COLUMNS = ("equity_value", "enterprise_value", "distance_to_default", "credit_spread")
 
 
 def run_projection(
@@ -110,6 +115,7 @@ def run_projection(
     every scenario stay ``(1, n)`` and broadcast.
     """
     ov = dict(overrides or {})
+    web = renew_contracts(web, scenario)  # channels: contracts that end renew (unchanged without)
     S = scenario_count(ov, n_scenarios)
     P = resolve_params(web, scenario, ov, S)
     ev = event_arrays(web, scenario, ov, S)
@@ -131,10 +137,13 @@ def run_projection(
                 progress(b_i * total + done, len(blocks) * total)
 
         ctx = build_context(web, agg, slice_params(P, sl, S), slice_events(ev, sl, S), sl.stop - sl.start)
+        ctx = dataclasses.replace(ctx, valuation=any(c in keep for c in VALUATION_COLUMNS))
         parts.append(_block(ctx, past, sl, rec_T, keep, check, tick))
     cut = np.concatenate([x[0] for x in parts])
     need_by = {t: np.concatenate([x[1][t] for x in parts]) for t in parts[0][1]}
-    cash_out_q, first_def_q, mv_start, mv_end = (np.concatenate([x[k] for x in parts]) for k in range(2, 6))
+    cash_out_q, first_def_q, mv_start, mv_end, web_2030 = (
+        np.concatenate([x[k] for x in parts]) for k in range(2, 7)
+    )
     names = (
         tuple(scenario_names)
         if scenario_names is not None
@@ -149,6 +158,7 @@ def run_projection(
         mv_start=mv_start,
         mv_end=mv_end,
     )
+    heads.update(_required_revenue_heads(web_2030, scenario.channels is not None, S))
     return ProjectionResult(
         scenario=scenario.name,
         scenario_names=names,
@@ -162,6 +172,19 @@ def run_projection(
         headline_entity=scenario.headline_entity,
         basis=basis_of(web),
     )
+
+
+def _required_revenue_heads(web_2030: Array, on: bool, S: int) -> dict[str, Array]:
+    """The web's required revenue in 2030 (AI build-out entities), its projected revenue and the gap
+    (``web_2030`` is ``(S, 2)``: required, projected; NaN when the horizon has no 2030)."""
+    if not on:
+        web_2030 = np.full((S, 2), np.nan)
+    need, got = web_2030[:, 0], web_2030[:, 1]
+    return {
+        "web_required_revenue_2030": need,
+        "web_projected_revenue_2030": got,
+        "required_revenue_gap_2030": need - got,
+    }
 
 
 def basis_of(web: Web) -> Array:
@@ -199,6 +222,7 @@ def _history(
     if h == 0:
         return _Past(state=None, need_by={})
     ctx = build_context(web, agg, resolve_params(web, scenario, {}, 1), event_arrays(web, scenario, {}, 1), 1)
+    ctx = dataclasses.replace(ctx, valuation=any(c in keep for c in VALUATION_COLUMNS))
     st = initial_state(ctx)
     need_by: dict[int, Array] = {}
     for t in range(h):
@@ -238,6 +262,21 @@ def _widen(st: State, S: int) -> State:
         standalone=w(st.standalone),
         need_min=w(st.need_min),
         cash_out=w(st.cash_out),
+        ch=None if st.ch is None else _widen_channels(st.ch, w),
+    )
+
+
+def _widen_channels(cs: ChannelState, w: Callable[[Array], Array]) -> ChannelState:
+    return ChannelState(
+        chip_hist=cs.chip_hist,
+        chip_dep=w(cs.chip_dep),
+        bldg_dep=w(cs.bldg_dep),
+        chip_book=w(cs.chip_book),
+        chip_gross=w(cs.chip_gross),
+        bldg_gross=w(cs.bldg_gross),
+        retired=w(cs.retired),
+        fixed_debt=w(cs.fixed_debt),
+        secured=w(cs.secured),
     )
 
 
@@ -277,15 +316,21 @@ def _block(
     keep: tuple[str, ...],
     check: bool,
     progress: Callable[[int, int], None],
-) -> tuple[Array, dict[int, Array], Array, Array, Array, Array]:
+) -> tuple[Array, dict[int, Array], Array, Array, Array, Array, Array]:
     """The quarter loop for one block; writes ``rec[c][:, :, sl]``; returns ``(S, ·)`` arrays."""
     T, h = ctx.web.T, ctx.web.first_projected
     st = initial_state(ctx) if past.state is None else _widen(past.state, ctx.S)
     need_by = {t: np.broadcast_to(v, (ctx.S, v.shape[1])).copy() for t, v in past.need_by.items()}
+    ai = np.array([k in AI_KINDS for k in ctx.web.entity_kinds])
+    in_2030 = [t for t, q in enumerate(ctx.web.quarters) if q.startswith("2030")]
+    web_2030 = np.zeros((ctx.S, 2)) if in_2030 else np.full((ctx.S, 2), np.nan)
     for t in range(h, T):
         st, row = quarter(ctx, st, t, check=check)
         if t in ctx.year_end:
             need_by[t] = -st.need_min.T
+        if t in in_2030:  # the web's required and projected revenue (headline), without recording
+            web_2030[:, 0] += row["required_revenue"][ai].sum(axis=0)
+            web_2030[:, 1] += row["revenue"][ai].sum(axis=0)
         for c in keep:
             rec[c][t, :, sl] = row[c]
         progress(t + 1, T)
@@ -293,4 +338,4 @@ def _block(
         mv_start = np.broadcast_to(past.state.market_value.T, (ctx.S, ctx.web.n)).copy()
     else:
         mv_start = rec["market_value"][0, :, sl].T if "market_value" in rec else ctx.mv0.T
-    return st.cut.T, need_by, st.cash_out.T, st.first_default.T, mv_start, st.market_value.T
+    return st.cut.T, need_by, st.cash_out.T, st.first_default.T, mv_start, st.market_value.T, web_2030

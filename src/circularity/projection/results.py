@@ -39,6 +39,14 @@ COLUMNS: tuple[str, ...] = (
     "enterprise_value",
     "distance_to_default",
     "credit_spread",
+    "gw_contracted",
+    "gw_delivered",
+    "replacement_capex",
+    "collateral_value",
+    "borrowing_base",
+    "borrowing_capacity",
+    "interest_cover",
+    "required_revenue",
 )
 
 #: ``basis`` codes of a row: a projected quarter, history from filings, history by a stated rule.
@@ -52,6 +60,9 @@ HEADLINE_FIELDS: tuple[str, ...] = (
     "first_default_quarter",
     "set_off",
     "market_value_lost",
+    "web_required_revenue_2030",
+    "web_projected_revenue_2030",
+    "required_revenue_gap_2030",
 )
 
 
@@ -88,6 +99,14 @@ def headlines_from(
         "default_q": first_def_q,
         "market_value_lost": np.maximum(mv_start - mv_end, 0.0).sum(axis=1),
     }
+
+
+def _num(h: Mapping[str, Array], key: str, scenario: int) -> float | None:
+    """A headline figure rounded, or None where the run has none (a scenario without channels)."""
+    arr = h.get(key)
+    if arr is None or not np.isfinite(arr[scenario]):
+        return None
+    return round(float(arr[scenario]), 3)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,6 +174,7 @@ class ProjectionResult:
             "first_default_quarter": q[fq] if fq >= 0 else None,
             "set_off": set_off,
             "market_value_lost": round(float(h["market_value_lost"][scenario]), 3),
+            **{k: _num(h, k, scenario) for k in HEADLINE_FIELDS[7:]},
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -37,7 +37,7 @@ def project(
     """Load a scenario (preset or file), the bundled ledger as of a date, and run it."""
     from circularity.ledger import load
 
-    sc = load_scenario(scenario, sets) if isinstance(scenario, str) else scenario
+    sc = load_scenario(scenario, tuple(sets)) if isinstance(scenario, str) else scenario
     led = ledger if ledger is not None else load("ai", as_of=as_of or sc.as_of)
     web = compile_for(sc, led, start, end)
     return run_projection(web, sc, overrides, **kwargs)

@@ -26,6 +26,7 @@ from circularity.ledger.dates import parse_date, parse_quarter
 from circularity.projection.bounds import In, Number
 
 __all__ = [
+    "Channels",
     "ContractAssumptions",
     "DefaultCosts",
     "EntityAssumptions",
@@ -284,6 +285,71 @@ class ContractAssumptions(_Model):
         )
 
 
+class Band(_Model):
+    """A plausible range ``[low, high]`` with its source (used to flag, never to clip)."""
+
+    low: Annotated[Number, In(0, 1e4)]
+    high: Annotated[Number, In(0, 1e4)]
+    source: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _order(self) -> Band:
+        if self.low > self.high:
+            raise ValueError(f"low {self.low:g} is above high {self.high:g}")
+        return self
+
+
+class Channels(_Model):
+    """The channels of issue 13: capacity, the GPU fleet by vintage, the debt ladder, required revenue.
+
+    Left out of a scenario (``channels: null``) the engine runs as before them: one useful life
+    for all capital, every debt at one repricing rate, revenue independent of compute.
+    See :mod:`circularity.projection.channels` for what each number does.
+    """
+
+    #: fleet: chips (economic life ``globals.gpu_life_years``) versus buildings and power
+    chip_share: Annotated[Param, In(0, 1, unit="of capex")]
+    chip_share_of: dict[str, Annotated[Param, In(0, 1, unit="of capex")]] = {}
+    building_life_years: Annotated[Param, In(1, 60, unit="years")]
+    replacement_share: Annotated[Param, In(0, 1, unit="of a retiring chip vintage")]
+    secondary_price_index: Annotated[Path, In(0, 10, unit="x book value")]
+    #: asset-backed lenders: borrower id -> loan-to-value they lend at / covenant maximum
+    ltv: dict[str, Annotated[Param, In(0, 1, low_open=True, unit="debt / collateral")]] = {}
+    ltv_covenant: dict[str, Annotated[Param, In(0, 1.5, low_open=True, unit="debt / collateral")]] = {}
+    #: share of an asset-backed borrower's new debt that its asset-backed lenders provide (1 if unstated)
+    secured_share: dict[str, Annotated[Param, In(0, 1, low_open=True, unit="of new debt")]] = {}
+    #: debt ladder and limits
+    rate_path: Annotated[Path, In(0, 1, unit="a year")]
+    floating_share: Annotated[Param, In(0, 1, unit="of starting debt")]
+    floating_share_of: dict[str, Annotated[Param, In(0, 1, unit="of starting debt")]] = {}
+    interest_cover_min: Annotated[Param, In(0, 100, low_open=True, unit="EBITDA / interest")]
+    interest_cover_min_of: dict[
+        str, Annotated[Param, In(0, 100, low_open=True, unit="EBITDA / interest")]
+    ] = {}
+    #: capacity
+    usd_bn_per_gw: Annotated[Param, In(1, 500, unit="USD bn per GW built")]
+    #: a deal whose GW and dollars imply a price per GW outside this band is flagged in --explain
+    usd_bn_per_gw_band: Band
+    usd_bn_per_gw_year: Annotated[Param, In(0.1, 200, unit="USD bn per GW-year of compute")]
+    usd_bn_per_gw_year_band: Band
+    lead_time_quarters: Annotated[Param, In(0, 40, unit="quarters")]
+    compute_revenue_elasticity: Annotated[Param, In(0, 2, unit="elasticity")]
+    renewal_share: Annotated[Param, In(0, 1, unit="of an ending contract")]
+    rental_price_index: Annotated[Path, In(0, 10, unit="x contract price")]
+    #: required revenue
+    cost_of_capital: Annotated[Param, In(0, 1, unit="a year")]
+
+    @field_validator(
+        "ltv", "ltv_covenant", "secured_share", "floating_share_of", "chip_share_of", "interest_cover_min_of"
+    )
+    @classmethod
+    def _ids(cls, v: dict[str, Param]) -> dict[str, Param]:
+        for k in v:
+            if not k or not k.replace("-", "").replace("_", "").isalnum():
+                raise ValueError(f"'{k}' is not an entity id")
+        return v
+
+
 EventKind = Literal["revenue_shock", "credit_closed", "equity_closed", "pay_ratio"]
 
 
@@ -317,6 +383,18 @@ class Event(_Model):
         return self
 
 
+class Move(_Model):
+    """An output a preset must move against the baseline, and which way (a test holds it to it).
+
+    ``output``: a headline (``funding_need_2030``) or ``variable:entity[:quarter]`` over the
+    columns of ``quarters.csv``, summed over the projected quarters when no quarter is given.
+    """
+
+    output: str = Field(min_length=3)
+    direction: Literal["up", "down"]
+    why: str = Field(min_length=3)
+
+
 class Horizon(_Model):
     start: str = "2025Q1"
     end: str = "2032Q4"
@@ -337,6 +415,9 @@ class Scenario(_Model):
     entities: dict[str, EntityAssumptions] = {}
     contracts: ContractAssumptions = ContractAssumptions()
     events: list[Event] = []
+    channels: Channels | None = None
+    #: the outputs this preset must move against the baseline (documentation and test)
+    moves: list[Move] = []
 
 
 @lru_cache(maxsize=4096)
@@ -368,7 +449,7 @@ def path_values(path: Path, quarters: list[str] | tuple[str, ...]) -> np.ndarray
     if path.interpolate == "log" and len(items) > 1 and (vals > 0).all():
         # annual values at year keys, joined geometrically year by year, held within a year
         years = np.floor(qs / 4) * 4
-        return np.exp(np.interp(years, keys, np.log(vals)))
+        return np.asarray(np.exp(np.interp(years, keys, np.log(vals))))
     pos = np.searchsorted(keys, qs, side="right") - 1
     return vals[np.clip(pos, 0, None)]
 

@@ -32,6 +32,12 @@ import numpy as np
 
 from circularity.compile import Web
 from circularity.projection.aggregation import Aggregation
+from circularity.projection.channels.context import (
+    ChannelContext,
+    ChannelState,
+    build_channels,
+    initial_channels,
+)
 from circularity.projection.parameters import Params, squeeze
 from circularity.valuation.market_value import volatility_by_kind
 
@@ -107,6 +113,8 @@ class Context:
     min_cash: Array
     year_end: frozenset[int]
     mv0: Array
+    ch: ChannelContext | None = None  # the channels of issue 13 (None: a scenario without them)
+    valuation: bool = True  # compute the Merton columns (skipped when none of them is recorded)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,6 +142,7 @@ class State:
     standalone: Array
     need_min: Array
     cash_out: Array
+    ch: ChannelState | None = None  # the channels' stocks (None: a scenario without them)
 
 
 def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: int) -> Context:
@@ -205,6 +214,9 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         min_cash=e["min_cash"],
         year_end=frozenset({t for t in range(web.T) if web.quarters[t].endswith("Q4")} | {web.T - 1}),
         mv0=mv0,
+        ch=None
+        if P.channels is None
+        else build_channels(web, agg, P.channels, e, _row(P.glob["rate_floor"]), _row(P.glob["rate_shift"])),
     )
 
 
@@ -220,9 +232,10 @@ def initial_state(ctx: Context) -> State:
     derived = np.maximum(e["revenue_annual"], 0.0) * (1.0 - e["opex_ratio"]) * no_ncf
     rev0 = np.maximum(e["revenue_annual"], 0.0)
     ring = np.broadcast_to(rev0 / 4.0, shape)
+    debt_out = np.maximum(e["debt"] - debt_web0, 0.0) * np.ones(shape)
     return State(
         cash=cash,
-        debt_out=np.maximum(e["debt"] - debt_web0, 0.0) * np.ones(shape),
+        debt_out=debt_out,
         debt_web=np.broadcast_to(debt_web0, shape).copy(),
         capital=np.broadcast_to(ctx.capital0, shape).copy(),
         legacy=np.broadcast_to(ctx.capital0, shape).copy(),
@@ -242,4 +255,5 @@ def initial_state(ctx: Context) -> State:
         standalone=cash.copy(),
         need_min=np.zeros(shape),
         cash_out=np.full(shape, -1, dtype=np.int64),
+        ch=None if ctx.ch is None else initial_channels(ctx.ch, debt_out),
     )

@@ -43,8 +43,10 @@ def N_(word: str) -> str:
 #: Data words the template shows through ``_()``: ledger tables, verdicts, headline names, units.
 DATA_WORDS = (
     N_("sources"), N_("entities"), N_("deals"), N_("financials"), N_("holdings"), N_("market_reactions"),
+    N_("outcomes"), N_("cash out q"), N_("first default q"),
     N_("holds"), N_("does not hold"), N_("not computable"),
     N_("funding need 2030"), N_("funding need 2032"), N_("market value lost"), N_("cash out quarter"),
+    N_("web required revenue 2030"), N_("web projected revenue 2030"), N_("required revenue gap 2030"),
     N_("ratio"), N_("multiple"), N_("USD_bn"), N_("USD_bn_per_year"), N_("GW"), N_("year"), N_("USD_per_month"),
 )  # fmt: skip
 
@@ -94,7 +96,7 @@ def report_context(
     ledger = svc.ledger(as_of)
     have = features()
     local = entity_names(tag)
-    names = {e.id: local.get(e.id, e.name) for e in ledger.records.get("entities", ())}  # type: ignore[attr-defined]
+    names = {e.id: local.get(e.id, e.name) for e in ledger.records.get("entities", ())}
     zh = tag != "en"
     unit, scale = (_("$bn"), 10.0) if zh else ("$bn", 1.0)
     horizon = knowledge_horizon(svc.full_ledger(), as_of)
@@ -154,10 +156,21 @@ def report_context(
         loops = svc.loops(as_of, null=DASHBOARD_NULL, seed=NULL_SEED)
         ctx["loops"] = {**loops, "cycles": loops["cycles"][:10]}
         ctx["metrics"] = svc.metrics(as_of)
-        ctx["figures"]["circularity"] = _fig_html(figures.circularity_figure(loops, names))
-        ctx["captions"]["circularity"] = cap.of(
-            _("Money received that goes round in loops, per entity ($bn)")
+        title = _("Money received that goes round in loops, per entity ({unit})").format(unit=unit)
+        ctx["figures"]["circularity"] = _fig_html(
+            figures.circularity_figure(
+                loops,
+                names,
+                title=title,
+                words={
+                    "circular": _("circular ({unit})").format(unit=unit),
+                    "rest": _("rest of inflow ({unit})").format(unit=unit),
+                },
+                unit=unit,
+                scale=scale,
+            )
         )
+        ctx["captions"]["circularity"] = cap.of(title)
 
     if have["stress"]:
         try:
@@ -170,7 +183,10 @@ def report_context(
                 row["name"] = names.get(row["id"], row["name"])
             ctx["figures"]["stress"] = _fig_html(
                 figures.stress_figure(
-                    stress["rows"], _("Market value lost if OpenAI pays half of what it owes ($bn)")
+                    stress["rows"],
+                    _("Market value lost if OpenAI pays half of what it owes ({unit})").format(unit=unit),
+                    unit=unit,
+                    scale=scale,
                 )
             )
             ctx["captions"]["stress"] = cap.of(_("Stress: OpenAI pays half of what it owes"))
@@ -245,7 +261,12 @@ def report_context(
                 figures.fan_figure(
                     list(sim.quarters),
                     bands,
-                    f"OpenAI cash ($bn): {sim.draws:,} draws, seed {REPORT_SEED}, scenario {scenario}",
+                    _("OpenAI cash ({unit}): {n} draws, seed {seed}, scenario {scenario}").format(
+                        unit=unit, n=f"{sim.draws:,}", seed=REPORT_SEED, scenario=scenario
+                    ),
+                    median=_("median"),
+                    unit=unit,
+                    scale=scale,
                 )
             )
             ctx["captions"]["fan"] = cap.of(
@@ -271,8 +292,16 @@ def report_context(
             figures.tornado_figure(
                 ctx["sensitivity"]["table"],
                 tor.base,
-                f"What moves {tor.output.replace('_', ' ')} ({tor.unit}), scenario {scenario}",
-                tor.unit,
+                _("What moves {output} ({unit}), scenario {scenario}").format(
+                    output=_(tor.output.replace("_", " ")), unit=unit, scenario=scenario
+                ),
+                unit,
+                scale=scale,
+                words={
+                    "raises": _("a higher value raises it"),
+                    "lowers": _("a higher value lowers it"),
+                    "none": _("no effect at these quantiles"),
+                },
             )
         )
         ctx["captions"]["tornado"] = cap.of(_("Sensitivity"))

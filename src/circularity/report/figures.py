@@ -99,30 +99,43 @@ def network_figure(graph: dict[str, Any]) -> go.Figure:
     return fig
 
 
-def circularity_figure(loops: dict[str, Any], names: dict[str, str]) -> go.Figure:
-    """Each entity's circular share of what it receives and pays."""
+def circularity_figure(
+    loops: dict[str, Any],
+    names: dict[str, str],
+    *,
+    title: str = "Money received that goes round in loops, per entity ($bn)",
+    words: dict[str, str] | None = None,
+    unit: str = "$bn",
+    scale: float = 1.0,
+) -> go.Figure:
+    """Each entity's circular share of what it receives, in ``unit`` (USD bn × ``scale``);
+    ``words`` translates the two series' names (``circular``, ``rest``)."""
+    w = {"circular": f"circular ({unit})", "rest": f"rest of inflow ({unit})", **(words or {})}
     ents = sorted(
         ((k, v) for k, v in loops["entities"].items() if v["circular"] > 0), key=lambda kv: -kv[1]["circular"]
     )[:15]
     x = [names.get(k, k) for k, _ in ents]
     fig = go.Figure(
         [
-            go.Bar(x=x, y=[v["circular"] for _, v in ents], name="circular ($bn)", marker_color="#c0392b"),
+            go.Bar(
+                x=x, y=[v["circular"] * scale for _, v in ents], name=w["circular"], marker_color="#c0392b"
+            ),
             go.Bar(
                 x=x,
-                y=[v["inflow"] - v["circular"] for _, v in ents],
-                name="rest of inflow ($bn)",
+                y=[(v["inflow"] - v["circular"]) * scale for _, v in ents],
+                name=w["rest"],
                 marker_color="#bdc3c7",
             ),
         ]
     )
-    fig.update_layout(
-        **_LAYOUT, barmode="stack", title="Money received that goes round in loops, per entity ($bn)"
-    )
+    fig.update_layout(**_LAYOUT, barmode="stack", title=title, yaxis_title=unit)
     return fig
 
 
-def stress_figure(rows: list[dict[str, Any]], title: str) -> go.Figure:
+def stress_figure(
+    rows: list[dict[str, Any]], title: str, *, unit: str = "$bn", scale: float = 1.0
+) -> go.Figure:
+    """Market value lost per entity (the 15 largest), in ``unit`` (USD bn × ``scale``)."""
     top = sorted(
         (r for r in rows if (r["market_value_lost_usd_bn"] or 0) > 0),
         key=lambda r: -r["market_value_lost_usd_bn"],
@@ -130,11 +143,11 @@ def stress_figure(rows: list[dict[str, Any]], title: str) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=[r["name"] for r in top],
-            y=[r["market_value_lost_usd_bn"] for r in top],
+            y=[r["market_value_lost_usd_bn"] * scale for r in top],
             marker_color=["#c0392b" if r["defaulted"] else "#2f5bd3" for r in top],
         )
     )
-    fig.update_layout(**_LAYOUT, title=title, yaxis_title="$bn")
+    fig.update_layout(**_LAYOUT, title=title, yaxis_title=unit)
     return fig
 
 
@@ -295,18 +308,28 @@ def sankey_figure(
     return fig, unpriced
 
 
-def fan_figure(quarters: list[str], bands: dict[str, list[float]], title: str) -> go.Figure:
+def fan_figure(
+    quarters: list[str],
+    bands: dict[str, list[float | None]],
+    title: str,
+    *,
+    median: str = "median",
+    unit: str = "$bn",
+    scale: float = 1.0,
+) -> go.Figure:
+    """Quantile bands (5-95 %, 25-75 %) and the median by quarter, in ``unit`` (USD bn × ``scale``)."""
+    sc = {k: [None if v is None else v * scale for v in vals] for k, vals in bands.items()}
     fig = go.Figure()
     for lo, hi, name, alpha in (("p05", "p95", "5-95%", 0.15), ("p25", "p75", "25-75%", 0.3)):
         fig.add_trace(
             go.Scatter(
-                x=quarters, y=bands[hi], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+                x=quarters, y=sc[hi], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
             )
         )
         fig.add_trace(
             go.Scatter(
                 x=quarters,
-                y=bands[lo],
+                y=sc[lo],
                 mode="lines",
                 line={"width": 0},
                 fill="tonexty",
@@ -315,24 +338,47 @@ def fan_figure(quarters: list[str], bands: dict[str, list[float]], title: str) -
             )
         )
     fig.add_trace(
-        go.Scatter(
-            x=quarters, y=bands["p50"], mode="lines", name="median", line={"color": "#2f5bd3", "width": 2}
-        )
+        go.Scatter(x=quarters, y=sc["p50"], mode="lines", name=median, line={"color": "#2f5bd3", "width": 2})
     )
-    fig.update_layout(**_LAYOUT, title=title, yaxis_title="$bn")
+    fig.update_layout(**_LAYOUT, title=title, yaxis_title=unit)
     return fig
 
 
-def tornado_figure(table: list[dict[str, Any]], base: float | None, title: str, unit: str) -> go.Figure:
-    """One bar per parameter from y(low) to y(high), largest swing on top; dashed line at the base."""
-    rows = [r for r in table if r["output_low"] is not None and r["output_high"] is not None]
+def tornado_figure(
+    table: list[dict[str, Any]],
+    base: float | None,
+    title: str,
+    unit: str,
+    *,
+    scale: float = 1.0,
+    words: dict[str, str] | None = None,
+) -> go.Figure:
+    """One bar per parameter from y(low) to y(high), largest swing on top; dashed line at the base.
+    Outputs in ``unit`` (the table's × ``scale``); ``words`` translates the legend (``raises``,
+    ``lowers``, ``none``)."""
+    w = {
+        "raises": "a higher value raises it",
+        "lowers": "a higher value lowers it",
+        "none": "no effect at these quantiles",
+        **(words or {}),
+    }
+    rows = [
+        {**r, "output_low": r["output_low"] * scale, "output_high": r["output_high"] * scale}
+        for r in table
+        if r["output_low"] is not None and r["output_high"] is not None
+    ]
+    base = None if base is None else base * scale
     fig = go.Figure()
-    for name, color, pick in (
-        ("a higher value raises it", "#2f5bd3", lambda r: r["output_high"] > r["output_low"]),
-        ("a higher value lowers it", "#e67e22", lambda r: r["output_high"] < r["output_low"]),
-        ("no effect at these quantiles", "#95a5a6", lambda r: r["output_high"] == r["output_low"]),
+    for name, color, sign in (
+        (w["raises"], "#2f5bd3", 1),
+        (w["lowers"], "#e67e22", -1),
+        (w["none"], "#95a5a6", 0),
     ):
-        sel = [r for r in rows if pick(r)]
+        sel = [
+            r
+            for r in rows
+            if (r["output_high"] > r["output_low"]) - (r["output_high"] < r["output_low"]) == sign
+        ]
         if sel:
             fig.add_trace(
                 go.Bar(

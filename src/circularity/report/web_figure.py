@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-__all__ = ["ROLES", "WebLayout", "layout", "role_of", "web_svg"]
+__all__ = ["LEGEND_ROW", "ROLES", "WebLayout", "layout", "place_tags", "role_of", "web_svg"]
 
 FONT = "'Noto Sans', 'DejaVu Sans', 'Noto Sans CJK SC', 'Noto Sans CJK TC', sans-serif"
 KIND_COLORS = {
@@ -115,9 +115,9 @@ def layout(graph: dict[str, Any], width: int, height: int, label: Callable[[str,
     weight = {r[0]: max(2, len(by_role[r[0]])) for r in outer}
     total = sum(weight.values()) or 1
     start = -math.pi / 2 - (math.pi * weight[outer[0][0]] / total if outer else 0.0)
-    for r in outer:
-        span = 2 * math.pi * weight[r[0]] / total
-        group = by_role[r[0]]
+    for role in outer:
+        span = 2 * math.pi * weight[role[0]] / total
+        group = by_role[role[0]]
         k = len(group)
         mid = (k - 1) // 2
         for i, n in enumerate(group):  # largest mid-sector, the next alternating to either side
@@ -177,6 +177,51 @@ def _separate(nodes: list[Node], pos: dict[str, list[float]], width: int, height
             clamp(n)
         if not moved:
             break
+
+
+#: Height of one row of the deal-kind legend under the drawing (px).
+LEGEND_ROW = 18
+
+
+def place_tags(lay: WebLayout, role_name: Callable[[str], str]) -> list[tuple[str, str, float, float]]:
+    """Each role's name (in the page's language, upper-cased) with its bottom centre: above the
+    role's entities as the layout put it, moved up first, then sideways, until it covers no
+    entity's circle or label and no other name (as the dashboard places them)."""
+    taken = [
+        (b[0] - 2, b[1] + 2, b[2] - 2, b[3] + 2) for b in (_box(n, list(lay.pos[n.id])) for n in lay.nodes)
+    ]
+
+    def clear(q: tuple[float, float, float, float]) -> bool:
+        return all(q[1] <= o[0] or o[1] <= q[0] or q[3] <= o[2] or o[3] <= q[2] for o in taken)
+
+    out = []
+    for name, color, x0, y0 in lay.tags:
+        text = role_name(name).upper()
+        w, h = text_width(text, 12, True) + 10, 16.0
+        best = (x0, y0)
+        for step in range(41):
+            moves = (
+                (0, -6 * step),
+                (12 * step, 0),
+                (-12 * step, 0),
+                (12 * step, -6 * step),
+                (-12 * step, -6 * step),
+            )
+            spots = [
+                (
+                    min(max(x0 + dx, w / 2 + 2), lay.width - w / 2 - 2),
+                    min(max(y0 + dy, h + 1), lay.height - 1),
+                )
+                for dx, dy in moves
+            ]
+            hit = next(((x, y) for x, y in spots if clear((x - w / 2, x + w / 2, y - h, y))), None)
+            if hit is not None:
+                best = hit
+                break
+        x, y = best
+        taken.append((x - w / 2, x + w / 2, y - h, y))
+        out.append((text, color, x, y))
+    return out
 
 
 def web_svg(
@@ -243,26 +288,34 @@ def web_svg(
             f'<text x="{x:.1f}" y="{ty0 + n.font:.1f}" text-anchor="middle" font-size="{n.font:.0f}" '
             f'font-weight="{600 if top else 400}" fill="#1d2430">{escape(n.label)}</text>'
         )
-    for name, color, x, y in lay.tags:
-        text = role_name(name).upper()
+    for text, color, x, y in place_tags(lay, role_name):
         w = text_width(text, 12, True) + 10
         out.append(
             f'<rect x="{x - w / 2:.1f}" y="{y - 16:.1f}" width="{w:.1f}" height="16" rx="3" fill="#fff" opacity="0.88"/>'
             f'<text x="{x:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="12" font-weight="700" '
             f'fill="{color}">{escape(text)}</text>'
         )
+    # the deal kinds in a band of their own under the drawing (over it, they hid the bottom
+    # row's labels), wrapped onto as many rows as the width needs
     kinds = sorted({e.get("kind", "") for e in edges})
-    x, y = 10.0, lay.height - 10.0
-    out.append(f'<text x="{x}" y="{y}" font-size="11" fill="#66707f">{escape(legend_title)}</text>')
-    x += text_width(legend_title, 11) + 8
-    for k in kinds:
-        label = kind_name(k)
-        out.append(
-            f'<rect x="{x:.1f}" y="{y - 6:.1f}" width="14" height="4" fill="{KIND_COLORS.get(k, "#999")}"/>'
-        )
-        out.append(f'<text x="{x + 18:.1f}" y="{y}" font-size="11" fill="#1d2430">{escape(label)}</text>')
-        x += 26 + text_width(label, 11)
+    items: list[tuple[str | None, str, float]] = [(None, legend_title, text_width(legend_title, 11) + 8)]
+    items += [(k, kind_name(k), 26 + text_width(kind_name(k), 11)) for k in kinds]
+    x, row = 10.0, 0
+    for kind, label, w in items:
+        if x > 10 and x + w > lay.width - 10:
+            x, row = 10.0, row + 1
+        y = lay.height + 14 + LEGEND_ROW * row
+        if kind is None:
+            out.append(f'<text x="{x:.1f}" y="{y}" font-size="11" fill="#66707f">{escape(label)}</text>')
+        else:
+            out.append(
+                f'<rect x="{x:.1f}" y="{y - 6:.1f}" width="14" height="4" fill="{KIND_COLORS.get(kind, "#999")}"/>'
+            )
+            out.append(f'<text x="{x + 18:.1f}" y="{y}" font-size="11" fill="#1d2430">{escape(label)}</text>')
+        x += w
+    total = lay.height + 8 + LEGEND_ROW * (row + 1)
+    out[0] = f'<rect width="{lay.width}" height="{total}" fill="#ffffff"/>'
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="web-figure" viewBox="0 0 {lay.width} {lay.height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="web-figure" viewBox="0 0 {lay.width} {total}" '
         f'width="100%" font-family="{FONT}" role="img">{"".join(out)}</svg>'
     )

@@ -366,6 +366,14 @@ def prepare_stress(web: Web, a: StressAssumptions) -> StressBase:
         float(v["risk_free_rate"]),
         float(v["merton_horizon_years"]),
     )
+    # an equity Merton cannot resolve (a sliver of its assets) has no asset value to lose from:
+    # its value is unknown here, left out of the totals and counted with its reason
+    unsolved = np.asarray(values.merton_unsolved)
+    E0_known = np.where(unsolved, np.nan, values.equity_value)
+    methods = tuple(
+        "unknown: Merton's asset value did not converge from this equity" if u else m
+        for m, u in zip(methods, unsolved.tolist(), strict=True)
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         reported = fin["ebitda_annual"] / fin["revenue_annual"]
     margin = np.where(np.isfinite(reported), reported, float(v["ebitda_margin_when_unreported"]))
@@ -381,7 +389,7 @@ def prepare_stress(web: Web, a: StressAssumptions) -> StressBase:
         p_bar0=p_bar0,
         recv0=recv0,
         e=e,
-        E0=values.equity_value,
+        E0=E0_known,
         methods=methods,
         V0=values.asset_value,
         sigma_V=values.asset_volatility,

@@ -110,6 +110,10 @@ class EntityValues:
     asset_value, asset_volatility : Merton's implied ``V`` and ``σ_V``.
     distance_to_default, default_probability, credit_spread : Merton's, at the horizon ``T``.
     debt_known : whether the ledger reports the entity's debt (else it is valued unlevered).
+    merton_unsolved : where the equity is known but Merton's two equations could not be solved
+        (:func:`~circularity.valuation.solve_merton` with ``on_failure="unknown"``): asset value,
+        volatility, distance to default, probability and spread are unknown (NaN) there,
+        counted by :attr:`n_merton_unsolved`, never a crash and never a guess.
     """
 
     equity_value: Array
@@ -120,6 +124,12 @@ class EntityValues:
     default_probability: Array
     credit_spread: Array
     debt_known: Array
+    merton_unsolved: Array
+
+    @property
+    def n_merton_unsolved(self) -> int:
+        """How many (scenario, entity) values Merton left unknown."""
+        return int(np.count_nonzero(self.merton_unsolved))
 
 
 def value_entities(
@@ -159,12 +169,16 @@ def value_entities(
     ok = np.isfinite(E) & (E > 0)
     E_safe = np.where(ok, E, 1.0)
     E_b, sig_b, D_b, r_b = np.broadcast_arrays(E_safe, sig, D, np.asarray(risk_free, dtype=float))
-    fit = solve_merton(E_b, sig_b, D_b, r_b, horizon_years)
-    V = np.where(ok, fit.V, np.nan)
-    sV = np.where(ok, fit.sigma_V, np.nan)
-    dd = np.where(ok, distance_to_default(fit.V, fit.sigma_V, D_b, r_b, horizon_years), np.nan)
-    pd_ = np.where(ok, default_probability(fit.V, fit.sigma_V, D_b, r_b, horizon_years), np.nan)
-    cs = np.where(ok, credit_spread(fit.V, fit.sigma_V, D_b, r_b, horizon_years), np.nan)
+    fit = solve_merton(E_b, sig_b, D_b, r_b, horizon_years, on_failure="unknown")
+    unsolved = ok & ~fit.converged
+    solved = ok & fit.converged
+    V = np.where(solved, fit.V, np.nan)
+    sV = np.where(solved, fit.sigma_V, np.nan)
+    # unsolved firms enter the formulas as a placeholder firm and are masked back to NaN
+    Vs, sVs = np.where(solved, fit.V, 1.0), np.where(solved, fit.sigma_V, 1.0)
+    dd = np.where(solved, distance_to_default(Vs, sVs, D_b, r_b, horizon_years), np.nan)
+    pd_ = np.where(solved, default_probability(Vs, sVs, D_b, r_b, horizon_years), np.nan)
+    cs = np.where(solved, credit_spread(Vs, sVs, D_b, r_b, horizon_years), np.nan)
     c = np.nan_to_num(np.asarray(cash, dtype=float))
     # equity worth nothing (a default resolved): a known zero, not an unknown; no distance left
     wiped = np.isfinite(E) & (E <= 0)
@@ -181,4 +195,5 @@ def value_entities(
         default_probability=pd_,
         credit_spread=cs,
         debt_known=np.broadcast_to(known, V.shape),
+        merton_unsolved=unsolved,
     )

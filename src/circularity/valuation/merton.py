@@ -32,7 +32,8 @@ _SQRT_2PI = np.sqrt(2.0 * np.pi)
 
 
 def _pdf(x: Array) -> Array:
-    return np.asarray(np.exp(-0.5 * x * x) / _SQRT_2PI)
+    with np.errstate(over="ignore"):  # |x| beyond 1e154: the density is 0
+        return np.asarray(np.exp(-0.5 * x * x) / _SQRT_2PI)
 
 
 def _d1_d2(V: Array, sigma: Array, D: Array, r: Array, T: Array) -> tuple[Array, Array]:
@@ -87,8 +88,17 @@ def merton_equity(V: Any, sigma_V: Any, D: Any, r: Any, T: Any) -> Array:
 
 
 def merton_debt(V: Any, sigma_V: Any, D: Any, r: Any, T: Any) -> Array:
-    """Market value of the debt, ``V - E`` (what the creditors' claim is worth today)."""
-    return np.asarray(np.asarray(V, dtype=float) - merton_equity(V, sigma_V, D, r, T))
+    """Market value of the debt, ``V - E`` (what the creditors' claim is worth today).
+
+    Computed as ``D e^{-rT} N(d2) + V N(-d1)`` (the risk-free debt less the put the creditors
+    wrote), equal to ``V - E`` but without its cancellation: a firm whose debt is a sliver of its
+    assets keeps a debt value (and a spread) accurate to its own size, not to ``eps V``.
+    """
+    V, sigma_V, D, r, T = _arrays(V, sigma_V, D, r, T)
+    d1, d2 = _d1_d2(V, sigma_V, D, r, T)
+    with np.errstate(invalid="ignore"):
+        B = V * ndtr(-d1) + D * np.exp(-r * T) * ndtr(d2)
+    return np.asarray(np.where(D > 0, np.minimum(B, V), 0.0))
 
 
 def distance_to_default(V: Any, sigma_V: Any, D: Any, r: Any, T: Any) -> Array:
@@ -118,12 +128,36 @@ def credit_spread(V: Any, sigma_V: Any, D: Any, r: Any, T: Any) -> Array:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MertonFit:
-    """Asset value and volatility implied by an equity value and volatility."""
+    """Asset value and volatility implied by an equity value and volatility.
+
+    ``converged`` says, firm by firm, whether the two equations were solved; where they were not
+    (only with ``on_failure="unknown"``) ``V`` and ``sigma_V`` are NaN: unknown, never a guess.
+    """
 
     V: Array
     sigma_V: Array
     iterations: int
     residual: float
+    converged: Array
+
+    @property
+    def n_unsolved(self) -> int:
+        """How many firms the solver left unknown."""
+        return int(np.size(self.converged) - np.count_nonzero(self.converged))
+
+
+#: How many units of rounding of ``V`` and ``σ_V`` a residual may be off by at convergence.
+#: Each equation's residual is only known to what a one-ulp change of ``V`` and ``σ_V`` does
+#: to it (``eps (V |∂f/∂V| + σ_V |∂f/∂σ_V|)``): a firm whose equity is a sliver of its assets
+#: (a projected near-default, ``E / V`` of 1e-8) cannot be solved to ``1e-10 E`` in float64, and
+#: ``V`` would otherwise step between neighbouring doubles forever. Its tolerance is that floor.
+_ULPS = 16.0
+_EPS = float(np.finfo(float).eps)
+#: The coarsest floor accepted: a firm whose equity float64 cannot resolve to one part in 10,000
+#: of itself (``E / V`` below ~4e-11) is left unknown rather than solved to noise (assumption:
+#: finer than any figure is printed, three significant digits, and far coarser than the 2e-8 of
+#: the thinnest equity a projection has produced).
+_COARSEST = 1e-4
 
 
 def solve_merton(
@@ -135,6 +169,7 @@ def solve_merton(
     *,
     tol: float = 1e-10,
     max_iter: int = 100,
+    on_failure: str = "raise",
 ) -> MertonFit:
     """Asset value ``V`` and volatility ``σ_V`` from equity ``E`` and its volatility ``σ_E``.
 
@@ -142,26 +177,32 @@ def solve_merton(
     ----------
     E, sigma_E : equity value (USD bn, > 0) and equity volatility (per year, > 0).
     D, r, T : face of debt (USD bn, >= 0), risk-free rate, years to maturity (> 0).
-    tol : largest relative residual of either equation at convergence.
-    max_iter : Newton steps before :class:`~circularity.errors.ConvergenceError`.
+    tol : largest relative residual of either equation at convergence, or what float64 can
+        resolve where that is coarser (about ``16 eps V / E``; a firm whose equity is not
+        resolvable to 1e-4 of itself, ``E / V`` below ~4e-11, is never solved).
+    max_iter : Newton steps before giving up on the firms not yet solved.
+    on_failure : ``"raise"`` (:class:`~circularity.errors.ConvergenceError`) or ``"unknown"``
+        (those firms' ``V`` and ``sigma_V`` are NaN and ``converged`` False).
 
     Returns
     -------
     MertonFit
-        ``V``, ``sigma_V`` (shaped like the broadcast inputs), the iterations used and the
-        largest relative residual.
+        ``V``, ``sigma_V`` (shaped like the broadcast inputs), the iterations used, the largest
+        relative residual over the solved firms, and which firms were solved.
 
     Raises
     ------
     ConvergenceError
-        If the two equations are not solved to ``tol`` within ``max_iter`` steps.
+        If, with ``on_failure="raise"``, a firm's two equations are not solved to its tolerance
+        within ``max_iter`` steps.
 
     Notes
     -----
     Solves ``E = V N(d1) - D e^{-rT} N(d2)`` and ``σ_E E = N(d1) σ_V V`` together by Newton's
     method on all firms at once, with the analytic Jacobian (``∂d1/∂σ = -d2/σ``), steps halved
     while they would leave ``V > E``, ``σ_V > 0``. Start: ``V = E + D e^{-rT}``,
-    ``σ_V = σ_E E / V``. Firms without debt get ``V = E``, ``σ_V = σ_E`` exactly.
+    ``σ_V = σ_E E / V``. Firms without debt get ``V = E``, ``σ_V = σ_E`` exactly. A firm stops
+    moving once solved, so one slow firm does not move the others.
 
     References
     ----------
@@ -174,32 +215,35 @@ def solve_merton(
     >>> round(float(fit.V), 2), round(float(fit.sigma_V), 4)
     (12.4, 0.2123)
     """
+    if on_failure not in ("raise", "unknown"):
+        raise ValueError(f"on_failure: unknown value '{on_failure}'; choose one of: raise, unknown")
     E, sigma_E, D, r, T = _arrays(E, sigma_E, D, r, T)
     levered = D > 0
     V = E + D * np.exp(-r * T)
     sig = sigma_E * E / V
-    residual = np.inf
+    done = ~levered
+    res = np.zeros_like(V)
+    scale = np.maximum(E, 1e-300)
+    scale2 = np.maximum(sigma_E, 1e-300) * scale
+    sqT = np.sqrt(T)
     for it in range(1, max_iter + 1):
         d1, d2 = _d1_d2(V, sig, D, r, T)
         Nd1, Nd2, pd1 = ndtr(d1), ndtr(d2), _pdf(d1)
         f1 = V * Nd1 - D * np.exp(-r * T) * Nd2 - E
         f2 = V * Nd1 * sig - sigma_E * E
-        scale = np.maximum(E, 1e-300)
-        res = np.where(levered, np.maximum(np.abs(f1), np.abs(f2) / np.maximum(sigma_E, 1e-300)) / scale, 0.0)
-        residual = float(res.max()) if res.size else 0.0
-        if residual <= tol:
-            return MertonFit(
-                V=np.where(levered, V, E),
-                sigma_V=np.where(levered, sig, sigma_E),
-                iterations=it,
-                residual=residual,
-            )
-        sqT = np.sqrt(T)
         a11 = Nd1
         a12 = V * pd1 * sqT
-        a21 = sig * (Nd1 + pd1 / (sig * sqT))
-        with np.errstate(invalid="ignore"):  # 0 × inf where a firm has no debt; masked below
+        with np.errstate(invalid="ignore", divide="ignore"):  # no debt: masked by `levered`
+            a21 = sig * (Nd1 + pd1 / (sig * sqT))
             a22 = V * Nd1 - V * np.where(np.isfinite(d2), pd1 * d2, 0.0)
+            floor1 = _ULPS * _EPS * (V * np.abs(a11) + sig * np.abs(a12)) / scale
+            floor2 = _ULPS * _EPS * (V * np.abs(a21) + sig * np.abs(a22)) / scale2
+        res1, res2 = np.abs(f1) / scale, np.abs(f2) / scale2
+        within = (res1 <= np.fmax(tol, floor1)) & (res2 <= np.fmax(tol, floor2)) & (floor1 <= _COARSEST)
+        res = np.where(done, res, np.maximum(res1, res2))
+        done = done | (levered & within)
+        if done.all():
+            return _fit(V, sig, E, sigma_E, levered, done, it, res)
         det = a11 * a22 - a12 * a21
         det = np.where(np.abs(det) > 1e-300, det, 1e-300)
         dV = (f1 * a22 - f2 * a12) / det
@@ -210,11 +254,27 @@ def solve_merton(
             if not bad.any():
                 break
             step = np.where(bad, step / 2.0, step)
-        V = np.where(levered, V - step * dV, E)
-        sig = np.where(levered, sig - step * ds, sigma_E)
-    raise ConvergenceError(
-        "Merton asset value and volatility did not converge: raise max_iter, or check that equity and its "
-        "volatility are positive and the debt not absurdly large against the equity",
-        max_iter,
-        residual,
+        V = np.where(done, V, V - step * dV)
+        sig = np.where(done, sig, sig - step * ds)
+    if on_failure == "raise":
+        raise ConvergenceError(
+            f"Merton asset value and volatility did not converge for {int((~done).sum())} of {done.size} "
+            "firms: raise max_iter, or check that equity and its volatility are positive and the debt not "
+            "absurdly large against the equity",
+            max_iter,
+            float(res[~done].max()),
+        )
+    return _fit(V, sig, E, sigma_E, levered, done, max_iter, res)
+
+
+def _fit(
+    V: Array, sig: Array, E: Array, sigma_E: Array, levered: Array, done: Array, it: int, res: Array
+) -> MertonFit:
+    solved = np.where(done, res, 0.0)
+    return MertonFit(
+        V=np.where(done, np.where(levered, V, E), np.nan),
+        sigma_V=np.where(done, np.where(levered, sig, sigma_E), np.nan),
+        iterations=it,
+        residual=float(solved.max()) if solved.size else 0.0,
+        converged=done,
     )

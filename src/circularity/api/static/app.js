@@ -184,19 +184,40 @@
       class: "role-tag", style: `left:${tg.x}px;top:${tg.y}px;color:${tg.color}`,
     }, tg.text)));
   }
+  /** Each role's name above its entities, moved (up first, then sideways) off every entity's
+   * circle and label and off the other names, so no name hides a label. Panel pixels; (x, y) is
+   * the tag's bottom centre (the CSS translates it by -50%, -100%). */
   function roleTags() {
     const cy = circ.cy;
     const z = cy.zoom(), pan = cy.pan();
+    const W_ = cy.width(), H_ = cy.height();
+    const taken = cy.nodes().map((n) => {
+      const b = n.renderedBoundingBox({ includeLabels: true, includeEdges: false, includeOverlays: false });
+      return { l: b.x1 - 2, r: b.x2 + 2, t: b.y1 - 2, b: b.y2 + 2 };
+    });
+    const clear = (q) => taken.every((o) => q.r <= o.l || o.r <= q.l || q.b <= o.t || o.b <= q.t);
     const out = [];
     for (const r of W.ROLES) {
       const ns = cy.nodes().filter((n) => n.data("role") === r.key);
       if (!ns.length) continue;
       const bb = ns.boundingBox({ includeLabels: true });
       const text = t(r.label);
-      const w = W.textWidth(text.toUpperCase(), 12, 700) + 12;
+      const w = W.textWidth(text.toUpperCase(), 12, 700) + 12, h = 17;
       // above the role's entities; investors (the left sector) left-aligned so the tag stays clear of the chipmakers
-      const x = r.key === "money" ? bb.x1 + w / 2 : (bb.x1 + bb.x2) / 2;
-      out.push({ key: r.key, text, color: r.color, x: x * z + pan.x, y: Math.max(16, (bb.y1 - 4) * z + pan.y) });
+      const x0 = (r.key === "money" ? bb.x1 + w / 2 : (bb.x1 + bb.x2) / 2) * z + pan.x;
+      const y0 = Math.max(h, (bb.y1 - 4) * z + pan.y);
+      const rect = (x, y) => ({ l: x - w / 2, r: x + w / 2, t: y - h, b: y });
+      let best = { x: x0, y: y0 };
+      search: for (let step = 0; step <= 40; step += 1) {
+        for (const [dx, dy] of [[0, -step * 6], [step * 12, 0], [-step * 12, 0], [step * 12, -step * 6], [-step * 12, -step * 6]]) {
+          const x = Math.min(Math.max(x0 + dx, w / 2 + 2), W_ - w / 2 - 2);
+          const y = Math.min(Math.max(y0 + dy, h + 1), H_ - 1);
+          const q = rect(x, y);
+          if (clear(q)) { best = { x, y }; break search; }
+        }
+      }
+      taken.push(rect(best.x, best.y));
+      out.push({ key: r.key, text, color: r.color, x: best.x, y: best.y });
     }
     return out;
   }
@@ -359,7 +380,8 @@
     const box = $("#cy");
     const w = box.clientWidth, h = box.clientHeight;
     const kinds = Object.fromEntries(state.meta.vocabulary.deal_kinds.map((k) => [k, kindLabel(k)]));
-    return { svg: W.toSvg(circ.cy, w, h, roleTags(), { title: t("Deal kind (edge colour)"), kinds }), width: w, height: h };
+    const fig = W.toSvg(circ.cy, w, h, roleTags(), { title: t("Deal kind (edge colour)"), kinds });
+    return { svg: fig.svg, width: w, height: fig.height };
   }
   async function exportFigure(id, format) {
     try {

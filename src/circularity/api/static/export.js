@@ -83,7 +83,8 @@ window.circExport = (function () {
       blob = new Blob([c.svg], { type: "image/svg+xml" });
     }
     const filename = `${basename}.${format}`;
-    window.circExport.last = { format, width, height, filename, caption };
+    // figureHeight: where the caption starts, in the figure's own pixels (×2 in a PNG)
+    window.circExport.last = { format, width, height, figureHeight: figure.height, filename, caption };
     download(blob, filename);
     return window.circExport.last;
   }

@@ -25,12 +25,19 @@
     N_("pays"), N_("owes ({unit})"), N_("receipts lost ({unit})"), N_("equity loss ({unit})"),
     N_("market value ({unit})"), N_("value lost ({unit})"), N_("change"), N_("default"),
     N_("receipts lost"), N_("equity loss"), N_("defaults"),
+    // the stress totals (StressResult.totals): values before and after, the parts of the equity
+    // loss (stress.losses.LOSS_PARTS) and the count of entities left out for want of a value
+    N_("market value before"), N_("market value after"),
+    N_("lost margin"), N_("stranded assets"), N_("discount rate effect"), N_("stake losses"),
+    N_("credit losses"), N_("own loss"), N_("excluded unknown value"),
     N_("OpenAI revenue vs its plan (×)"), N_("GPU useful life (years)"), N_("Credit appetite (1 = open)"),
     N_("Power delivered vs contracted"),
     N_("Multiplies OpenAI's revenue path in the preset (1 = as the preset states)."),
     N_("Depreciation life of hardware purchases."),
     N_("New lending as a share of normal; replaces the preset's path for every quarter."),
     N_("Share of contracted GW that comes online; slows GW-linked deals."),
+    N_("Minimum rate on new and floating debt"),
+    N_("Floor on the rate new, refinanced and floating debt pays; fixed-rate bonds keep their coupons (0.14 is the rates-14pct preset)."),
     N_("cash"), N_("debt"), N_("shortfall"), N_("revenue"),
     N_("funding need 2030"), N_("funding need 2032"),
     N_("holds"), N_("does not hold"), N_("not computable"),
@@ -183,7 +190,7 @@
         c.numeric ? (c.percent ? pct(row[c.key]) : fmt(row[c.key] === null ? null : row[c.key] * (isMoney(c.key) ? mu().scale : 1)))
           : (c.key === "defaulted" ? (row[c.key] ? t("yes") : "") : c.key === "name" ? I.name(row.id, row[c.key]) : row[c.key]))))));
     $("#stress-totals").replaceChildren(...Object.entries(r.totals).map(([k, v]) => {
-      const isCount = k === "defaults" || k.startsWith("n_");
+      const isCount = k === "defaults" || k === "excluded_unknown_value" || k.startsWith("n_");  // counts of entities
       return el("div", { class: "kpi" }, el("span", { class: "kpi-v" }, typeof v === "number" ? (isCount ? fmt(v, 0) : money(v)) : String(v)),
         el("span", { class: "kpi-l" }, t(k.replaceAll("_", " "))));
     }));
@@ -263,6 +270,9 @@
     funding_need_2030: N_("funding need to 2030"), funding_need_2032: N_("funding need to 2032"),
     cash_out_quarter: N_("standalone cash runs out (no new money)"), entity: N_("entity"), first_default_entity: N_("first default"),
     first_default_quarter: N_("first default quarter"), set_off: N_("set off"), market_value_lost: N_("market value lost"),
+    web_required_revenue_2030: N_("revenue the AI web needs in 2030"),
+    web_projected_revenue_2030: N_("revenue the AI web is projected to earn in 2030"),
+    required_revenue_gap_2030: N_("revenue gap in 2030 (needed less projected)"),
   };
 
   async function renderProjection(r) {
@@ -309,7 +319,7 @@
     box.dataset.annotations = String(notes.length);
     $("#projection-note").textContent = t("Cash, debt and shortfall by quarter as the projection runs them (new money raised where lenders and investors allow); the funding need is what the entity would have to raise with no new money and every commitment honoured as scheduled, stated at year-ends 2030 and 2032 (the headlines below).");
     $("#projection-headlines").replaceChildren(...Object.entries(h).map(([k, v]) => {
-      const isMoneyKey = k.startsWith("funding_need") || k === "market_value_lost";
+      const isMoneyKey = k.startsWith("funding_need") || k === "market_value_lost" || k.includes("revenue");  // USD bn
       const text = Array.isArray(v) ? (v.length ? v.map(entityName).join(", ") : t("none"))
         : typeof v === "number" ? (isMoneyKey ? money(v) : fmt(v))
           : ((k === "first_default_entity" || k === "entity") && v ? entityName(v) : String(v ?? "–"));

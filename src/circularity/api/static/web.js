@@ -206,7 +206,8 @@ window.circWeb = (function () {
   // ------------------------------------------------------------ SVG of the graph as drawn
   const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-  /** The visible graph as SVG in panel pixels, with the role names and a legend of deal kinds. */
+  /** The visible graph as SVG in panel pixels (W × H), with the role names, and a legend of the
+   * deal kinds in a band below it: `{svg, height}` with the height of drawing and legend. */
   function toSvg(cy, W, H, tags, legendTitle) {
     const out = [];
     out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
@@ -258,19 +259,33 @@ window.circWeb = (function () {
         `font-size="${fs.toFixed(1)}" font-weight="${fw}" fill="#1d2430" opacity="${op}">${esc(text)}</text>`);
     });
     out.push(...tagText);  // role names above the drawing
-    // legend: deal kinds present, bottom-left
+    // legend: the deal kinds present, in a band of its own below the drawing (over it, it hid
+    // the bottom row's labels), wrapped onto as many rows as the width needs
     const kinds = [...new Set(cy.edges(":visible").map((e) => e.data("kind")))].sort();
-    let x = 10;
-    const y = H - 12;
-    out.push(`<text x="${x}" y="${y}" font-family='${FONT}' font-size="11" fill="#66707f">${esc(legendTitle.title)}</text>`);
-    x += textWidth(legendTitle.title, 11, 400) + 8;
-    for (const k of kinds) {
-      out.push(`<rect x="${x}" y="${y - 6}" width="14" height="4" fill="${KIND_COLORS[k] || "#999"}"/>`);
-      const lab = legendTitle.kinds[k] || k;
-      out.push(`<text x="${x + 18}" y="${y}" font-family='${FONT}' font-size="11" fill="#1d2430">${esc(lab)}</text>`);
-      x += 24 + textWidth(lab, 11, 400) + 8;
+    const ROW = 18;
+    const items = [{ title: true, text: legendTitle.title, w: textWidth(legendTitle.title, 11, 400) + 8 }]
+      .concat(kinds.map((k) => {
+        const text = legendTitle.kinds[k] || k;
+        return { kind: k, text, w: 24 + textWidth(text, 11, 400) + 8 };
+      }));
+    let x = 10, row = 0;
+    const legend = [];
+    for (const it of items) {
+      if (x > 10 && x + it.w > W - 10) { x = 10; row += 1; }
+      const y = H + 14 + ROW * row;
+      if (it.title) {
+        legend.push(`<text x="${x}" y="${y}" font-family='${FONT}' font-size="11" fill="#66707f">${esc(it.text)}</text>`);
+      } else {
+        legend.push(`<rect x="${x}" y="${y - 6}" width="14" height="4" fill="${KIND_COLORS[it.kind] || "#999"}"/>`);
+        legend.push(`<text x="${x + 18}" y="${y}" font-family='${FONT}' font-size="11" fill="#1d2430">${esc(it.text)}</text>`);
+      }
+      x += it.w;
     }
-    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${out.join("")}</svg>`;
+    const total = H + 8 + ROW * (row + 1);
+    out.unshift(`<rect x="0" y="${H}" width="${W}" height="${total - H}" fill="#ffffff"/>`);
+    out.push(...legend);
+    return { svg: `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${total}" viewBox="0 0 ${W} ${total}">${out.join("")}</svg>`,
+      height: total };
   }
 
   return { FONT, KIND_COLORS, ROLES, TOP_LABELS, roleOf, prepare, layout, curve, style, toSvg, textWidth, esc };

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from circularity.projection.channels.debt_ladder import Limits, borrowing_limits
+from circularity.projection.channels.fleet import collateral_value
 from circularity.projection.state import Context, State
 from circularity.projection.steps.obligations import Dues
 from circularity.projection.steps.outside import Outside
@@ -28,6 +30,7 @@ class Financing:
     cash_in: Array  # new_debt + new_equity
     cash_out: Array  # debt_repaid + other uses a filing shows in history (buybacks, dividends)
     cash_after: Array  # cash after outside flows and financing, before the web's payments
+    limits: Limits | None = None  # channels: borrowing capacity, covenant repayment (projected quarters)
 
 
 def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Financing:
@@ -57,10 +60,21 @@ def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Fina
     need -= dues.due_in
     np.maximum(need, 0.0, out=need)
     credit = ctx.cr_app[:, t][None, :] * ctx.ev_cr[t]
-    cap_debt = ctx.lev_cap * np.maximum(st.ebitda_ann, 0.0)
-    cap_debt *= credit
-    cap_debt -= debt - maturing
-    np.maximum(cap_debt, 0.0, out=cap_debt)
+    limits = None
+    if ctx.ch is not None and st.ch is not None and out.rate is not None:
+        # leverage, interest cover and borrowing base; a covenant breach is repaid now
+        # delayed-draw lending: the chips bought this quarter secure the draw that pays for them
+        repl = 0.0 if out.replacement is None else out.replacement
+        buying = ctx.ch.chip_share * (out.capex - repl + dues.due_hw) + repl
+        coll = collateral_value(ctx.ch, st.ch.chip_book + buying, st.legacy, t)
+        limits = borrowing_limits(ctx, ctx.ch, st.ch, st, out.rate, coll, credit, maturing, dues.due_int)
+        need += limits.forced
+        cap_debt = limits.room.copy()
+    else:
+        cap_debt = ctx.lev_cap * np.maximum(st.ebitda_ann, 0.0)
+        cap_debt *= credit
+        cap_debt -= debt - maturing
+        np.maximum(cap_debt, 0.0, out=cap_debt)
     if ctx.any_refi:  # sponsor-rolled debt (SPVs): what falls due on web and outside debt is refinanced
         roll = dues.due_rep + dues.due_int
         roll += maturing
@@ -75,17 +89,19 @@ def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Fina
     new_equity = np.minimum(need - new_debt, cap_eq)
     new_equity[st.defaulted] = 0.0
     fin_in = new_debt + new_equity
+    repaid = maturing if limits is None else maturing + limits.forced
     cash_b = cash_a + fin_in
-    cash_b -= maturing
+    cash_b -= repaid
     return Financing(
         need=need,
         new_debt=new_debt,
         new_equity=new_equity,
         maturing=maturing,
-        debt_repaid=maturing,
+        debt_repaid=repaid,
         cash_in=fin_in,
-        cash_out=maturing,
+        cash_out=repaid,
         cash_after=cash_b,
+        limits=limits,
     )
 
 

@@ -40,11 +40,13 @@ def obligations_due(ctx: Context, st: State, t: int) -> Dues:
     if t in ctx.pay_cut:
         cut = cut * ctx.pay_cut[t][:, payer].T
         cut_ev = cut_ev * ctx.pay_cut[t][:, payer].T
-    if ctx.web.gw_linked.any():
+    # paced by power: GW-linked hardware; with the channels also compute that states its GW
+    paced = ctx.web.gw_linked if ctx.ch is None else ctx.ch.paced
+    if paced.any():
         prev = agg.cum_T[t - 1][:, None] if t else np.zeros((ctx.web.m, 1))
         f_prev = ctx.power[:, t - 1][None, :] if t else np.zeros((1, 1))
         gw_due = np.maximum(ctx.power[:, t][None, :] * agg.cum_T[t][:, None] - f_prev * prev, 0.0)
-        base_due = np.where(ctx.web.gw_linked[:, None], gw_due, agg.sched_T[t][:, None])
+        base_due = np.where(paced[:, None], gw_due, agg.sched_T[t][:, None])
     else:
         base_due = agg.sched_T[t][:, None]
     if ctx.mkt_eq is not None:  # outside money moves only while markets are open

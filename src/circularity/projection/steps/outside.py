@@ -7,6 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from circularity.projection.channels.capacity import compute_share, scheduled_receipts
+from circularity.projection.channels.debt_ladder import ladder_interest, market_rate
+from circularity.projection.channels.fleet import replacement_capex
 from circularity.projection.state import EPS, Context, State
 from circularity.projection.steps.obligations import Dues
 
@@ -25,6 +28,8 @@ class Outside:
     interest: Array  # on outside debt
     cash_in: Array  # = revenue
     cash_out: Array  # opex + capex + interest + tax
+    replacement: Array | None = None  # channels: capex replacing retired chips (inside ``capex``)
+    rate: Array | None = None  # channels: the market rate of new and floating debt
 
 
 def outside_flows(ctx: Context, st: State, dues: Dues, t: int) -> Outside:
@@ -45,14 +50,46 @@ def outside_flows(ctx: Context, st: State, dues: Dues, t: int) -> Outside:
         r_out = np.where(
             np.isfinite(r_rep), np.maximum(np.nan_to_num(r_rep) - dues.exp_web_op_in, 0.0), r_out
         )
+    cc, cs = ctx.ch, st.ch
+    if cc is not None and cc.elast and t >= ctx.web.first_projected:
+        # a lab's revenue follows the compute it receives (elasticity; 0: independent of compute)
+        share = compute_share(cc, dues.base_due, dues.cut_ev, t)
+        r_out = np.where(cc.lab, r_out * share**cc.elast, r_out)
     revenue_est = r_out + dues.exp_web_op_in
     opex = ctx.opex_ratio * revenue_est
     opex += ctx.opex_fixed[t]
-    capex = ctx.capex_ratio * revenue_est
+    if cc is None:
+        capex = ctx.capex_ratio * revenue_est
+    else:  # construction runs ahead of the receipts as scheduled: a power delay does not stop it
+        receipts = scheduled_receipts(cc, ctx.agg.sched_T[t], dues.cut)
+        if cc.lead_q:  # built a lead time ahead of the receipts (by an entity whose cash is known)
+            ahead = scheduled_receipts(cc, ctx.agg.sched_T[min(t + cc.lead_q, ctx.web.T - 1)], dues.cut)
+            receipts = np.where(cc.lead_ok, ahead, receipts)
+        capex = ctx.capex_ratio * (r_out + receipts)
     if ctx.any_capex_path:
         capex += ctx.capex_fixed[t]
+    replacement = None
+    if cc is not None and cs is not None:
+        replacement = replacement_capex(cc, cs)
+        capex += replacement
     if ctx.any_ncf:
         opex = np.where(ctx.ncf, ctx.ncf_out[t], opex)
+    if cc is not None and cs is not None:
+        r_mkt = market_rate(ctx, cc, st, t)
+        interest = ladder_interest(ctx, cc, cs, st, r_mkt)
+        cash_out = opex + capex
+        cash_out += interest
+        cash_out += st.tax_due
+        return Outside(
+            revenue=r_out,
+            opex=opex,
+            capex=capex,
+            interest=interest,
+            cash_in=r_out,
+            cash_out=cash_out,
+            replacement=replacement,
+            rate=r_mkt,
+        )
     debt = st.debt_out + st.debt_web
     # leverage; no EBITDA: a sentinel so large the rate hits its cap (no inf·0 = nan)
     lev = np.full(debt.shape, 1e300)

@@ -6,6 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from circularity.projection.channels.capacity import gw_delivered
+from circularity.projection.channels.context import ChannelState
+from circularity.projection.channels.fleet import borrowing_base, collateral_value, fleet_step
+from circularity.projection.channels.required_revenue import required_revenue
 from circularity.projection.state import Context, State
 from circularity.projection.steps.clearing import Cleared
 from circularity.projection.steps.financing import Financing
@@ -55,11 +59,18 @@ def stock_update(
     hist = (*st.capex_hist, capex)
     leg = np.minimum(ctx.legacy_dep, st.legacy)
     legacy = st.legacy - leg
-    dep = st.dep_rate + leg
-    dep_rate = st.dep_rate + capex * ctx.inv_life
-    gone = _retired(ctx, hist, t, shape)
-    if gone is not None:
-        dep_rate = np.maximum(dep_rate - gone * ctx.inv_life, 0.0)
+    fl = None
+    if ctx.ch is not None and st.ch is not None:  # chips and buildings by vintage (channels.fleet)
+        fl = fleet_step(ctx.ch, st.ch, capex, out.replacement, ctx.life_q, ctx.inv_life, t)
+        dep = fl.depreciation + leg
+        dep_rate = st.dep_rate
+        hist = st.capex_hist
+    else:
+        dep = st.dep_rate + leg
+        dep_rate = st.dep_rate + capex * ctx.inv_life
+        gone = _retired(ctx, hist, t, shape)
+        if gone is not None:
+            dep_rate = np.maximum(dep_rate - gone * ctx.inv_life, 0.0)
     capital = st.capital + capex - dep
     revenue = out.revenue + cl.received_revenue
     op_costs = out.opex + cl.ratio * dues.due_op
@@ -105,6 +116,7 @@ def stock_update(
     standalone = st.standalone + net
     need_min = np.minimum(st.need_min, standalone)
     cash_out = np.where((standalone < 0) & (st.cash_out < 0), t, st.cash_out)
+    ch_state, ch_row = _channels(ctx, st, out, fin, fl, legacy, debt_out, t)
     new = State(
         cash=cl.cash_after,
         debt_out=debt_out,
@@ -127,6 +139,7 @@ def stock_update(
         standalone=standalone,
         need_min=need_min,
         cash_out=cash_out,
+        ch=ch_state,
     )
     row = {
         "revenue": revenue,
@@ -151,9 +164,76 @@ def stock_update(
     }
     # one valuation for the projection and the stress test: Merton on this quarter's equity
     # value, debt and cash (equity still from the scenario's revenue/backlog rule, see docs)
-    values = value_entities(mv, ctx.equity_vol, row["debt"], cl.cash_after, ctx.risk_free, ctx.merton_years)
-    row["equity_value"] = values.equity_value
-    row["enterprise_value"] = values.enterprise_value
-    row["distance_to_default"] = values.distance_to_default
-    row["credit_spread"] = values.credit_spread
+    if ctx.valuation:  # nothing else reads them: a run that records none of them skips the solve
+        values = value_entities(
+            mv, ctx.equity_vol, row["debt"], cl.cash_after, ctx.risk_free, ctx.merton_years
+        )
+        row["equity_value"] = values.equity_value
+        row["enterprise_value"] = values.enterprise_value
+        row["distance_to_default"] = values.distance_to_default
+        row["credit_spread"] = values.credit_spread
+    cover = np.full(shape, np.nan)  # no interest: cover undefined, not infinite
+    np.divide(ebitda_ann, 4.0 * interest, out=cover, where=interest > 1e-9)
+    row["interest_cover"] = cover
+    row.update(ch_row)
+    return new, row
+
+
+#: columns of the channels (NaN in a scenario without them: not computed, not zero)
+CHANNEL_COLUMNS = (
+    "gw_contracted",
+    "gw_delivered",
+    "replacement_capex",
+    "collateral_value",
+    "borrowing_base",
+    "borrowing_capacity",
+    "required_revenue",
+)
+
+
+def _channels(
+    ctx: Context,
+    st: State,
+    out: Outside,
+    fin: Financing,
+    fl: Any,
+    legacy: Array,
+    debt_out: Array,
+    t: int,
+) -> tuple[ChannelState | None, dict[str, Array]]:
+    """The channels' next stocks and recorded columns (NaN columns without channels)."""
+    cc, cs = ctx.ch, st.ch
+    shape = st.cash.shape
+    if cc is None or cs is None or fl is None:
+        nan = np.full(shape, np.nan)
+        return None, dict.fromkeys(CHANNEL_COLUMNS, nan)
+    mat = ctx.mat_q
+    fixed = np.minimum(cs.fixed_debt * (1.0 - mat), debt_out)
+    if fin.limits is not None:
+        secured = fin.limits.secured_left + np.where(cc.asset, fin.new_debt * cc.secured_share, 0.0)
+    else:
+        secured = cs.secured * (1.0 - mat) + np.where(cc.asset, fin.new_debt * cc.secured_share, 0.0)
+    secured = np.minimum(secured, np.maximum(debt_out, 0.0))
+    coll = collateral_value(cc, fl.chip_book, legacy, t)
+    new = ChannelState(
+        chip_hist=fl.chip_hist,
+        chip_dep=fl.chip_dep,
+        bldg_dep=fl.bldg_dep,
+        chip_book=fl.chip_book,
+        chip_gross=fl.chip_gross,
+        bldg_gross=fl.bldg_gross,
+        retired=fl.retired,
+        fixed_debt=fixed,
+        secured=secured,
+    )
+    nan = np.full(shape, np.nan)
+    row = {
+        "gw_contracted": np.broadcast_to(cc.gw_contracted[t], shape),
+        "gw_delivered": gw_delivered(cc, ctx.power[:, t][None, :], st.cut, t),
+        "replacement_capex": out.replacement if out.replacement is not None else nan,
+        "collateral_value": coll,
+        "borrowing_base": borrowing_base(cc, coll),
+        "borrowing_capacity": fin.limits.capacity if fin.limits is not None else nan,
+        "required_revenue": required_revenue(cc, fl.chip_gross, fl.bldg_gross, ctx.inv_life, t),
+    }
     return new, row
