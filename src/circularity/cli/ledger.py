@@ -73,6 +73,11 @@ def _date(value: str | None, option: str, default_today: bool = True) -> date | 
         raise StoreError(f"{option}: {exc}") from None
 
 
+#: Seconds a ledger command waits for another process (a server's read, another import) to
+#: release the store before it refuses with "in use by another process".
+STORE_WAIT_S = 30.0
+
+
 @contextmanager
 def _store(db: Path | None, seed: bool = True, seed_empty: bool = True) -> Iterator[Store]:
     """Open the store; build it from the bundled dataset when it does not exist yet or holds no
@@ -82,7 +87,8 @@ def _store(db: Path | None, seed: bool = True, seed_empty: bool = True) -> Itera
 
     path = db.expanduser() if db is not None else default_db_path()
     fresh = not path.exists()
-    store = open_store(path)
+    # a server reading the same store holds it for moments at a time: wait rather than refuse
+    store = open_store(path, wait_s=STORE_WAIT_S)
     try:
         if seed and (fresh or (seed_empty and store.is_empty())):
             try:
@@ -469,11 +475,14 @@ def summary(
         ledger = store.ledger(as_of=when)
         where = store.path
     result = summarize(ledger, centre=centre)
+    horizon = ledger.horizon_lines(when)
     if as_json:
-        _echo_json({"db": str(where), **result.to_dict()})
+        _echo_json({"db": str(where), **result.to_dict(), "knowledge_horizon": horizon})
         return
     con = _out()
     con.print(f"[bold]The financing web as known on {when}[/bold] (store: {where})")
+    for line in horizon:
+        con.print(line, highlight=False)
     con.print("records: " + ", ".join(f"{n} {t}" for t, n in result.counts.items()))
     con.print("entities by kind: " + ", ".join(f"{k} {n}" for k, n in result.entities_by_kind.items()))
     t = Table(title="Deals by kind", title_justify="left")

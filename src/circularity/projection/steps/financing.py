@@ -122,7 +122,11 @@ def _history(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Finan
         d = rep_debt[:, t][:, None]
         has = np.isfinite(d)
         if has.any():
-            delta = np.maximum(np.nan_to_num(d) - st.debt_web, 0.0) - (st.debt_out - maturing)
+            # the filing's debt is at the quarter's end: web loans drawn or repaid in the quarter
+            # (paid in full in history) count in it
+            n = ctx.web.n
+            web_end = np.maximum(st.debt_web + dues.due4[3 * n :] - dues.due_rep, 0.0)
+            delta = np.maximum(np.nan_to_num(d) - web_end, 0.0) - (st.debt_out - maturing)
             new_debt = np.where(has, np.maximum(delta, 0.0), new_debt)
             repaid = np.where(has, maturing + np.maximum(-delta, 0.0), maturing)
     pre = cash_a + new_debt - repaid
