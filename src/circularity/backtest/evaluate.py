@@ -92,9 +92,11 @@ def evaluate(
     T = len(pred.quarters)
     q0 = _quarter_ordinal(date(int(pred.quarters[0][:4]), 3 * int(pred.quarters[0][-1]) - 2, 1))
     ents = []
+    runway, z_score, leverage = pred.runway, pred.z_score, pred.leverage
     for i, e in enumerate(pred.entities):
         mq = int(pred.median_default_q[i])
         st = pred.states[e]
+        run_i, lev_i, default_date = runway[i], leverage[i], status[e].default_date
         ents.append(
             {
                 "id": e,
@@ -104,11 +106,11 @@ def evaluate(
                 "median_default_quarter": pred.quarters[mq] if mq >= 0 else None,
                 "data_share": round(st.data_share, 3),
                 "filled": {f: st.basis[f] for f in st.filled},
-                "runway_quarters": None if pred.runway[i] is None else round(pred.runway[i], 2),
-                "z_score": pred.z_score[i],
-                "leverage": None if pred.leverage[i] is None else round(pred.leverage[i], 3),
+                "runway_quarters": None if run_i is None else round(run_i, 2),
+                "z_score": z_score[i],
+                "leverage": None if lev_i is None else round(lev_i, 3),
                 "outcome": status[e].status,
-                "actual_default_date": status[e].default_date.isoformat() if status[e].default_date else None,
+                "actual_default_date": default_date.isoformat() if default_date else None,
             }
         )
     idx = [i for i, e in enumerate(pred.entities) if status[e].scored]
@@ -120,20 +122,19 @@ def evaluate(
     model_q = [
         float(pred.median_default_q[i]) if pred.median_default_q[i] >= 0 else float(T) for i in defaulters
     ]
-    runway_risk = [None if pred.runway[i] is None else -pred.runway[i] for i in idx]
-    runway_q = [
-        q0 + pred.runway[i] if pred.runway[i] is not None else float("nan")  # type: ignore[operator]
-        for i in defaulters
-    ]
-    z_known = [pred.z_score[i] for i in idx if pred.z_score[i] is not None]
+    runway_risk = [None if (r := runway[i]) is None else -r for i in idx]
+    runway_q = [q0 + r if (r := runway[i]) is not None else float("nan") for i in defaulters]
+    z_known = [z_score[i] for i in idx if z_score[i] is not None]
+    z_risk: list[float | None]
+    z_time: list[float | None]
     if z_known:
         z_method = "altman_z2"
-        z_risk = [None if pred.z_score[i] is None else -pred.z_score[i] for i in idx]  # type: ignore[operator]
-        z_time = [pred.z_score[i] for i in defaulters]
+        z_risk = [None if (z := z_score[i]) is None else -z for i in idx]
+        z_time = [z_score[i] for i in defaulters]
     else:
         z_method = "leverage_rank (Altman Z'' inputs missing for every scored entity: debt / total assets)"
-        z_risk = [pred.leverage[i] for i in idx]
-        z_time = [None if pred.leverage[i] is None else -pred.leverage[i] for i in defaulters]  # type: ignore[operator]
+        z_risk = [leverage[i] for i in idx]
+        z_time = [None if (lev := leverage[i]) is None else -lev for i in defaulters]
     m_auc = auc(p, y)
     m_time = rank_correlation(model_q, actual_q)
     r_auc = auc(neutral_fill(runway_risk), y)

@@ -29,7 +29,7 @@ from circularity.backtest.starting_state import POOL_KINDS, EntityState, startin
 from circularity.errors import BacktestError
 from circularity.ledger import Ledger
 from circularity.ledger.dates import period_bounds
-from circularity.ledger.records import Deal, Financial, Source
+from circularity.ledger.records import Deal, Entity, Financial, Source
 
 __all__ = ["Predictions", "RunSetup", "knowledge_start", "predict", "setup_run", "uncertainty_for"]
 
@@ -176,7 +176,7 @@ def setup_run(
         )
     view = model_view(ledger, cutoff)
     start, end = quarters_for(cutoff, horizon)
-    kinds_of = {e.id: e.kind for e in view.records["entities"]}
+    kinds_of = {e.id: e.kind for e in view.records["entities"] if isinstance(e, Entity)}
     vendors = sorted(e for e, k in kinds_of.items() if k == "vendor")
     headline = vendors[0] if vendors else next(iter(kinds_of), "")
     base = load_scenario("baseline")
@@ -294,7 +294,7 @@ def predict(
         tl = liab.get(e, nan)
         zs.append(altman_z2(wc.get(e, nan), re_.get(e, nan), ebit.get(e, nan), ta, ta - tl, tl))
         levs.append(leverage(debt, ta))
-    names = {e.id: e.name for e in view.records["entities"]}
+    names = {e.id: e.name for e in view.records["entities"] if isinstance(e, Entity)}
     return Predictions(
         dataset=dataset,
         cutoff=cutoff,
