@@ -170,14 +170,21 @@ def financial(ctx: ClaimContext, entity: str, metric: str, period: str) -> Figur
     label = f"{entity} {metric} {period}"
     if not rows:
         raise NotComputable(f"missing input: no financial '{label}' {_when(ctx)}")
-    values = {r.value for r in rows}
-    if len(values) > 1:
-        raise NotComputable(f"ambiguous input: '{label}' has values {sorted(values)}")
+    values = {r.value for r in rows if r.value is not None}
+    if not values:
+        why = "; ".join(sorted({r.missing for r in rows}))
+        raise NotComputable(
+            f"missing input: financial '{label}' is recorded without a value ({why}) {_when(ctx)}"
+        )
+    if len(values) > 1 or len(values) < len({r.value for r in rows}):
+        shown = sorted(values) + ([None] if any(r.value is None for r in rows) else [])
+        raise NotComputable(f"ambiguous input: '{label}' has values {shown}")
+    value = values.pop()
     r = rows[0]
     return Figure(
-        value=r.value,
+        value=value,
         unit=r.unit,
-        inputs=(Input(name=f"financial({label})", value=r.value, unit=r.unit, source="|".join(r.sources)),),
+        inputs=(Input(name=f"financial({label})", value=value, unit=r.unit, source="|".join(r.sources)),),
     )
 
 
@@ -192,6 +199,11 @@ def latest(ctx: ClaimContext, entity: str, metric: str) -> Figure:
     if not rows:
         raise NotComputable(f"missing input: no financial '{entity} {metric}' {_when(ctx)}")
     r = max(rows, key=lambda f: f.period_end)
+    if r.value is None:
+        raise NotComputable(
+            f"missing input: the latest '{entity} {metric}' ({r.period}) is recorded without a value "
+            f"({r.missing}) {_when(ctx)}"
+        )
     return Figure(
         value=r.value,
         unit=r.unit,
