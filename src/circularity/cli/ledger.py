@@ -225,7 +225,9 @@ def export_(
     db: DbOption = None,
 ) -> None:
     """Export the store's ledger to CSV (a folder of tables), Parquet (a file per table) or Excel."""
-    from circularity.store import export
+    # From the module itself: after ``import circularity.store.export`` the package attribute
+    # ``export`` is that module, not the function.
+    from circularity.store.export import export
 
     if fmt not in FORMATS:
         raise StoreError(f"--format: unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
@@ -269,11 +271,13 @@ def _involves(record: BaseModel, entity: str) -> bool:
 
 
 def _select(ledger: Ledger, table: str, entity: str | None, kind: str | None) -> tuple[BaseModel, ...]:
+    from circularity.ledger.records import Entity, Source
+
     if table not in TABLES:
         raise StoreError(f"unknown table '{table}'; show one of {', '.join(SHOWABLE)}")
     records = ledger.records.get(table, ())
     if entity is not None:
-        known = {e.id for e in ledger.records.get("entities", ())}
+        known = {e.id for e in ledger.records.get("entities", ()) if isinstance(e, Entity)}
         if entity not in known:
             raise StoreError(f"unknown entity '{entity}'; see `circularity ledger show entities` for the ids")
         if table == "sources":
@@ -284,7 +288,7 @@ def _select(ledger: Ledger, table: str, entity: str | None, kind: str | None) ->
                 if _involves(r, entity)
                 for s in getattr(r, "sources", [])
             }
-            records = tuple(r for r in records if r.id in cited)
+            records = tuple(r for r in records if isinstance(r, Source) and r.id in cited)
         else:
             records = tuple(r for r in records if _involves(r, entity))
     if kind is not None:
@@ -494,15 +498,15 @@ def summary(
     t = Table(title=f"The {len(result.largest_live)} largest live commitments", title_justify="left")
     for c in ("id", "kind", "payer → payee", "USD bn", "status", "confidence", "announced"):
         t.add_column(c, justify="right" if c == "USD bn" else "left")
-    for c in result.largest_live:
+    for live in result.largest_live:
         t.add_row(
-            escape(c.id),
-            c.kind,
-            escape(f"{c.payer} → {c.payee}"),
-            f"{c.amount_usd_bn:,.1f}",
-            c.status,
-            c.confidence,
-            c.announced.isoformat(),
+            escape(live.id),
+            live.kind,
+            escape(f"{live.payer} → {live.payee}"),
+            f"{live.amount_usd_bn:,.1f}",
+            live.status,
+            live.confidence,
+            live.announced.isoformat(),
         )
     con.print(t)
     t = Table(
