@@ -17,6 +17,7 @@ import numpy as np
 from circularity.compile import Web
 from circularity.errors import ScenarioError
 from circularity.ledger.dates import quarter_number
+from circularity.valuation.market_value import fill_equity_values
 from circularity.projection.scenario import (
     ENTITY_PATHS,
     ENTITY_SCALARS,
@@ -61,6 +62,7 @@ class Params:
     ncf: Array  # (n,) bool: entity follows a net cash flow path
     ncf_q: Array  # (n, T) quarterly net cash flow for those
     channels: Any = None  # the scenario's Channels (issue 13), None: the engine without them
+    market_financing: bool = False  # globals.market_priced_financing
 
 
 def override_paths(web: Web, scenario: Scenario) -> tuple[str, ...]:
@@ -139,7 +141,16 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
     ent["useful_life_years"] = np.where(
         np.isnan(ent["useful_life_years"]), g_life[:, None], ent["useful_life_years"]
     )
-    for f, fill in (
+    # unknown is not zero: a market value neither the scenario nor the ledger gives is filled from
+    # the entity's revenue by the valuation module's named peer multiple (the stress test's rule);
+    # what stays unknown is flagged (NaN in the valuation columns) and holds 0 only as the engine's
+    # base for raising equity
+    fill, _ = fill_equity_values(
+        web.financials["market_value"], web.financials["revenue_annual"], web.entity_kinds
+    )
+    ent["market_value"] = np.where(np.isnan(ent["market_value"]), fill[None, :], ent["market_value"])
+    ent["market_value_known"] = np.isfinite(ent["market_value"]).astype(float)
+    for f, fill_value in (
         ("cash", 0.0),
         ("debt", 0.0),
         ("market_value", 0.0),
@@ -148,7 +159,7 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
         ("revenue_scale", 1.0),
         ("refinance_share", 0.0),
     ):
-        ent[f] = np.nan_to_num(ent[f], nan=fill)
+        ent[f] = np.nan_to_num(ent[f], nan=fill_value)
 
     glob: dict[str, Array] = {}
     for f in (
@@ -222,6 +233,7 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
         ncf=ncf,
         ncf_q=ncf_q,
         channels=sc.channels,
+        market_financing=sc.globals.market_priced_financing,
     )
 
 
@@ -302,6 +314,7 @@ def slice_params(P: Params, sl: slice, S: int) -> Params:
         ncf=P.ncf,
         ncf_q=P.ncf_q,
         channels=P.channels,
+        market_financing=P.market_financing,
     )
 
 

@@ -212,6 +212,9 @@ class GlobalAssumptions(_Model):
     power_delivery: Annotated[Path, In(0, 10, unit="of planned GW")]
     backlog_multiple: Annotated[Param, In(0, 1000, unit="x revenue")]
     use_ledger_backlog_multiple: bool = True
+    #: Merton's default probability of the entity in the quarter before scales its credit appetite
+    #: (lenders lend ``1 − PD`` of what the fixed scales allow); off: the fixed appetite scales
+    market_priced_financing: bool = False
     value_revenue_elasticity: Annotated[Param, In(-10, 10, unit="elasticity")] = Param(
         value=1.0, source="assumption: own market value proportional to trailing revenue"
     )
