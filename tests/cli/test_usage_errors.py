@@ -17,7 +17,7 @@ import typer
 
 from circularity.cli import app, main
 
-HEAVY = ("pandas", "duckdb", "scipy", "fastapi", "plotly", "numpy", "pyarrow")
+HEAVY = ("pandas", "duckdb", "scipy", "fastapi", "plotly", "numpy", "pyarrow", "rich.console", "rich.table")
 
 
 def _commands(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -93,7 +93,7 @@ def test_the_reported_cases(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
 
 
 def test_help_loads_no_heavy_library() -> None:
-    """``--help`` parses arguments before pandas, DuckDB, SciPy, FastAPI or Plotly load."""
+    """``--help`` parses arguments before pandas, DuckDB, SciPy, FastAPI, Plotly or Rich's console load."""
     code = (
         "import sys; sys.argv = ['circularity', '--help']\n"
         "from circularity.cli import main\n"

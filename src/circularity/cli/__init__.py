@@ -6,9 +6,8 @@ import importlib
 import sys
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from circularity.cli.terminal import Console, escape
 from circularity.errors import CircularityError
 
 __all__ = ["app", "main"]
@@ -76,16 +75,19 @@ def main() -> None:
     A :class:`CircularityError` exits 1; a usage error (unknown option, out-of-range value,
     missing argument) exits 2, whichever copy of Click raised it.
     """
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def err() -> Console:  # Rich only when there is something to print (see cli.terminal)
+        return Console(stderr=True, highlight=False, soft_wrap=True)
+
     try:
         code = app(prog_name="circularity", standalone_mode=False)
     except CircularityError as exc:
-        err.print("[red]error:[/red] " + escape(str(exc)))
+        err().print("[red]error:[/red] " + escape(str(exc)))
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
-        err.print("aborted")
+        err().print("aborted")
         sys.exit(1)
     except _usage_classes() as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as Click prints it
@@ -93,9 +95,9 @@ def main() -> None:
             sys.exit(2)
         code_of = getattr(exc, "exit_code", 1)
         if code_of == 2 or type(exc).__name__.endswith(("UsageError", "BadParameter", "NoSuchOption")):
-            err.print(escape(usage_line(exc)))
+            err().print(escape(usage_line(exc)))
             sys.exit(2)
-        err.print("[red]error:[/red] " + escape(" ".join(exc.format_message().split())))  # type: ignore[attr-defined]
+        err().print("[red]error:[/red] " + escape(" ".join(exc.format_message().split())))  # type: ignore[attr-defined]
         sys.exit(code_of or 1)
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from circularity.cli.machine_output import to_json
+from circularity.cli.terminal import Console, Table, escape
 from circularity.errors import OptionError, unknown_option
 
 __all__ = ["register"]

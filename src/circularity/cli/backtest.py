@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
+
+from circularity.cli.terminal import Console, Table
 
 __all__ = ["register"]
 

@@ -6,8 +6,8 @@ import math
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
+
+from circularity.cli.terminal import Console, Table
 
 if TYPE_CHECKING:
     from circularity.claims import ClaimsResult

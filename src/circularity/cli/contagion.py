@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from circularity.cli.terminal import Console, Table
 from circularity.errors import NetworkError
 
 if TYPE_CHECKING:  # NumPy and SciPy load inside the command, not before arguments are parsed

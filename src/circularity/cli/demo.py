@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.rule import Rule
-from rich.table import Table
+
+from circularity.cli.terminal import Console, Rule, Table
 
 __all__ = ["register"]
 

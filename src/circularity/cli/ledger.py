@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
+from circularity.cli.terminal import Console, Table, escape
 from circularity.errors import LedgerError, StoreError
 from circularity.ledger.dates import parse_date
 from circularity.ledger.vocabulary import DEAL_KINDS, ENTITY_KINDS, METRICS, TABLES

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from circularity.cli.machine_output import to_json
+from circularity.cli.terminal import Console, Table
 
 __all__ = ["register"]
 

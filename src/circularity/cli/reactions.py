@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from circularity.cli.terminal import Console, Table
 from circularity.errors import LedgerError, Problem
 
 __all__ = ["register"]

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
+
+from circularity.cli.terminal import Console, Table
 
 if TYPE_CHECKING:
     from rich.progress import Progress

@@ -6,10 +6,9 @@ import math
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from circularity.cli.machine_output import to_json
+from circularity.cli.terminal import Console, Table
 from circularity.errors import ScenarioError
 
 __all__ = ["register"]

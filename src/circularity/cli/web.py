@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from circularity.cli.terminal import Console
 from circularity.errors import CircularityError
 
 __all__ = ["register"]
