@@ -34,9 +34,7 @@ def test_first_projected_quarter_equals_stress_before(frames) -> None:  # type: 
     assert known.sum() >= 10
     # the same entities are known (reported or filled by the same named method) in both
     assert (first.loc[ents, "equity_value"].notna() == known).all()
-    np.testing.assert_allclose(
-        first.loc[ents[known], "equity_value"], mv_before[known], rtol=1e-8
-    )
+    np.testing.assert_allclose(first.loc[ents[known], "equity_value"], mv_before[known], rtol=1e-8)
 
 
 def test_no_silent_zero_for_entities_filled_from_financials(frames) -> None:  # type: ignore[no-untyped-def]

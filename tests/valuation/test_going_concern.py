@@ -53,7 +53,16 @@ def test_cash_burn_lowers_equity_one_for_one_without_debt() -> None:
 
 
 def test_unknown_equity_stays_unknown() -> None:
-    a = anchor_going_concern([[np.nan, 5.0]], [[0.5, 0.5]], [[1.0, 1.0]], [[0.0, 0.0]], R, T, 0.09, G, [[0.0, 0.0]])
+    a = anchor_going_concern(
+        [[np.nan, 5.0]], [[0.5, 0.5]], [[1.0, 1.0]], [[0.0, 0.0]], R, T, 0.09, G, [[0.0, 0.0]]
+    )
     v = value_going_concern(a, [[1.0, 1.0]], [[0.0, 0.0]], R, T, 0.09, G, [[0.0, 0.0]], 0.63)
     assert np.isnan(v.equity_value[0, 0]) and np.isnan(v.distance_to_default[0, 0])
     assert float(v.equity_value[0, 1]) == pytest.approx(5.0)
+
+
+def test_a_sliver_of_equity_against_large_debt_is_valued_not_a_crash() -> None:
+    a = _anchor(E=1e-6, D=50.0, C=0.0)
+    v = value_going_concern(a, [[50.0]], [[0.0]], R, T, 0.09, G, [[0.0]], 0.63)
+    assert 0 < float(v.equity_value[0, 0]) < 1e-5
+    assert np.isfinite(v.distance_to_default[0, 0]) and np.isfinite(v.credit_spread[0, 0])

@@ -17,7 +17,6 @@ import numpy as np
 from circularity.compile import Web
 from circularity.errors import ScenarioError
 from circularity.ledger.dates import quarter_number
-from circularity.valuation.market_value import fill_equity_values
 from circularity.projection.scenario import (
     ENTITY_PATHS,
     ENTITY_SCALARS,
@@ -25,6 +24,7 @@ from circularity.projection.scenario import (
     Scenario,
     path_values,
 )
+from circularity.valuation.market_value import fill_equity_values
 
 __all__ = [
     "OPERATING",

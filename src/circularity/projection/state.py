@@ -148,7 +148,9 @@ class State:
     need_min: Array
     cash_out: Array
     ch: ChannelState | None = None  # the channels' stocks (None: a scenario without them)
-    anchor: ValuationAnchor | None = None  # the going-concern anchor (valuation), from the first projected quarter
+    anchor: ValuationAnchor | None = (
+        None  # the going-concern anchor (valuation), from the first projected quarter
+    )
     default_prob: Array | None = None  # Merton's default probability of the quarter (NaN: unknown)
 
 

@@ -117,7 +117,10 @@ def anchor_going_concern(
     C = np.nan_to_num(np.asarray(cash, dtype=float))
     ok = np.isfinite(E) & (E > 0)
     E_b, sig_b, D_b, r_b = np.broadcast_arrays(
-        np.where(ok, E, 1.0), np.asarray(equity_volatility, dtype=float), D, np.asarray(risk_free, dtype=float)
+        np.where(ok, E, 1.0),
+        np.asarray(equity_volatility, dtype=float),
+        D,
+        np.asarray(risk_free, dtype=float),
     )
     fit = solve_merton(E_b, sig_b, D_b, r_b, horizon_years, on_failure="unknown")
     known = ok & fit.converged

@@ -163,7 +163,7 @@ def stock_update(
         "market_value": mv,
     }
     if ctx.valuation:  # nothing else reads them: a run that records none of them skips them
-        row.update(_valuation_row(ctx, mv, own, gc, debt, cl.cash_after, t))
+        row.update(_valuation_row(ctx, mv, own, gc, debt, cl.cash_after, res.defaulted, t))
     cover = np.full(shape, np.nan)  # no interest: cover undefined, not infinite
     np.divide(ebitda_ann, 4.0 * interest, out=cover, where=interest > 1e-9)
     row["interest_cover"] = cover
@@ -199,9 +199,7 @@ def _own_value(
     anchor = st.anchor
     if anchor is None:
         own0 = np.where(ctx.value_known, ctx.own0, np.nan)
-        anchor = anchor_going_concern(
-            own0, ctx.equity_vol, debt, cash, r, ctx.merton_years, k, g, backlog
-        )
+        anchor = anchor_going_concern(own0, ctx.equity_vol, debt, cash, r, ctx.merton_years, k, g, backlog)
     gc = value_going_concern(
         anchor,
         debt,
@@ -219,10 +217,18 @@ def _own_value(
 
 
 def _valuation_row(
-    ctx: Context, mv: Array, own: Array, gc: GoingConcern | None, debt: Array, cash: Array, t: int
+    ctx: Context,
+    mv: Array,
+    own: Array,
+    gc: GoingConcern | None,
+    debt: Array,
+    cash: Array,
+    defaulted: Array,
+    t: int,
 ) -> dict[str, Array]:
     """The valuation columns: equity (with stakes), enterprise value, distance to default and
-    credit spread; NaN where the entity's value is unknown."""
+    credit spread; NaN where the entity's value is unknown. A defaulted entity's enterprise value
+    is what resolution left: equity plus debt less cash."""
     known = np.broadcast_to(ctx.value_known, mv.shape)
     if gc is None:  # a history quarter: Merton on the market's value, as the stress test does
         values = value_entities(
@@ -241,7 +247,9 @@ def _valuation_row(
     nan = np.nan
     return {
         "equity_value": np.where(known, mv, nan),
-        "enterprise_value": np.where(known, gc.enterprise_value + stakes, nan),
+        "enterprise_value": np.where(
+            known, np.where(defaulted, mv + debt - cash, gc.enterprise_value + stakes), nan
+        ),
         "distance_to_default": np.where(known, dd, nan),
         "credit_spread": np.where(known, cs, nan),
     }
