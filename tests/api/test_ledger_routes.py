@@ -199,3 +199,17 @@ def test_dashboard_is_offline(client: httpx.Client) -> None:
         assert client.get(asset).status_code == 200
     assert client.get("/docs").status_code == 404  # Swagger UI would load from a CDN
     assert client.get("/openapi.json").json()["info"]["title"] == "circularity"
+
+
+def test_every_ledger_answer_carries_the_knowledge_horizon(client: httpx.Client) -> None:
+    horizon = circularity.load("ai").knowledge_horizon()
+    assert horizon is not None and horizon.isoformat() == "2026-07-03"
+    meta = client.get("/api/meta").json()
+    assert meta["knowledge_horizon"] == "2026-07-03"
+    # today is past the horizon for the bundled dataset, so meta says so too
+    assert meta["horizon_note"] == "facts after 2026-07-03 are unknown to the ledger"
+    late = client.get("/api/deals", params={"as_of": "2026-12-04"}).json()
+    assert late["knowledge_horizon"] == "2026-07-03"
+    assert late["horizon_note"] == "facts after 2026-07-03 are unknown to the ledger"
+    early = client.get("/api/entities", params={"as_of": "2026-03-31"}).json()
+    assert early["knowledge_horizon"] == "2026-07-03" and early["horizon_note"] is None

@@ -48,6 +48,7 @@ def test_scenarios_list_every_preset_and_lever(client: httpx.Client) -> None:
         "gpu_life_years",
         "credit_appetite",
         "power_delivery",
+        "rate_floor",
     }
     assert "openai" in body["entities"]
 

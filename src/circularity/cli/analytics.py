@@ -123,6 +123,7 @@ def loops(
     """How circular is the money: circulating volume, ratio, significance and the top cycles."""
     from circularity.analytics import find_circulation, read_edge_list
     from circularity.analytics.null_model import circulation_null_model
+    from circularity.cli.horizon import bundled_horizon
 
     if network is not None:
         edges = read_edge_list(network)
@@ -138,15 +139,20 @@ def loops(
         if null_method not in ("degree-strength", "strength"):
             raise unknown_option("--null-method", null_method, ("degree-strength", "strength"))
         data["null_model"] = circulation_null_model(edges, n=null, seed=seed, method=null_method).to_dict()
+    horizon = [] if network is not None else bundled_horizon(dataset, as_of)
     if as_json:
         data["entities"] = {
             k: {"inflow": v["inflow"], "outflow": v["outflow"], "circular": v["circular"]}
             for k, v in data["entities"].items()
         }
+        if network is None:
+            data["knowledge_horizon"] = horizon
         typer.echo(to_json(data))
         return
     con = Console(width=max(Console().width, 110))
     con.print(f"[bold]Circulation in the {escape(label)}[/bold]")
+    for line in horizon:
+        con.print(line, highlight=False)
     con.print(
         f"total volume ${result.total_volume:,.1f}bn; circulating ${result.circulating_volume:,.1f}bn; "
         f"circularity ratio {_fmt_ratio(result.circularity_ratio)}"

@@ -469,11 +469,14 @@ def summary(
         ledger = store.ledger(as_of=when)
         where = store.path
     result = summarize(ledger, centre=centre)
+    horizon = ledger.horizon_lines(when)
     if as_json:
-        _echo_json({"db": str(where), **result.to_dict()})
+        _echo_json({"db": str(where), **result.to_dict(), "knowledge_horizon": horizon})
         return
     con = _out()
     con.print(f"[bold]The financing web as known on {when}[/bold] (store: {where})")
+    for line in horizon:
+        con.print(line, highlight=False)
     con.print("records: " + ", ".join(f"{n} {t}" for t, n in result.counts.items()))
     con.print("entities by kind: " + ", ".join(f"{k} {n}" for k, n in result.entities_by_kind.items()))
     t = Table(title="Deals by kind", title_justify="left")

@@ -177,8 +177,10 @@ def register(app: typer.Typer) -> None:
             hsbc = hsbc_comparison(
                 result, sc.headline_entity, own.cash.value if own and own.cash else 17.5, web=web
             )
+        horizon = led.horizon_lines(led.as_of)
         payload = {
             "scenario": result.scenario,
+            "knowledge_horizon": horizon,
             **heads,
             **({"hsbc_comparison": hsbc} if hsbc else {}),
             **({"compare": {"reference": compare, "moved": moved}} if moved is not None else {}),
@@ -206,6 +208,8 @@ def register(app: typer.Typer) -> None:
             t.add_row("web required revenue 2030 (USD bn)", f"{heads['web_required_revenue_2030']:,.1f}")
             t.add_row("web projected revenue 2030 (USD bn)", f"{heads['web_projected_revenue_2030']:,.1f}")
         console.print(t)
+        for line in horizon:
+            console.print(line, highlight=False)
         if moved is not None:
             _print_moved(console, result.scenario, compare or "", moved)
         if hsbc:

@@ -143,8 +143,11 @@ def stress(
         beta=beta,
         assumptions=_parse_pairs(set_ or [], "--set"),
     )
+    from circularity.cli.horizon import bundled_horizon
+
+    horizon = bundled_horizon("ai", result.as_of)
     if as_json:
-        typer.echo(to_json(stress_json(result, shocks)))
+        typer.echo(to_json({**stress_json(result, shocks), "knowledge_horizon": horizon}))
         return
     from circularity.stress.losses import LOSS_PARTS
 
@@ -177,6 +180,8 @@ def stress(
             f"{_dd(row.distance_to_default_after, row.debt_reported or row.defaulted)}",
         )
     con.print(table)
+    for line in horizon:
+        con.print(line, highlight=False)
     t = result.totals()
     con.print(
         f"Total (entities of known value): before ${t['market_value_before']:,.1f}B, after "

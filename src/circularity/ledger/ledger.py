@@ -31,7 +31,7 @@ from circularity.ledger.vocabulary import LIVE_STATUSES
 if TYPE_CHECKING:  # pandas loads with the first table asked for, not with the ledger
     import pandas as pd
 
-__all__ = ["DATASETS", "Ledger", "load", "read_ledger"]
+__all__ = ["DATASETS", "Ledger", "horizon_warning", "load", "read_ledger"]
 
 DATASETS = ("ai", "telecom")
 
@@ -176,6 +176,28 @@ class Ledger:
             horizon = min(horizon, self.as_of)
         return horizon
 
+    def horizon_lines(self, as_of: date | None = None) -> list[str]:
+        """What an answer says about what the ledger knows: its knowledge horizon (the latest
+        source of the full history) and, when ``as_of`` (default: this view's date) is later,
+        that facts after the horizon are unknown to the ledger.
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> from circularity.ledger import load
+        >>> load("ai").horizon_lines(date(2026, 12, 4))
+        ['knowledge horizon: 2026-07-03', 'facts after 2026-07-03 are unknown to the ledger']
+        """
+        full = Ledger(records=self.history, meta=self.meta) if self.history is not None else self
+        horizon = Ledger(records=full.records, meta=self.meta).knowledge_horizon()
+        if horizon is None:
+            return ["knowledge horizon: none (no record cites a dated source)"]
+        lines = [f"knowledge horizon: {horizon.isoformat()}"]
+        when = as_of or self.as_of
+        if when is not None and when > horizon:
+            lines.append(horizon_warning(horizon))
+        return lines
+
     def content_hash(self) -> str:
         """SHA-256 of every record (order-independent): the dataset's identity in run manifests."""
         digest = hashlib.sha256()
@@ -195,6 +217,11 @@ class Ledger:
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())
         return f"Ledger({self.meta.get('name', '?')}, as_of={self.as_of}, {counts})"
+
+
+def horizon_warning(horizon: date) -> str:
+    """The one line said when an answer's date is later than the ledger's knowledge horizon."""
+    return f"facts after {horizon.isoformat()} are unknown to the ledger"
 
 
 def _known(valid: date, known_from: date | None) -> date:

@@ -58,6 +58,18 @@ LEVERS: tuple[dict[str, Any], ...] = (
         "format": "percent",
         "help": "Share of contracted GW that comes online; slows GW-linked deals.",
     },
+    {
+        "key": "rate_floor",
+        "path": "globals.rate_floor",
+        "label": "Minimum rate on new and floating debt",
+        "min": 0.0,
+        "max": 0.2,
+        "step": 0.01,
+        "default": None,
+        "format": "percent",
+        "digits": 2,
+        "help": "Floor on the rate new, refinanced and floating debt pays; fixed-rate bonds keep their coupons (0.14 is the rates-14pct preset).",
+    },
 )
 
 #: Lever key → the scenario parameter path it overrides.

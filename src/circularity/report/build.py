@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from circularity import __version__
 from circularity.i18n import entity_names, money, resolve, short_name, translations
 from circularity.report import figures, web_figure
-from circularity.report.captions import Captions, knowledge_horizon
+from circularity.report.captions import Captions, horizon_note, knowledge_horizon
 from circularity.session.service import DASHBOARD_NULL, Service, features
 
 __all__ = ["build_report", "render_report", "report_context"]
@@ -106,6 +106,7 @@ def report_context(
         "lang": tag,
         "lang_notice": language.notice,
         "horizon": horizon,
+        "horizon_note": horizon_note(svc.full_ledger(), as_of),
         "unit": unit,
         "scale": scale,
         "names": names,

@@ -8,21 +8,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-__all__ = ["Captions", "knowledge_horizon"]
+__all__ = ["Captions", "horizon_note", "knowledge_horizon"]
 
 
 def knowledge_horizon(ledger: Any, as_of: date) -> str:
-    """The last day the ledger has news of by ``as_of``: the latest deal announcement or
-    revision on or before it (ISO date; ``–`` for an empty ledger)."""
-    days = []
-    for d in ledger.records.get("deals", ()):
-        announced = getattr(d, "announced", None)
-        if isinstance(announced, date) and announced <= as_of:
-            days.append(announced)
-        for r in getattr(d, "revisions", ()):
-            if isinstance(r.valid_from, date) and r.valid_from <= as_of:
-                days.append(r.valid_from)
-    return max(days).isoformat() if days else "–"
+    """The last day the ledger has news of by ``as_of``: its knowledge horizon (the latest source
+    a record cites, :meth:`~circularity.ledger.Ledger.knowledge_horizon`), or ``as_of`` when that
+    is earlier (ISO date; ``–`` for a ledger that cites no dated source)."""
+    horizon = ledger.knowledge_horizon()
+    return min(horizon, as_of).isoformat() if horizon is not None else "–"
+
+
+def horizon_note(ledger: Any, as_of: date) -> str | None:
+    """The one line a report of date ``as_of`` carries when it is later than the horizon."""
+    from circularity.ledger.ledger import horizon_warning
+
+    horizon = ledger.knowledge_horizon()
+    return horizon_warning(horizon) if horizon is not None and as_of > horizon else None
 
 
 @dataclass(frozen=True, slots=True)

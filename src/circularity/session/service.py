@@ -153,6 +153,19 @@ class Service:
 
         return self.cached(("full",), make)
 
+    def knowledge_horizon(self) -> date | None:
+        """The full ledger's latest source date: facts after it are unknown to the ledger."""
+        return self.cached(("knowledge_horizon",), lambda: self.full_ledger().knowledge_horizon())
+
+    def horizon_note(self, as_of: date | None) -> str | None:
+        """The one line an answer of date ``as_of`` carries when it is later than the horizon."""
+        from circularity.ledger.ledger import horizon_warning
+
+        horizon = self.knowledge_horizon()
+        if horizon is None or as_of is None or as_of <= horizon:
+            return None
+        return horizon_warning(horizon)
+
     def cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         """Memoise a derived result (graph, circulation, stress...) under ``key``; concurrent
         callers of one missing key share one computation."""

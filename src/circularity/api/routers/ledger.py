@@ -29,6 +29,8 @@ class Records(BaseModel):
     """A list of ledger records as known on ``as_of``."""
 
     as_of: date | None
+    knowledge_horizon: date | None
+    horizon_note: str | None
     count: int
     records: list[dict[str, Any]]
 
@@ -58,8 +60,16 @@ async def _answer(service: ServiceDep, key: tuple[Any, ...], make: Any) -> Respo
     return json_response(await cached_json(service, key, make, seconds=limits.MAX_RUN_SECONDS))
 
 
-def _records(as_of: date, rows: list[dict[str, Any]]) -> bytes:
-    return dump(Records(as_of=as_of, count=len(rows), records=rows))
+def _records(service: ServiceDep, as_of: date, rows: list[dict[str, Any]]) -> bytes:
+    return dump(
+        Records(
+            as_of=as_of,
+            knowledge_horizon=service.knowledge_horizon(),
+            horizon_note=service.horizon_note(as_of),
+            count=len(rows),
+            records=rows,
+        )
+    )
 
 
 @router.get("/entities", response_model=Records, summary="Entities, with latest market value")
@@ -74,7 +84,7 @@ async def entities(service: ServiceDep, as_of: AsOf) -> Response:
             row = record_json(e)
             row["market_value_usd_bn"] = mv.get(row["id"], {}).get("value_usd_bn")
             rows.append(row)
-        return _records(when, rows)
+        return _records(service, when, rows)
 
     return await _answer(service, ("entities.json", when), make)
 
@@ -126,7 +136,7 @@ async def deals(
             and (not live_only or d["status"] in LIVE_STATUSES)
             and (min_amount <= 0 or (d["amount_central_usd_bn"] or 0.0) >= min_amount)
         ]
-        return _records(when, rows)
+        return _records(service, when, rows)
 
     key = ("deals.json", when, kinds, statuses, confidences, entity, min_amount, live_only)
     return await _answer(service, key, make)
@@ -158,7 +168,9 @@ async def sources(service: ServiceDep, as_of: AsOf) -> Response:
     when = _when(as_of)
 
     def make() -> bytes:
-        return _records(when, [record_json(s) for s in service.ledger(when).records.get("sources", ())])
+        return _records(
+            service, when, [record_json(s) for s in service.ledger(when).records.get("sources", ())]
+        )
 
     return await _answer(service, ("sources.json", when), make)
 
@@ -180,7 +192,7 @@ async def financials(
             and (entity is None or f.entity == entity)
             and (metric is None or f.metric == metric)
         ]
-        return _records(when, rows)
+        return _records(service, when, rows)
 
     return await _answer(service, ("financials.json", when, entity, metric), make)
 
@@ -190,6 +202,8 @@ async def holdings(service: ServiceDep, as_of: AsOf) -> Response:
     when = _when(as_of)
 
     def make() -> bytes:
-        return _records(when, [record_json(h) for h in service.ledger(when).records.get("holdings", ())])
+        return _records(
+            service, when, [record_json(h) for h in service.ledger(when).records.get("holdings", ())]
+        )
 
     return await _answer(service, ("holdings.json", when), make)

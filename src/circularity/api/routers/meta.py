@@ -33,6 +33,8 @@ class Meta(BaseModel):
     counts: dict[str, int]
     first_date: date | None
     last_date: date | None
+    knowledge_horizon: date | None
+    horizon_note: str | None
     today: date
     vocabulary: dict[str, list[str]]
     features: dict[str, bool]
@@ -66,6 +68,8 @@ def _meta(service: ServiceDep, allow_writes: bool) -> Meta:
         counts=full.counts(),
         first_date=min(all_dates) if all_dates else None,
         last_date=max(all_dates) if all_dates else None,
+        knowledge_horizon=service.knowledge_horizon(),
+        horizon_note=service.horizon_note(date.today()),
         today=date.today(),
         vocabulary={
             "deal_kinds": list(DEAL_KINDS),

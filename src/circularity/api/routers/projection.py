@@ -44,6 +44,7 @@ class Levers(BaseModel):
     gpu_life_years: float | None = _bounded("gpu_life_years")
     credit_appetite: float | None = _bounded("credit_appetite")
     power_delivery: float | None = _bounded("power_delivery")
+    rate_floor: float | None = _bounded("rate_floor")
 
     def overrides(self) -> dict[str, float]:
         return lever_overrides(self.model_dump())

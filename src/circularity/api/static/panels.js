@@ -36,6 +36,8 @@
     N_("Depreciation life of hardware purchases."),
     N_("New lending as a share of normal; replaces the preset's path for every quarter."),
     N_("Share of contracted GW that comes online; slows GW-linked deals."),
+    N_("Minimum rate on new and floating debt"),
+    N_("Floor on the rate new, refinanced and floating debt pays; fixed-rate bonds keep their coupons (0.14 is the rates-14pct preset)."),
     N_("cash"), N_("debt"), N_("shortfall"), N_("revenue"),
     N_("funding need 2030"), N_("funding need 2032"),
     N_("holds"), N_("does not hold"), N_("not computable"),
