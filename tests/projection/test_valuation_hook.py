@@ -45,12 +45,53 @@ def test_no_silent_zero_for_entities_filled_from_financials(frames) -> None:  # 
     assert np.isnan(first.loc["intel", "equity_value"])  # no market value, no revenue: unknown
 
 
-def test_higher_rates_lower_every_going_concern_value(ai_ledger: circularity.Ledger) -> None:
+def test_the_scenarios_rate_path_reprices_the_going_concern(ai_ledger: circularity.Ledger) -> None:
+    """OpenAI has no debt and no backlog of its own to sell: with the backlog price at 0 its
+    enterprise value moves only with the cost of capital, ``EV_t = EV_f (k_f - g) / (k_t - g)``,
+    ``k = r + ERP`` and ``r`` the risk-free rate plus the preset's rate path move."""
+    from circularity.stress import StressAssumptions
+
     sc = load_scenario("baseline")
     web = compile_for(sc, ai_ledger)
-    ov = {"channels.rate_shift": np.array([0.0, 0.02])}
-    f = run_projection(web, sc, ov).to_frame()
-    q = f[(f.quarter == web.quarters[web.first_projected + 1]) & (f.entity.isin(["microsoft", "nvidia"]))]
-    base = q[q.scenario == 0].set_index("entity")["equity_value"]
-    high = q[q.scenario == 1].set_index("entity")["equity_value"]
-    assert (high < base).all()
+    f = run_projection(web, sc, {"globals.backlog_multiple": 0.0}).to_frame()
+    ev = f[f.entity == "openai"].set_index("quarter")["enterprise_value"]
+    a = StressAssumptions.load().values
+    path = sc.channels.rate_path.value
+    r_f = float(a["risk_free_rate"])
+    r_t = r_f + path["2027"] - path["2025"]
+    g, erp = float(a["terminal_growth"]), float(a["equity_risk_premium"])
+    assert path["2027"] < path["2025"]  # rates fall in the preset: value rises
+    assert ev["2027Q1"] == pytest.approx(ev["2025Q1"] * (r_f + erp - g) / (r_t + erp - g), rel=1e-9)
+
+
+def test_revenue_multiple_method_moves_value_with_the_elasticity(ai_ledger: circularity.Ledger) -> None:
+    sc = load_scenario("baseline", ("globals.valuation_method=revenue_multiple",))
+    web = compile_for(sc, ai_ledger)
+    ov = {"globals.value_revenue_elasticity": np.array([0.0, 1.0])}
+    r = run_projection(web, sc, ov)
+    q = web.quarters[web.first_projected + 8]  # OpenAI's revenue ~5x its anchor, before its default
+    f = r.to_frame()
+
+    def nv(frame, s):  # type: ignore[no-untyped-def]
+        s = sorted(frame.scenario.unique())[s]
+        return float(
+            frame.loc[
+                (frame.scenario == s) & (frame.entity == "openai") & (frame.quarter == q), "equity_value"
+            ].iloc[0]
+        )
+
+    assert nv(f, 1) != pytest.approx(nv(f, 0), rel=1e-3)
+    base = run_projection(web, load_scenario("baseline"), {}).to_frame()
+    assert nv(f, 0) == pytest.approx(nv(base, 0), rel=1e-9)  # elasticity 0: the going concern
+
+
+def test_market_priced_financing_lends_less_to_weaker_names(ai_ledger: circularity.Ledger) -> None:
+    """Off (the default) keeps the fixed appetite scales; on, lenders scale by 1 - Merton's PD:
+    CoreWeave (levered, volatile) raises less, names far from default raise the same."""
+    sc = load_scenario("baseline")
+    on = load_scenario("baseline", ("globals.market_priced_financing=true",))
+    web = compile_for(sc, ai_ledger)
+    f0 = run_projection(web, sc, {}).to_frame().groupby("entity")["financing_in"].sum()
+    f1 = run_projection(web, on, {}).to_frame().groupby("entity")["financing_in"].sum()
+    assert f1["coreweave"] < f0["coreweave"] - 1.0
+    assert f1["meta"] == pytest.approx(f0["meta"], rel=1e-6)

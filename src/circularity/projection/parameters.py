@@ -63,6 +63,7 @@ class Params:
     ncf_q: Array  # (n, T) quarterly net cash flow for those
     channels: Any = None  # the scenario's Channels (issue 13), None: the engine without them
     market_financing: bool = False  # globals.market_priced_financing
+    revenue_multiple: bool = False  # globals.valuation_method == "revenue_multiple"
 
 
 def override_paths(web: Web, scenario: Scenario) -> tuple[str, ...]:
@@ -234,6 +235,7 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
         ncf_q=ncf_q,
         channels=sc.channels,
         market_financing=sc.globals.market_priced_financing,
+        revenue_multiple=sc.globals.valuation_method == "revenue_multiple",
     )
 
 
@@ -315,6 +317,7 @@ def slice_params(P: Params, sl: slice, S: int) -> Params:
         ncf_q=P.ncf_q,
         channels=P.channels,
         market_financing=P.market_financing,
+        revenue_multiple=P.revenue_multiple,
     )
 
 

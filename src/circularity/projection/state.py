@@ -95,6 +95,7 @@ class Context:
     terminal_growth: float  # g of the going-concern perpetuity (stress/assumptions.yaml)
     value_known: Array  # (n, 1 or S) bool: the entity's equity is reported or filled from financials
     market_financing: bool  # globals.market_priced_financing: Merton's default probability scales credit
+    revenue_multiple: bool  # globals.valuation_method == "revenue_multiple": value scales with revenue^elast
     ncf: Array  # (n, 1) bool: entity follows a net cash flow path
     any_ncf: bool
     base_rate: Array
@@ -183,6 +184,7 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         terminal_growth=float(va["terminal_growth"]),
         value_known=e["market_value_known"] > 0.5,
         market_financing=bool(P.market_financing),
+        revenue_multiple=bool(P.revenue_multiple),
         power=np.minimum(P.glob["power_delivery"], 1.0),
         eq_app=P.glob["equity_appetite"],
         cr_app=P.glob["credit_appetite"],

@@ -60,6 +60,8 @@ class ValuationAnchor:
     cash_flow : implied long-run free cash flow ``CF* = EV_f (k_f − g)`` (USD bn a year).
     sigma_V : Merton's asset volatility (held from the anchor on, Merton's assumption).
     backlog : contract backlog at the anchor (USD bn).
+    revenue : trailing annual revenue at the anchor (USD bn; NaN where none), for the multiple
+        method.
     known : whether the equity value was known and Merton solved (else the entity is unknown:
         NaN in every valuation column, never 0).
     """
@@ -68,6 +70,7 @@ class ValuationAnchor:
     sigma_V: Array
     backlog: Array
     known: Array
+    revenue: Array
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +95,7 @@ def anchor_going_concern(
     cost_of_capital: Any,
     terminal_growth: float,
     backlog: Any,
+    revenue: Any = np.nan,
 ) -> ValuationAnchor:
     """Anchor the going-concern values on the market's equity value at one quarter.
 
@@ -104,6 +108,7 @@ def anchor_going_concern(
     horizon_years : Merton's ``T``.
     terminal_growth : ``g``, below every cost of capital.
     backlog : (n, S) contract backlog, USD bn.
+    revenue : (n, S) trailing annual revenue, USD bn (only the multiple method reads it).
 
     Examples
     --------
@@ -131,6 +136,7 @@ def anchor_going_concern(
         sigma_V=np.where(known, fit.sigma_V, 1.0),
         backlog=np.asarray(backlog, dtype=float) * np.ones(E.shape),
         known=known,
+        revenue=np.asarray(revenue, dtype=float) * np.ones(E.shape),
     )
 
 
@@ -145,15 +151,29 @@ def value_going_concern(
     backlog: Any,
     backlog_value: Any,
     *,
+    revenue: Any = None,
+    elasticity: Any = 0.0,
     credit: bool = True,
 ) -> GoingConcern:
     """Equity, enterprise value and Merton's credit measures of one quarter (see the module
     docstring for the rule). ``credit=False`` skips the distance to default, probability and
-    spread (NaN), for a run that records none of them."""
+    spread (NaN), for a run that records none of them.
+
+    With ``revenue`` given (the multiple method a scenario picks,
+    ``globals.valuation_method: revenue_multiple``) the implied cash flow scales with trailing
+    revenue, ``CF*·(R̄_t/R̄_f)^ε``: the market's multiple of the anchor held on realised revenue
+    (growth the anchor already priced is then counted again, which is why it is not the default);
+    an entity without revenue at the anchor keeps ``CF*``."""
     D = np.maximum(np.nan_to_num(np.asarray(debt, dtype=float)), 0.0)
     C = np.nan_to_num(np.asarray(cash, dtype=float))
     k = np.asarray(cost_of_capital, dtype=float)
-    ev = anchor.cash_flow / (k - terminal_growth)
+    cf = anchor.cash_flow
+    if revenue is not None:
+        R0 = anchor.revenue
+        has = np.isfinite(R0) & (R0 > 0)
+        ratio = np.where(has, np.maximum(np.asarray(revenue, dtype=float), 0.0) / np.where(has, R0, 1.0), 1.0)
+        cf = cf * ratio ** np.asarray(elasticity, dtype=float)
+    ev = cf / (k - terminal_growth)
     ev = ev + np.asarray(backlog_value, dtype=float) * (np.asarray(backlog, dtype=float) - anchor.backlog)
     V = np.maximum(ev + C, 0.0)
     E = merton_equity(V, anchor.sigma_V, D, risk_free, horizon_years)

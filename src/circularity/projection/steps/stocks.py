@@ -103,7 +103,7 @@ def stock_update(
     else:
         backlog = -ctx.backlog0
     debt = debt_out + debt_web
-    own, gc, anchor = _own_value(ctx, st, res, debt, cl.cash_after, backlog, t)
+    own, gc, anchor = _own_value(ctx, st, res, debt, cl.cash_after, backlog, trail, t)
     mv = own.copy()
     if agg.mv_cols.size:
         mv[agg.mv_cols] += agg.mv_mix_T @ own
@@ -182,7 +182,14 @@ def _rates(ctx: Context, t: int) -> tuple[Array, Array]:
 
 
 def _own_value(
-    ctx: Context, st: State, res: Resolved, debt: Array, cash: Array, backlog: Array, t: int
+    ctx: Context,
+    st: State,
+    res: Resolved,
+    debt: Array,
+    cash: Array,
+    backlog: Array,
+    trail: Array,
+    t: int,
 ) -> tuple[Array, GoingConcern | None, ValuationAnchor | None]:
     """Each entity's own equity value (without stakes), its going-concern values and anchor.
 
@@ -199,7 +206,9 @@ def _own_value(
     anchor = st.anchor
     if anchor is None:
         own0 = np.where(ctx.value_known, ctx.own0, np.nan)
-        anchor = anchor_going_concern(own0, ctx.equity_vol, debt, cash, r, ctx.merton_years, k, g, backlog)
+        anchor = anchor_going_concern(
+            own0, ctx.equity_vol, debt, cash, r, ctx.merton_years, k, g, backlog, trail
+        )
     gc = value_going_concern(
         anchor,
         debt,
@@ -210,6 +219,8 @@ def _own_value(
         g,
         backlog,
         ctx.beta,
+        revenue=trail if ctx.revenue_multiple else None,
+        elasticity=ctx.elast,
         credit=ctx.valuation or ctx.market_financing,
     )
     own = np.nan_to_num(gc.equity_value)  # unknown: no equity to raise on (NaN in the columns)
