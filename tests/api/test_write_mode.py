@@ -56,3 +56,24 @@ def test_import_needs_the_token(writer: LiveServer) -> None:
         assert ok.json()["added"] == {"deals": 1}
         assert c.get("/api/deals/T99").json()["deal"]["payee"] == "oracle"
         assert_error(c.post("/api/import", json={"records": {"nope": []}}, headers=auth), 422)
+
+
+def test_the_token_is_checked_before_the_body_is_read(writer: LiveServer) -> None:
+    """No token: 401 for a body that is not even JSON, and at once for one that never arrives."""
+    with httpx.Client(base_url=writer.url, timeout=60) as c:
+        r = c.post("/api/import", content=b"{not json", headers={"Content-Type": "application/json"})
+        assert_error(r, 401)
+        r = c.post("/api/import", content=b"x" * 100, headers={"Authorization": "Bearer nope"})
+        assert_error(r, 401)
+    import socket
+    import time
+
+    from circularity.api.limits import BODY_READ_SECONDS
+
+    with socket.create_connection(("127.0.0.1", writer.port), timeout=60) as sock:
+        sock.sendall(b"POST /api/import HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{}")
+        start = time.monotonic()
+        answer = sock.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
+        # before the body timeout would have answered 408 (generous: a loaded machine is slow)
+        assert time.monotonic() - start < BODY_READ_SECONDS + 30

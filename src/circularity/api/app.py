@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from circularity import __version__
 from circularity.api import limits
 from circularity.api.batching import Answers, Batcher, Work, answer_all
+from circularity.api.deps import WriteGate
 from circularity.api.errors import install_error_handlers
 from circularity.api.get_cache import GetCache
 from circularity.api.respond import SHARED_CACHE_ENV, remember
@@ -123,7 +124,7 @@ def create_app(
         await anyio.to_thread.run_sync(service.warm)  # first page render without a cold start
         gc.freeze()  # the ledger and webs live as long as the server: keep them out of full collections
         processes: dict[str, ModelProcess] = {}
-        if model_process if model_process is not None else not allow_writes:
+        if model_process if model_process is not None else db is None:
             from circularity.api import offload
 
             processes = offload.start(service.full_ledger(), dataset, asyncio.get_running_loop())
@@ -195,6 +196,8 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(limits.BodyLimitMiddleware, large_paths={"/api/import": limits.MAX_IMPORT_BYTES})
+    if allow_writes:  # outside the body limit: no token, no body read (not even its length checked)
+        app.add_middleware(WriteGate, paths=frozenset({"/api/import"}))
     app.add_middleware(GetCache, service=service)
     app.add_middleware(_SecurityHeaders)
     return app

@@ -7,12 +7,13 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from circularity.api.errors import ApiError
+from circularity.api.errors import ApiError, error_response
 from circularity.ledger import Ledger
 from circularity.session.service import Service
 
-__all__ = ["AsOf", "LedgerDep", "ServiceDep", "require_writer"]
+__all__ = ["AsOf", "LedgerDep", "ServiceDep", "WriteGate", "require_writer", "writer_refusal"]
 
 _EARLIEST = date(1990, 1, 1)
 _LATEST = date(2100, 12, 31)
@@ -50,18 +51,53 @@ def get_ledger(service: ServiceDep, as_of: AsOf) -> Ledger:
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 
-def require_writer(request: Request) -> None:
-    """Writes need the app started with ``allow_writes`` and the start-up bearer token."""
-    token: str | None = request.app.state.token
-    if not request.app.state.allow_writes or not token:
-        raise ApiError(403, "the server is read-only; start it with --allow-writes and a token")
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
+def writer_refusal(allow_writes: bool, token: str | None, authorization: str) -> ApiError | None:
+    """Why a write request is refused (403 read-only server, 401 missing or wrong token), or None."""
+    if not allow_writes or not token:
+        return ApiError(403, "the server is read-only; start it with --allow-writes and a token")
+    scheme, _, given = authorization.partition(" ")
     if scheme.lower() != "bearer" or not given:
-        raise ApiError(
+        return ApiError(
             401,
             "missing bearer token; send 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
     if not secrets.compare_digest(given.strip().encode(), token.encode()):
-        raise ApiError(401, "wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+        return ApiError(401, "wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+    return None
+
+
+def require_writer(request: Request) -> None:
+    """Writes need the app started with ``allow_writes`` and the start-up bearer token."""
+    refusal = writer_refusal(
+        request.app.state.allow_writes, request.app.state.token, request.headers.get("authorization", "")
+    )
+    if refusal is not None:
+        raise refusal
+
+
+class WriteGate:
+    """ASGI middleware: a write route's token is checked from the headers before its body is
+    read or parsed (FastAPI parses a body before running the route's dependencies)."""
+
+    def __init__(self, app: ASGIApp, *, paths: frozenset[str]) -> None:
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") in self.paths:
+            state = scope["app"].state
+            headers = dict(scope.get("headers", ()))
+            refusal = writer_refusal(
+                state.allow_writes,
+                state.token,
+                headers.get(b"authorization", b"").decode("latin-1"),
+            )
+            if refusal is not None:
+                response = error_response(
+                    refusal.status, refusal.message, type=refusal.type, headers=refusal.headers
+                )
+                response.headers["connection"] = "close"  # the unread body is not awaited
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -34,6 +34,8 @@ class GetCache:
         self._data: OrderedDict[tuple[Any, ...], tuple[list[tuple[bytes, bytes]], bytes]] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.service.refresh()  # another process imported into the store: new generation
         path = scope.get("path", "")
         if (
             scope["type"] != "http"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from circularity.api.errors import error_response
 
 __all__ = [
+    "BODY_READ_SECONDS",
+    "HEADER_READ_SECONDS",
     "MAX_BODY_BYTES",
     "MAX_DRAWS",
     "MAX_IMPORT_BYTES",
@@ -17,6 +22,12 @@ __all__ = [
     "BodyLimitMiddleware",
 ]
 
+#: A request's body must arrive within this many seconds of the app asking for it (408 and the
+#: connection closed otherwise): a client announcing 1,000 bytes and sending 2 holds nothing.
+BODY_READ_SECONDS = 10.0
+#: A request's headers must arrive within this many seconds of the connection opening or of
+#: their first byte (the connection is closed otherwise; see ``circularity.api.connection``).
+HEADER_READ_SECONDS = 10.0
 #: Largest JSON body accepted on any route but import.
 MAX_BODY_BYTES = 64 * 1024
 #: Largest body accepted by ``POST /api/import`` (a whole ledger as JSON).
@@ -38,15 +49,27 @@ class _TooLarge(HTTPException):
         super().__init__(413, f"request body over the limit of {limit:,} bytes")
 
 
+class _TooSlow(HTTPException):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"request body not received within {seconds:g} s")
+
+
 class BodyLimitMiddleware:
-    """Refuse bodies over the limit with 413, from ``Content-Length`` or while streaming."""
+    """Refuse bodies over the limit with 413, from ``Content-Length`` or while streaming, and
+    bodies that do not arrive within ``read_seconds`` with 408 (closing the connection)."""
 
     def __init__(
-        self, app: ASGIApp, *, default: int = MAX_BODY_BYTES, large_paths: dict[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        default: int = MAX_BODY_BYTES,
+        large_paths: dict[str, int] | None = None,
+        read_seconds: float = BODY_READ_SECONDS,
     ) -> None:
         self.app = app
         self.default = default
         self.large_paths = large_paths or {}
+        self.read_seconds = read_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,11 +86,22 @@ class BodyLimitMiddleware:
                     await self._refuse(scope, receive, send, limit)
                     return
         seen = 0
+        deadline: float | None = None
+        complete = timed_out = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, deadline, complete, timed_out
+            if complete:  # the body is in: what is left is waiting for a disconnect
+                return await receive()
+            if deadline is None:
+                deadline = time.monotonic() + self.read_seconds
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0.0))
+            except TimeoutError:
+                timed_out = True
+                raise _TooSlow(self.read_seconds) from None
             if message["type"] == "http.request":
+                complete = not message.get("more_body", False)
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     raise _TooLarge(limit)
@@ -79,6 +113,8 @@ class BodyLimitMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                if timed_out:  # the rest of the body is not awaited: close the connection
+                    message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
 
         try:
@@ -86,6 +122,10 @@ class BodyLimitMiddleware:
         except _TooLarge:
             if not started:
                 await self._refuse(scope, receive, send, limit)
+        except _TooSlow as exc:
+            if not started:
+                response = error_response(408, exc.detail, detail={"limit_seconds": self.read_seconds})
+                await response(scope, receive, tracking_send)
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:

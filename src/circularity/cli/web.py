@@ -46,6 +46,7 @@ def serve(
     import uvicorn
 
     from circularity.api import create_app
+    from circularity.api.connection import HeaderTimeoutProtocol
 
     err = Console(stderr=True)
     if host not in _LOOPBACK:
@@ -65,7 +66,14 @@ def serve(
         f"{workers} worker{'s' if workers > 1 else ''}; Ctrl-C to stop)"
     )
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=60)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_keep_alive=60,
+            http=HeaderTimeoutProtocol,
+        )
         return
     import tempfile
 
@@ -83,6 +91,7 @@ def serve(
             port=port,
             log_level="warning",
             timeout_keep_alive=60,
+            http=HeaderTimeoutProtocol,
         )
 
 

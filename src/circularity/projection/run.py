@@ -13,14 +13,29 @@ from circularity.projection.scenario import Scenario, load_scenario
 __all__ = ["compile_for", "project"]
 
 
-def compile_for(scenario: Scenario, ledger: Any, start: str | None = None, end: str | None = None) -> Web:
-    """Compile ``ledger`` with the scenario's contract assumptions and horizon."""
+def compile_for(
+    scenario: Scenario,
+    ledger: Any,
+    start: str | None = None,
+    end: str | None = None,
+    *,
+    history_to: Any = "horizon",
+) -> Web:
+    """Compile ``ledger`` with the scenario's contract assumptions and horizon.
+
+    Quarters that ended by ``history_to`` are history (pinned to the reported figures, never
+    the site of a shortfall or a default): by default the ledger's knowledge horizon (the latest
+    source it cites, capped at its as-of date), since what happened before it is known, not
+    projected; ``None`` projects every quarter (a what-if from the horizon's start).
+    """
     from circularity.projection.references import check_references
 
     check_references(scenario, ledger)
     s = start or scenario.horizon.start
     e = end or scenario.horizon.end
-    return compile_web(ledger, s, e, scenario.contracts.to_schedule_assumptions(s, e))
+    if isinstance(history_to, str) and history_to == "horizon":
+        history_to = ledger.knowledge_horizon() if hasattr(ledger, "knowledge_horizon") else None
+    return compile_web(ledger, s, e, scenario.contracts.to_schedule_assumptions(s, e), as_of=history_to)
 
 
 def project(

@@ -9,16 +9,21 @@ cache (:class:`~circularity.session.cache.SingleFlightCache`), never in model mo
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from circularity.errors import CircularityError, ScenarioError, StoreError
 from circularity.ledger import Ledger, load
 from circularity.session.cache import SingleFlightCache
+
+if TYPE_CHECKING:
+    from circularity.store import Store
 
 __all__ = [
     "DASHBOARD_NULL",
@@ -29,6 +34,17 @@ __all__ = [
     "Service",
     "features",
 ]
+
+#: Seconds a load waits for an import by another process to finish before answering "in use".
+STORE_WAIT_S = 30.0
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
 
 T = TypeVar("T")
 
@@ -105,7 +121,7 @@ class Service:
     remote: Callable[..., Any] | None = field(default=None, repr=False)
     _cache: SingleFlightCache = field(default_factory=lambda: SingleFlightCache(_CACHE_SIZE), repr=False)
     _heavy: SingleFlightCache = field(default_factory=lambda: SingleFlightCache(_HEAVY_SIZE), repr=False)
-    _store: Any = field(default=None, repr=False)
+    _stamp: tuple[tuple[int, int] | None, ...] | None = field(default=None, repr=False)
     _store_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -117,12 +133,35 @@ class Service:
                 )
 
     # -- ledger ----------------------------------------------------------------
-    def _open_store(self) -> Any:
-        if self._store is None:
-            from circularity.store import open_store
+    @contextmanager
+    def _open_store(self, *, write: bool = False) -> Iterator[Store]:
+        """A connection for one load or one import, closed at once: the server never holds the
+        store between requests, and reads take DuckDB's shared read-only lock, never the write
+        lock, so ``circularity ledger import``/``show``/``validate`` work on it while it serves.
+        A reader never sees a half-written import (each import is one transaction)."""
+        from circularity.store import open_store
 
-            self._store = open_store(self.db)
-        return self._store
+        store = open_store(self.db, read_only=not write, wait_s=STORE_WAIT_S)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    def _file_stamp(self) -> tuple[tuple[int, int] | None, ...]:
+        assert self.db is not None
+        return tuple(
+            (st.st_mtime_ns, st.st_size) if (st := _stat(p)) is not None else None
+            for p in (self.db, self.db.with_name(self.db.name + ".wal"))
+        )
+
+    def refresh(self) -> None:
+        """Drop cached answers if another process has imported into the store since its
+        records were read here (two ``stat`` calls); the server calls it before each request."""
+        if self.db is None or self.snapshot is not None:
+            return
+        if self._stamp is not None and self._file_stamp() != self._stamp:
+            self._stamp = None
+            self.reset()
 
     def ledger(self, as_of: date | None) -> Ledger:
         """The web as known on ``as_of`` (today when None), cached per date."""
@@ -133,8 +172,9 @@ class Service:
                 return self.snapshot.at(when)
             if self.db is None:
                 return load(self.dataset, as_of=when)
-            with self._store_lock:
-                return self._open_store().ledger(when)  # type: ignore[no-any-return]
+            with self._store_lock, self._open_store() as store:
+                self._stamp = self._stamp or self._file_stamp()
+                return store.ledger(when)
 
         return self.cached(("ledger", when), make)
 
@@ -148,8 +188,9 @@ class Service:
                 from circularity.ledger.ledger import _bundled
 
                 return _bundled(self.dataset)
-            with self._store_lock:
-                return self._open_store().ledger(None)  # type: ignore[no-any-return]
+            with self._store_lock, self._open_store() as store:
+                self._stamp = self._stamp or self._file_stamp()
+                return store.ledger(None)
 
         return self.cached(("full",), make)
 
@@ -452,10 +493,14 @@ class Service:
 
     def entity_names(self, as_of: date | None) -> dict[str, str]:
         """Entity id to display name in the web as of a date."""
+        from circularity.ledger.records import Entity
+
         when = as_of or date.today()
         return self.cached(
             ("names", when),
-            lambda: {str(e.id): str(e.name) for e in self.ledger(when).records.get("entities", ())},  # type: ignore[attr-defined]
+            lambda: {
+                e.id: e.name for e in self.ledger(when).records.get("entities", ()) if isinstance(e, Entity)
+            },
         )
 
     def scenario(self, preset: str) -> Any:
@@ -533,8 +578,9 @@ class Service:
         cached results. See :meth:`circularity.store.Store.import_records`."""
         if self.db is None:
             raise StoreError("this server reads the bundled dataset; start it with --db to import")
-        with self._store_lock:
-            result = self._open_store().import_records(rows, label=label)
+        with self._store_lock, self._open_store(write=True) as store:
+            result = store.import_records(rows, label=label)
+        self._stamp = None
         self.reset()
         return result
 

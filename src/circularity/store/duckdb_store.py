@@ -9,6 +9,7 @@ validated first against what is stored, then written all at once or not at all.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -91,13 +92,16 @@ class Store:
     since DuckDB lets one process write a file at a time.
     """
 
-    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, *, read_only: bool = False) -> None:
         self.path = path
         self._con = con
+        #: Opened with ``read_only``: shares the file with other readers, never takes the write lock.
+        self.read_only = read_only
         #: Called with a table's name each time an import has written it, inside the import's
         #: transaction (progress for long imports; tests use it to stop a process mid-import).
         self.on_table_written: Callable[[str], None] | None = None
-        self._create_schema()
+        if not read_only:
+            self._create_schema()
 
     # -- lifecycle -------------------------------------------------------------
     def close(self) -> None:
@@ -212,13 +216,6 @@ class Store:
         located, meta = read_raw(path)
         records, problems = parse_records(located)
         return self._import(records, problems, meta, str(path))
-
-    def import_ledger(self, ledger: Ledger, label: str = "<ledger>") -> ImportResult:
-        """Import the records of an in-memory :class:`Ledger` (same rules as :meth:`import_path`)."""
-        records: Records = {
-            t: [(r, label, i + 1) for i, r in enumerate(rs)] for t, rs in ledger.records.items() if rs
-        }
-        return self._import(records, [], dict(ledger.meta), label)
 
     def import_records(self, rows: Mapping[str, Sequence[Mapping[str, Any]]], *, label: str) -> ImportResult:
         """Import records given as plain rows per table (e.g. parsed from a JSON request).
@@ -437,8 +434,20 @@ def _as_timestamp(value: datetime | date | str | None) -> datetime | None:
     return datetime(value.year, value.month, value.day) + timedelta(days=1, microseconds=-1)
 
 
-def open_store(path: str | Path | None = None) -> Store:
+def open_store(path: str | Path | None = None, *, read_only: bool = False, wait_s: float = 0.0) -> Store:
     """Open (creating if needed) the store at ``path``, ``$CIRCULARITY_DB`` or the default.
+
+    Parameters
+    ----------
+    path
+        The store file; default ``$CIRCULARITY_DB`` or the user's data directory.
+    read_only
+        Open an existing store for reading only: DuckDB's shared lock, so other readers may
+        open it too, and no write lock is ever taken (the server reads this way, one short
+        connection per load, so ``circularity ledger import`` can write between its reads).
+    wait_s
+        While another process holds the store, retry for up to this many seconds before
+        refusing with "in use by another process" (0: refuse at once).
 
     Examples
     --------
@@ -451,22 +460,33 @@ def open_store(path: str | Path | None = None) -> Store:
     target = Path(path).expanduser() if path is not None else default_db_path()
     if target.is_dir():
         raise StoreError(f"{target} is a folder; give the path of a .duckdb file")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(target))
-    except duckdb.IOException as exc:
-        text = str(exc)
-        if "lock" in text.lower():
+    if read_only and not target.exists():
+        raise StoreError(f"store {target} does not exist; create it with 'circularity ledger import'")
+    deadline = time.monotonic() + wait_s
+    pause = 0.02
+    while True:
+        try:
+            if not read_only:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(target), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" in text.lower():
+                if time.monotonic() + pause < deadline:
+                    time.sleep(pause)  # another process's import or read: it ends in moments
+                    pause = min(pause * 2, 0.5)
+                    continue
+                raise StoreError(
+                    f"the store {target} is in use by another process; try again when it ends"
+                ) from None
+            raise StoreError(f"cannot open the store {target}: {text.splitlines()[0]}") from None
+        except (duckdb.Error, OSError) as exc:
             raise StoreError(
-                f"the store {target} is in use by another process; try again when it ends"
+                f"cannot open the store {target}: {str(exc).splitlines()[0]}; is it a circularity DuckDB file?"
             ) from None
-        raise StoreError(f"cannot open the store {target}: {text.splitlines()[0]}") from None
-    except (duckdb.Error, OSError) as exc:
-        raise StoreError(
-            f"cannot open the store {target}: {str(exc).splitlines()[0]}; is it a circularity DuckDB file?"
-        ) from None
     try:
-        return Store(target, con)
+        return Store(target, con, read_only=read_only)
     except duckdb.Error as exc:
         con.close()
         raise StoreError(f"cannot use the store {target}: {str(exc).splitlines()[0]}") from None

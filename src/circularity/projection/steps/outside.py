@@ -46,10 +46,10 @@ def outside_flows(ctx: Context, st: State, dues: Dues, t: int) -> Outside:
     rep = ctx.web.reported.get("revenue")
     if rep is not None and t < min(ctx.web.first_projected, rep.shape[1]):
         # history: a reported quarter's revenue is what the filing says, less the web's share
+        # (not for an entity on a net cash flow path: its outside flows are net of its costs)
         r_rep = rep[:, t][:, None]
-        r_out = np.where(
-            np.isfinite(r_rep), np.maximum(np.nan_to_num(r_rep) - dues.exp_web_op_in, 0.0), r_out
-        )
+        pin = np.isfinite(r_rep) & ~ctx.ncf if ctx.any_ncf else np.isfinite(r_rep)
+        r_out = np.where(pin, np.maximum(np.nan_to_num(r_rep) - dues.exp_web_op_in, 0.0), r_out)
     cc, cs = ctx.ch, st.ch
     if cc is not None and cc.elast and t >= ctx.web.first_projected:
         # a lab's revenue follows the compute it receives (elasticity; 0: independent of compute)

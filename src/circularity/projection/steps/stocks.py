@@ -82,6 +82,13 @@ def stock_update(
             dep_rate = np.maximum(dep_rate - gone * ctx.inv_life, 0.0)
     capital = st.capital + capex - dep
     revenue = out.revenue + cl.received_revenue
+    rep = web.reported.get("revenue")
+    if rep is not None and t < min(web.first_projected, rep.shape[1]):
+        # history: revenue is what the filing reports; web receipts beyond it (the compiled
+        # schedule ahead of the filing) are cash received ahead of revenue (a contract liability)
+        r_rep = rep[:, t][:, None]
+        pin = np.isfinite(r_rep) & ~ctx.ncf if ctx.any_ncf else np.isfinite(r_rep)
+        revenue = np.where(pin, np.nan_to_num(r_rep), revenue)
     op_costs = out.opex + cl.ratio * dues.due_op
     interest = out.interest + cl.ratio * dues.due_int
     pre_tax = revenue - op_costs
@@ -159,6 +166,9 @@ def stock_update(
         "debt": debt,
         "capital_stock": capital,
         "shortfall": cl.shortfall,
+        # what the web owed this entity this quarter and did not pay (its creditors' side of
+        # every shortfall: the same clearing books the payer's shortfall and the payee's loss)
+        "credit_losses": np.maximum(dues.due_in - cl.received, 0.0),
         "defaulted": res.defaulted,
         "market_value": mv,
     }
