@@ -11,9 +11,20 @@ the CLI's start stay light.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from circularity.errors import CircularityError
+
+if TYPE_CHECKING:  # the names as the type checker sees them; at run time they load on first use
+    from circularity.analytics import find_circulation as find_circulation
+    from circularity.claims import check_claims as check_claims
+    from circularity.ledger import Ledger as Ledger
+    from circularity.ledger import load as load
+    from circularity.ledger import read_ledger as read_ledger
+    from circularity.montecarlo import simulate as simulate
+    from circularity.projection.run import project as project
+    from circularity.store import open_store as open_store
+    from circularity.stress import stress_test as stress_test
 
 __version__ = "0.1.0"
 

@@ -634,8 +634,3 @@ def _backlog_multiple(records: Mapping[str, Iterable[Any]]) -> tuple[float, tupl
     }
     table = backlog_reactions(frames["market_reactions"], frames["deals"], frames["entities"])
     return backlog_multiple(table)
-
-
-def entity_positions(web: Web, ids: Sequence[str]) -> Array:
-    """Indices of several entity ids (``KeyError`` for an unknown one)."""
-    return np.array([web.index(e) for e in ids], dtype=np.int64)

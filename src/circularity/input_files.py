@@ -127,7 +127,7 @@ def read_text(path: Path, *, what: str = "text") -> str:
 
 
 # -- YAML -------------------------------------------------------------------------------------
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _StrictLoader(_Loader):  # type: ignore[misc,valid-type]

@@ -13,7 +13,7 @@ from typing import Any
 
 from circularity.ledger.dates import parse_quarter, period_bounds, quarter_of
 from circularity.ledger.ledger import Ledger
-from circularity.ledger.records import Deal
+from circularity.ledger.records import Deal, Entity
 from circularity.ledger.vocabulary import CONFIDENCES, LIVE_STATUSES
 
 __all__ = ["PAYMENT_RULE", "UNSCHEDULED", "Commitment", "Summary", "spread_by_year", "summarize"]
@@ -168,7 +168,7 @@ def summarize(ledger: Ledger, *, centre: str = "openai", top: int = 10) -> Summa
     confidence = {
         table: dict(
             sorted(
-                Counter(getattr(r, "confidence", None) for r in recs).items(),
+                Counter(str(getattr(r, "confidence", "")) for r in recs).items(),
                 key=lambda kv: CONFIDENCES.index(kv[0]),
             )
         )
@@ -178,7 +178,11 @@ def summarize(ledger: Ledger, *, centre: str = "openai", top: int = 10) -> Summa
     return Summary(
         as_of=ledger.as_of,
         counts=ledger.counts(),
-        entities_by_kind=dict(sorted(Counter(e.kind for e in ledger.records.get("entities", ())).items())),
+        entities_by_kind=dict(
+            sorted(
+                Counter(e.kind for e in ledger.records.get("entities", ()) if isinstance(e, Entity)).items()
+            )
+        ),
         deals_by_kind=dict(sorted(by_kind.items())),
         deals_by_status=dict(sorted(Counter(d.status for d in deals).items())),
         largest_live=largest,

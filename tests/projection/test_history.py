@@ -44,6 +44,29 @@ def test_no_shortfall_or_default_in_history(name: str) -> None:
     r = run_projection(web, load_scenario(name, ()), record=("shortfall", "defaulted", "cash"))
     assert h == 0 or r.data["shortfall"][:h].max() == 0.0
     assert not r.data["defaulted"][:h].any()
+    # hyperscalers' own filings cover their losses: no default in any preset (issue 12); a
+    # default under the materiality threshold (Amazon on -$0.1bn before) is no default
+    for e in ("microsoft", "amazon", "alphabet", "meta"):
+        i = web.index(e)
+        assert not r.data["defaulted"][:, 0, i].any(), (e, r.data["cash"][:, 0, i].min())
+
+
+def test_a_gap_below_the_materiality_threshold_is_no_default() -> None:
+    """``default_materiality`` 1.0 (nothing short of leaving every obligation unpaid defaults)
+    defaults no one that 0.05 does not, and a negative threshold is refused with key and range."""
+    name = "funding-freeze"
+    web = _web(name)
+    sc = load_scenario(name, ())
+    strict = run_projection(web, sc, record=("defaulted",), check=False).data["defaulted"]
+    loose = run_projection(
+        web, sc, {"globals.default_materiality": np.array([1.0])}, record=("defaulted",), check=False
+    ).data["defaulted"]
+    assert not (loose & ~strict).any()
+    assert loose.sum() < strict.sum()
+    with pytest.raises(Exception, match="default_materiality"):
+        load_scenario(
+            name, ("globals.default_materiality.value=-0.1", "globals.default_materiality.source=test")
+        )
 
 
 @pytest.mark.parametrize("name", ["baseline", "funding-freeze"])

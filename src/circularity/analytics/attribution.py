@@ -138,7 +138,7 @@ def _rule_inputs(deals: pd.DataFrame, rows: np.ndarray | None = None) -> list[li
         if name not in deals.columns and name in _OPTIONAL_RULE_COLUMNS:
             return [None] * (len(deals) if rows is None else len(rows))
         values = deals[name]
-        return values.tolist() if rows is None else values.to_numpy(dtype=object)[rows].tolist()
+        return list(values.tolist() if rows is None else values.to_numpy(dtype=object)[rows].tolist())
 
     return [column(c) for c in _RULE_COLUMNS + _OPTIONAL_RULE_COLUMNS]
 
@@ -174,7 +174,10 @@ def _attribute_rows(
         starts.append(np.nan if s is None else s)
         terms.append(np.nan if term is None else term)
         shares.append(share)
-    as_float = lambda x: np.asarray(x, dtype=np.float64)  # noqa: E731
+
+    def as_float(x: list[float]) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64)
+
     return as_float(amounts), basis, as_float(starts), as_float(terms), as_float(shares)
 
 

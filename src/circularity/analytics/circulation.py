@@ -292,7 +292,7 @@ def _highs_circulation(ls: np.ndarray, lt: np.ndarray, cap: np.ndarray, n_used: 
     if res.status != 0 or res.x is None:
         raise SolverError(f"HiGHS did not find the maximum circulation: {res.message}", res.status)
     # (c / scale) * scale can exceed c by an ulp: clip in the original units.
-    return np.clip(res.x * scale, 0.0, cap)
+    return np.asarray(np.clip(res.x * scale, 0.0, cap), dtype=np.float64)
 
 
 def find_circulation(

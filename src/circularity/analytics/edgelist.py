@@ -260,7 +260,7 @@ def read_edge_list(path: str | Path) -> pd.DataFrame:
         if len(row) != len(header):
             problems.append(f"{name}:{rowno}: row: has {len(row)} fields, header has {len(header)}")
             continue
-        cells = [c.strip() for c in row]
+        cells: list[str | float] = [c.strip() for c in row]
         ok = True
         for field in ("source", "target"):
             if not cells[col[field]]:

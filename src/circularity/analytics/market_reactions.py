@@ -161,7 +161,7 @@ def backlog_reactions(reactions: pd.DataFrame, deals: pd.DataFrame, entities: pd
             "entity_kind": r["entity"].map(kinds),
             "deal": deal,
             "deal_kind": deal_kind,
-            "role": np.where(has_deal, role, None),
+            "role": np.where(has_deal, role, np.array(None, dtype=object)),
             "days_after_announcement": days.astype("Int64"),
             "pct_change": pct,
             "dollar_move_usd_bn": move,

@@ -54,10 +54,6 @@ class FinancialRatios:
         """Columns ``entity, period, period_end, ratio, value, numerator, denominator, basis``."""
         return self.table.copy()
 
-    def for_entity(self, entity: str) -> pd.DataFrame:
-        """The rows of one entity."""
-        return self.table[self.table["entity"] == entity].reset_index(drop=True)
-
 
 def _first(metrics: dict[str, float], names: tuple[str, ...]) -> tuple[float, str] | None:
     for name in names:

@@ -93,12 +93,16 @@ def answer_all(service: Any, work: Work) -> Answers:
     A group that fails is left out (its requests then compute alone and get their own error)."""
     from circularity.api.routers import projection, stress
 
-    answers = {"stress": stress.answers, "project": projection.answers}
+    answers: dict[str, Callable[[Any, tuple[Any, ...], list[Any]], list[tuple[Any, Any]]]] = {
+        "stress": stress.answers,
+        "project": projection.answers,
+    }
     out: Answers = []
     for group, items in work:
-        kind, *rest = group  # type: ignore[misc]
+        assert isinstance(group, tuple), group  # every route groups by a tuple led by its kind
+        kind, rest = str(group[0]), group[1:]
         try:
-            out += answers[kind](service, tuple(rest), items)
+            out += answers[kind](service, rest, items)
         except CircularityError:
             continue
         except Exception:  # noqa: BLE001 - as above; unexpected, so logged

@@ -78,15 +78,25 @@ def evaluate(
     financials: Iterable[Any],
     *,
     outcomes_source: str,
+    calibration_set: frozenset[str] | None = None,
+    calibration: str = "none",
 ) -> dict[str, Any]:
-    """The backtest result as a JSON-ready dict (keys as issue 15 specifies, and more)."""
+    """The backtest result as a JSON-ready dict (keys as issue 15 specifies, and more).
+
+    ``calibration_set`` names the entities whose outcomes a calibration may be fitted on; the
+    scores are then also given apart for them (``in_sample``) and for every other scored entity
+    (``out_of_sample``: outcomes kept aside, e.g. a held-out ``--outcomes`` file).
+    ``calibration`` is the line saying which calibration the run used.
+    """
     status = classify_outcomes(outcome_rows, pred.entities, pred.cutoff, pred.horizon)
     T = len(pred.quarters)
     q0 = _quarter_ordinal(date(int(pred.quarters[0][:4]), 3 * int(pred.quarters[0][-1]) - 2, 1))
     ents = []
+    runway, z_score, leverage = pred.runway, pred.z_score, pred.leverage
     for i, e in enumerate(pred.entities):
         mq = int(pred.median_default_q[i])
         st = pred.states[e]
+        run_i, lev_i, default_date = runway[i], leverage[i], status[e].default_date
         ents.append(
             {
                 "id": e,
@@ -96,36 +106,35 @@ def evaluate(
                 "median_default_quarter": pred.quarters[mq] if mq >= 0 else None,
                 "data_share": round(st.data_share, 3),
                 "filled": {f: st.basis[f] for f in st.filled},
-                "runway_quarters": None if pred.runway[i] is None else round(pred.runway[i], 2),
-                "z_score": pred.z_score[i],
-                "leverage": None if pred.leverage[i] is None else round(pred.leverage[i], 3),
+                "runway_quarters": None if run_i is None else round(run_i, 2),
+                "z_score": z_score[i],
+                "leverage": None if lev_i is None else round(lev_i, 3),
                 "outcome": status[e].status,
-                "actual_default_date": status[e].default_date.isoformat() if status[e].default_date else None,
+                "actual_default_date": default_date.isoformat() if default_date else None,
             }
         )
     idx = [i for i, e in enumerate(pred.entities) if status[e].scored]
     y = np.array([status[pred.entities[i]].defaulted for i in idx], dtype=int)
     p = pred.p_default[idx]
     defaulters = [i for i in idx if status[pred.entities[i]].status == "default"]
-    actual_q = [_quarter_ordinal(_d(status[pred.entities[i]])) for i in defaulters]
+    actual_q = [float(_quarter_ordinal(_d(status[pred.entities[i]]))) for i in defaulters]
     # a defaulter the model never sees default is placed after the horizon (a tie at T)
     model_q = [
         float(pred.median_default_q[i]) if pred.median_default_q[i] >= 0 else float(T) for i in defaulters
     ]
-    runway_risk = [None if pred.runway[i] is None else -pred.runway[i] for i in idx]
-    runway_q = [
-        q0 + pred.runway[i] if pred.runway[i] is not None else float("nan")  # type: ignore[operator]
-        for i in defaulters
-    ]
-    z_known = [pred.z_score[i] for i in idx if pred.z_score[i] is not None]
+    runway_risk = [None if (r := runway[i]) is None else -r for i in idx]
+    runway_q = [q0 + r if (r := runway[i]) is not None else float("nan") for i in defaulters]
+    z_known = [z_score[i] for i in idx if z_score[i] is not None]
+    z_risk: list[float | None]
+    z_time: list[float | None]
     if z_known:
         z_method = "altman_z2"
-        z_risk = [None if pred.z_score[i] is None else -pred.z_score[i] for i in idx]  # type: ignore[operator]
-        z_time = [pred.z_score[i] for i in defaulters]
+        z_risk = [None if (z := z_score[i]) is None else -z for i in idx]
+        z_time = [z_score[i] for i in defaulters]
     else:
         z_method = "leverage_rank (Altman Z'' inputs missing for every scored entity: debt / total assets)"
-        z_risk = [pred.leverage[i] for i in idx]
-        z_time = [None if pred.leverage[i] is None else -pred.leverage[i] for i in defaulters]  # type: ignore[operator]
+        z_risk = [leverage[i] for i in idx]
+        z_time = [None if (lev := leverage[i]) is None else -lev for i in defaulters]
     m_auc = auc(p, y)
     m_time = rank_correlation(model_q, actual_q)
     r_auc = auc(neutral_fill(runway_risk), y)
@@ -142,7 +151,7 @@ def evaluate(
     }
     excluded = sorted(e for e, s in status.items() if s.status == "resolved_before_cutoff")
     unknown = sorted(e for e, s in status.items() if s.status == "unknown")
-    scores = {
+    scores: dict[str, Any] = {
         "auc": m_auc,
         "brier": brier(p, y),
         "timing_rank_correlation": m_time,
@@ -172,6 +181,20 @@ def evaluate(
             "z_score": {"auc": _beats(m_auc, z_auc), "timing": _beats(m_time, z_t)},
         },
     }
+    if calibration_set is not None:
+        for label, inside in (("in_sample", True), ("out_of_sample", False)):
+            sub = [k for k, i in enumerate(idx) if (pred.entities[i] in calibration_set) == inside]
+            dq = [k for k, i in enumerate(defaulters) if (pred.entities[i] in calibration_set) == inside]
+            scores[label] = {
+                "auc": auc(p[sub], y[sub]),
+                "brier": brier(p[sub], y[sub]),
+                "timing_rank_correlation": rank_correlation(
+                    [model_q[k] for k in dq], [actual_q[k] for k in dq]
+                ),
+                "n_scored": len(sub),
+                "entities": sorted(pred.entities[idx[k]] for k in sub),
+                "set": "calibration set" if inside else "evaluation set (outcomes kept aside)",
+            }
     fins = list(financials)
     vendors = []
     for v, losses in pred.vendor_losses.items():
@@ -185,6 +208,11 @@ def evaluate(
                 "projected_losses_p95": round(float(np.percentile(losses, 95)), 4),
                 "reported_losses": rep,
                 "reported_basis": basis,
+                **(
+                    {}
+                    if calibration_set is None
+                    else {"set": "calibration" if v in calibration_set else "evaluation"}
+                ),
             }
         )
     mv = pred.market_value_lost
@@ -196,7 +224,8 @@ def evaluate(
         "seed": pred.seed,
         "quarters": [pred.quarters[0], pred.quarters[-1]],
         "period_scenario": pred.period.name,
-        "calibration": "none: the engine's default assumptions and the period's market facts; nothing fitted to outcomes",
+        "calibration": calibration,
+        "recovery_rate": pred.recovery_rate,
         "uncertainty": list(pred.parameters),
         "outcomes": outcomes_source,
         "entities": ents,

@@ -28,7 +28,7 @@ def model_view(ledger: Ledger, cutoff: date) -> Ledger:
     fins = [f for f in led.records.get("financials", ()) if isinstance(f, Financial)]
     known = {d.payer for d in deals} | {d.payee for d in deals} | {f.entity for f in fins}
     entities = tuple(e for e in led.records.get("entities", ()) if isinstance(e, Entity) and e.id in known)
-    used = {s for r in (*deals, *fins) for s in r.sources}
+    used = {s for d in deals for s in d.sources} | {s for f in fins for s in f.sources}
     sources = tuple(
         s
         for s in led.records.get("sources", ())

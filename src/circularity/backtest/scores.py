@@ -8,6 +8,7 @@ have survived; entities with an unknown outcome are never passed in.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ __all__ = ["auc", "brier", "calibration_table", "rank_correlation"]
 Array = np.ndarray[Any, Any]
 
 
-def auc(score: Array | list[float], y: Array | list[int]) -> float | None:
+def auc(score: Array | Sequence[float], y: Array | Sequence[int]) -> float | None:
     """Area under the ROC curve: the chance that a random defaulter scores above a survivor.
 
     Ties count one half (the Mann–Whitney form). None when either class is empty.
@@ -55,7 +56,7 @@ def brier(p: Array | list[float], y: Array | list[int]) -> float | None:
     return float(np.mean((q - t) ** 2))
 
 
-def rank_correlation(predicted: Array | list[float], actual: Array | list[float]) -> float | None:
+def rank_correlation(predicted: Array | Sequence[float], actual: Array | Sequence[float]) -> float | None:
     """Spearman rank correlation of predicted and actual default dates (pairs with both known).
 
     None with fewer than three pairs or when either side is constant.

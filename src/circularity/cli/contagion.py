@@ -125,16 +125,18 @@ def run_contagion(
         e[k] *= 1.0 - value
     el = net.external_liabilities
     if model is Model.cascade:
-        r = default_cascade(net.L, e, el, recovery_rate=recovery_rate)
+        cleared = default_cascade(net.L, e, el, recovery_rate=recovery_rate)
     else:
         a, b = (alpha, beta) if model is Model.rogers_veraart else (1.0, 1.0)
-        r = rogers_veraart(net.L, e, el, alpha=a, beta=b)
+        cleared = rogers_veraart(net.L, e, el, alpha=a, beta=b)
     return {
         "model": name,
-        "rounds": r.rounds,
+        "rounds": cleared.rounds,
         "nodes": [
             {"id": i, "payment": float(p), "defaulted": bool(dft), "net_worth": float(w)}
-            for i, p, dft, w in zip(net.ids, r.payments, r.defaulted, r.net_worth, strict=True)
+            for i, p, dft, w in zip(
+                net.ids, cleared.payments, cleared.defaulted, cleared.net_worth, strict=True
+            )
         ],
     }
 

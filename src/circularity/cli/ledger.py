@@ -225,7 +225,9 @@ def export_(
     db: DbOption = None,
 ) -> None:
     """Export the store's ledger to CSV (a folder of tables), Parquet (a file per table) or Excel."""
-    from circularity.store import export
+    # From the module itself: after ``import circularity.store.export`` the package attribute
+    # ``export`` is that module, not the function.
+    from circularity.store.export import export
 
     if fmt not in FORMATS:
         raise StoreError(f"--format: unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
@@ -269,11 +271,13 @@ def _involves(record: BaseModel, entity: str) -> bool:
 
 
 def _select(ledger: Ledger, table: str, entity: str | None, kind: str | None) -> tuple[BaseModel, ...]:
+    from circularity.ledger.records import Entity, Source
+
     if table not in TABLES:
         raise StoreError(f"unknown table '{table}'; show one of {', '.join(SHOWABLE)}")
     records = ledger.records.get(table, ())
     if entity is not None:
-        known = {e.id for e in ledger.records.get("entities", ())}
+        known = {e.id for e in ledger.records.get("entities", ()) if isinstance(e, Entity)}
         if entity not in known:
             raise StoreError(f"unknown entity '{entity}'; see `circularity ledger show entities` for the ids")
         if table == "sources":
@@ -284,7 +288,7 @@ def _select(ledger: Ledger, table: str, entity: str | None, kind: str | None) ->
                 if _involves(r, entity)
                 for s in getattr(r, "sources", [])
             }
-            records = tuple(r for r in records if r.id in cited)
+            records = tuple(r for r in records if isinstance(r, Source) and r.id in cited)
         else:
             records = tuple(r for r in records if _involves(r, entity))
     if kind is not None:
@@ -387,6 +391,8 @@ def diff_deals(before: Ledger, after: Ledger) -> dict[str, list[dict[str, Any]]]
         "cancelled": [],
         "revised": [],
     }
+    history = after.history if after.history is not None else after.records
+    base = {d.id: d for d in history.get("deals", ()) if isinstance(d, Deal)}
     for did, d in new.items():
         brief = {
             "id": did,
@@ -397,7 +403,10 @@ def diff_deals(before: Ledger, after: Ledger) -> dict[str, list[dict[str, Any]]]
             "status": d.status,
         }
         if did not in old:
-            out["added"].append({**brief, "announced": d.announced.isoformat()})
+            # a deal that enters the web inside the window with revisions already applied (D14 enters in
+            # June 2026 amended by D73) lists their notes too
+            note = _revision_notes(base[did], d) if did in base and d.notes != base[did].notes else ""
+            out["added"].append({**brief, "announced": d.announced.isoformat(), "note": note})
             continue
         o = old[did]
         fields = {f: [getattr(o, f), getattr(d, f)] for f in _DIFF_FIELDS if getattr(o, f) != getattr(d, f)}
@@ -447,7 +456,9 @@ def diff(
                 + ([it["note"]] if it.get("note") else [])
             )
             if what == "added":
-                details = f"announced {it['announced']}"
+                details = "; ".join(
+                    [f"announced {it['announced']}"] + ([it["note"]] if it.get("note") else [])
+                )
             out.add_row(
                 *map(escape, (it["id"], it["kind"], it["payer"], it["payee"])),
                 "" if it["amount_usd_bn"] is None else f"{it['amount_usd_bn']:,.1f}",
@@ -494,15 +505,15 @@ def summary(
     t = Table(title=f"The {len(result.largest_live)} largest live commitments", title_justify="left")
     for c in ("id", "kind", "payer → payee", "USD bn", "status", "confidence", "announced"):
         t.add_column(c, justify="right" if c == "USD bn" else "left")
-    for c in result.largest_live:
+    for live in result.largest_live:
         t.add_row(
-            escape(c.id),
-            c.kind,
-            escape(f"{c.payer} → {c.payee}"),
-            f"{c.amount_usd_bn:,.1f}",
-            c.status,
-            c.confidence,
-            c.announced.isoformat(),
+            escape(live.id),
+            live.kind,
+            escape(f"{live.payer} → {live.payee}"),
+            f"{live.amount_usd_bn:,.1f}",
+            live.status,
+            live.confidence,
+            live.announced.isoformat(),
         )
     con.print(t)
     t = Table(

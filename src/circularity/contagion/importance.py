@@ -10,7 +10,7 @@ import numpy as np
 from circularity._typing import Array
 from circularity.contagion._sparse import as_edges, as_vector
 from circularity.contagion.cascade import default_cascade
-from circularity.contagion.clearing import clear_payments
+from circularity.contagion.clearing import ClearingResult, clear_payments
 from circularity.contagion.debtrank import debtrank
 
 __all__ = ["ImportanceResult", "shock_each_node"]
@@ -71,10 +71,10 @@ def shock_each_node(
             k = np.arange(start, min(n, start + chunk))
             H0 = np.zeros((k.size, n))
             H0[np.arange(k.size), k] = shock
-            r = debtrank(L, eq, H0, variant=variant, weights=weights)
-            out_loss[k] = r.additional_losses
-            out_stress[k] = r.additional_stress
-            out_def[k] = r.additional_defaults
+            dr = debtrank(L, eq, H0, variant=variant, weights=weights)
+            out_loss[k] = dr.additional_losses
+            out_stress[k] = dr.additional_stress
+            out_def[k] = dr.additional_defaults
         return ImportanceResult(model=model, loss=out_loss, stress=out_stress, defaults=out_def)
     e = as_vector(external_assets, n, "external_assets", batched=False)
     el = as_vector(external_liabilities, n, "external_liabilities", batched=False)
@@ -83,7 +83,7 @@ def shock_each_node(
         k = np.arange(start, min(n, start + chunk))
         E = np.broadcast_to(e, (k.size, n)).copy()
         E[np.arange(k.size), k] *= 1.0 - shock
-        r: Any
+        r: ClearingResult
         if model == "cascade":
             r = default_cascade(L, E, el[None, :], recovery_rate=recovery_rate)
         else:

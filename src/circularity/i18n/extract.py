@@ -55,6 +55,11 @@ class _Html(HTMLParser):
             self.found.append(re.sub(r"\s+", " ", "".join(parts)).strip())
 
 
+# Babel's keyword specs: None means "the first argument is the message id".
+_KEYWORDS_JS: dict[str, None] = {"t": None, "N_": None}
+_KEYWORDS_PY: dict[str, None] = {"_": None, "N_": None}
+
+
 def dashboard_messages() -> list[str]:
     """Every message id of the dashboard, in first-seen order."""
     out: dict[str, None] = {}
@@ -63,7 +68,7 @@ def dashboard_messages() -> list[str]:
     out.update(dict.fromkeys(m for m in parser.found if m))
     for name in JS_FILES:
         data = (STATIC / name).read_bytes()
-        for _, _, msg, _ in extract_javascript(io.BytesIO(data), ["t", "N_"], [], {}):
+        for _, _, msg, _ in extract_javascript(io.BytesIO(data), _KEYWORDS_JS, [], {}):
             first = msg[0] if isinstance(msg, tuple) else msg  # t("...", {vars}) gives a tuple
             if isinstance(first, str) and first:
                 out[first] = None
@@ -75,16 +80,18 @@ def report_messages() -> list[str]:
     out: dict[str, None] = {}
     for name in REPORT_PY:
         with (TEMPLATES.parent / name).open("rb") as fh:
-            for _, _, msg, _ in extract_python(fh, ["_", "N_"], [], {}):
+            for _, _, msg, _ in extract_python(fh, _KEYWORDS_PY, [], {}):
                 first = msg[0] if isinstance(msg, tuple) else msg
                 if isinstance(first, str) and first:
                     out[first] = None
     for path in sorted(TEMPLATES.glob("*.j2")):
         with path.open("rb") as fh:
-            for _, _, msg, _ in babel_extract(fh, ["_", "gettext"], [], {"trimmed": "true"}):
-                first = msg[0] if isinstance(msg, tuple) else msg
-                if isinstance(first, str) and first:
-                    out[first] = None
+            for _line, _func, jinja_msg, _notes in babel_extract(
+                fh, ["_", "gettext"], [], {"trimmed": "true"}
+            ):
+                jinja_first = jinja_msg[0] if isinstance(jinja_msg, tuple) else jinja_msg
+                if isinstance(jinja_first, str) and jinja_first:
+                    out[jinja_first] = None
     return list(out)
 
 

@@ -8,7 +8,23 @@ the CLI should not pay for before it parses its arguments (``circularity.ledger.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names as the type checker sees them; at run time they load on first use
+    from circularity.ledger.ledger import DATASETS, Ledger, dataset_path, load, read_ledger
+    from circularity.ledger.records import (
+        RECORD_TYPES,
+        Deal,
+        Entity,
+        Financial,
+        Holding,
+        MarketReaction,
+        Outcome,
+        Revision,
+        Schedule,
+        Source,
+        Tranche,
+    )
 
 __all__ = [
     "DATASETS",

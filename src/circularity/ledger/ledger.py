@@ -92,8 +92,8 @@ class Ledger:
     def deal(self, deal_id: str) -> Deal:
         """The deal with this id (as of the ledger's date)."""
         for d in self.records.get("deals", ()):
+            assert isinstance(d, Deal)
             if d.id == deal_id:
-                assert isinstance(d, Deal)
                 return d
         raise KeyError(f"unknown deal '{deal_id}'")
 

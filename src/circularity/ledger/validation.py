@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from circularity.errors import LedgerError, Problem
 from circularity.input_files import control_character
 from circularity.ledger.io import Located
-from circularity.ledger.records import RECORD_TYPES, Deal, Holding
+from circularity.ledger.records import RECORD_TYPES, Deal, Entity, Holding, MarketReaction, Source
 
 __all__ = ["Records", "check_records", "parse_records"]
 
@@ -81,8 +81,14 @@ def parse_records(located: Iterable[Located]) -> tuple[Records, list[Problem]]:
     return dict(records), problems
 
 
+def _record_id(rec: BaseModel) -> str:
+    # Only sources, entities and deals carry ids; the parser builds those tables from these types.
+    assert isinstance(rec, (Source, Entity, Deal)), type(rec)
+    return rec.id
+
+
 def _ids(records: Records, table: str) -> set[str]:
-    return {r.id for r, _, _ in records.get(table, [])}
+    return {_record_id(r) for r, _, _ in records.get(table, [])}
 
 
 def check_records(records: Records, context: Records | None = None) -> list[Problem]:
@@ -96,7 +102,7 @@ def check_records(records: Records, context: Records | None = None) -> list[Prob
     for table in ("sources", "entities", "deals"):
         seen: dict[str, tuple[str, int | None]] = {}
         for rec, file, row in records.get(table, []):
-            rid = rec.id
+            rid = _record_id(rec)
             if rid in seen:
                 where = f"{seen[rid][0]}:{seen[rid][1]}"
                 problems.append(
@@ -122,6 +128,7 @@ def check_records(records: Records, context: Records | None = None) -> list[Prob
                 if hasattr(rec, field):
                     need(entities, getattr(rec, field), "entity", file, row, field)
             if table in ("holdings", "market_reactions"):
+                assert isinstance(rec, (Holding, MarketReaction)), type(rec)
                 need(deals, rec.deal, "deal", file, row, "deal")
             if isinstance(rec, Deal):
                 need(deals, rec.superseded_by, "deal", file, row, "superseded_by")

@@ -18,7 +18,6 @@ Any vectorised model can be driven instead of the engine (see :mod:`.protocol`):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from circularity.montecarlo.distributions import ParameterSpace, parse_parameter_space
 from circularity.montecarlo.manifest import RunManifest
@@ -88,7 +87,6 @@ def simulate(
     -------
     SimulationResult
     """
-    extra: dict[str, Any] = {}
     if model is None:
         from circularity.montecarlo.projection_model import ProjectionModel, load_simulation_scenario
 
@@ -112,7 +110,6 @@ def simulate(
         progress=progress,
         on_chunk=on_chunk,
         scenario=scenario or "",
-        provenance=extra,
         run_id=run_id,
         fan_draws=fan_draws,
     )

@@ -119,7 +119,7 @@ class Normal(_Dist):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        return self.mean_ + self.sd * special.ndtri(u)
+        return np.asarray(self.mean_ + self.sd * special.ndtri(u), dtype=np.float64)
 
     def mean(self) -> float:
         return self.mean_
@@ -149,7 +149,7 @@ class LogNormal(_Dist):
         return self.mu if self.mu is not None else float(np.log(self.median_))  # type: ignore[arg-type]
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        return np.exp(self.log_mu + self.sigma * special.ndtri(u))
+        return np.asarray(np.exp(self.log_mu + self.sigma * special.ndtri(u)), dtype=np.float64)
 
     def mean(self) -> float:
         return float(np.exp(self.log_mu + self.sigma**2 / 2))
@@ -175,7 +175,9 @@ class Beta(_Dist):
         return self
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        return self.low + (self.high - self.low) * special.betaincinv(self.a, self.b, u)
+        return np.asarray(
+            self.low + (self.high - self.low) * special.betaincinv(self.a, self.b, u), dtype=np.float64
+        )
 
     def mean(self) -> float:
         return self.low + (self.high - self.low) * self.a / (self.a + self.b)
@@ -206,8 +208,8 @@ class Discrete(_Dist):
         return self
 
     def _probabilities(self) -> FloatArray:
-        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, float)
-        return w / w.sum()
+        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, np.float64)
+        return np.asarray(w / w.sum(), dtype=np.float64)
 
     def ppf(self, u: FloatArray) -> FloatArray:
         cdf = np.cumsum(self._probabilities())
@@ -295,10 +297,6 @@ class ParameterSpace(BaseModel):
             name: np.ascontiguousarray(dist.ppf(u[:, j]), dtype=np.float64)
             for j, (name, dist) in enumerate(self.parameters.items())
         }
-
-    def quantile_point(self, q: float) -> dict[str, float]:
-        """Every parameter at its own ``q`` quantile (e.g. 0.5 for the medians)."""
-        return {n: float(d.ppf(np.array([q]))[0]) for n, d in self.parameters.items()}
 
 
 def _describe(err: dict[str, Any]) -> str:

@@ -29,11 +29,19 @@ Outputs = dict[str, NDArray[Any]]
 
 @runtime_checkable
 class SimulationModel(Protocol):
-    """What :func:`circularity.montecarlo` drives: a vectorised, picklable callable."""
+    """What :func:`circularity.simulate` drives: a vectorised, picklable callable.
 
-    entities: tuple[str, ...]
-    quarters: tuple[str, ...]
-    focus: str
+    The axis labels are read-only, so a frozen dataclass satisfies the contract.
+    """
+
+    @property
+    def entities(self) -> tuple[str, ...]: ...
+
+    @property
+    def quarters(self) -> tuple[str, ...]: ...
+
+    @property
+    def focus(self) -> str: ...
 
     def __call__(self, params: Params) -> Outputs: ...
 

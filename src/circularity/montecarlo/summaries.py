@@ -69,7 +69,7 @@ class ChunkStats:
 
 def _cumulative_counts(flag: NDArray[np.bool_], ends: list[int]) -> NDArray[np.int64]:
     ever = np.logical_or.accumulate(flag, axis=2)[:, :, ends]
-    return ever.sum(axis=0, dtype=np.int64)
+    return np.asarray(ever.sum(axis=0, dtype=np.int64), dtype=np.int64)
 
 
 def reduce_chunk(
@@ -142,8 +142,8 @@ class Accumulator:
 
     def add(self, c: ChunkStats) -> None:
         s = slice(c.start, c.stop)
-        self._place(self.params, c.params, s)  # type: ignore[arg-type]
-        self._place(self.headlines, c.headlines, s)  # type: ignore[arg-type]
+        self._place(self.params, c.params, s)
+        self._place(self.headlines, c.headlines, s)
         for k, v in c.fan.items():
             # draws last: the final quantiles partition contiguous rows, ~10x faster
             if k not in self.fan:

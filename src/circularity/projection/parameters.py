@@ -73,6 +73,7 @@ def override_paths(web: Web, scenario: Scenario) -> tuple[str, ...]:
             "rate_floor",
             "value_revenue_elasticity",
             "default_value_loss",
+            "default_materiality",
             "credit_appetite",
             "equity_appetite",
             "power_delivery",
@@ -156,6 +157,7 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
         "backlog_multiple",
         "rate_floor",
         "default_value_loss",
+        "default_materiality",
         "value_revenue_elasticity",
     ):
         val = getattr(sc.globals, f).value

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -285,8 +285,10 @@ def quarter(ctx: Context, st: State, t: int, *, check: bool = True) -> tuple[Sta
     dues = obligations_due(ctx, st, t)
     out = outside_flows(ctx, st, dues, t)
     fin = financing(ctx, st, dues, out, t)
+    if fin.capex_cut.any():  # capex not spent (liquidity order) leaves the outside outflows
+        out = replace(out, capex=out.capex - fin.capex_cut, cash_out=out.cash_out - fin.capex_cut)
     cl = clearing(ctx, dues, fin)
-    res = resolution(st, dues, cl, t, ctx.web.first_projected)
+    res = resolution(ctx, st, dues, out, cl, t)
     new, row = stock_update(ctx, st, dues, out, fin, cl, res, t)
     if check:
         check_quarter(

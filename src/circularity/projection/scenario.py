@@ -10,6 +10,7 @@ many scenarios at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FsPath
@@ -220,6 +221,14 @@ class GlobalAssumptions(_Model):
     )
     default_value_loss: Annotated[Param, In(0, 1, unit="of own equity value")] = Param(
         value=1.0, source="assumption: a defaulted entity's own equity value is wiped out"
+    )
+    default_materiality: Annotated[Param, In(0, 1, unit="of the quarter's obligations")] = Param(
+        value=0.05,
+        source=(
+            "assumption: a default is a material failure to pay, not a rounding gap; 5% of the "
+            "quarter's obligations (dues, operating costs, capex, interest, tax) left unpaid or "
+            "uncovered, after cash, new money and capex cuts, marks one"
+        ),
     )
     default_costs: DefaultCosts | None = None
 
@@ -438,7 +447,7 @@ def _quarter_numbers(quarters: tuple[str, ...]) -> np.ndarray:
     return qs
 
 
-def path_values(path: Path, quarters: list[str] | tuple[str, ...]) -> np.ndarray:
+def path_values(path: Path, quarters: Sequence[str]) -> np.ndarray:
     """Value of a path in each quarter (held from each key; log-interpolated between years)."""
     qs = _quarter_numbers(tuple(quarters))
     if not isinstance(path.value, dict):
@@ -503,7 +512,7 @@ def _raw(name_or_path: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     return data
 
 
-def load_scenario(name_or_path: str, sets: list[str] | tuple[str, ...] = ()) -> Scenario:
+def load_scenario(name_or_path: str, sets: Sequence[str] = ()) -> Scenario:
     """A preset by name or a YAML file, with ``--set key=value`` overrides applied.
 
     Raises
@@ -530,7 +539,7 @@ def _validate(data: dict[str, Any], where: str) -> Scenario:
         ) from None
 
 
-def apply_sets(data: dict[str, Any] | Scenario, sets: list[str] | tuple[str, ...]) -> dict[str, Any]:
+def apply_sets(data: dict[str, Any] | Scenario, sets: Sequence[str]) -> dict[str, Any]:
     """Apply ``key=value`` overrides by dotted path; a ``{value, source}`` node gets the value.
 
     ``globals.gpu_life_years=3`` sets ``value`` and records ``source: override: --set``;

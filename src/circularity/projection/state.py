@@ -85,6 +85,7 @@ class Context:
     backlog0: Array  # (n, 1)
     beta: Array  # (1, S) market value per USD of backlog
     loss: Array  # (1, S) share of own value lost on default
+    materiality: Array  # (1, S) share of the quarter's obligations unpaid that marks a default
     elast: Array  # (1, S) value–revenue elasticity
     elast_v: float | None  # the elasticity when every scenario shares it
     equity_vol: Array  # (n, 1) equity volatility by kind (stress/assumptions.yaml), for Merton
@@ -189,6 +190,7 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         backlog0=(agg.backlog_of @ agg.suffix_next[0])[:, None],
         beta=_row(P.glob["backlog_multiple"]),
         loss=_row(P.glob["default_value_loss"]),
+        materiality=_row(P.glob["default_materiality"]),
         elast=elast,
         elast_v=elast_v,
         ncf=ncf,

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from circularity import __version__
 from circularity.i18n import entity_names, money, resolve, short_name, translations
+from circularity.ledger.records import Entity
 from circularity.report import figures, web_figure
 from circularity.report.captions import Captions, horizon_note, knowledge_horizon
 from circularity.session.service import DASHBOARD_NULL, Service, features
@@ -96,7 +97,9 @@ def report_context(
     ledger = svc.ledger(as_of)
     have = features()
     local = entity_names(tag)
-    names = {e.id: local.get(e.id, e.name) for e in ledger.records.get("entities", ())}
+    names = {
+        e.id: local.get(e.id, e.name) for e in ledger.records.get("entities", ()) if isinstance(e, Entity)
+    }
     zh = tag != "en"
     unit, scale = (_("$bn"), 10.0) if zh else ("$bn", 1.0)
     horizon = knowledge_horizon(svc.full_ledger(), as_of)

@@ -109,8 +109,8 @@ def layout(graph: dict[str, Any], width: int, height: int, label: Callable[[str,
     labs = by_role["labs"]
     for i, n in enumerate(labs):
         a = -math.pi * 0.75 + 2 * math.pi * i / max(1, len(labs))
-        r = 0.16 if len(labs) > 1 else 0.0
-        pos[n.id] = [cx + r * width * 0.5 * math.cos(a), cy + r * height * 0.62 * math.sin(a)]
+        radius = 0.16 if len(labs) > 1 else 0.0
+        pos[n.id] = [cx + radius * width * 0.5 * math.cos(a), cy + radius * height * 0.62 * math.sin(a)]
     outer = [r for r in ROLES[1:] if by_role[r[0]]]
     weight = {r[0]: max(2, len(by_role[r[0]])) for r in outer}
     total = sum(weight.values()) or 1

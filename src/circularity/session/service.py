@@ -16,11 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from circularity.errors import CircularityError, ScenarioError, StoreError
 from circularity.ledger import Ledger, load
 from circularity.session.cache import SingleFlightCache
+
+if TYPE_CHECKING:
+    from circularity.store import Store
 
 __all__ = [
     "DASHBOARD_NULL",
@@ -131,7 +134,7 @@ class Service:
 
     # -- ledger ----------------------------------------------------------------
     @contextmanager
-    def _open_store(self, *, write: bool = False) -> Iterator[Any]:
+    def _open_store(self, *, write: bool = False) -> Iterator[Store]:
         """A connection for one load or one import, closed at once: the server never holds the
         store between requests, and reads take DuckDB's shared read-only lock, never the write
         lock, so ``circularity ledger import``/``show``/``validate`` work on it while it serves.
@@ -490,10 +493,14 @@ class Service:
 
     def entity_names(self, as_of: date | None) -> dict[str, str]:
         """Entity id to display name in the web as of a date."""
+        from circularity.ledger.records import Entity
+
         when = as_of or date.today()
         return self.cached(
             ("names", when),
-            lambda: {str(e.id): str(e.name) for e in self.ledger(when).records.get("entities", ())},  # type: ignore[attr-defined]
+            lambda: {
+                e.id: e.name for e in self.ledger(when).records.get("entities", ()) if isinstance(e, Entity)
+            },
         )
 
     def scenario(self, preset: str) -> Any:

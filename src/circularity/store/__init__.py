@@ -7,9 +7,13 @@ use, so that the CLI does not import DuckDB and pandas before it parses its argu
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from circularity.store.location import DB_ENV, FORMATS, default_db_path
+
+if TYPE_CHECKING:  # the names as the type checker sees them; at run time they load on first use
+    from circularity.store.duckdb_store import ImportResult, Store, open_store
+    from circularity.store.export import export
 
 __all__ = ["DB_ENV", "FORMATS", "ImportResult", "Store", "default_db_path", "export", "open_store"]
 

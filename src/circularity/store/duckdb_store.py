@@ -217,13 +217,6 @@ class Store:
         records, problems = parse_records(located)
         return self._import(records, problems, meta, str(path))
 
-    def import_ledger(self, ledger: Ledger, label: str = "<ledger>") -> ImportResult:
-        """Import the records of an in-memory :class:`Ledger` (same rules as :meth:`import_path`)."""
-        records: Records = {
-            t: [(r, label, i + 1) for i, r in enumerate(rs)] for t, rs in ledger.records.items() if rs
-        }
-        return self._import(records, [], dict(ledger.meta), label)
-
     def import_records(self, rows: Mapping[str, Sequence[Mapping[str, Any]]], *, label: str) -> ImportResult:
         """Import records given as plain rows per table (e.g. parsed from a JSON request).
 

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from circularity.ledger import Deal, Entity, Financial, Ledger
+from circularity.ledger.vocabulary import DealKind, EntityKind, PeriodType
 from circularity.projection.scenario import Scenario
 
 SRC = ["s1"]
 
 
-def entity(id_: str, kind: str = "hyperscaler") -> Entity:
+def entity(id_: str, kind: EntityKind = "hyperscaler") -> Entity:
     return Entity(id=id_, name=id_.title(), kind=kind, sources=SRC)
 
 
 def deal(
     id_: str,
-    kind: str,
+    kind: DealKind,
     payer: str,
     payee: str,
     amount: float,
@@ -42,7 +44,7 @@ def deal(
     )
 
 
-def fin(entity_: str, metric: str, value: float, period_type: str = "FY") -> Financial:
+def fin(entity_: str, metric: str, value: float, period_type: PeriodType = "FY") -> Financial:
     return Financial(
         entity=entity_,
         period="FY2024",
@@ -56,7 +58,7 @@ def fin(entity_: str, metric: str, value: float, period_type: str = "FY") -> Fin
     )
 
 
-def ledger(entities: list[Entity], deals: list[Deal], financials: list[Financial] = ()) -> Ledger:
+def ledger(entities: list[Entity], deals: list[Deal], financials: Sequence[Financial] = ()) -> Ledger:
     return Ledger(
         records={
             "entities": tuple(entities),

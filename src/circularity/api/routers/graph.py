@@ -17,6 +17,7 @@ from circularity.api import limits
 from circularity.api.deps import AsOf, ServiceDep
 from circularity.api.errors import ERROR_RESPONSES, ApiError
 from circularity.api.respond import cached_json, dump, json_response
+from circularity.ledger.records import Entity
 
 router = APIRouter(prefix="/api", tags=["graph"], responses=ERROR_RESPONSES)
 
@@ -227,7 +228,7 @@ async def metrics(
 
     def make() -> bytes:
         if entity is not None:
-            known = {e.id for e in service.ledger(when).records.get("entities", ())}  # type: ignore[attr-defined]
+            known = {e.id for e in service.ledger(when).records.get("entities", ()) if isinstance(e, Entity)}
             if entity not in known:
                 raise ApiError(404, f"unknown entity '{entity}'; list them at /api/entities")
         data = service.metrics(when, window=win, entity=entity)

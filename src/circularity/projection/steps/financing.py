@@ -30,6 +30,7 @@ class Financing:
     cash_in: Array  # new_debt + new_equity
     cash_out: Array  # debt_repaid + other uses a filing shows in history (buybacks, dividends)
     cash_after: Array  # cash after outside flows and financing, before the web's payments
+    capex_cut: Array  # outside capex not spent: the need new money left unmet (liquidity order)
     limits: Limits | None = None  # channels: borrowing capacity, covenant repayment (projected quarters)
 
 
@@ -38,8 +39,9 @@ def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Fina
 
     Need ``= max(0, min_cash + dues + maturities − cash − receipts due)``, met by new debt up to
     ``leverage_limit·EBITDA·credit_appetite − D`` plus ``refinance_share`` of the debt service
-    falling due (× credit appetite), then equity up to ``equity_raise_q·MV·equity_appetite``.
-    A defaulted entity raises nothing.
+    falling due (× credit appetite), then equity up to ``equity_raise_q·MV·equity_appetite``,
+    then cuts in outside capex (discretionary spending, first in the order) up to the quarter's
+    outside capex. A defaulted entity raises nothing.
 
     In a history quarter (before ``web.first_projected``) the ledger records no default, so the
     quarter is funded: debt follows the rule unless a filing gives the debt at the quarter's end
@@ -90,7 +92,11 @@ def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Fina
     new_equity[st.defaulted] = 0.0
     fin_in = new_debt + new_equity
     repaid = maturing if limits is None else maturing + limits.forced
+    # liquidity order: cash, new money the markets provide, then discretionary (outside) capex
+    # is cut before anything is left unpaid
+    capex_cut = np.minimum(np.maximum(need - fin_in, 0.0), np.maximum(out.capex, 0.0))
     cash_b = cash_a + fin_in
+    cash_b += capex_cut
     cash_b -= repaid
     return Financing(
         need=need,
@@ -102,6 +108,7 @@ def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Fina
         cash_out=repaid,
         cash_after=cash_b,
         limits=limits,
+        capex_cut=capex_cut,
     )
 
 
@@ -151,4 +158,5 @@ def _history(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Finan
         cash_in=fin_in,
         cash_out=fin_out,
         cash_after=cash_a + fin_in - fin_out,
+        capex_cut=np.zeros_like(fin_in),
     )

@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from circularity.projection.state import State
+from circularity.projection.state import Context, State
 from circularity.projection.steps.clearing import Cleared
 from circularity.projection.steps.obligations import Dues
+from circularity.projection.steps.outside import Outside
 
 __all__ = ["Resolved", "resolution"]
 
@@ -24,12 +25,16 @@ class Resolved:
     first_default: Array
 
 
-def resolution(st: State, dues: Dues, cl: Cleared, t: int, first_projected: int = 0) -> Resolved:
-    """An entity defaults when it leaves dues unpaid or its cash is negative; never in history
+def resolution(ctx: Context, st: State, dues: Dues, out: Outside, cl: Cleared, t: int) -> Resolved:
+    """An entity defaults when what it leaves unpaid is material: its dues unpaid plus any cash
+    gap left after cash, new money and capex cuts exceed ``default_materiality`` (a scenario
+    parameter) of the quarter's obligations (web dues plus outside outflows). Never in history
     (the quarters before ``first_projected``), where only the ledger records defaults."""
-    if t < first_projected:
+    if t < ctx.web.first_projected:
         return Resolved(defaulted=st.defaulted, first_default=st.first_default)
-    newly = (cl.shortfall > 1e-9 * np.maximum(dues.due_out, 1.0)) | (cl.cash_after < -1e-9)
+    unpaid = cl.shortfall + np.maximum(-cl.cash_after, 0.0)
+    obligations = dues.due_out + out.cash_out
+    newly = unpaid > ctx.materiality * np.maximum(obligations, 1e-9)
     newly &= ~st.defaulted
     if not newly.any():
         return Resolved(defaulted=st.defaulted, first_default=st.first_default)

@@ -166,6 +166,9 @@ def stock_update(
         "debt": debt_out + debt_web,
         "capital_stock": capital,
         "shortfall": cl.shortfall,
+        # what the web owed this entity this quarter and did not pay (its creditors' side of
+        # every shortfall: the same clearing books the payer's shortfall and the payee's loss)
+        "credit_losses": np.maximum(dues.due_in - cl.received, 0.0),
         "defaulted": res.defaulted,
         "market_value": mv,
     }
