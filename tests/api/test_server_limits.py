@@ -101,7 +101,11 @@ def _meta_counts(client: httpx.Client) -> dict[str, int]:
 
 
 def test_the_cli_imports_while_the_server_reads(served: tuple[LiveServer, Path], tmp_path: Path) -> None:
-    server, db = served
+    import_while_reading(*served, tmp_path, tag="N")
+
+
+def import_while_reading(server: LiveServer, db: Path, tmp_path: Path, *, tag: str) -> None:
+    """Import ``NEW`` entities and deals named by ``tag`` with the CLI while polling the server."""
     shown = subprocess.run(
         [*CLI, "ledger", "show", "deals", "--db", str(db)], capture_output=True, text=True, timeout=300
     )
@@ -113,9 +117,9 @@ def test_the_cli_imports_while_the_server_reads(served: tuple[LiveServer, Path],
             *DEALS,
             *(
                 {
-                    "id": f"N{i:03d}",
+                    "id": f"{tag}{i:03d}",
                     "kind": "compute",
-                    "payer": f"lab{i:03d}",
+                    "payer": f"{tag.lower()}lab{i:03d}",
                     "payee": "oracle",
                     "amount_usd_bn": 1.0 + i,
                     "announced": "2025-10-01",
@@ -129,7 +133,10 @@ def test_the_cli_imports_while_the_server_reads(served: tuple[LiveServer, Path],
     )
     entities = [
         *ENTITIES,
-        *({"id": f"lab{i:03d}", "name": f"Lab {i}", "kind": "lab", "sources": ["s1"]} for i in range(NEW)),
+        *(
+            {"id": f"{tag.lower()}lab{i:03d}", "name": f"Lab {i}", "kind": "lab", "sources": ["s1"]}
+            for i in range(NEW)
+        ),
     ]
     (folder / "entities.yaml").write_text(yaml.safe_dump(entities, sort_keys=False))
     with httpx.Client(base_url=server.url, timeout=120) as client:
@@ -158,4 +165,4 @@ def test_the_cli_imports_while_the_server_reads(served: tuple[LiveServer, Path],
         [*CLI, "ledger", "show", "entities", "--db", str(db)], capture_output=True, text=True, timeout=300
     )
     assert again.returncode == 0, again.stderr
-    assert "lab199" in again.stdout
+    assert f"{tag.lower()}lab{NEW - 1:03d}" in again.stdout

@@ -64,6 +64,23 @@ EXPECTED = {
     "us-market-cap-21t-since-chatgpt": "not computable",
     "top11-cloud-capex-620b": "not computable",
     "macrostrategy-17x-dotcom": "not computable",
+    # the web as known in July 2026 (update-2026.md)
+    "openai-round-122b": "holds",
+    "openai-post-money-852b": "holds",
+    "openai-q1-2026-revenue-5-7b": "holds",
+    "openai-q1-2026-burn-3-7b": "holds",
+    "openai-q1-2026-operating-loss-exceeds-revenue": "holds",
+    "oracle-rpo-638b": "holds",
+    "oracle-rpo-customer-funded-75b": "holds",
+    "coreweave-backlog-99-4b": "holds",
+    "coreweave-backlog-12-years-of-revenue": "holds",
+    "coreweave-interest-26pct-of-revenue": "not computable",
+    "broadcom-june-2026-250b-lost": "holds",
+    "backlog-value-fell-2025-to-2026": "holds",
+    "hyperscaler-bonds-2026-above-2025": "holds",
+    "openai-aws-100b-not-138b": "holds",
+    "meta-coreweave-35-2b": "holds",
+    "openai-commitments-vs-revenue-at-horizon": "does not hold",
 }
 
 

@@ -89,6 +89,9 @@ def test_a_cutoff_after_the_horizon_is_refused_in_one_line() -> None:
     out = cli("backtest", "--cutoff", "2003-01-01", "--horizon", "2002-12-31", "--n", "8")
     assert out.returncode == 1
     assert out.stderr.strip().count("\n") == 0 and "is not before the horizon" in out.stderr
+    out = cli("backtest", "--cutoff", "1990-01-01", "--n", "8")
+    assert out.returncode == 1
+    assert out.stderr.strip().count("\n") == 0 and "before the dataset's first record" in out.stderr
 
 
 def test_compare_puts_both_webs_on_the_same_definitions() -> None:

@@ -197,6 +197,9 @@ def test_done_when_the_2026_update_shows_d15_then_d50_and_diff_lists_every_chang
     }  # fmt: skip
     for old, new in table.items():
         assert new in touched[old], (old, new)
+    added = {d["id"]: d.get("note", "") for d in data["added"]}
+    assert "D73" in added["D14"]  # D14 enters in June 2026 already amended by D73
+    assert not added["D50"]  # a new deal with no revision has no note
     code, out, _ = run(["ledger", "diff", "--from", "2026-03-31", "--to", "2026-07-03"], monkeypatch, capsys)
     assert code == 0 and "revised" in out and "D73" in out
 

@@ -16,8 +16,10 @@ from circularity.ledger.records import Deal
 REPO = Path(__file__).resolve().parents[2]
 DATA = dataset_path("ai")
 RESEARCH_FINANCIAL_ROWS = 180
-#: Rows of financials_2026_update.csv, plus the D77 delivery-risk figure (a financial, not a deal).
-UPDATE_FINANCIAL_ROWS = 53 + 1
+#: Rows of financials_2026_update.csv, plus the D77 delivery-risk figure (a financial, not a deal) and
+#: Oracle's $75B of RPO from prepaid or customer-supplied GPU contracts (in the note of the RPO row of
+#: the research file, kept as its own figure so the claims can read it).
+UPDATE_FINANCIAL_ROWS = 53 + 1 + 1
 #: The March fact base (D01-D48) and the 2026 update (D49-D84 but D77, which is not a flow).
 DEAL_IDS = [f"D{i:02d}" for i in range(1, 85) if i != 77]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from circularity.testing.ledgers import write_sample
+from circularity.testing.ledgers import DEALS, write_sample
 
 Writer = Callable[[Path], None]
 
@@ -32,6 +32,9 @@ class Case:
     must_refuse: bool
     imports: bool = False  # an import into a store: checked for "store changed"
     tags: tuple[str, ...] = field(default=())
+    #: An HTTP request (method, path, body) sent to the app in-process instead of a CLI call;
+    #: ``imports``: to a write-mode app over a copy of the seed store, with its bearer token.
+    http: tuple[str, str, bytes] | None = None
 
 
 NETWORK = {
@@ -434,7 +437,116 @@ def _scenario_cases(rng: random.Random) -> list[Case]:
     return out
 
 
+def _nothing(root: Path) -> None:
+    pass
+
+
+#: One valid body per POST route (stress is fast enough to run; the others only get bad ones).
+HTTP_BODIES: dict[str, dict[str, object]] = {
+    "/api/stress": {"shocks": [{"entity": "openai", "pays": 0.5}]},
+    "/api/project": {"scenario": "baseline", "levers": {"gpu_life_years": 5}},
+    "/api/simulate": {"scenario": "baseline", "n": 100, "seed": 1},
+    "/api/sensitivity": {"scenario": "baseline"},
+    "/api/import": {"records": {"deals": [{k: v for k, v in DEALS[1].items()}]}},
+}
+BAD_JSON_VALUES: tuple[object, ...] = (None, True, -1, 1e308, "x", [], {}, [1], "\x00", "a" * 5000, 10**40)
+
+
+def _http_cases(rng: random.Random) -> list[Case]:
+    """Request bodies for the POST routes: broken JSON, wrong shapes, bad values, huge nesting."""
+    out: list[Case] = []
+
+    def add(name: str, path: str, body: bytes, must: bool = True) -> None:
+        out.append(
+            Case(
+                "http body",
+                f"{path} {name}",
+                _nothing,
+                (),
+                must,
+                imports=path == "/api/import",
+                http=("POST", path, body),
+            )
+        )
+
+    for path, valid in HTTP_BODIES.items():
+        text = json.dumps(valid)
+        add("not JSON", path, b"{not json")
+        add("empty", path, b"")
+        add("truncated", path, text[: len(text) // 2].encode())
+        add("a list", path, b"[]")
+        add("a number", path, b"1")
+        add("null", path, b"null")
+        add("NaN literal", path, text.replace("}", ', "x": NaN}', 1).encode())
+        add("Infinity literal", path, text.replace("}", ', "x": Infinity}', 1).encode())
+        add("duplicate key", path, ("{" + text[1:].split(",")[0] + ", " + text[1:]).encode())
+        add("unknown key", path, json.dumps({**valid, "bogus": 1}).encode())
+        add("misspelt key", path, json.dumps({(k[:-1] + "x"): v for k, v in valid.items()}).encode())
+        add("deep nesting", path, b'{"a": ' + b"[" * 20000 + b"]" * 20000 + b"}")
+        add("latin-1 bytes", path, text.encode().replace(b"}", b', "n\\u00e9": "\xe9"}', 1) + b"\xff")
+        add("utf-16 (RFC 8259 allows it)", path, text.encode("utf-16"), must=False)
+        add("control byte key", path, json.dumps({**valid, "a\u0000": 1}).encode())
+        for key in valid:
+            for bad in BAD_JSON_VALUES:
+                if bad == valid[key]:
+                    continue
+                empty_ok = bad == {} and isinstance(valid[key], dict)  # no levers, no records: valid
+                add(f"{key}={str(bad)[:20]!r}", path, json.dumps({**valid, key: bad}).encode(), not empty_ok)
+        for _ in range(12):  # seeded byte flips of the valid body
+            raw = bytearray(text.encode())
+            for _ in range(rng.randint(1, 4)):
+                raw[rng.randrange(len(raw))] = rng.choice(b'{}[]",:0123456789e-.\x00\xff ')
+            try:
+                json.loads(bytes(raw))
+                must = False  # still valid JSON: may be a valid request
+            except ValueError:
+                must = True
+            add(f"byte flip {bytes(raw)[:40]!r}", path, bytes(raw), must)
+    stress = HTTP_BODIES["/api/stress"]
+    for pays in (-0.1, 1.1, "0.5", True, 1e308, -1e308):
+        add(
+            f"pays={pays!r}",
+            "/api/stress",
+            json.dumps({"shocks": [{"entity": "openai", "pays": pays}]}).encode(),
+        )
+    for entity in ("nobody", "", "[/]", "a\u202eb", "../etc", "x" * 300):
+        add(
+            f"entity={entity[:20]!r}",
+            "/api/stress",
+            json.dumps({"shocks": [{"entity": entity, "pays": 0.5}]}).encode(),
+        )
+    add("51 shocks", "/api/stress", json.dumps({"shocks": [{"entity": "openai", "pays": 0.5}] * 51}).encode())
+    add("valid (benign)", "/api/stress", json.dumps(stress).encode(), must=False)
+    deal = dict(HTTP_BODIES["/api/import"]["records"]["deals"][0])  # type: ignore[index]
+    for key, bad in (
+        ("amount_usd_bn", -5),
+        ("amount_usd_bn", "NaN"),
+        ("announced", "2025-02-30"),
+        ("announced", "٢٠٢٥-٠١-٠١"),
+        ("payer", "nobody"),
+        ("id", "a\u0000b"),
+        ("notes", "\x1b[31m"),
+        ("sources", []),
+        ("kind", "bogus"),
+        ("supersedes", "D99"),
+    ):
+        add(
+            f"import deal {key}={bad!r}",
+            "/api/import",
+            json.dumps({"records": {"deals": [{**deal, key: bad}]}}).encode(),
+        )
+    add("import unknown table", "/api/import", json.dumps({"records": {"nope": [{}]}}).encode())
+    add("import label 300 chars", "/api/import", json.dumps({"label": "x" * 300, "records": {}}).encode())
+    return out
+
+
 def all_cases(seed: int = 16) -> list[Case]:
     """Every case, in a fixed order for a seed."""
     rng = random.Random(seed)
-    return [*_ledger_cases(rng), *_network_cases(rng), *_edge_cases(rng), *_scenario_cases(rng)]
+    return [
+        *_ledger_cases(rng),
+        *_network_cases(rng),
+        *_edge_cases(rng),
+        *_scenario_cases(rng),
+        *_http_cases(rng),
+    ]

@@ -69,10 +69,81 @@ def _seed_store(root: Path) -> Path:
     return db
 
 
+TOKEN = "fuzz-token-0123456789"
+_APPS: dict[str, Any] = {}
+
+
+def _app(db: Path | None) -> Any:
+    """The app, in-process and without its lifespan (no model processes): read-only on the
+    bundled dataset (one, reused), or write mode over ``db``."""
+    from circularity.api import create_app
+
+    if db is None:
+        if "read" not in _APPS:
+            _APPS["read"] = create_app(model_process=False)
+        return _APPS["read"]
+    return create_app(db=db, allow_writes=True, token=TOKEN, model_process=False)
+
+
+def _send(app: Any, method: str, path: str, body: bytes, headers: dict[str, str]) -> Any:
+    import asyncio
+
+    import httpx
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://fuzz") as client:
+            return await client.request(method, path, content=body, headers=headers)
+
+    return asyncio.run(go())
+
+
+def run_http_case(case: Case, root: Path, seed_db: Path | None) -> tuple[str, str]:
+    """Send one request body to the app: 5xx or an escaped exception is a traceback; 2xx for a
+    body that must be refused is a silent accept; a failed import must leave the store as it was."""
+    import shutil
+
+    assert case.http is not None
+    method, path, body = case.http
+    db = None
+    if case.imports:
+        assert seed_db is not None
+        root.mkdir(parents=True, exist_ok=True)
+        db = root / "store.duckdb"
+        shutil.copy(seed_db, db)
+    before = _snapshot(db) if db is not None else None
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(HANG_WALL_S)
+    try:
+        response = _send(_app(db), method, path, body, headers)
+    except _Hang:
+        return "hang", f"over {HANG_WALL_S} s of wall time"
+    except BaseException as exc:  # noqa: BLE001 - any escape is what the suite looks for
+        return "traceback", f"{type(exc).__name__}: {str(exc)[:200]}"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    status = response.status_code
+    try:
+        response.json()
+    except ValueError:
+        return "invalid JSON", response.text[:200]
+    if status >= 500:
+        return "traceback", f"{status}: {response.text[:200]}"
+    if db is not None and status >= 400 and _snapshot(db) != before:
+        return "store changed", response.text[:200]
+    if status < 300:
+        return ("accepted, must refuse", response.text[:200]) if case.must_refuse else (BENIGN, "")
+    return CLEAN, f"{status}: {response.json().get('error', {}).get('message', '')[:150]}"
+
+
 def run_case(case: Case, root: Path, seed_db: Path | None = None) -> tuple[str, str]:
     """Run one case in ``root``; return (class, detail)."""
     from circularity.cli import main
 
+    if case.http is not None:
+        return run_http_case(case, root, seed_db)
     root.mkdir(parents=True, exist_ok=True)
     case.write(root)
     db = root / "store.duckdb"

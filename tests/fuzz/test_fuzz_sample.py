@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from cases import all_cases  # noqa: E402
 from harness import BAD, format_table, run  # noqa: E402
 
-SAMPLE = 150
+SAMPLE = 200
 
 
 def test_a_seeded_sample_is_clean_or_benign() -> None:

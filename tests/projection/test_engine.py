@@ -159,13 +159,22 @@ def test_quarters_carry_merton_values(web) -> None:  # type: ignore[no-untyped-d
     f = run_projection(web, scenario()).to_frame()
     for col in ("equity_value", "enterprise_value", "distance_to_default", "credit_spread"):
         assert col in f.columns
-    known = f["market_value"].notna()
+    known = f["equity_value"].notna()
     np.testing.assert_allclose(f.loc[known, "equity_value"], np.maximum(f.loc[known, "market_value"], 0.0))
+    # unknown is not zero: an entity with no market value and no revenue to value it from is NaN
+    unknown = set(f.loc[~known, "entity"])
+    assert unknown == {
+        e for e, v in zip(web.entities, web.financials["market_value"], strict=True) if not np.isfinite(v)
+    } - {
+        e
+        for e, r in zip(web.entities, web.financials["revenue_annual"], strict=True)
+        if np.isfinite(r) and r > 0
+    }
     a = StressAssumptions.load().values
     first = f[f.quarter == "2025Q1"].set_index("entity").loc[list(web.entities)]
     vol = volatility_by_kind(web.entity_kinds, a["equity_volatility"])
-    ref = value_entities(
-        first["market_value"].to_numpy(),
+    ref = value_entities(  # the going concern anchors here: Merton on the market's own value
+        first["equity_value"].to_numpy(),
         vol,
         first["debt"].to_numpy(),
         first["cash"].to_numpy(),
@@ -187,7 +196,9 @@ def test_a_projected_sliver_of_equity_is_valued_not_a_crash() -> None:
 
     f = project("openai-plan", as_of="2026-12-05").to_frame()
     sb = f[(f.entity == "softbank") & (f.quarter == "2026Q1")].iloc[0]
-    assert 0 < sb["equity_value"] < 1e-5 and sb["debt"] == pytest.approx(50.0)
-    assert np.isfinite(sb["distance_to_default"]) and np.isfinite(sb["credit_spread"])
+    # the going-concern valuation no longer projects a sliver: SoftBank has no market value and no
+    # revenue in the ledger, so its equity is unknown (NaN), never a zero or a crash
+    assert np.isnan(sb["equity_value"]) and sb["debt"] == pytest.approx(50.0)
+    assert np.isnan(sb["distance_to_default"]) and np.isnan(sb["credit_spread"])
     positive = f["equity_value"] > 0
     assert f.loc[positive, "distance_to_default"].notna().all()

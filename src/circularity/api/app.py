@@ -195,6 +195,7 @@ def create_app(
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(limits.StrictJsonBody)  # inside the body limit: reads what it let through
     app.add_middleware(limits.BodyLimitMiddleware, large_paths={"/api/import": limits.MAX_IMPORT_BYTES})
     if allow_writes:  # outside the body limit: no token, no body read (not even its length checked)
         app.add_middleware(WriteGate, paths=frozenset({"/api/import"}))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from typing import Any
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +22,7 @@ __all__ = [
     "MAX_RUN_SECONDS",
     "MAX_SHOCKS",
     "BodyLimitMiddleware",
+    "StrictJsonBody",
 ]
 
 #: A request's body must arrive within this many seconds of the app asking for it (408 and the
@@ -135,3 +138,59 @@ class BodyLimitMiddleware:
             detail={"limit_bytes": limit},
         )
         await response(scope, receive, send)
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _Duplicate(f"duplicate key {key!r} in the JSON body; give each key once")
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise _Duplicate(f"{name} in the JSON body is not JSON; give a finite number")
+
+
+class StrictJsonBody:
+    """Refuse JSON bodies with a repeated key (the second would silently win) or ``NaN`` and
+    ``Infinity`` literals (not JSON; Python's parser accepts them) with 400, before a route sees
+    them. Other parse errors are left to the route's own 400/422. Runs inside the body limit."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        try:
+            json.loads(body, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        except _Duplicate as exc:
+            await error_response(400, str(exc))(scope, receive, send)
+            return
+        except (ValueError, RecursionError):
+            pass  # not JSON at all: the route says so, as it would have
+        await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    async def replayed() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replayed

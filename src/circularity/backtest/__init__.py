@@ -11,13 +11,14 @@ Layers: :mod:`.model_input` (the point-in-time view and the scenario), :mod:`.st
 
 from circularity.backtest.evaluate import evaluate
 from circularity.backtest.predictions import Predictions, predict
-from circularity.backtest.run import run_backtest
+from circularity.backtest.run import calibrate_backtest, run_backtest
 from circularity.backtest.scores import auc, brier, calibration_table, rank_correlation
 
 __all__ = [
     "Predictions",
     "auc",
     "brier",
+    "calibrate_backtest",
     "calibration_table",
     "evaluate",
     "predict",

@@ -78,8 +78,16 @@ def evaluate(
     financials: Iterable[Any],
     *,
     outcomes_source: str,
+    calibration_set: frozenset[str] | None = None,
+    calibration: str = "none",
 ) -> dict[str, Any]:
-    """The backtest result as a JSON-ready dict (keys as issue 15 specifies, and more)."""
+    """The backtest result as a JSON-ready dict (keys as issue 15 specifies, and more).
+
+    ``calibration_set`` names the entities whose outcomes a calibration may be fitted on; the
+    scores are then also given apart for them (``in_sample``) and for every other scored entity
+    (``out_of_sample``: outcomes kept aside, e.g. a held-out ``--outcomes`` file).
+    ``calibration`` is the line saying which calibration the run used.
+    """
     status = classify_outcomes(outcome_rows, pred.entities, pred.cutoff, pred.horizon)
     T = len(pred.quarters)
     q0 = _quarter_ordinal(date(int(pred.quarters[0][:4]), 3 * int(pred.quarters[0][-1]) - 2, 1))
@@ -109,7 +117,7 @@ def evaluate(
     y = np.array([status[pred.entities[i]].defaulted for i in idx], dtype=int)
     p = pred.p_default[idx]
     defaulters = [i for i in idx if status[pred.entities[i]].status == "default"]
-    actual_q = [_quarter_ordinal(_d(status[pred.entities[i]])) for i in defaulters]
+    actual_q = [float(_quarter_ordinal(_d(status[pred.entities[i]]))) for i in defaulters]
     # a defaulter the model never sees default is placed after the horizon (a tie at T)
     model_q = [
         float(pred.median_default_q[i]) if pred.median_default_q[i] >= 0 else float(T) for i in defaulters
@@ -143,7 +151,7 @@ def evaluate(
     }
     excluded = sorted(e for e, s in status.items() if s.status == "resolved_before_cutoff")
     unknown = sorted(e for e, s in status.items() if s.status == "unknown")
-    scores = {
+    scores: dict[str, Any] = {
         "auc": m_auc,
         "brier": brier(p, y),
         "timing_rank_correlation": m_time,
@@ -173,6 +181,20 @@ def evaluate(
             "z_score": {"auc": _beats(m_auc, z_auc), "timing": _beats(m_time, z_t)},
         },
     }
+    if calibration_set is not None:
+        for label, inside in (("in_sample", True), ("out_of_sample", False)):
+            sub = [k for k, i in enumerate(idx) if (pred.entities[i] in calibration_set) == inside]
+            dq = [k for k, i in enumerate(defaulters) if (pred.entities[i] in calibration_set) == inside]
+            scores[label] = {
+                "auc": auc(p[sub], y[sub]),
+                "brier": brier(p[sub], y[sub]),
+                "timing_rank_correlation": rank_correlation(
+                    [model_q[k] for k in dq], [actual_q[k] for k in dq]
+                ),
+                "n_scored": len(sub),
+                "entities": sorted(pred.entities[idx[k]] for k in sub),
+                "set": "calibration set" if inside else "evaluation set (outcomes kept aside)",
+            }
     fins = list(financials)
     vendors = []
     for v, losses in pred.vendor_losses.items():
@@ -186,6 +208,11 @@ def evaluate(
                 "projected_losses_p95": round(float(np.percentile(losses, 95)), 4),
                 "reported_losses": rep,
                 "reported_basis": basis,
+                **(
+                    {}
+                    if calibration_set is None
+                    else {"set": "calibration" if v in calibration_set else "evaluation"}
+                ),
             }
         )
     mv = pred.market_value_lost
@@ -197,7 +224,8 @@ def evaluate(
         "seed": pred.seed,
         "quarters": [pred.quarters[0], pred.quarters[-1]],
         "period_scenario": pred.period.name,
-        "calibration": "none: the engine's default assumptions and the period's market facts; nothing fitted to outcomes",
+        "calibration": calibration,
+        "recovery_rate": pred.recovery_rate,
         "uncertainty": list(pred.parameters),
         "outcomes": outcomes_source,
         "entities": ents,

@@ -31,7 +31,7 @@ from circularity.ledger import Ledger
 from circularity.ledger.dates import period_bounds
 from circularity.ledger.records import Deal, Entity, Financial, Source
 
-__all__ = ["Predictions", "knowledge_start", "predict", "uncertainty_for"]
+__all__ = ["Predictions", "RunSetup", "knowledge_start", "predict", "setup_run", "uncertainty_for"]
 
 Array = np.ndarray[Any, Any]
 _UNCERTAINTY = "circularity/montecarlo/default_uncertainty.yaml"
@@ -60,6 +60,7 @@ class Predictions:
     vendor_losses: dict[str, Array]  # vendor id → (draws,) projected losses, USD bn
     market_value_lost: Array  # (draws,) USD bn, operating entities
     parameters: tuple[str, ...]
+    recovery_rate: float
     notes: list[str] = field(default_factory=list)
 
 
@@ -131,26 +132,35 @@ def _vendor_exposure(web: Any, vendor: int) -> list[tuple[int, Array]]:
     return out
 
 
-def predict(
-    ledger: Ledger,
-    *,
-    dataset: str,
-    cutoff: date,
-    horizon: date,
-    n: int = 2000,
-    seed: int = 7,
-    period: str | None = None,
-) -> Predictions:
-    """Run the engine from ``cutoff`` to ``horizon`` on what was public at the cutoff.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunSetup:
+    """What a run at a cutoff is built from: the gated view, the period, the compiled web and scenario."""
+
+    period: Period
+    view: Ledger
+    web: Any
+    scenario: Any
+    states: dict[str, EntityState]
+    headline: str
+    vendors: list[str]
+    financials: list[Financial]
+
+
+def setup_run(
+    ledger: Ledger, *, dataset: str, cutoff: date, horizon: date, period: str | None = None
+) -> RunSetup:
+    """The engine's web and scenario for ``ledger`` as public at ``cutoff``, projected to ``horizon``.
+
+    The engine's baseline defaults (without another dataset's named settings), the period's market
+    facts and each entity's labelled starting state (:func:`~.model_input.backtest_scenario`); used by
+    :func:`predict` and by ``project``/``stress`` on a historical dataset.
 
     Raises
     ------
     BacktestError
-        Cutoff on or after the horizon, before the ledger's first record, or a period fact
-        known only after the cutoff.
+        Cutoff on or after the horizon, before the ledger's first record, or a period fact known
+        only after the cutoff.
     """
-    from circularity.montecarlo.projection_model import ProjectionModel
-    from circularity.montecarlo.sampling import draw_parameters
     from circularity.projection import load_scenario
     from circularity.projection.run import compile_for
 
@@ -159,8 +169,6 @@ def predict(
     first = knowledge_start(ledger)
     if cutoff < first:
         raise BacktestError(f"cutoff {cutoff} is before the dataset's first record ({first})")
-    if n < 1:
-        raise BacktestError(f"--n {n}: give at least one draw")
     per = load_period(period or period_for(cutoff))
     if per.latest_fact() > cutoff:
         raise BacktestError(
@@ -185,6 +193,55 @@ def predict(
         default_opex_ratio=sc0.defaults.opex_ratio.value,
     )
     sc = backtest_scenario(base, per, name=name, start=start, end=end, headline=headline, states=states)
+    return RunSetup(
+        period=per,
+        view=view,
+        web=web,
+        scenario=sc,
+        states=states,
+        headline=headline,
+        vendors=vendors,
+        financials=fins,
+    )
+
+
+def predict(
+    ledger: Ledger,
+    *,
+    dataset: str,
+    cutoff: date,
+    horizon: date,
+    n: int = 2000,
+    seed: int = 7,
+    period: str | None = None,
+    recovery_rate: float | None = None,
+) -> Predictions:
+    """Run the engine from ``cutoff`` to ``horizon`` on what was public at the cutoff.
+
+    ``recovery_rate`` replaces the period's recovery on defaulted customer financing (a calibrated
+    value, :mod:`~circularity.backtest.calibrate`); it changes the vendor losses only.
+
+    Raises
+    ------
+    BacktestError
+        Cutoff on or after the horizon, before the ledger's first record, or a period fact
+        known only after the cutoff.
+    """
+    from circularity.montecarlo.projection_model import ProjectionModel
+    from circularity.montecarlo.sampling import draw_parameters
+
+    if n < 1:
+        raise BacktestError(f"--n {n}: give at least one draw")
+    setup = setup_run(ledger, dataset=dataset, cutoff=cutoff, horizon=horizon, period=period)
+    per, view, web, sc, states, headline = (
+        setup.period,
+        setup.view,
+        setup.web,
+        setup.scenario,
+        setup.states,
+        setup.headline,
+    )
+    vendors, fins = setup.vendors, setup.financials
     space = uncertainty_for(web, sc)
     params = draw_parameters(space, seed, 0, n)
     model = ProjectionModel(
@@ -201,7 +258,7 @@ def predict(
     )
     mv = np.asarray(out["market_value"], dtype=float)
     mv_lost = np.maximum(mv[:, ops, 0] - mv[:, ops, -1], 0.0).sum(axis=1)
-    rec = per.recovery_rate
+    rec = per.recovery_rate if recovery_rate is None else recovery_rate
     losses: dict[str, Array] = {}
     for v in vendors:
         vi = web.index(v)
@@ -258,5 +315,6 @@ def predict(
         vendor_losses=losses,
         market_value_lost=mv_lost,
         parameters=tuple(space.names),
+        recovery_rate=rec,
         notes=[f"skipped deal {d}: {why}" for d, why in web.skipped],
     )

@@ -12,6 +12,7 @@ inputs
     ``series_sum(key, first, last)``, ``first_year_above(key, threshold)``, ``deal(id, field)``,
     ``deal_terms(id, field)``, ``live_amount(id)``, ``outflows(payer, kinds)``, ``claim(id)``,
     ``projection(preset, output)``, ``stress_shock(entity, shock, entities, measure)``,
+    ``reaction(entity, day, field)``, ``backlog_value(year)``, ``issued(kind, payee_kind, first, last)``,
     ``not_verifiable(reason)``
 arithmetic
     ``ratio``, ``sum``, ``difference``, ``product``, ``mean``, ``monthly_per_user``
@@ -27,7 +28,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from circularity.ledger import DATASETS, Deal, Financial, Ledger, load
+import numpy as np
+import pandas as pd
+
+from circularity.ledger import DATASETS, Deal, Entity, Financial, Ledger, MarketReaction, load
 from circularity.ledger.vocabulary import LIVE_STATUSES
 
 __all__ = [
@@ -457,6 +461,92 @@ def stress_shock(ctx: ClaimContext, entity: str, shock: float, entities: str, me
     if measure == "value_lost":
         return Figure(value=loss, unit="USD_bn", inputs=inputs, notes=notes)
     return Figure(value=loss / b, unit="ratio", inputs=inputs, notes=notes)
+
+
+@_register
+def reaction(ctx: ClaimContext, entity: str, day: str, name: str = "market_cap_change_usd_bn") -> Figure:
+    """A market-reaction record's figure (``market_cap_change_usd_bn``, ``pct_change`` or
+    ``market_cap_before_usd_bn``) for ``entity`` on ``day`` (ISO date), known on the ledger's date."""
+    if name not in ("market_cap_change_usd_bn", "pct_change", "market_cap_before_usd_bn"):
+        raise NotComputable(
+            f"reaction field '{name}': use market_cap_change_usd_bn, pct_change or market_cap_before_usd_bn"
+        )
+    rows = [
+        m
+        for m in ctx.ledger.records.get("market_reactions", ())
+        if isinstance(m, MarketReaction) and m.entity == entity and m.date.isoformat() == day
+    ]
+    label = f"reaction({entity} {day}).{name}"
+    values = {getattr(m, name) for m in rows} - {None}
+    if not values:
+        raise NotComputable(f"missing input: no '{label}' {_when(ctx)}")
+    if len(values) > 1:
+        raise NotComputable(f"ambiguous input: '{label}' has values {sorted(values)}")
+    value = float(values.pop())
+    unit = "pct" if name == "pct_change" else "USD_bn"
+    src = "|".join(s for m in rows for s in m.sources)
+    return Figure(value=value, unit=unit, inputs=(Input(name=label, value=value, unit=unit, source=src),))
+
+
+@_register
+def backlog_value(ctx: ClaimContext, year: float) -> Figure:
+    """Median market value per dollar of announced backlog over the announcements of ``year``
+    (the rule of :mod:`circularity.analytics.market_reactions`; the ratios are in the notes)."""
+    from circularity.analytics.market_reactions import backlog_reactions
+    from circularity.ledger.tables import COLUMNS, record_to_row
+
+    frames = {
+        t: pd.DataFrame([record_to_row(r) for r in ctx.ledger.records.get(t, ())], columns=list(COLUMNS[t]))
+        for t in ("market_reactions", "deals", "entities")
+    }
+    table = backlog_reactions(frames["market_reactions"], frames["deals"], frames["entities"])
+    y = int(_fig(year).value)
+    rows = table[table["backlog"] & (pd.to_datetime(table["date"]).dt.year == y)]
+    if rows.empty:
+        raise NotComputable(
+            f"missing input: no backlog announcement with a market reaction in {y} {_when(ctx)}"
+        )
+    ratios = [float(r) for r in rows["ratio"]]
+    value = float(np.median(ratios))
+    each = "; ".join(f"{r.date} {r.entity} {r.deal} {r.ratio:.2f}" for r in rows.itertuples())
+    return Figure(
+        value=value,
+        unit="ratio",
+        inputs=(
+            Input(
+                name=f"backlog_value({y}), {len(ratios)} announcements",
+                value=value,
+                unit="ratio",
+                source="market_reactions",
+            ),
+        ),  # fmt: skip
+        notes=(f"value per $ of backlog by announcement: {each}",),
+    )
+
+
+@_register
+def issued(ctx: ClaimContext, kind: str, payee_kind: str, first: str, last: str) -> Figure:
+    """Sum of the deals of ``kind`` (e.g. bond) whose payee is of ``payee_kind`` (e.g. hyperscaler),
+    announced from ``first`` to ``last`` (ISO dates), whatever their status now: what was raised."""
+    kinds = {e.id: e.kind for e in ctx.ledger.records.get("entities", ()) if isinstance(e, Entity)}
+    lo, hi = date.fromisoformat(first), date.fromisoformat(last)
+    found = [
+        d
+        for d in ctx.ledger.records.get("deals", ())
+        if isinstance(d, Deal)
+        and d.kind == kind
+        and kinds.get(d.payee) == payee_kind
+        and lo <= d.announced <= hi
+    ]
+    if not found:
+        raise NotComputable(
+            f"missing input: no {kind} deal of a {payee_kind} from {first} to {last} {_when(ctx)}"
+        )
+    parts = [_deal_field(d, "amount") for d in found]
+    ids = ", ".join(f"{d.id} {d.payee} {p.value:g}" for d, p in zip(found, parts, strict=True))
+    return _combine(
+        sum(p.value for p in parts), "USD_bn", parts, f"{kind} deals of {payee_kind}s {first}..{last}: {ids}"
+    )
 
 
 @_register

@@ -48,12 +48,18 @@ def backtest(
         str | None,
         typer.Option("--period", help="Period scenario (default: the latest known at the cutoff)."),
     ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option("--calibration", help="Calibration file from `circularity calibrate` (default: none)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Run the engine on a historical web as known at --cutoff and score it on what followed."""
     from circularity.backtest import run_backtest
 
-    res = run_backtest(dataset, cutoff, horizon, n=n, seed=seed, outcomes=outcomes, period=period)
+    res = run_backtest(
+        dataset, cutoff, horizon, n=n, seed=seed, outcomes=outcomes, period=period, calibration=calibration
+    )
     if as_json:
         typer.echo(json.dumps(res, indent=2, default=str))
         return
@@ -104,6 +110,14 @@ def backtest(
     )
     for line in _plain(res):
         con.print(line, highlight=False)
+    for key in ("in_sample", "out_of_sample"):
+        if key in s:
+            part = s[key]
+            con.print(
+                f"{key.replace('_', '-')} ({part['set']}): n={part['n_scored']}, AUC {_f(part['auc'])}, "
+                f"Brier {_f(part['brier'], '{:.3f}')}, timing {_f(part['timing_rank_correlation'])}",
+                highlight=False,
+            )
     con.print("Calibration (predicted vs observed default rate by bin):", highlight=False)
     for b in s["calibration"]:
         if b["n"]:
@@ -117,11 +131,58 @@ def backtest(
         f"Market value lost (operating entities): median {mv['median']:,.1f}, 90% {mv['p5']:,.1f}–{mv['p95']:,.1f}"
     )
     con.print(
-        f"Period scenario: {res['period_scenario']}; calibration: {res['calibration']}", highlight=False
+        f"Period scenario: {res['period_scenario']}; recovery rate {res['recovery_rate']:.3f}; "
+        f"calibration: {res['calibration']}",
+        highlight=False,
     )
     con.print(
         f"Outcomes: {res['outcomes']}; uncertainty over: {', '.join(res['uncertainty'])}", highlight=False
     )
+
+
+def calibrate(
+    out: Annotated[Path, typer.Option("--out", help="Calibration file to write (YAML).")],
+    dataset: Annotated[str, typer.Option("--dataset", help="Bundled historical dataset.")] = "telecom",
+    cutoff: Annotated[str, typer.Option("--cutoff", help="Knowledge cutoff (YYYY-MM-DD).")] = "2000-12-31",
+    horizon: Annotated[
+        str, typer.Option("--horizon", help="Fit on what happened by this date.")
+    ] = "2002-12-31",
+    n: Annotated[int, typer.Option("--n", help="Monte Carlo draws.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+    outcomes: Annotated[
+        Path | None,
+        typer.Option(
+            "--outcomes", help="Calibration outcomes CSV (default: bundled table, calibration set)."
+        ),
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="Period scenario (default: the latest known at the cutoff)."),
+    ] = None,
+) -> None:
+    """Fit the backtest's calibrated parameter (recovery rate) on the calibration set; write a file."""
+    from circularity.backtest import calibrate_backtest
+
+    cal = calibrate_backtest(
+        dataset, cutoff, horizon, out=out, n=n, seed=seed, outcomes=outcomes, period=period
+    )
+    con = Console(width=max(Console().width, 110))
+    con.print(
+        f"wrote {out}: recovery_rate {cal.recovery_rate:.3f} (period's fact: see {cal.period})",
+        highlight=False,
+    )
+    con.print(
+        f"calibration set: {len(cal.split.calibration)} entities ({cal.outcomes}); "
+        f"evaluation set: {len(cal.split.evaluation)} entities, not read",
+        highlight=False,
+    )
+    for f in cal.fit:
+        con.print(
+            f"  {f['vendor']}: exposure at default {f['exposure_at_default']:.3f}, reported "
+            f"{_f(f['reported_losses'])} ({f['reported_basis']})",
+            highlight=False,
+        )
+    con.print(f"rule: {cal.rule}", highlight=False)
 
 
 def compare(
@@ -189,4 +250,5 @@ def compare(
 
 def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest)
+    app.command("calibrate")(calibrate)
     app.command("compare")(compare)

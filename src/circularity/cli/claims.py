@@ -61,12 +61,20 @@ def claims(
     claim_id: Annotated[
         list[str] | None, typer.Option("--id", help="Check only this claim (repeatable).")
     ] = None,
+    dataset: Annotated[
+        str, typer.Option("--dataset", help="Bundled dataset; the published claims are about ai.")
+    ] = "ai",
 ) -> None:
     """Check every published claim against the data and the published models: holds, does not
     hold, or not computable (with the reason)."""
     from circularity.claims import check_claims
+    from circularity.errors import OptionError
     from circularity.ledger import load
 
+    if dataset != "ai":
+        raise OptionError(
+            f"--dataset {dataset}: the published claims are about the ai web only; claims runs on: ai"
+        )
     ledger = load("ai", as_of=as_of)
     try:
         result = check_claims(ledger, ids=claim_id or None)

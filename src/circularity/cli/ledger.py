@@ -391,6 +391,8 @@ def diff_deals(before: Ledger, after: Ledger) -> dict[str, list[dict[str, Any]]]
         "cancelled": [],
         "revised": [],
     }
+    history = after.history if after.history is not None else after.records
+    base = {d.id: d for d in history.get("deals", ()) if isinstance(d, Deal)}
     for did, d in new.items():
         brief = {
             "id": did,
@@ -401,7 +403,10 @@ def diff_deals(before: Ledger, after: Ledger) -> dict[str, list[dict[str, Any]]]
             "status": d.status,
         }
         if did not in old:
-            out["added"].append({**brief, "announced": d.announced.isoformat()})
+            # a deal that enters the web inside the window with revisions already applied (D14 enters in
+            # June 2026 amended by D73) lists their notes too
+            note = _revision_notes(base[did], d) if did in base and d.notes != base[did].notes else ""
+            out["added"].append({**brief, "announced": d.announced.isoformat(), "note": note})
             continue
         o = old[did]
         fields = {f: [getattr(o, f), getattr(d, f)] for f in _DIFF_FIELDS if getattr(o, f) != getattr(d, f)}
@@ -451,7 +456,9 @@ def diff(
                 + ([it["note"]] if it.get("note") else [])
             )
             if what == "added":
-                details = f"announced {it['announced']}"
+                details = "; ".join(
+                    [f"announced {it['announced']}"] + ([it["note"]] if it.get("note") else [])
+                )
             out.add_row(
                 *map(escape, (it["id"], it["kind"], it["payer"], it["payee"])),
                 "" if it["amount_usd_bn"] is None else f"{it['amount_usd_bn']:,.1f}",

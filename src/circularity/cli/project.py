@@ -121,6 +121,77 @@ def _print_moved(console: Console, name: str, reference: str, rows: list[dict[st
     console.print(f"{len(rows)} outputs moved ({len(own)} named by the scenario); --json lists them all")
 
 
+def _project_historical(
+    dataset: str, scenario: str, set_: list[str], as_of: str | None, end: str | None, as_json: bool
+) -> None:
+    """``project --dataset telecom``: one path of the backtest's web and scenario from ``--as-of``.
+
+    The scenario is the one a backtest runs (engine baseline defaults without the ai web's named
+    settings, the period's market facts, labelled starting states); ``--end`` defaults to two years
+    after ``--as-of``.
+    """
+    from datetime import date, timedelta
+
+    from circularity.backtest.predictions import setup_run
+    from circularity.errors import OptionError
+    from circularity.ledger import load
+    from circularity.ledger.dates import parse_date
+    from circularity.projection import run_projection
+
+    if scenario != "baseline" or set_:
+        raise OptionError(
+            f"--dataset {dataset}: the scenario presets and --set name the ai web; {dataset} runs the "
+            f"backtest's scenario (engine defaults + period facts), so leave --scenario and --set out"
+        )
+    if as_of is None:
+        raise OptionError(
+            f"--dataset {dataset}: give --as-of, the date the web is known as of (e.g. 2000-12-31)"
+        )
+    cutoff = parse_date(as_of)
+    if end:
+        y, q = int(end[:4]), int(end[-1])
+        horizon = date(y, 12, 31) if q == 4 else date(y, 3 * q + 1, 1) - timedelta(days=1)
+    else:
+        horizon = cutoff.replace(year=cutoff.year + 2)
+    setup = setup_run(load(dataset), dataset=dataset, cutoff=cutoff, horizon=horizon)
+    result = run_projection(setup.web, setup.scenario)
+    heads = result.headlines()
+    share = {e: round(st.data_share, 3) for e, st in setup.states.items()}
+    payload = {
+        "dataset": dataset,
+        "as_of": cutoff.isoformat(),
+        "quarters": [result.quarters[0], result.quarters[-1]],
+        "scenario": result.scenario,
+        "period_scenario": setup.period.name,
+        "first_default_entity": heads["first_default_entity"],
+        "first_default_quarter": heads["first_default_quarter"],
+        "set_off": heads["set_off"],
+        "market_value_lost": heads["market_value_lost"],
+        "data_share": share,
+    }
+    console = Console()
+    if as_json:
+        console.print_json(to_json(payload))
+        return
+    t = Table(
+        title=f"projection: {dataset} web as public on {cutoff} ({result.quarters[0]}-{result.quarters[-1]}), "
+        f"engine defaults + period {setup.period.name} + starting states"
+    )
+    t.add_column("headline")
+    t.add_column("value", justify="right")
+    first = heads["first_default_entity"]
+    t.add_row("first default", f"{first} {heads['first_default_quarter']}" if first else "none")
+    t.add_row("what it sets off", ", ".join(heads["set_off"]) or "-")
+    t.add_row("total market value lost (USD bn)", f"{heads['market_value_lost']:,.1f}")
+    t.add_row("mean data share of starting states", f"{sum(share.values()) / max(len(share), 1):.0%}")
+    console.print(t)
+    console.print(
+        f"one central path; for default probabilities and scores: circularity backtest --dataset {dataset} "
+        f"--cutoff {cutoff}",
+        highlight=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``project`` command to ``app``."""
 
@@ -144,8 +215,16 @@ def register(app: typer.Typer) -> None:
         compare: str | None = typer.Option(
             None, "--compare", help="also run this scenario (e.g. baseline) and print the outputs that moved"
         ),
+        dataset: str = typer.Option(
+            "ai",
+            "--dataset",
+            help="bundled dataset: ai, or telecom (its web as of --as-of, the backtest's scenario)",
+        ),
     ) -> None:
         """Project every entity quarter by quarter under a scenario; print the headlines."""
+        if dataset != "ai":
+            _project_historical(dataset, scenario, set_, as_of, end, as_json)
+            return
         from rich.progress import Progress
 
         from circularity.errors import ScenarioError

@@ -167,8 +167,18 @@ def simulate_cmd(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override key=value.")] = None,
     as_of: Annotated[str | None, typer.Option(help="Ledger as known on this date.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    dataset: Annotated[
+        str, typer.Option("--dataset", help="Bundled dataset; the scenario presets are written for ai.")
+    ] = "ai",
 ) -> None:
     """Monte Carlo over a scenario: summaries of every draw, saved with a manifest."""
+    if dataset != "ai":
+        from circularity.errors import OptionError
+
+        raise OptionError(
+            f"--dataset {dataset}: the scenario presets name the ai web's entities; the Monte Carlo of the "
+            f"{dataset} web from a cutoff is `circularity backtest --dataset {dataset} --cutoff DATE`"
+        )
     from circularity.montecarlo import simulate
     from circularity.montecarlo.manifest import RunManifest, utc_now
     from circularity.montecarlo.projection_model import ProjectionModel, load_simulation_scenario

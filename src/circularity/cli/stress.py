@@ -129,14 +129,34 @@ def stress(
         list[str] | None, typer.Option("--set", help="Override an assumption: KEY=VALUE.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    dataset: Annotated[str, typer.Option("--dataset", help="Bundled dataset: ai or telecom.")] = "ai",
 ) -> None:
     """Shock the AI web (OpenAI fails to pay half: --shock openai=0.5) and print who loses what."""
     from circularity.stress import stress_test
     from circularity.stress.revaluation import METHOD
 
     shocks = _shocks(shock)
+    ledger, web = None, None
+    if dataset != "ai":
+        # a historical web runs on the backtest's scenario (engine defaults + the period's facts)
+        from circularity.backtest.predictions import setup_run
+        from circularity.errors import OptionError
+        from circularity.ledger import load
+        from circularity.ledger.dates import parse_date
+
+        if as_of is None:
+            raise OptionError(
+                f"--dataset {dataset}: give --as-of, the date the web is known as of (e.g. 2000-12-31)"
+            )
+        cutoff = parse_date(as_of)
+        setup = setup_run(
+            load(dataset), dataset=dataset, cutoff=cutoff, horizon=cutoff.replace(year=cutoff.year + 2)
+        )
+        ledger, web = setup.view, setup.web
     result = stress_test(
         {k: 1.0 - v for k, v in shocks.items()},
+        ledger=ledger,
+        web=web,
         as_of=as_of,
         model=model,
         alpha=alpha,

@@ -188,6 +188,7 @@ METRICS: tuple[str, ...] = (
     "revenue_guidance_mid",
     "revenue_projection",
     "rpo",
+    "rpo_customer_funded",
     "short_term_debt",
     "total_assets",
     "total_backlog",

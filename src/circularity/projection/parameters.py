@@ -24,6 +24,7 @@ from circularity.projection.scenario import (
     Scenario,
     path_values,
 )
+from circularity.valuation.market_value import fill_equity_values
 
 __all__ = [
     "OPERATING",
@@ -61,6 +62,8 @@ class Params:
     ncf: Array  # (n,) bool: entity follows a net cash flow path
     ncf_q: Array  # (n, T) quarterly net cash flow for those
     channels: Any = None  # the scenario's Channels (issue 13), None: the engine without them
+    market_financing: bool = False  # globals.market_priced_financing
+    revenue_multiple: bool = False  # globals.valuation_method == "revenue_multiple"
 
 
 def override_paths(web: Web, scenario: Scenario) -> tuple[str, ...]:
@@ -140,7 +143,16 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
     ent["useful_life_years"] = np.where(
         np.isnan(ent["useful_life_years"]), g_life[:, None], ent["useful_life_years"]
     )
-    for f, fill in (
+    # unknown is not zero: a market value neither the scenario nor the ledger gives is filled from
+    # the entity's revenue by the valuation module's named peer multiple (the stress test's rule);
+    # what stays unknown is flagged (NaN in the valuation columns) and holds 0 only as the engine's
+    # base for raising equity
+    fill, _ = fill_equity_values(
+        web.financials["market_value"], web.financials["revenue_annual"], web.entity_kinds
+    )
+    ent["market_value"] = np.where(np.isnan(ent["market_value"]), fill[None, :], ent["market_value"])
+    ent["market_value_known"] = np.isfinite(ent["market_value"]).astype(float)
+    for f, fill_value in (
         ("cash", 0.0),
         ("debt", 0.0),
         ("market_value", 0.0),
@@ -149,7 +161,7 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
         ("revenue_scale", 1.0),
         ("refinance_share", 0.0),
     ):
-        ent[f] = np.nan_to_num(ent[f], nan=fill)
+        ent[f] = np.nan_to_num(ent[f], nan=fill_value)
 
     glob: dict[str, Array] = {}
     for f in (
@@ -224,6 +236,8 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
         ncf=ncf,
         ncf_q=ncf_q,
         channels=sc.channels,
+        market_financing=sc.globals.market_priced_financing,
+        revenue_multiple=sc.globals.valuation_method == "revenue_multiple",
     )
 
 
@@ -304,6 +318,8 @@ def slice_params(P: Params, sl: slice, S: int) -> Params:
         ncf=P.ncf,
         ncf_q=P.ncf_q,
         channels=P.channels,
+        market_financing=P.market_financing,
+        revenue_multiple=P.revenue_multiple,
     )
 
 

@@ -108,7 +108,8 @@ def run_projection(
        solver (``p = p̄`` is then the greatest clearing vector). A payer paying a ratio ``ρ < 1``
        has its future commitments cut by ``ρ``;
     5. stocks: capital by vintage (straight line over the useful life), debt, book equity, market
-       value ``MV = (I − H)^{-1}(own0·(R̄/R̄0)^ε + β·(backlog − backlog0))``.
+       value ``MV = (I − H)^{-1} own``, own equity a going concern
+       (:mod:`circularity.valuation.going_concern`).
 
     Everything that does not depend on the quarter's state (schedules, paths, event multipliers,
     the contract → entity aggregation matrices) is computed before the loop; parameters equal in

@@ -47,6 +47,7 @@ COLUMNS: tuple[str, ...] = (
     "borrowing_capacity",
     "interest_cover",
     "required_revenue",
+    "credit_losses",
 )
 
 #: ``basis`` codes of a row: a projected quarter, history from filings, history by a stated rule.

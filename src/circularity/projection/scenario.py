@@ -213,6 +213,13 @@ class GlobalAssumptions(_Model):
     power_delivery: Annotated[Path, In(0, 10, unit="of planned GW")]
     backlog_multiple: Annotated[Param, In(0, 1000, unit="x revenue")]
     use_ledger_backlog_multiple: bool = True
+    #: Merton's default probability of the entity in the quarter before scales its credit appetite
+    #: (lenders lend ``1 − PD`` of what the fixed scales allow); off: the fixed appetite scales
+    market_priced_financing: bool = False
+    #: how own equity is valued: ``going_concern`` (market-anchored cash flows at the scenario's
+    #: cost of capital, valuation.going_concern) or ``revenue_multiple`` (the same, with the
+    #: anchor's cash flow scaled by trailing revenue^value_revenue_elasticity)
+    valuation_method: Literal["going_concern", "revenue_multiple"] = "going_concern"
     value_revenue_elasticity: Annotated[Param, In(-10, 10, unit="elasticity")] = Param(
         value=1.0, source="assumption: own market value proportional to trailing revenue"
     )

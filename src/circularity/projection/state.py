@@ -40,6 +40,7 @@ from circularity.projection.channels.context import (
 )
 from circularity.projection.parameters import Params, squeeze
 from circularity.valuation.assumptions import valuation_assumptions
+from circularity.valuation.going_concern import ValuationAnchor
 from circularity.valuation.market_value import volatility_by_kind
 
 __all__ = ["EPS", "Context", "State", "build_context", "initial_state"]
@@ -92,6 +93,11 @@ class Context:
     equity_vol: Array  # (n, 1) equity volatility by kind (valuation/assumptions.yaml), for Merton
     risk_free: float  # Merton's r (valuation/assumptions.yaml: the one valuation assumption set)
     merton_years: float  # Merton's debt horizon T
+    equity_premium: float  # cost of capital k = r + ERP (valuation/assumptions.yaml)
+    terminal_growth: float  # g of the going-concern perpetuity (valuation/assumptions.yaml)
+    value_known: Array  # (n, 1 or S) bool: the entity's equity is reported or filled from financials
+    market_financing: bool  # globals.market_priced_financing: Merton's default probability scales credit
+    revenue_multiple: bool  # globals.valuation_method == "revenue_multiple": value scales with revenue^elast
     ncf: Array  # (n, 1) bool: entity follows a net cash flow path
     any_ncf: bool
     base_rate: Array
@@ -145,6 +151,10 @@ class State:
     need_min: Array
     cash_out: Array
     ch: ChannelState | None = None  # the channels' stocks (None: a scenario without them)
+    anchor: ValuationAnchor | None = (
+        None  # the going-concern anchor (valuation), from the first projected quarter
+    )
+    default_prob: Array | None = None  # Merton's default probability of the quarter (NaN: unknown)
 
 
 def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: int) -> Context:
@@ -170,6 +180,11 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         equity_vol=volatility_by_kind(web.entity_kinds, va["equity_volatility"])[:, None],
         risk_free=float(va["risk_free_rate"]),
         merton_years=float(va["merton_horizon_years"]),
+        equity_premium=float(va["equity_risk_premium"]),
+        terminal_growth=float(va["terminal_growth"]),
+        value_known=e["market_value_known"] > 0.5,
+        market_financing=bool(P.market_financing),
+        revenue_multiple=bool(P.revenue_multiple),
         power=np.minimum(P.glob["power_delivery"], 1.0),
         eq_app=P.glob["equity_appetite"],
         cr_app=P.glob["credit_appetite"],

@@ -33,7 +33,7 @@ SERIES = PROJECT_RECORD
 def _bounded(key: str) -> Any:
     """The request field of one lever, bounded as :data:`~circularity.projection.levers.LEVERS` says."""
     lever = next(lv for lv in LEVERS if lv["key"] == key)
-    return Field(default=None, ge=lever["min"], le=lever["max"])
+    return Field(default=None, ge=lever["min"], le=lever["max"], strict=True)  # no "5", no true
 
 
 class Levers(BaseModel):
@@ -77,8 +77,8 @@ class ProjectResponse(ProjectResult):
 class SimulateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scenario: Preset = "baseline"
-    n: int = Field(default=1000, ge=10, le=limits.MAX_DRAWS)
-    seed: int = Field(default=7, ge=0, le=2**32 - 1)
+    n: int = Field(default=1000, ge=10, le=limits.MAX_DRAWS, strict=True)
+    seed: int = Field(default=7, ge=0, le=2**32 - 1, strict=True)
     levers: Levers = Field(default_factory=Levers)
     as_of: date | None = Field(default=None, ge=date(2025, 1, 1), le=date(2032, 12, 31))
     entities: list[Slug] = Field(default_factory=lambda: ["openai"], max_length=10)

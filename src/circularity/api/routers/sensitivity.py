@@ -31,8 +31,12 @@ class SensitivityRequest(BaseModel):
     scenario: Preset = "baseline"
     output: Output = Field(default="funding_need_2030", description="Headline to rank the assumptions by")
     levers: Levers = Field(default_factory=Levers)
-    low_q: float = Field(default=0.05, ge=0.01, le=0.49, description="Quantile for a parameter's low end")
-    high_q: float = Field(default=0.95, ge=0.51, le=0.99, description="Quantile for its high end")
+    low_q: float = Field(
+        default=0.05, ge=0.01, le=0.49, strict=True, description="Quantile for a parameter's low end"
+    )
+    high_q: float = Field(
+        default=0.95, ge=0.51, le=0.99, strict=True, description="Quantile for its high end"
+    )
 
 
 @router.post(

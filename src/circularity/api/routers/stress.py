@@ -23,7 +23,7 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
 class Shock(BaseModel):
     model_config = ConfigDict(extra="forbid")
     entity: Slug
-    pays: float = Field(ge=0.0, le=1.0, description="Share of what it owes that it still pays")
+    pays: float = Field(ge=0.0, le=1.0, strict=True, description="Share of what it owes that it still pays")
 
 
 class StressRequest(BaseModel):
@@ -31,8 +31,10 @@ class StressRequest(BaseModel):
     shocks: list[Shock] = Field(min_length=1, max_length=limits.MAX_SHOCKS)
     as_of: date | None = Field(default=None, ge=date(2025, 1, 1), le=date(2032, 12, 31))
     model: Literal["eisenberg-noe", "rogers-veraart"] = "eisenberg-noe"
-    alpha: float = Field(default=1.0, gt=0.0, le=1.0, description="Rogers-Veraart: outside assets")
-    beta: float = Field(default=1.0, gt=0.0, le=1.0, description="Rogers-Veraart: receipts")
+    alpha: float = Field(
+        default=1.0, gt=0.0, le=1.0, strict=True, description="Rogers-Veraart: outside assets"
+    )
+    beta: float = Field(default=1.0, gt=0.0, le=1.0, strict=True, description="Rogers-Veraart: receipts")
 
     @model_validator(mode="after")
     def _unique(self) -> StressRequest:

@@ -40,8 +40,11 @@ def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Fina
     Need ``= max(0, min_cash + dues + maturities − cash − receipts due)``, met by new debt up to
     ``leverage_limit·EBITDA·credit_appetite − D`` plus ``refinance_share`` of the debt service
     falling due (× credit appetite), then equity up to ``equity_raise_q·MV·equity_appetite``,
-    then cuts in outside capex (discretionary spending, first in the order) up to the quarter's
-    outside capex. A defaulted entity raises nothing.
+    with ``MV`` the going-concern value (:mod:`circularity.valuation.going_concern`), then cuts in
+    outside capex (discretionary spending, first in the order) up to the quarter's outside capex.
+    Where the scenario sets ``globals.market_priced_financing``, credit appetite is also scaled
+    by ``1 − PD``, Merton's default probability of the entity in the quarter before. A defaulted
+    entity raises nothing.
 
     In a history quarter (before ``web.first_projected``) the ledger records no default, so the
     quarter is funded: debt follows the rule unless a filing gives the debt at the quarter's end
@@ -62,6 +65,10 @@ def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Fina
     need -= dues.due_in
     np.maximum(need, 0.0, out=need)
     credit = ctx.cr_app[:, t][None, :] * ctx.ev_cr[t]
+    if ctx.market_financing and st.default_prob is not None:
+        # globals.market_priced_financing: lenders lend the share of the fixed scales that
+        # Merton's default probability (last quarter's valuation) leaves; unknown: unscaled
+        credit = credit * (1.0 - np.nan_to_num(st.default_prob, nan=0.0))
     limits = None
     if ctx.ch is not None and st.ch is not None and out.rate is not None:
         # leverage, interest cover and borrowing base; a covenant breach is repaid now

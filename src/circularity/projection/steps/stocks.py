@@ -16,6 +16,12 @@ from circularity.projection.steps.financing import Financing
 from circularity.projection.steps.obligations import Dues
 from circularity.projection.steps.outside import Outside
 from circularity.projection.steps.resolution import Resolved
+from circularity.valuation.going_concern import (
+    GoingConcern,
+    ValuationAnchor,
+    anchor_going_concern,
+    value_going_concern,
+)
 from circularity.valuation.market_value import value_entities
 
 __all__ = ["stock_update"]
@@ -48,9 +54,12 @@ def stock_update(
     """The next state and the quarter's recorded row.
 
     Capital by vintage (straight line over the useful life; capital held before the horizon
-    over half a life); market value ``MV = (I − H)^{-1}(own0·(R̄/R̄0)^ε + β·(backlog − backlog0))``,
-    less ``default_value_loss`` of own value once defaulted; standalone cash (no new money, every
-    commitment honoured as scheduled before any cut for a shortfall) for the funding need.
+    over half a life); market value ``MV = (I − H)^{-1} own``, own equity valued as a going concern
+    (:mod:`circularity.valuation.going_concern`: enterprise value from the market-implied cash
+    flows at the quarter's cost of capital plus the calibrated value of backlog news, plus cash,
+    equity as Merton's call against the debt), less ``default_value_loss`` of own value once
+    defaulted (resolution); standalone cash (no new money, every commitment honoured as
+    scheduled before any cut for a shortfall) for the funding need.
     """
     web, agg = ctx.web, ctx.agg
     shape = st.cash.shape
@@ -95,24 +104,13 @@ def stock_update(
     ring = list(st.rev_ring)
     trail = st.trail + revenue - ring[t % 4]
     ring[t % 4] = revenue
-    rev_ratio = trail / ctx.rev0_safe
-    if not ctx.rev_has.all():
-        rev_ratio = np.where(ctx.rev_has, rev_ratio, 1.0)
     if t + 1 < web.T:
         backlog = agg.backlog_of @ (cl.cut * agg.suffix_next[t][:, None])
         backlog -= ctx.backlog0
     else:
         backlog = -ctx.backlog0
-    grown = np.maximum(rev_ratio, 0.0, out=rev_ratio)
-    if ctx.elast_v == 0.5:
-        np.sqrt(grown, out=grown)
-    elif ctx.elast_v != 1.0:
-        grown = grown**ctx.elast
-    own = ctx.own0 * grown
-    own = own + backlog * ctx.beta
-    np.maximum(own, 0.0, out=own)
-    if res.defaulted.any():
-        own *= 1.0 - ctx.loss * res.defaulted
+    debt = debt_out + debt_web
+    own, gc, anchor = _own_value(ctx, st, res, debt, cl.cash_after, backlog, trail, t)
     mv = own.copy()
     if agg.mv_cols.size:
         mv[agg.mv_cols] += agg.mv_mix_T @ own
@@ -147,6 +145,8 @@ def stock_update(
         need_min=need_min,
         cash_out=cash_out,
         ch=ch_state,
+        anchor=anchor,
+        default_prob=None if gc is None else gc.default_probability,
     )
     row = {
         "revenue": revenue,
@@ -163,27 +163,117 @@ def stock_update(
         "outside_cash_in": out.cash_in,
         "outside_cash_out": out.cash_out,
         "cash": cl.cash_after,
-        "debt": debt_out + debt_web,
+        "debt": debt,
         "capital_stock": capital,
         "shortfall": cl.shortfall,
+        # what the web owed this entity this quarter and did not pay (its creditors' side of
+        # every shortfall: the same clearing books the payer's shortfall and the payee's loss)
+        "credit_losses": np.maximum(dues.due_in - cl.received, 0.0),
         "defaulted": res.defaulted,
         "market_value": mv,
     }
-    # one valuation for the projection and the stress test: Merton on this quarter's equity
-    # value, debt and cash (equity still from the scenario's revenue/backlog rule, see docs)
-    if ctx.valuation:  # nothing else reads them: a run that records none of them skips the solve
-        values = value_entities(
-            mv, ctx.equity_vol, row["debt"], cl.cash_after, ctx.risk_free, ctx.merton_years
-        )
-        row["equity_value"] = values.equity_value
-        row["enterprise_value"] = values.enterprise_value
-        row["distance_to_default"] = values.distance_to_default
-        row["credit_spread"] = values.credit_spread
+    if ctx.valuation:  # nothing else reads them: a run that records none of them skips them
+        row.update(_valuation_row(ctx, mv, own, gc, debt, cl.cash_after, res.defaulted, t))
     cover = np.full(shape, np.nan)  # no interest: cover undefined, not infinite
     np.divide(ebitda_ann, 4.0 * interest, out=cover, where=interest > 1e-9)
     row["interest_cover"] = cover
     row.update(ch_row)
     return new, row
+
+
+def _rates(ctx: Context, t: int) -> tuple[Array, Array]:
+    """The quarter's risk-free rate and cost of capital ``k = r + ERP``, ``(1, S or 1)``: the
+    valuation's rate moves with the scenario's rate path (channels.rate_path and rate_shift)."""
+    r = np.asarray(ctx.risk_free, dtype=float).reshape(1, 1)
+    if ctx.ch is not None:
+        r = r + ctx.ch.rate_delta[t]
+    r = np.maximum(r, 0.0)
+    return r, r + ctx.equity_premium
+
+
+def _own_value(
+    ctx: Context,
+    st: State,
+    res: Resolved,
+    debt: Array,
+    cash: Array,
+    backlog: Array,
+    trail: Array,
+    t: int,
+) -> tuple[Array, GoingConcern | None, ValuationAnchor | None]:
+    """Each entity's own equity value (without stakes), its going-concern values and anchor.
+
+    History quarters (before the first projected one) carry the market's own value; the first
+    projected quarter anchors the going concern on it (so its equity equals the stress test's
+    "before" value), and every later quarter values it (:func:`value_going_concern`).
+    """
+    loss = 1.0 - ctx.loss * res.defaulted if res.defaulted.any() else None
+    if t < ctx.web.first_projected:
+        own = np.broadcast_to(ctx.own0, debt.shape).copy()
+        return (own if loss is None else own * loss), None, None
+    r, k = _rates(ctx, t)
+    g = ctx.terminal_growth
+    anchor = st.anchor
+    if anchor is None:
+        own0 = np.where(ctx.value_known, ctx.own0, np.nan)
+        anchor = anchor_going_concern(
+            own0, ctx.equity_vol, debt, cash, r, ctx.merton_years, k, g, backlog, trail
+        )
+    gc = value_going_concern(
+        anchor,
+        debt,
+        cash,
+        r,
+        ctx.merton_years,
+        k,
+        g,
+        backlog,
+        ctx.beta,
+        revenue=trail if ctx.revenue_multiple else None,
+        elasticity=ctx.elast,
+        credit=ctx.valuation or ctx.market_financing,
+    )
+    own = np.nan_to_num(gc.equity_value)  # unknown: no equity to raise on (NaN in the columns)
+    return (own if loss is None else own * loss), gc, anchor
+
+
+def _valuation_row(
+    ctx: Context,
+    mv: Array,
+    own: Array,
+    gc: GoingConcern | None,
+    debt: Array,
+    cash: Array,
+    defaulted: Array,
+    t: int,
+) -> dict[str, Array]:
+    """The valuation columns: equity (with stakes), enterprise value, distance to default and
+    credit spread; NaN where the entity's value is unknown. A defaulted entity's enterprise value
+    is what resolution left: equity plus debt less cash."""
+    known = np.broadcast_to(ctx.value_known, mv.shape)
+    if gc is None:  # a history quarter: Merton on the market's value, as the stress test does
+        values = value_entities(
+            np.where(known, mv, np.nan), ctx.equity_vol, debt, cash, _rates(ctx, t)[0], ctx.merton_years
+        )
+        return {
+            "equity_value": values.equity_value,
+            "enterprise_value": values.enterprise_value,
+            "distance_to_default": values.distance_to_default,
+            "credit_spread": values.credit_spread,
+        }
+    wiped = own <= 0.0
+    stakes = mv - own
+    dd = np.where(wiped, -np.inf, gc.distance_to_default)
+    cs = np.where(wiped & (debt > 0), np.inf, np.where(wiped, 0.0, gc.credit_spread))
+    nan = np.nan
+    return {
+        "equity_value": np.where(known, mv, nan),
+        "enterprise_value": np.where(
+            known, np.where(defaulted, mv + debt - cash, gc.enterprise_value + stakes), nan
+        ),
+        "distance_to_default": np.where(known, dd, nan),
+        "credit_spread": np.where(known, cs, nan),
+    }
 
 
 #: columns of the channels (NaN in a scenario without them: not computed, not zero)

@@ -1,0 +1,98 @@
+"""The projection values entities with the valuation module the stress test uses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import circularity
+from circularity.projection import load_scenario, path_values, run_projection
+from circularity.projection.run import compile_for
+from circularity.stress import stress_test
+
+
+@pytest.fixture(scope="module")
+def ai_ledger() -> circularity.Ledger:
+    return circularity.load("ai", as_of="2026-11-22")
+
+
+@pytest.fixture(scope="module")
+def frames(ai_ledger: circularity.Ledger):  # type: ignore[no-untyped-def]
+    sc = load_scenario("baseline")
+    web = compile_for(sc, ai_ledger)
+    proj = run_projection(web, sc, {}).to_frame()
+    first = proj[proj.quarter == web.quarters[web.first_projected]].set_index("entity")
+    before = stress_test({}, ledger=ai_ledger).to_frame().set_index("entity")
+    return first, before, proj
+
+
+def test_first_projected_quarter_equals_stress_before(frames) -> None:  # type: ignore[no-untyped-def]
+    first, before, _ = frames
+    ents = before.index
+    mv_before = before["market_value_before"]
+    known = mv_before.notna()
+    assert known.sum() >= 10
+    # the same entities are known (reported or filled by the same named method) in both
+    assert (first.loc[ents, "equity_value"].notna() == known).all()
+    np.testing.assert_allclose(first.loc[ents[known], "equity_value"], mv_before[known], rtol=1e-8)
+
+
+def test_no_silent_zero_for_entities_filled_from_financials(frames) -> None:  # type: ignore[no-untyped-def]
+    first, _, _ = frames
+    for e in ("coreweave", "meta", "amd"):
+        assert first.loc[e, "market_value"] > 0
+        assert first.loc[e, "equity_value"] > 0
+    assert np.isnan(first.loc["intel", "equity_value"])  # no market value, no revenue: unknown
+
+
+def test_the_scenarios_rate_path_reprices_the_going_concern(ai_ledger: circularity.Ledger) -> None:
+    """OpenAI has no debt and no backlog of its own to sell: with the backlog price at 0 its
+    enterprise value moves only with the cost of capital, ``EV_t = EV_f (k_f - g) / (k_t - g)``,
+    ``k = r + ERP`` and ``r`` the risk-free rate plus the preset's rate path move."""
+    from circularity.stress import StressAssumptions
+
+    sc = load_scenario("baseline")
+    web = compile_for(sc, ai_ledger)
+    f = run_projection(web, sc, {"globals.backlog_multiple": 0.0}).to_frame()
+    ev = f[f.entity == "openai"].set_index("quarter")["enterprise_value"].to_numpy()
+    a = StressAssumptions.load().values
+    path = path_values(sc.channels.rate_path, list(web.quarters))
+    i, j = web.first_projected, web.first_projected + 2  # the anchor, and two quarters on
+    r_f = float(a["risk_free_rate"]) + path[i] - path[0]
+    r_t = float(a["risk_free_rate"]) + path[j] - path[0]
+    g, erp = float(a["terminal_growth"]), float(a["equity_risk_premium"])
+    assert r_t != pytest.approx(r_f)  # the preset's rates move between the two quarters
+    assert ev[j] == pytest.approx(ev[i] * (r_f + erp - g) / (r_t + erp - g), rel=1e-9)
+
+
+def test_revenue_multiple_method_moves_value_with_the_elasticity(ai_ledger: circularity.Ledger) -> None:
+    sc = load_scenario("baseline", ("globals.valuation_method=revenue_multiple",))
+    web = compile_for(sc, ai_ledger)
+    ov = {"globals.value_revenue_elasticity": np.array([0.0, 1.0])}
+    r = run_projection(web, sc, ov)
+    q = web.quarters[web.first_projected + 8]  # OpenAI's revenue ~5x its anchor, before its default
+    f = r.to_frame()
+
+    def nv(frame, s):  # type: ignore[no-untyped-def]
+        s = sorted(frame.scenario.unique())[s]
+        return float(
+            frame.loc[
+                (frame.scenario == s) & (frame.entity == "openai") & (frame.quarter == q), "equity_value"
+            ].iloc[0]
+        )
+
+    assert nv(f, 1) != pytest.approx(nv(f, 0), rel=1e-3)
+    base = run_projection(web, load_scenario("baseline"), {}).to_frame()
+    assert nv(f, 0) == pytest.approx(nv(base, 0), rel=1e-9)  # elasticity 0: the going concern
+
+
+def test_market_priced_financing_lends_less_to_weaker_names(ai_ledger: circularity.Ledger) -> None:
+    """Off (the default) keeps the fixed appetite scales; on, lenders scale by 1 - Merton's PD:
+    CoreWeave (levered, volatile) raises less, names far from default raise the same."""
+    sc = load_scenario("baseline")
+    on = load_scenario("baseline", ("globals.market_priced_financing=true",))
+    web = compile_for(sc, ai_ledger)
+    f0 = run_projection(web, sc, {}).to_frame().groupby("entity")["financing_in"].sum()
+    f1 = run_projection(web, on, {}).to_frame().groupby("entity")["financing_in"].sum()
+    assert f1["coreweave"] < f0["coreweave"] - 0.1
+    assert f1["meta"] == pytest.approx(f0["meta"], rel=1e-6)
