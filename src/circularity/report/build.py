@@ -109,7 +109,10 @@ def report_context(
         "lang": tag,
         "lang_notice": language.notice,
         "horizon": horizon,
-        "horizon_note": horizon_note(svc.full_ledger(), as_of),
+        # the date after which facts are unknown, when the report's date is later (else None)
+        "unknown_after": (
+            svc.full_ledger().knowledge_horizon() if horizon_note(svc.full_ledger(), as_of) else None
+        ),
         "unit": unit,
         "scale": scale,
         "names": names,
