@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -213,28 +214,70 @@ def _own_value(
         return (own if loss is None else own * loss), None, None
     r, k = _rates(ctx, t)
     g = ctx.terminal_growth
+    shape = debt.shape
+    # only entities whose value is known are valued (the rest are NaN): a row subset when the
+    # known set is the same in every scenario, which is most of the time cost
+    kn = ctx.value_known
+    rows = np.flatnonzero(kn[:, 0]) if kn.shape[1] == 1 else None
+
+    def sub(a: Array) -> Array:
+        return a if rows is None or a.shape[0] != shape[0] else a[rows]
+
     anchor = st.anchor
     if anchor is None:
-        own0 = np.where(ctx.value_known, ctx.own0, np.nan)
+        own0 = np.where(kn, ctx.own0, np.nan)
         anchor = anchor_going_concern(
-            own0, ctx.equity_vol, debt, cash, r, ctx.merton_years, k, g, backlog, trail
+            sub(own0),
+            sub(ctx.equity_vol),
+            sub(debt),
+            sub(cash),
+            r,
+            ctx.merton_years,
+            k,
+            g,
+            sub(backlog),
+            sub(trail),
         )
     gc = value_going_concern(
         anchor,
-        debt,
-        cash,
+        sub(debt),
+        sub(cash),
         r,
         ctx.merton_years,
         k,
         g,
-        backlog,
+        sub(backlog),
         ctx.beta,
-        revenue=trail if ctx.revenue_multiple else None,
+        revenue=sub(trail) if ctx.revenue_multiple else None,
         elasticity=ctx.elast,
         credit=ctx.valuation or ctx.market_financing,
     )
+    if rows is not None:
+        gc = _scatter(gc, rows, shape, full=ctx.valuation or ctx.market_financing)
     own = np.nan_to_num(gc.equity_value)  # unknown: no equity to raise on (NaN in the columns)
     return (own if loss is None else own * loss), gc, anchor
+
+
+def _scatter(gc: GoingConcern, rows: Array, shape: tuple[int, ...], *, full: bool) -> GoingConcern:
+    """The values of the valued rows placed in an ``(n, S)`` frame of NaN (unknown); only the
+    equity when no other column is read."""
+
+    def put(a: Array) -> Array:
+        out = np.full(shape, np.nan)
+        out[rows] = a
+        return out
+
+    eq = put(gc.equity_value)
+    if not full:
+        return dataclasses.replace(gc, equity_value=eq)
+    return GoingConcern(
+        equity_value=eq,
+        enterprise_value=put(gc.enterprise_value),
+        asset_value=put(gc.asset_value),
+        distance_to_default=put(gc.distance_to_default),
+        default_probability=put(gc.default_probability),
+        credit_spread=put(gc.credit_spread),
+    )
 
 
 def _valuation_row(
