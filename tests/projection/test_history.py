@@ -44,6 +44,11 @@ def test_no_shortfall_or_default_in_history(name: str) -> None:
     r = run_projection(web, load_scenario(name, ()), record=("shortfall", "defaulted", "cash"))
     assert h == 0 or r.data["shortfall"][:h].max() == 0.0
     assert not r.data["defaulted"][:h].any()
+    # cash never negative (liquidity order: cash, new money, capex cuts; what remains unpaid
+    # is a shortfall), and a resolved entity holds no cash of its own
+    cash, dflt = r.data["cash"], r.data["defaulted"]
+    assert cash.min() >= -1e-9, np.unravel_index(int(np.argmin(cash)), cash.shape)
+    assert np.abs(cash[dflt]).max(initial=0.0) <= 1e-9
     # hyperscalers' own filings cover their losses: no default in any preset (issue 12); a
     # default under the materiality threshold (Amazon on -$0.1bn before) is no default
     for e in ("microsoft", "amazon", "alphabet", "meta"):
@@ -88,6 +93,27 @@ def test_history_equals_the_reported_figures(name: str) -> None:
             )
             checked += 1
     assert checked >= 10  # the dataset reports revenue, cash and debt for a dozen entity-quarters
+
+
+def test_a_resolved_default_books_its_cash_and_terminates_its_contracts() -> None:
+    """funding-freeze: each default's cash leaves through ``resolution_out`` (or its gap is left
+    unpaid through ``resolution_in``), both cash identities hold row by row, and after the
+    default the entity pays and receives nothing and has no outside revenue."""
+    from circularity.projection import check_result
+
+    name = "funding-freeze"
+    web = _web(name)
+    r = run_projection(web, load_scenario(name, ()))
+    check_result(r)
+    d = r.data
+    dflt = d["defaulted"][:, 0, :]
+    assert dflt.any()
+    for i in np.flatnonzero(dflt.any(axis=0)):
+        t0 = int(np.argmax(dflt[:, i]))
+        after = slice(t0 + 1, None)
+        for col in ("payments_made", "payments_received", "outside_cash_in", "revenue"):
+            assert np.abs(d[col][after, 0, i]).max(initial=0.0) <= 1e-9, (web.entities[i], col)
+    assert d["credit_losses"].sum() > 0.0  # the counterparties of a default book what it left unpaid
 
 
 def test_no_history_default_in_2000_draws() -> None:

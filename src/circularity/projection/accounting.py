@@ -2,7 +2,8 @@
 
 For every scenario ``s``, entity ``i`` and quarter ``t``:
 
-* cash: ``Δcash = outside_in − outside_out + received − paid + financing_in − financing_out``;
+* cash: ``Δcash = outside_in − outside_out + received − paid + financing_in − financing_out
+  + resolution_in − resolution_out``;
 * web: payments made inside the web equal payments received inside the web (per scenario);
 * capital: ``K_t = K_0 + Σ purchases − Σ depreciation`` and ``K_t ≥ 0``.
 
@@ -45,6 +46,8 @@ def check_quarter(
     fin_in: Array,
     fin_out: Array,
     capital: Array,
+    res_in: Array | None = None,
+    res_out: Array | None = None,
     capital0: Array,
     cum_capex: Array,
     cum_dep: Array,
@@ -62,6 +65,9 @@ def check_quarter(
     resid += paid
     resid -= fin_in
     resid += fin_out
+    if res_in is not None and res_out is not None:
+        resid -= res_in
+        resid += res_out
     err = np.abs(resid)
     if not (err <= _RTOL * (np.abs(cash_before) + 1.0)).all():
         # scale: every term in absolute value (payments and financing are never negative)
@@ -72,6 +78,9 @@ def check_quarter(
         scale += paid
         scale += fin_in
         scale += fin_out
+        if res_in is not None and res_out is not None:
+            scale += res_in
+            scale += res_out
         if not (err <= _RTOL * scale).all():
             _fail("cash: change = outside in - out + received - paid + financing in - out", web, t, resid)
     paid_tot = paid.sum(axis=-1)
@@ -124,6 +133,8 @@ def check_result(result: Any) -> None:
             + d["financing_in"][t]
             - d["financing_out"][t]
         )
+        if "resolution_in" in d and "resolution_out" in d:
+            flows = flows + d["resolution_in"][t] - d["resolution_out"][t]
         resid = d["cash"][t] - d["cash"][t - 1] - flows
         scale = 1.0 + np.abs(d["cash"][t - 1]) + np.abs(flows)
         if not np.all(np.abs(resid) <= 1e-8 * scale):

@@ -49,6 +49,7 @@ from circularity.projection.steps import (
     outside_flows,
     resolution,
     stock_update,
+    wound_down,
 )
 
 __all__ = ["BLOCK", "override_paths", "run_projection"]
@@ -284,11 +285,17 @@ def _widen_channels(cs: ChannelState, w: Callable[[Array], Array]) -> ChannelSta
 def quarter(ctx: Context, st: State, t: int, *, check: bool = True) -> tuple[State, dict[str, Array]]:
     """One quarter: the six steps in order; returns the next state and the recorded row."""
     dues = obligations_due(ctx, st, t)
-    out = outside_flows(ctx, st, dues, t)
+    out = wound_down(st, outside_flows(ctx, st, dues, t))
     fin = financing(ctx, st, dues, out, t)
     if fin.capex_cut.any():  # capex not spent (liquidity order) leaves the outside outflows
         out = replace(out, capex=out.capex - fin.capex_cut, cash_out=out.cash_out - fin.capex_cut)
     cl = clearing(ctx, dues, fin)
+    if t >= ctx.web.first_projected and (cl.cash_after < 0.0).any():
+        # receipts the clearing did not deliver (a payer short): capex not yet spent is cut
+        # further, within the quarter, before a cash gap is left (the same liquidity order)
+        more = np.minimum(np.maximum(-cl.cash_after, 0.0), np.maximum(out.capex, 0.0))
+        out = replace(out, capex=out.capex - more, cash_out=out.cash_out - more)
+        cl = replace(cl, cash_after=cl.cash_after + more)
     res = resolution(ctx, st, dues, out, cl, t)
     new, row = stock_update(ctx, st, dues, out, fin, cl, res, t)
     if check:
@@ -303,6 +310,8 @@ def quarter(ctx: Context, st: State, t: int, *, check: bool = True) -> tuple[Sta
             paid=cl.paid.T,
             fin_in=fin.cash_in.T,
             fin_out=fin.cash_out.T,
+            res_in=res.resolution_in.T,
+            res_out=res.resolution_out.T,
             capital=new.capital.T,
             capital0=ctx.capital0.T,
             cum_capex=new.cum_capex.T,

@@ -27,6 +27,8 @@ COLUMNS: tuple[str, ...] = (
     "payments_received",
     "financing_in",
     "financing_out",
+    "resolution_in",
+    "resolution_out",
     "outside_cash_in",
     "outside_cash_out",
     "cash",

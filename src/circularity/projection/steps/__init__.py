@@ -14,7 +14,7 @@ from circularity.projection.steps.clearing import Cleared, clearing
 from circularity.projection.steps.financing import Financing, financing
 from circularity.projection.steps.obligations import Dues, obligations_due
 from circularity.projection.steps.outside import Outside, outside_flows
-from circularity.projection.steps.resolution import Resolved, resolution
+from circularity.projection.steps.resolution import Resolved, resolution, wound_down
 from circularity.projection.steps.stocks import stock_update
 
 __all__ = [
@@ -29,4 +29,5 @@ __all__ = [
     "outside_flows",
     "resolution",
     "stock_update",
+    "wound_down",
 ]

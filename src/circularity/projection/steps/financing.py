@@ -99,6 +99,8 @@ def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Fina
     new_equity[st.defaulted] = 0.0
     fin_in = new_debt + new_equity
     repaid = maturing if limits is None else maturing + limits.forced
+    if st.defaulted.any():  # resolved: its debt was settled at resolution, nothing falls due
+        repaid = np.where(st.defaulted, 0.0, repaid)
     # liquidity order: cash, new money the markets provide, then discretionary (outside) capex
     # is cut before anything is left unpaid
     capex_cut = np.minimum(np.maximum(need - fin_in, 0.0), np.maximum(out.capex, 0.0))

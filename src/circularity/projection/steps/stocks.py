@@ -102,6 +102,11 @@ def stock_update(
     debt_out = st.debt_out + fin.new_debt
     debt_out -= fin.debt_repaid
     debt_web = np.maximum(st.debt_web + cl.received_lending - cl.ratio * dues.due_rep, 0.0)
+    if res.defaulted.any():  # resolved: its debt is settled by what its creditors recover, the rest lost
+        debt_out = np.where(res.defaulted, 0.0, debt_out)
+        debt_web = np.where(res.defaulted, 0.0, debt_web)
+    cash = cl.cash_after - res.resolution_out
+    cash += res.resolution_in
     ring = list(st.rev_ring)
     trail = st.trail + revenue - ring[t % 4]
     ring[t % 4] = revenue
@@ -124,7 +129,7 @@ def stock_update(
     cash_out = np.where((standalone < 0) & (st.cash_out < 0), t, st.cash_out)
     ch_state, ch_row = _channels(ctx, st, out, fin, fl, legacy, debt_out, t)
     new = State(
-        cash=cl.cash_after,
+        cash=cash,
         debt_out=debt_out,
         debt_web=debt_web,
         capital=capital,
@@ -137,7 +142,7 @@ def stock_update(
         trail=trail,
         ebitda_ann=ebitda_ann,
         tax_due=tax_due,
-        cut=cl.cut,
+        cut=res.cut,
         cut_ev=dues.cut_ev,
         defaulted=res.defaulted,
         first_default=res.first_default,
@@ -163,7 +168,9 @@ def stock_update(
         "financing_out": fin.cash_out,
         "outside_cash_in": out.cash_in,
         "outside_cash_out": out.cash_out,
-        "cash": cl.cash_after,
+        "resolution_in": res.resolution_in,
+        "resolution_out": res.resolution_out,
+        "cash": cash,
         "debt": debt,
         "capital_stock": capital,
         "shortfall": cl.shortfall,
