@@ -50,6 +50,14 @@ def test_simulate_json_summary_and_manifest(run: tuple[dict, Path]) -> None:
     s, m = data["summary"], data["manifest"]
     assert s["draws"] == 300 and "funding_need_2030" in s["headlines"]
     assert "2030" in s["p_short_by_year"] and "openai" in s["p_default_by_year"]
+    # summary.defaults: P(defaulted by the end of each projected year); history (through 2026Q2,
+    # the reports) is not drawn, so 2025 is not a projected year and no draw defaults in it
+    d = s["defaults"]
+    assert set(d) == set(s["p_default_by_year"])
+    assert sorted(d["openai"]) == [str(y) for y in range(2026, 2033)]
+    assert all(v["2025"] == 0.0 for v in s["p_default_by_year"].values())
+    for e in ("microsoft", "amazon", "alphabet", "meta"):
+        assert all(p == 0.0 for p in d[e].values()), (e, d[e])
     assert m["seed"] == 7 and m["scenario"] == "baseline" and m["draws"] == 300
     for k in (
         "dataset_version",

@@ -118,13 +118,18 @@ def test_a_loan_to_value_breach_forces_repayment_and_default() -> None:
     assert _col(r, "financing_in")[1] == pytest.approx(7.0 / 400)
     np.testing.assert_allclose(_col(r, "borrowing_base")[:3], [8.0, 6.0, 4.0])
     forced = 7.0 * (1 - 1 / 400) - 6.0
-    assert _col(r, "financing_out")[2] == pytest.approx(forced + 7.0 / 400)
+    # with no cash the repayment due cannot be paid (cash never negative): it is the shortfall
+    # that defaults the cloud, and its lenders' claim at resolution
+    assert _col(r, "financing_out")[2] == 0.0
+    assert _col(r, "shortfall")[2] == pytest.approx(forced + 7.0 / 400)
+    assert _col(r, "cash").min() >= 0.0
     assert r.headlines()["first_default_entity"] == "cloud"
     assert r.headlines()["first_default_quarter"] == "2025Q3"
     # a looser covenant (1.0 x 7.5 >= 6.9825) forces nothing in 2025Q3: only the maturing 0.0175
-    # falls due (and, with the base below the debt, cannot be refinanced)
+    # falls due (and, with the base below the debt, cannot be refinanced nor, with no cash, paid)
     loose = run_projection(_hw_web(), _ltv(1.0))
-    assert _col(loose, "financing_out")[2] == pytest.approx(7.0 / 400)
+    assert _col(loose, "financing_out")[2] == 0.0
+    assert _col(loose, "shortfall")[2] == pytest.approx(7.0 / 400)
 
 
 def _debt_web():  # type: ignore[no-untyped-def]

@@ -25,7 +25,16 @@ def test_runs_and_keeps_identities(web) -> None:  # type: ignore[no-untyped-def]
     assert len(f) == web.n * web.T
     lab = f[f.entity == "lab"].set_index("quarter")
     assert lab.at["2025Q1", "payments_due"] == pytest.approx(5.0)
-    # the equity from chips arrives in 2026Q1 and is not revenue
+    # with 10 of cash the lab runs short in 2025Q3 and is resolved: chips' equity commitment to
+    # it (2026Q1) is terminated with its other contracts, and it holds nothing from then on
+    assert bool(lab.at["2025Q3", "resolved"])
+    assert lab.at["2026Q1", "payments_received"] == 0.0
+    assert (lab.loc["2025Q3":, "cash"] == 0.0).all()
+    assert (lab.loc["2025Q4":, "revenue"] == 0.0).all()
+    # with the cash to last, the equity from chips arrives in 2026Q1 and is not revenue
+    rich = run_projection(web, scenario(), {"entities.lab.cash": np.array([40.0])}).to_frame()
+    lab = rich[rich.entity == "lab"].set_index("quarter")
+    assert not lab["defaulted"].any()
     assert lab.at["2026Q1", "payments_received"] == pytest.approx(10.0)
     assert lab.at["2026Q1", "revenue"] == pytest.approx(2.0)
 
@@ -49,9 +58,15 @@ def test_shortfall_cuts_future_commitments_in_the_same_ratio() -> None:
     assert lab.at["2025Q1", "payments_made"] == pytest.approx(2.0)  # cash 2 against 5 due
     assert lab.at["2025Q1", "shortfall"] == pytest.approx(3.0)
     assert bool(lab.at["2025Q1", "defaulted"])
-    assert lab.at["2025Q2", "payments_due"] == pytest.approx(5.0 * 0.4)  # cut to 2/5
+    # resolved: the contract is terminated (no longer paid at the first quarter's ratio, 2/5);
+    # cloud holds a claim for the unpaid 3 and the damages on the rest, and recovers what the
+    # estate has (its cash: paid in the clearing already)
+    assert lab.at["2025Q2", "payments_due"] == 0.0
     assert r.headlines()["first_default_entity"] == "lab"
-    assert r.cut[0, 0] < 0.4 + 1e-12
+    assert r.cut[0, 0] == 0.0
+    (d,) = r.defaults
+    assert d.entity == "lab" and d.quarter == "2025Q1"
+    assert d.losses["cloud"] == pytest.approx(d.claims - d.recovered)
 
 
 def test_vectorised_overrides_equal_single_runs(web) -> None:  # type: ignore[no-untyped-def]

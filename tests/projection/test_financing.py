@@ -107,8 +107,8 @@ def test_default_costs_rogers_veraart(alpha: float, beta: float) -> None:
     assert cloud_pays == pytest.approx(beta * alpha * 2.0)
     assert r.series("shortfall", "lab").iloc[0] == pytest.approx(20.0 - alpha * 2.0)
     assert r.series("shortfall", "cloud").iloc[0] == pytest.approx(10.0 - beta * alpha * 2.0)
-    # renegotiation: later dues of a defaulted payer are cut in its paid ratio (none remain here)
-    assert r.cut[0, list(web.deal_id).index("C")] == pytest.approx(alpha * 2.0 / 20.0)
+    # resolution: the contracts of a defaulted payer are terminated (none remain here)
+    assert r.cut[0, list(web.deal_id).index("C")] == 0.0
 
 
 def test_no_default_costs_is_eisenberg_noe() -> None:
@@ -137,7 +137,12 @@ def test_derived_ebitda_sets_debt_capacity() -> None:
     assert r.series("financing_in", "lab").iloc[0] == pytest.approx(60.0)
     # cash after outside flows: 10 revenue - 5 opex = 5; pays 65 of 100
     assert r.series("payments_made", "lab").iloc[0] == pytest.approx(65.0)
-    assert r.series("debt", "lab").iloc[0] == pytest.approx(60.0)
+    # 35 of 100 left unpaid: the lab is resolved in the quarter and its debt of 60 is settled by
+    # what its creditors recover (its estate: no cash, no fixed assets), the rest lost
+    assert bool(r.series("resolved", "lab").iloc[0])
+    assert r.series("debt", "lab").iloc[0] == 0.0
+    (d,) = r.defaults
+    assert d.losses["outside creditors"] == pytest.approx(60.0)
 
 
 def test_reported_ebitda_wins_over_the_derived_one() -> None:

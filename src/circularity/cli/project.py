@@ -204,7 +204,7 @@ def register(app: typer.Typer) -> None:
         end: str | None = typer.Option(None, "--end", help="last quarter, e.g. 2032Q4"),
         as_json: bool = typer.Option(False, "--json", help="print headlines as JSON"),
         out: Path | None = typer.Option(
-            None, "--out", help="write quarters.csv, quarters.parquet and headlines.json here"
+            None, "--out", help="write quarters.csv, quarters.parquet, defaults.csv and headlines.json here"
         ),
         explain: bool = typer.Option(
             False, "--explain", help="list every assumption that fed the run, with its source"
@@ -268,6 +268,7 @@ def register(app: typer.Typer) -> None:
             out.mkdir(parents=True, exist_ok=True)
             result.write_csv(out / "quarters.csv")
             result.write_parquet(out / "quarters.parquet")
+            result.write_defaults(out / "defaults.csv")
             (out / "headlines.json").write_text(to_json(payload))
         if as_json:
             console.print_json(to_json(payload))
@@ -325,5 +326,6 @@ def register(app: typer.Typer) -> None:
             )
         if out is not None:
             console.print(
-                f"wrote {out / 'quarters.csv'}, {out / 'quarters.parquet'}, {out / 'headlines.json'}"
+                f"wrote {out / 'quarters.csv'}, {out / 'quarters.parquet'}, {out / 'defaults.csv'}, "
+                f"{out / 'headlines.json'}"
             )

@@ -43,6 +43,7 @@ class SimulationResult:
     p_default: NDArray[np.float64] | None
     fan_draws: int = 0
     manifest: RunManifest | None = None
+    first_projected: int = 0  # index of the first projected quarter (before it: history, not drawn)
 
     @classmethod
     def from_accumulator(
@@ -66,6 +67,7 @@ class SimulationResult:
             p_default=None if acc.default_counts is None else acc.default_counts / n,
             fan_draws=acc.fan_n,
             manifest=manifest,
+            first_projected=int(getattr(getattr(model, "web", None), "first_projected", 0) or 0),
         )
 
     # ------------------------------------------------------------------ summaries
@@ -75,6 +77,8 @@ class SimulationResult:
         Keys: ``draws``; ``headlines`` (mean and 5/25/50/75/95th percentiles of each
         per-draw headline, e.g. the focus entity's cumulative funding need);
         ``p_short_by_year`` (focus entity); ``p_default_by_year`` (entity → year → p);
+        ``defaults`` (entity → projected year → probability of having defaulted by its end: the
+        years whose last quarter is projected, history being the reported figures);
         ``value_lost`` (entity and total → distribution; an entity's loss is
         ``max(0, value at the first quarter − value at the last)``, the total their sum).
         """
@@ -88,6 +92,12 @@ class SimulationResult:
         if self.p_default is not None:
             out["p_default_by_year"] = {
                 e: {str(y): float(p) for y, p in zip(self.years, row, strict=True)}
+                for e, row in zip(self.entities, self.p_default, strict=True)
+            }
+            ends = year_ends(self.quarters)[1]
+            keep = [k for k, t in enumerate(ends) if t >= self.first_projected]
+            out["defaults"] = {
+                e: {str(self.years[k]): float(row[k]) for k in keep}
                 for e, row in zip(self.entities, self.p_default, strict=True)
             }
         if self.value_lost is not None:

@@ -5,7 +5,7 @@ For every scenario ``s``, entity ``i`` and quarter ``t``:
 * cash: ``Δcash = outside_in − outside_out + received − paid + financing_in − financing_out
   + resolution_in − resolution_out``;
 * web: payments made inside the web equal payments received inside the web (per scenario);
-* capital: ``K_t = K_0 + Σ purchases − Σ depreciation`` and ``K_t ≥ 0``.
+* capital: ``K_t = K_0 + Σ purchases − Σ depreciation − Σ transferred in resolution`` and ``K_t ≥ 0``.
 
 Tolerance: ``1e-9 × max(1, scale)`` USD bn, where scale is the largest flow involved.
 """
@@ -51,6 +51,7 @@ def check_quarter(
     capital0: Array,
     cum_capex: Array,
     cum_dep: Array,
+    cum_transferred: Array | None = None,
 ) -> None:
     """Check the three identities for quarter ``t``; raise :class:`AccountingError` on a break.
 
@@ -94,6 +95,8 @@ def check_quarter(
     kres = capital - capital0
     kres -= cum_capex
     kres += cum_dep
+    if cum_transferred is not None:  # fixed assets handed to creditors in resolution
+        kres += cum_transferred
     kerr = np.abs(kres)
     k0 = np.abs(capital0) + 1.0
     if not (kerr <= _RTOL * 10 * k0).all():

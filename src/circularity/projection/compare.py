@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from circularity.errors import ScenarioError
-from circularity.projection.results import COLUMNS, ProjectionResult
+from circularity.projection.results import BOOL_COLUMNS, COLUMNS, ProjectionResult
 
 __all__ = ["Moved", "compare_results", "output_value", "default_outputs"]
 
@@ -38,10 +38,10 @@ def output_value(result: ProjectionResult, output: str, scenario: int = 0) -> fl
         return float(np.asarray(arr)[scenario])
     var, _, rest = output.partition(":")
     ent, _, quarter = rest.partition(":")
-    if var not in COLUMNS or var == "defaulted" or var not in result.data:
+    if var not in COLUMNS or var in BOOL_COLUMNS or var not in result.data:
         raise ScenarioError(
             f"unknown output '{output}'; give a headline ({', '.join(HEADLINE_OUTPUTS)}) or "
-            f"variable:entity[:quarter] with variable one of {', '.join(c for c in COLUMNS if c != 'defaulted')}"
+            f"variable:entity[:quarter] with variable one of {', '.join(c for c in COLUMNS if c not in BOOL_COLUMNS)}"
         )
     if ent not in result.entities:
         raise ScenarioError(f"output '{output}': unknown entity '{ent}'")
@@ -79,7 +79,7 @@ class Moved:
 def default_outputs(result: ProjectionResult) -> tuple[str, ...]:
     """Headlines, then every numeric column for the headline entity and the web's large firms."""
     ents = [e for e in (result.headline_entity, "oracle", "coreweave", "microsoft") if e in result.entities]
-    cols = [c for c in COLUMNS if c != "defaulted"]
+    cols = [c for c in COLUMNS if c not in BOOL_COLUMNS]
     return (*HEADLINE_OUTPUTS, *(f"{c}:{e}" for e in dict.fromkeys(ents) for c in cols))
 
 

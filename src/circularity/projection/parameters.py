@@ -77,6 +77,8 @@ def override_paths(web: Web, scenario: Scenario) -> tuple[str, ...]:
             "value_revenue_elasticity",
             "default_value_loss",
             "default_materiality",
+            "recovery_rate",
+            "relet_haircut",
             "credit_appetite",
             "equity_appetite",
             "power_delivery",
@@ -170,6 +172,8 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
         "rate_floor",
         "default_value_loss",
         "default_materiality",
+        "recovery_rate",
+        "relet_haircut",
         "value_revenue_elasticity",
     ):
         val = getattr(sc.globals, f).value

@@ -39,16 +39,19 @@ from circularity.projection.parameters import (
     slice_events,
     slice_params,
 )
-from circularity.projection.results import COLUMNS, ProjectionResult, headlines_from
+from circularity.projection.results import BOOL_COLUMNS, COLUMNS, ProjectionResult, headlines_from
 from circularity.projection.scenario import Scenario
 from circularity.projection.state import Context, State, build_context, initial_state
 from circularity.projection.steps import (
+    DefaultRecord,
     clearing,
     financing,
     obligations_due,
     outside_flows,
     resolution,
+    relet,
     stock_update,
+    unpaid_outside,
     wound_down,
 )
 
@@ -127,7 +130,7 @@ def run_projection(
     if bad:
         raise ScenarioError(f"record: unknown column(s) {bad}; columns: {', '.join(COLUMNS)}")
     # recorded columns are kept entity-major (T, n, S): the block loop writes whole rows
-    rec_T = {c: np.empty((T, n, S), dtype=bool if c == "defaulted" else np.float64) for c in keep}
+    rec_T = {c: np.empty((T, n, S), dtype=bool if c in BOOL_COLUMNS else np.float64) for c in keep}
     agg = build_aggregation(web, scenario)
     past = _history(web, agg, scenario, rec_T, keep, check)
     blocks = [slice(k, min(k + BLOCK, S)) for k in range(0, S, BLOCK)]
@@ -173,6 +176,7 @@ def run_projection(
         notes=tuple(zip(web.deal_id, web.kind, web.notes, strict=True)),
         headline_entity=scenario.headline_entity,
         basis=basis_of(web),
+        defaults=parts[0][7] if S == 1 else (),
     )
 
 
@@ -228,7 +232,7 @@ def _history(
     st = initial_state(ctx)
     need_by: dict[int, Array] = {}
     for t in range(h):
-        st, row = quarter(ctx, st, t, check=check)
+        st, row, _ = quarter(ctx, st, t, check=check)
         if t in ctx.year_end:
             need_by[t] = -st.need_min.T
         for c in keep:
@@ -265,6 +269,7 @@ def _widen(st: State, S: int) -> State:
         need_min=w(st.need_min),
         cash_out=w(st.cash_out),
         ch=None if st.ch is None else _widen_channels(st.ch, w),
+        cum_transferred=None if st.cum_transferred is None else w(st.cum_transferred),
     )
 
 
@@ -282,22 +287,38 @@ def _widen_channels(cs: ChannelState, w: Callable[[Array], Array]) -> ChannelSta
     )
 
 
-def quarter(ctx: Context, st: State, t: int, *, check: bool = True) -> tuple[State, dict[str, Array]]:
-    """One quarter: the six steps in order; returns the next state and the recorded row."""
+def quarter(
+    ctx: Context, st: State, t: int, *, check: bool = True
+) -> tuple[State, dict[str, Array], tuple[DefaultRecord, ...]]:
+    """One quarter: the six steps in order; returns the next state, the recorded row and the
+    quarter's defaults (scenario 0 of a one-scenario block, for ``defaults.csv``)."""
     dues = obligations_due(ctx, st, t)
-    out = wound_down(st, outside_flows(ctx, st, dues, t))
+    going = outside_flows(ctx, st, dues, t)  # as a going concern (a resolved entity's standalone)
+    out = relet(ctx, st, dues, wound_down(st, going))
     fin = financing(ctx, st, dues, out, t)
     if fin.capex_cut.any():  # capex not spent (liquidity order) leaves the outside outflows
         out = replace(out, capex=out.capex - fin.capex_cut, cash_out=out.cash_out - fin.capex_cut)
     cl = clearing(ctx, dues, fin)
+    unpaid = None
     if t >= ctx.web.first_projected and (cl.cash_after < 0.0).any():
         # receipts the clearing did not deliver (a payer short): capex not yet spent is cut
         # further, within the quarter, before a cash gap is left (the same liquidity order)
         more = np.minimum(np.maximum(-cl.cash_after, 0.0), np.maximum(out.capex, 0.0))
         out = replace(out, capex=out.capex - more, cash_out=out.cash_out - more)
         cl = replace(cl, cash_after=cl.cash_after + more)
-    res = resolution(ctx, st, dues, out, cl, t)
-    new, row = stock_update(ctx, st, dues, out, fin, cl, res, t)
+        # what is still uncovered is not paid: outside bills, then maturing debt (a shortfall)
+        bills, kept = unpaid_outside(cl.cash_after, out, fin.debt_repaid)
+        out = replace(out, cash_out=out.cash_out - bills)
+        fin = replace(fin, debt_repaid=fin.debt_repaid - kept, cash_out=fin.cash_out - kept)
+        cl = replace(cl, cash_after=cl.cash_after + bills + kept)
+        unpaid = bills + kept
+    debt_end = st.debt_out + fin.new_debt - fin.debt_repaid
+    # fixed assets at the quarter's end (the depreciation charge of the vintages held, as in the
+    # stock update): what an estate resolved now can sell
+    dep = st.dep_rate if ctx.ch is None or st.ch is None else st.ch.chip_dep + st.ch.bldg_dep
+    book = st.capital + out.capex + cl.ratio * dues.due_hw - dep - np.minimum(ctx.legacy_dep, st.legacy)
+    res = resolution(ctx, st, dues, out, cl, debt_end, book, t, unpaid)
+    new, row = stock_update(ctx, st, dues, out, fin, cl, res, t, going)
     if check:
         check_quarter(
             ctx.web,
@@ -316,8 +337,9 @@ def quarter(ctx: Context, st: State, t: int, *, check: bool = True) -> tuple[Sta
             capital0=ctx.capital0.T,
             cum_capex=new.cum_capex.T,
             cum_dep=new.cum_dep.T,
+            cum_transferred=None if new.cum_transferred is None else new.cum_transferred.T,
         )
-    return new, row
+    return new, row, res.detail
 
 
 def _block(
@@ -328,7 +350,7 @@ def _block(
     keep: tuple[str, ...],
     check: bool,
     progress: Callable[[int, int], None],
-) -> tuple[Array, dict[int, Array], Array, Array, Array, Array, Array]:
+) -> tuple[Array, dict[int, Array], Array, Array, Array, Array, Array, tuple[DefaultRecord, ...]]:
     """The quarter loop for one block; writes ``rec[c][:, :, sl]``; returns ``(S, ·)`` arrays."""
     T, h = ctx.web.T, ctx.web.first_projected
     st = initial_state(ctx) if past.state is None else _widen(past.state, ctx.S)
@@ -336,8 +358,11 @@ def _block(
     ai = np.array([k in AI_KINDS for k in ctx.web.entity_kinds])
     in_2030 = [t for t, q in enumerate(ctx.web.quarters) if q.startswith("2030")]
     web_2030 = np.zeros((ctx.S, 2)) if in_2030 else np.full((ctx.S, 2), np.nan)
+    records: list[DefaultRecord] = []
     for t in range(h, T):
-        st, row = quarter(ctx, st, t, check=check)
+        st, row, detail = quarter(ctx, st, t, check=check)
+        if sl.start == 0:
+            records.extend(detail)
         if t in ctx.year_end:
             need_by[t] = -st.need_min.T
         if t in in_2030:  # the web's required and projected revenue (headline), without recording
@@ -350,4 +375,13 @@ def _block(
         mv_start = np.broadcast_to(past.state.market_value.T, (ctx.S, ctx.web.n)).copy()
     else:
         mv_start = rec["market_value"][0, :, sl].T if "market_value" in rec else ctx.mv0.T
-    return st.cut.T, need_by, st.cash_out.T, st.first_default.T, mv_start, st.market_value.T, web_2030
+    return (
+        st.cut.T,
+        need_by,
+        st.cash_out.T,
+        st.first_default.T,
+        mv_start,
+        st.market_value.T,
+        web_2030,
+        tuple(records),
+    )

@@ -29,6 +29,7 @@ COLUMNS: tuple[str, ...] = (
     "financing_out",
     "resolution_in",
     "resolution_out",
+    "capital_transferred",
     "outside_cash_in",
     "outside_cash_out",
     "cash",
@@ -36,6 +37,7 @@ COLUMNS: tuple[str, ...] = (
     "capital_stock",
     "shortfall",
     "defaulted",
+    "resolved",
     "market_value",
     "equity_value",
     "enterprise_value",
@@ -51,6 +53,9 @@ COLUMNS: tuple[str, ...] = (
     "required_revenue",
     "credit_losses",
 )
+
+#: the boolean columns: defaulted (in this quarter or before), resolved (in this quarter)
+BOOL_COLUMNS: tuple[str, ...] = ("defaulted", "resolved")
 
 #: ``basis`` codes of a row: a projected quarter, history from filings, history by a stated rule.
 BASIS: tuple[str, ...] = ("projected", "reported", "estimated")
@@ -137,6 +142,7 @@ class ProjectionResult:
     notes: tuple[tuple[str, str, str], ...] = ()
     headline_entity: str = "openai"
     basis: Array | None = field(default=None, repr=False)  # (T, n) codes of BASIS
+    defaults: tuple[Any, ...] = ()  # the resolutions of a one-scenario run (steps.resolution.DefaultRecord)
 
     @property
     def first_projected(self) -> int:
@@ -195,8 +201,9 @@ class ProjectionResult:
             if c in self.data:
                 out[c] = np.transpose(self.data[c], (1, 2, 0)).ravel()
         frame = pd.DataFrame(out)
-        if "defaulted" in frame:
-            frame["defaulted"] = frame["defaulted"].astype(bool)
+        for c in BOOL_COLUMNS:
+            if c in frame:
+                frame[c] = frame[c].astype(bool)
         return frame
 
     def annual(self, column: str, entity: str, scenario: int = 0, how: str = "sum") -> pd.Series:
@@ -210,6 +217,48 @@ class ProjectionResult:
         """Write ``to_frame()`` as CSV (``quarters.csv`` layout); returns the path."""
         p = Path(path)
         self.to_frame().to_csv(p, index=False)
+        return p
+
+    def defaults_frame(self) -> pd.DataFrame:
+        """One row per default of a one-scenario run (``defaults.csv``): entity, quarter, trigger,
+        shortfall, obligations, creditors' claims, what the estate paid them and the recovery
+        rate, each creditor's loss (``creditor=loss; ...``, USD bn) and the contracts terminated
+        or assumed (deal ids)."""
+        cols = (
+            "entity",
+            "quarter",
+            "trigger",
+            "shortfall",
+            "obligations",
+            "claims",
+            "recovered",
+            "recovery_rate",
+            "losses_by_creditor",
+            "contracts_terminated",
+            "contracts_assumed",
+        )
+        rows = [
+            {
+                "entity": d.entity,
+                "quarter": d.quarter,
+                "trigger": d.trigger,
+                "shortfall": d.shortfall,
+                "obligations": d.obligations,
+                "claims": d.claims,
+                "recovered": d.recovered,
+                "recovery_rate": d.recovery_rate,
+                "losses_by_creditor": "; ".join(f"{k}={v:.3f}" for k, v in d.losses.items()),
+                "contracts_terminated": " ".join(d.terminated),
+                "contracts_assumed": " ".join(d.assumed),
+            }
+            for d in self.defaults
+        ]
+        return pd.DataFrame(rows, columns=list(cols))
+
+    def write_defaults(self, path: str | Path) -> Path:
+        """Write :meth:`defaults_frame` as CSV (``defaults.csv``); returns the path."""
+        p = Path(path)
+        self.defaults_frame().to_csv(p, index=False)
         return p
 
     def write_parquet(self, path: str | Path) -> Path:

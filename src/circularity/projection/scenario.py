@@ -237,6 +237,22 @@ class GlobalAssumptions(_Model):
             "uncovered, after cash, new money and capex cuts, marks one"
         ),
     )
+    recovery_rate: Annotated[Param, In(0, 1, unit="of creditors' claims")] = Param(
+        value=0.36,
+        source=(
+            "Moody's, Default and Recovery Rates of Corporate Bond Issuers, 1920-2005 (2006): "
+            "recoveries on defaulted corporate bonds average 36% of par historically; applied to "
+            "every unsecured claim on a resolved entity (debt, unpaid dues, contract damages)"
+        ),
+    )
+    relet_haircut: Annotated[Param, In(0, 1, unit="of the contract price")] = Param(
+        value=0.5,
+        source=(
+            "assumption: capacity built for a tenant that failed is re-let outside the web at half "
+            "its contract price (a distressed market just lost its largest buyer; no source found), "
+            "and the other half is the payee's damages claim on the estate"
+        ),
+    )
     default_costs: DefaultCosts | None = None
 
 

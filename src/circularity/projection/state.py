@@ -88,6 +88,8 @@ class Context:
     beta: Array  # (1, S) market value per USD of backlog
     loss: Array  # (1, S) share of own value lost on default
     materiality: Array  # (1, S) share of the quarter's obligations unpaid that marks a default
+    recovery: Array  # (1, S) share of creditors' claims a resolved estate pays (at least its cash)
+    relet_haircut: Array  # (1, S) price cut at which a terminated contract's capacity is re-let
     elast: Array  # (1, S) value–revenue elasticity
     elast_v: float | None  # the elasticity when every scenario shares it
     equity_vol: Array  # (n, 1) equity volatility by kind (valuation/assumptions.yaml), for Merton
@@ -155,6 +157,7 @@ class State:
         None  # the going-concern anchor (valuation), from the first projected quarter
     )
     default_prob: Array | None = None  # Merton's default probability of the quarter (NaN: unknown)
+    cum_transferred: Array | None = None  # fixed assets handed over in resolution (None: none yet)
 
 
 def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: int) -> Context:
@@ -205,6 +208,8 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         beta=_row(P.glob["backlog_multiple"]),
         loss=_row(P.glob["default_value_loss"]),
         materiality=_row(P.glob["default_materiality"]),
+        recovery=_row(P.glob["recovery_rate"]),
+        relet_haircut=_row(P.glob["relet_haircut"]),
         elast=elast,
         elast_v=elast_v,
         ncf=ncf,

@@ -14,10 +14,18 @@ from circularity.projection.steps.clearing import Cleared, clearing
 from circularity.projection.steps.financing import Financing, financing
 from circularity.projection.steps.obligations import Dues, obligations_due
 from circularity.projection.steps.outside import Outside, outside_flows
-from circularity.projection.steps.resolution import Resolved, resolution, wound_down
+from circularity.projection.steps.resolution import (
+    DefaultRecord,
+    Resolved,
+    relet,
+    resolution,
+    unpaid_outside,
+    wound_down,
+)
 from circularity.projection.steps.stocks import stock_update
 
 __all__ = [
+    "DefaultRecord",
     "Cleared",
     "Dues",
     "Financing",
@@ -27,7 +35,9 @@ __all__ = [
     "financing",
     "obligations_due",
     "outside_flows",
+    "relet",
     "resolution",
     "stock_update",
+    "unpaid_outside",
     "wound_down",
 ]

@@ -1,4 +1,11 @@
-"""Step 5, resolution: who defaults this quarter, and what a default does to its cash and contracts."""
+"""Step 5, resolution: who defaults this quarter, and what a default does (a court's resolution).
+
+An entity defaults when what it leaves unpaid is material. In that quarter its estate (its cash
+and the realised value of its fixed assets) goes to its creditors pro rata to their claims, its
+contracts are terminated, its debt is settled by what its creditors recover and its equity goes
+to zero; from then on it has no cash, no revenue and no costs of its own (no successor carries
+its business in this version). Its creditors book ``claim − recovery`` as a credit loss.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,35 @@ from typing import Any
 
 import numpy as np
 
+from circularity.projection.aggregation import CATEGORY_OF
 from circularity.projection.state import Context, State
 from circularity.projection.steps.clearing import Cleared
 from circularity.projection.steps.obligations import Dues
 from circularity.projection.steps.outside import Outside
 
-__all__ = ["Resolved", "resolution", "wound_down"]
+__all__ = ["DefaultRecord", "Resolved", "relet", "resolution", "unpaid_outside", "wound_down"]
 
 Array = np.ndarray[Any, Any]
+
+#: the creditor name for claims held outside the web (outside lenders, suppliers, tax)
+OUTSIDE = "outside creditors"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DefaultRecord:
+    """One default of scenario 0 (``circularity project --out``: ``defaults.csv``)."""
+
+    entity: str
+    quarter: str
+    trigger: str
+    shortfall: float  # left unpaid in the quarter (web dues and outside bills)
+    obligations: float  # the quarter's obligations the materiality test compares it with
+    claims: float  # creditors' claims at resolution (unpaid dues, damages, debt)
+    recovered: float  # what the estate paid them
+    recovery_rate: float  # recovered / claims
+    losses: dict[str, float]  # creditor → claim − recovery
+    terminated: tuple[str, ...]  # contracts terminated (deal ids)
+    assumed: tuple[str, ...] = ()  # contracts assumed by a successor (none in this version)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,51 +51,196 @@ class Resolved:
 
     defaulted: Array
     first_default: Array
-    resolution_in: Array  # a defaulted entity's cash gap, left unpaid to outside claimants (their loss)
-    resolution_out: Array  # a defaulted entity's cash, handed to its creditors
+    newly: Array  # defaulted in this quarter (resolved now)
+    resolution_in: Array  # cash received in resolution: a creditor's recovery; the estate's asset sales
+    resolution_out: Array  # cash paid out in resolution: the estate's whole cash to its creditors
+    asset_sales: Array  # realised value of the estate's fixed assets (inside resolution_in)
+    web_losses: Array  # damages on contracts of debtors resolved now, less recoveries (by creditor)
+    unpaid_outside: Array  # outside bills and maturing debt left unpaid (the liquidity order's last step)
     cut: Array  # contracts still honoured: those of a defaulted payer or payee are terminated
+    detail: tuple[DefaultRecord, ...] = ()
 
 
-def resolution(ctx: Context, st: State, dues: Dues, out: Outside, cl: Cleared, t: int) -> Resolved:
-    """An entity defaults when what it leaves unpaid is material: its dues unpaid plus any cash
-    gap left after cash, new money and capex cuts exceed ``default_materiality`` (a scenario
-    parameter) of the quarter's obligations (web dues plus outside outflows). Never in history
-    (the quarters before ``first_projected``), where only the ledger records defaults.
+def _category(ctx: Context) -> Array:
+    return np.array([CATEGORY_OF.get(k, 0) for k in ctx.web.kind], dtype=np.int64)
 
-    In the quarter it defaults, and after: its cash goes to its creditors (``resolution_out``)
-    and a cash gap is left unpaid to the outside claimants (``resolution_in``), so it holds no
-    cash; its web contracts, as payer and as payee, are terminated (the counterparty keeps its
-    unpaid claim, booked in ``credit_losses`` as it falls due and is not paid).
+
+def unpaid_outside(cash_after: Array, out: Outside, repaid: Array) -> tuple[Array, Array]:
+    """The liquidity order's last step: a cash gap left after cash, new money, capex cuts and
+    the web's clearing is not paid. Outside bills (operating costs, interest, tax) are left
+    unpaid first, then maturing outside debt (it stays owed); returns ``(bills, debt)`` unpaid."""
+    gap = np.maximum(-cash_after, 0.0)
+    bills = np.minimum(gap, np.maximum(out.cash_out, 0.0))
+    return bills, np.minimum(gap - bills, np.maximum(repaid, 0.0))
+
+
+def resolution(
+    ctx: Context,
+    st: State,
+    dues: Dues,
+    out: Outside,
+    cl: Cleared,
+    debt_out: Array,
+    capital: Array,
+    t: int,
+    unpaid_bills: Array | None = None,
+) -> Resolved:
+    """Who defaults in quarter ``t`` and the resolution of those who do.
+
+    Trigger: dues left unpaid in the web plus outside bills left unpaid (``unpaid_bills``) exceed
+    ``default_materiality`` of the quarter's obligations (web dues plus outside outflows). Never
+    in history (before ``first_projected``), where only the ledger records defaults.
+
+    Claims on a defaulting entity ``i``: its dues unpaid this quarter; for each of its contracts
+    as payer, terminated, the damages: ``relet_haircut`` of the remaining operating and hardware
+    payments (the payee re-lets the capacity at that discount, :func:`relet`) and the whole
+    remaining principal of its web loans (future interest and investment commitments lapse);
+    outside, its debt and its unpaid bills. Recovery ``R = min(C, cash + K, max(cash,
+    recovery_rate·C))`` (``K`` its fixed assets at book: creditors never get more than the
+    estate holds, and at least its cash), shared pro rata. Its cash and asset sales go out
+    (``resolution_out``): it ends the quarter with no cash, no debt and no fixed assets.
     """
     zero = np.zeros_like(cl.cash_after)
-    if t < ctx.web.first_projected:
+    web = ctx.web
+    if t < web.first_projected:
         return Resolved(
             defaulted=st.defaulted,
             first_default=st.first_default,
+            newly=np.zeros_like(st.defaulted),
             resolution_in=zero,
             resolution_out=zero,
+            asset_sales=zero,
+            web_losses=zero,
+            unpaid_outside=zero,
             cut=cl.cut,
         )
-    unpaid = cl.shortfall + np.maximum(-cl.cash_after, 0.0)
-    obligations = dues.due_out + out.cash_out
+    bills = zero if unpaid_bills is None else unpaid_bills
+    unpaid = cl.shortfall + bills
+    obligations = dues.due_out + out.cash_out + bills
     newly = unpaid > ctx.materiality * np.maximum(obligations, 1e-9)
     newly &= ~st.defaulted
     defaulted = st.defaulted | newly
-    first = np.where(newly & (st.first_default < 0), t, st.first_default) if newly.any() else st.first_default
-    if not defaulted.any():
+    if not newly.any():
         return Resolved(
-            defaulted=defaulted, first_default=first, resolution_in=zero, resolution_out=zero, cut=cl.cut
+            defaulted=defaulted,
+            first_default=st.first_default,
+            newly=newly,
+            resolution_in=zero,
+            resolution_out=zero,
+            asset_sales=zero,
+            web_losses=zero,
+            unpaid_outside=bills,
+            cut=cl.cut,
         )
-    res_out = np.where(defaulted, np.maximum(cl.cash_after, 0.0), 0.0)
-    res_in = np.where(defaulted, np.maximum(-cl.cash_after, 0.0), 0.0)
-    web = ctx.web
+    first = np.where(newly & (st.first_default < 0), t, st.first_default)
+    agg = ctx.agg
+    n = web.n
+    cat = _category(ctx)
+    # claims per contract (m, S): unpaid now, plus damages on the terminated remainder
+    weight = np.where((cat <= 1)[:, None], ctx.relet_haircut, (cat == 4)[:, None] * 1.0)
+    by_new = newly[web.payer]  # (m, S) contracts whose payer is resolved now
+    unpaid_k = dues.amount * np.maximum(1.0 - cl.ratio[web.payer], 0.0)
+    future_k = agg.suffix_next[t][:, None] * dues.cut
+    future_k *= weight
+    claim_k = np.where(by_new, unpaid_k + future_k, 0.0)
+    web_claims = agg.by_payer[:n] @ claim_k  # (n, S) by debtor
+    out_claims = np.where(newly, np.maximum(debt_out, 0.0) + bills, 0.0)
+    claims = web_claims + out_claims
+    cash = np.where(newly, np.maximum(cl.cash_after, 0.0), 0.0)
+    book = np.where(newly, np.maximum(capital, 0.0), 0.0)
+    rr = ctx.recovery
+    # recoveries received by a creditor resolved in the same quarter join its estate: a few
+    # passes reach the fixed point (recoveries only grow and are bounded by the claims)
+    got = np.zeros_like(cash)
+    rate = np.zeros_like(cash)
+    rec_k = np.zeros_like(claim_k)
+    for _ in range(4):
+        estate_cash = cash + np.where(newly, got, 0.0)
+        recovered = np.minimum(claims, np.minimum(estate_cash + book, np.maximum(estate_cash, rr * claims)))
+        rate = np.zeros_like(cash)
+        np.divide(recovered, claims, out=rate, where=claims > 1e-12)
+        rec_k = claim_k * rate[web.payer]
+        new_got = agg.by_payee[:n] @ rec_k
+        if np.allclose(new_got, got, rtol=0.0, atol=1e-12):
+            got = new_got
+            break
+        got = new_got
+    estate_cash = cash + np.where(newly, got, 0.0)
+    recovered = np.minimum(claims, np.minimum(estate_cash + book, np.maximum(estate_cash, rr * claims)))
+    sales = np.where(newly, np.maximum(recovered - estate_cash, 0.0), 0.0)
+    res_out = np.where(newly, estate_cash + sales, 0.0)  # the estate's cash: creditors, then owners
+    res_in = got + sales
+    damages = agg.by_payee[:n] @ np.where(by_new, future_k, 0.0)  # unpaid dues are booked as they fall due
     alive = ~defaulted
     cut = cl.cut * (alive[web.payer] & alive[web.payee])
-    return Resolved(defaulted=defaulted, first_default=first, resolution_in=res_in, resolution_out=res_out, cut=cut)
+    detail: tuple[DefaultRecord, ...] = ()
+    if ctx.S == 1:
+        detail = _records(ctx, t, newly, unpaid, obligations, claims, recovered, claim_k, rec_k, out_claims, rate, cl.cut)
+    return Resolved(
+        defaulted=defaulted,
+        first_default=first,
+        newly=newly,
+        resolution_in=res_in,
+        resolution_out=res_out,
+        asset_sales=sales,
+        web_losses=damages - got,
+        unpaid_outside=bills,
+        cut=cut,
+        detail=detail,
+    )
+
+
+def _records(
+    ctx: Context,
+    t: int,
+    newly: Array,
+    unpaid: Array,
+    obligations: Array,
+    claims: Array,
+    recovered: Array,
+    claim_k: Array,
+    rec_k: Array,
+    out_claims: Array,
+    rate: Array,
+    cut_before: Array,
+) -> tuple[DefaultRecord, ...]:
+    """The defaults of scenario 0 in quarter ``t``, with each creditor's loss."""
+    web = ctx.web
+    q = web.quarters[t]
+    mat = float(np.asarray(ctx.materiality).flat[0])
+    recs = []
+    for i in np.flatnonzero(newly[:, 0]):
+        losses: dict[str, float] = {}
+        for k in np.flatnonzero((web.payer == i) & (claim_k[:, 0] > 0)):
+            name = web.entities[int(web.payee[k])]
+            losses[name] = losses.get(name, 0.0) + float(claim_k[k, 0] - rec_k[k, 0])
+        oc = float(out_claims[i, 0])
+        if oc > 0:
+            losses[OUTSIDE] = oc * (1.0 - float(rate[i, 0]))
+        mine = ((web.payer == i) | (web.payee == i)) & (cut_before[:, 0] > 0)
+        u, o = float(unpaid[i, 0]), float(obligations[i, 0])
+        recs.append(
+            DefaultRecord(
+                entity=web.entities[int(i)],
+                quarter=q,
+                trigger=(
+                    f"material shortfall: {u:.3f} unpaid of {o:.3f} due "
+                    f"({u / max(o, 1e-12):.1%} > default_materiality {mat:.1%})"
+                ),
+                shortfall=u,
+                obligations=o,
+                claims=float(claims[i, 0]),
+                recovered=float(recovered[i, 0]),
+                recovery_rate=float(rate[i, 0]),
+                losses={k: v for k, v in sorted(losses.items(), key=lambda kv: -kv[1]) if v > 0},
+                terminated=tuple(dict.fromkeys(web.deal_id[int(k)] for k in np.flatnonzero(mine))),
+            )
+        )
+    return tuple(recs)
 
 
 def wound_down(st: State, out: Outside) -> Outside:
-    """Outside flows of a defaulted entity: none (no revenue, costs, capex, interest or tax of
+    """Outside flows of a resolved entity: none (no revenue, costs, capex, interest or tax of
     its own once resolved; no successor carries its business in this version)."""
     if not st.defaulted.any():
         return out
@@ -81,4 +254,28 @@ def wound_down(st: State, out: Outside) -> Outside:
         cash_in=out.cash_in * a,
         cash_out=out.cash_out * a,
         replacement=None if out.replacement is None else out.replacement * a,
+    )
+
+
+def relet(ctx: Context, st: State, dues: Dues, out: Outside) -> Outside:
+    """The capacity of contracts terminated by a resolved payer is re-let outside the web at
+    ``1 − relet_haircut`` of the contract's price: outside revenue of the payee (operating and
+    hardware contracts, as scheduled and cut by the scenario's own events)."""
+    if not st.defaulted.any() or not ctx.web.m:
+        return out
+    web = ctx.web
+    gone = st.defaulted[web.payer] & ~st.defaulted[web.payee]
+    if not gone.any():
+        return out
+    share = (1.0 - ctx.relet_haircut) * (_category(ctx) <= 1)[:, None]
+    money = dues.base_due * dues.cut_ev * share * gone
+    extra = ctx.agg.by_payee[: web.n] @ money
+    # the re-let capacity carries the operating cost ratio of any revenue (it was already built)
+    cost = ctx.opex_ratio * extra
+    return replace(
+        out,
+        revenue=out.revenue + extra,
+        opex=out.opex + cost,
+        cash_in=out.cash_in + extra,
+        cash_out=out.cash_out + cost,
     )

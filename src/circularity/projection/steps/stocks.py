@@ -51,6 +51,7 @@ def stock_update(
     cl: Cleared,
     res: Resolved,
     t: int,
+    going: Outside | None = None,
 ) -> tuple[State, dict[str, Array]]:
     """The next state and the quarter's recorded row.
 
@@ -60,7 +61,8 @@ def stock_update(
     flows at the quarter's cost of capital plus the calibrated value of backlog news, plus cash,
     equity as Merton's call against the debt), less ``default_value_loss`` of own value once
     defaulted (resolution); standalone cash (no new money, every commitment honoured as
-    scheduled before any cut for a shortfall) for the funding need.
+    scheduled before any cut for a shortfall; for a resolved entity, ``going``: its outside flows
+    as a going concern) for the funding need.
     """
     web, agg = ctx.web, ctx.agg
     shape = st.cash.shape
@@ -81,7 +83,18 @@ def stock_update(
         gone = _retired(ctx, hist, t, shape)
         if gone is not None:
             dep_rate = np.maximum(dep_rate - gone * ctx.inv_life, 0.0)
+    if st.defaulted.any():  # resolved before: its fixed assets went to its creditors
+        dep = np.where(st.defaulted, 0.0, dep)
+        dep_rate = np.where(st.defaulted, 0.0, dep_rate)
     capital = st.capital + capex - dep
+    cum_transferred = st.cum_transferred
+    transferred = np.zeros(shape)
+    if res.newly.any():  # resolved now: its fixed assets are sold for its creditors
+        transferred = np.where(res.newly, capital, 0.0)
+        capital = capital - transferred
+        dep_rate = np.where(res.newly, 0.0, dep_rate)
+        legacy = np.where(res.newly, 0.0, legacy)
+        cum_transferred = transferred if cum_transferred is None else cum_transferred + transferred
     revenue = out.revenue + cl.received_revenue
     rep = web.reported.get("revenue")
     if rep is not None and t < min(web.first_projected, rep.shape[1]):
@@ -120,10 +133,18 @@ def stock_update(
     mv = own.copy()
     if agg.mv_cols.size:
         mv[agg.mv_cols] += agg.mv_mix_T @ own
+    sched = dues.base_due * dues.cut_ev
     net = out.cash_in - out.cash_out
     net += cl.received
-    net -= agg.by_payer[: web.n] @ (dues.base_due * dues.cut_ev)
+    net -= agg.by_payer[: web.n] @ sched
     net -= fin.cash_out
+    if going is not None and st.defaulted.any():
+        # a resolved entity's standalone cash goes on as a going concern: its own outside flows
+        # and its contracts as scheduled (the funding need is what it would have needed)
+        gc_net = going.cash_in - going.cash_out
+        gc_net += agg.by_payee[: web.n] @ sched
+        gc_net -= agg.by_payer[: web.n] @ sched
+        net = np.where(st.defaulted, gc_net, net)
     standalone = st.standalone + net
     need_min = np.minimum(st.need_min, standalone)
     cash_out = np.where((standalone < 0) & (st.cash_out < 0), t, st.cash_out)
@@ -153,6 +174,7 @@ def stock_update(
         ch=ch_state,
         anchor=anchor,
         default_prob=None if gc is None else gc.default_probability,
+        cum_transferred=cum_transferred,
     )
     row = {
         "revenue": revenue,
@@ -172,12 +194,16 @@ def stock_update(
         "resolution_out": res.resolution_out,
         "cash": cash,
         "debt": debt,
+        "capital_transferred": transferred,
         "capital_stock": capital,
-        "shortfall": cl.shortfall,
+        "shortfall": cl.shortfall + res.unpaid_outside,
         # what the web owed this entity this quarter and did not pay (its creditors' side of
-        # every shortfall: the same clearing books the payer's shortfall and the payee's loss)
-        "credit_losses": np.maximum(dues.due_in - cl.received, 0.0),
+        # every shortfall: the same clearing books the payer's shortfall and the payee's loss),
+        # plus, when a debtor is resolved, the damages on its terminated contracts less what its
+        # estate paid (resolution_in)
+        "credit_losses": np.maximum(dues.due_in - cl.received, 0.0) + res.web_losses,
         "defaulted": res.defaulted,
+        "resolved": res.newly,
         "market_value": mv,
     }
     if ctx.valuation:  # nothing else reads them: a run that records none of them skips them
