@@ -123,7 +123,9 @@ def test_the_relet_haircut_moves_the_payees_revenue() -> None:
         ("globals.default_materiality", "-0.1", "[0, 1]"),
     ],
 )
-def test_a_value_outside_its_meaning_is_refused_with_file_key_and_range(key: str, value: str, allowed: str) -> None:
+def test_a_value_outside_its_meaning_is_refused_with_file_key_and_range(
+    key: str, value: str, allowed: str
+) -> None:
     with pytest.raises(ScenarioError) as err:
         load_scenario("funding-freeze", (f"{key}.value={value}", f"{key}.source=test"))
     text = str(err.value)
@@ -155,7 +157,9 @@ def test_the_cli_refuses_a_recovery_rate_above_one_in_one_line() -> None:
 
 def test_project_out_writes_defaults_csv(tmp_path: Path) -> None:
     out = tmp_path / "ff"
-    r = CliRunner().invoke(app, ["project", "--scenario", "funding-freeze", "--out", str(out), "--no-progress"])
+    r = CliRunner().invoke(
+        app, ["project", "--scenario", "funding-freeze", "--out", str(out), "--no-progress"]
+    )
     assert r.exit_code == 0, r.output
     df = pd.read_csv(out / "defaults.csv")
     assert list(df.columns) == [

@@ -12,6 +12,7 @@ capital : fixed assets at book value (``K``); ``legacy`` the part bought before 
 dep_rate : depreciation charge per quarter of the vintages bought inside the horizon.
 capex_hist : purchases by quarter (one ``(n, S)`` array per quarter: the vintages).
 cum_capex, cum_dep : purchases and depreciation since the start (capital identity).
+cum_transferred : fixed assets handed to creditors in resolution since the start (None: none).
 rev_ring, trail : the last four quarters' revenue and their sum (market value).
 ebitda_ann : annualised EBITDA, exponentially smoothed (leverage).
 tax_due : tax on last quarter's profit, paid this quarter.

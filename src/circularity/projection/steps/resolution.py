@@ -175,7 +175,9 @@ def resolution(
     cut = cl.cut * (alive[web.payer] & alive[web.payee])
     detail: tuple[DefaultRecord, ...] = ()
     if ctx.S == 1:
-        detail = _records(ctx, t, newly, unpaid, obligations, claims, recovered, claim_k, rec_k, out_claims, rate, cl.cut)
+        detail = _records(
+            ctx, t, newly, unpaid, obligations, claims, recovered, claim_k, rec_k, out_claims, rate, cl.cut
+        )
     return Resolved(
         defaulted=defaulted,
         first_default=first,
