@@ -148,6 +148,7 @@ def stock_update(
         ch=ch_state,
         anchor=anchor,
         default_prob=None if gc is None else gc.default_probability,
+        credit_spread=None if gc is None else gc.credit_spread,
     )
     row = {
         "revenue": revenue,
