@@ -43,6 +43,22 @@ def test_no_silent_zero_for_entities_filled_from_financials(frames) -> None:  # 
         assert first.loc[e, "market_value"] > 0
         assert first.loc[e, "equity_value"] > 0
     assert np.isnan(first.loc["intel", "equity_value"])  # no market value, no revenue: unknown
+    assert np.isnan(first.loc["intel", "market_value"])  # unknown, not 0
+
+
+def test_value_lost_headline_excludes_unknown_values_with_a_count(ai_ledger: circularity.Ledger) -> None:
+    """The headline is the sum over entities of known value, start of projection to the end;
+    entities of unknown value are counted, never added as 0 (the stress test's rule)."""
+    sc = load_scenario("baseline")
+    web = compile_for(sc, ai_ledger)
+    r = run_projection(web, sc, {})
+    mv = r.data["market_value"][:, 0, :]  # (T, n)
+    start, end = mv[web.first_projected - 1], mv[-1]
+    known = np.isfinite(start) & np.isfinite(end)
+    h = r.headlines()
+    assert h["market_value_unknown"] == int((~known).sum()) > 0
+    assert "intel" in [e for e, k in zip(web.entities, known, strict=True) if not k]
+    assert h["market_value_lost"] == pytest.approx(np.maximum(start - end, 0.0)[known].sum(), abs=1e-3)
 
 
 def test_the_scenarios_rate_path_reprices_the_going_concern(ai_ledger: circularity.Ledger) -> None:
