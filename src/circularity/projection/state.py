@@ -158,6 +158,7 @@ class State:
         None  # the going-concern anchor (valuation), from the first projected quarter
     )
     default_prob: Array | None = None  # Merton's default probability of the quarter (NaN: unknown)
+    credit_spread: Array | None = None  # Merton's credit spread of the quarter (NaN: unknown)
     cum_transferred: Array | None = None  # fixed assets handed over in resolution (None: none yet)
 
 
