@@ -114,6 +114,7 @@ def test_an_entity_of_unknown_value_with_debt_adds_no_spread_and_no_warning() ->
     at 0) and for one whose debt is already worthless; it cannot widen, and inf - inf must never be
     taken (the RuntimeWarning ``stress --dataset telecom`` gave on Iridium: value unknown, debt 3)."""
     fit = solve_merton(np.array([100.0, 50.0]), 0.4, np.array([60.0, 0.0]), 0.04, 1.0)
+
     def run(with_unknown: bool) -> Any:
         k = 3 if with_unknown else 2
         pad = (lambda a, v: np.append(a, v)) if with_unknown else (lambda a, v: a)
