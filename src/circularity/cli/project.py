@@ -283,6 +283,8 @@ def register(app: typer.Typer) -> None:
         t.add_row("first default", f"{first} {heads['first_default_quarter']}" if first else "none")
         t.add_row("what it sets off", ", ".join(heads["set_off"]) or "-")
         t.add_row("total market value lost (USD bn)", f"{heads['market_value_lost']:,.1f}")
+        if heads.get("market_value_unknown"):
+            t.add_row("  entities of unknown value, excluded", str(heads["market_value_unknown"]))
         if heads.get("web_required_revenue_2030") is not None:
             t.add_row("web required revenue 2030 (USD bn)", f"{heads['web_required_revenue_2030']:,.1f}")
             t.add_row("web projected revenue 2030 (USD bn)", f"{heads['web_projected_revenue_2030']:,.1f}")

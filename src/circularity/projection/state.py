@@ -158,6 +158,7 @@ class State:
         None  # the going-concern anchor (valuation), from the first projected quarter
     )
     default_prob: Array | None = None  # Merton's default probability of the quarter (NaN: unknown)
+    credit_spread: Array | None = None  # Merton's credit spread of the quarter (NaN: unknown)
     bs: BalanceState | None = None  # the balance sheet's other stocks (None: not kept)
 
 
