@@ -93,9 +93,8 @@ def balance_step(
     lend_paid: Array,
     repay_recv: Array,
     new_equity: Array,
-    distributions: Array,
-    cash_revenue: Array,
-    revenue: Array,
+    distributions: Array | None,
+    deferred: Array | None,
     earnings: Array,
     stakes_value: Array,
     debt_adjust: Array,
@@ -107,7 +106,9 @@ def balance_step(
     them (raised); None when no equity contract was due. ``debt_adjust``: the change in debt that
     no flow explains (a repayment beyond the debt recorded, debt extinguished in a resolution), a
     gain to equity when negative; ``cash_adjust``: cash moved outside the checked flows (a
-    resolution's transfers), None when none.
+    resolution's transfers), None when none. ``distributions``: other uses of cash a filing shows
+    (buybacks, dividends), None when none; ``deferred``: cash revenue less the revenue booked (a
+    contract liability when positive), None when they agree.
     """
     lent = bs.loans_lent + lend_paid
     lent -= repay_recv
@@ -115,11 +116,10 @@ def balance_step(
     over = np.maximum(lent, 0.0)
     over -= lent
     np.maximum(lent, 0.0, out=lent)
-    deferred = bs.deferred + cash_revenue
-    deferred -= revenue
     equity = bs.book_equity + earnings
     equity += new_equity
-    equity -= distributions
+    if distributions is not None:
+        equity -= distributions
     equity += stakes_value
     equity -= bs.stakes_value
     equity += over
@@ -134,6 +134,6 @@ def balance_step(
         loans_lent=lent,
         stakes_cost=stakes_cost,
         stakes_value=stakes_value,
-        deferred=deferred,
+        deferred=bs.deferred if deferred is None else bs.deferred + deferred,
         book_equity=equity,
     )

@@ -260,9 +260,10 @@ def _balance(
         lend_paid=lend_paid,
         repay_recv=repay_recv,
         new_equity=fin.new_equity,
-        distributions=fin.cash_out - fin.debt_repaid,
-        cash_revenue=out.revenue + cl.received_revenue,
-        revenue=revenue,
+        # history only: other uses a filing shows (projected: financing out is the debt repaid)
+        distributions=None if fin.cash_out is fin.debt_repaid else fin.cash_out - fin.debt_repaid,
+        # history only: revenue pinned to a filing (projected: revenue is what was received)
+        deferred=(out.revenue + cl.received_revenue) - revenue if t < web.first_projected else None,
         earnings=earnings,
         stakes_value=revaluation,
         debt_adjust=debt_adj,
