@@ -27,7 +27,9 @@ import pandas as pd
 
 # The backlog rule lives with the other market-reaction analytics; it reads ledger tables only
 # (no Web), so compile can use it without a cycle.
+from circularity.analytics.backlog_value import fitted_backlog_multiple
 from circularity.analytics.market_reactions import backlog_multiple, backlog_reactions
+from circularity.errors import OptionError, UnknownNameError
 from circularity.ledger.dates import (
     parse_date,
     period_bounds,
@@ -149,8 +151,10 @@ class Web:
     principal : ``(m,)`` loan principal outstanding at the start of the horizon (debt contracts).
     financials : name → ``(n,)`` starting figures (:data:`FINANCIAL_FIELDS`), NaN if unreported.
     holdings : ``(n, n)`` share of ``j``'s equity held by ``i``.
-    backlog_multiple : market value per USD of announced backlog from announcement-day moves
-        (NaN when the ledger has no usable reaction); ``backlog_evidence`` the ratios used.
+    backlog_multiple : market value per USD of announced backlog from announcement-day moves: the
+        pooled least-squares fit of :func:`~circularity.valuation.fit_backlog_value` (``circularity
+        reactions --fit``), else the median ratio where the pooled fit has too few points (NaN
+        when the ledger has no usable reaction); ``backlog_evidence`` the ratios used.
     notes : ``(m,)`` how each schedule was built; ``skipped`` (deal id, reason) for deals left out.
     first_projected : index of the first projected quarter; quarters before it are history
         (every quarter that ended on or before the ``as_of`` date the web was compiled for; 0
@@ -199,14 +203,16 @@ class Web:
         try:
             return self.entities.index(entity)
         except ValueError:
-            raise KeyError(f"unknown entity '{entity}'; entities: {', '.join(self.entities)}") from None
+            raise UnknownNameError(
+                f"unknown entity '{entity}'; entities: {', '.join(self.entities)}"
+            ) from None
 
     def quarter_index(self, quarter: str) -> int:
         """Index of a quarter label inside the horizon."""
         try:
             return self.quarters.index(quarter)
         except ValueError:
-            raise KeyError(
+            raise UnknownNameError(
                 f"quarter '{quarter}' is outside {self.quarters[0]}..{self.quarters[-1]}"
             ) from None
 
@@ -229,7 +235,7 @@ def quarter_range(start: str, end: str) -> tuple[str, ...]:
     """Quarter labels from ``start`` to ``end`` inclusive (``2025Q1``, ``2032Q4``)."""
     a, b = _qabs(start), _qabs(end)
     if b < a:
-        raise ValueError(f"end quarter {end} is before start quarter {start}")
+        raise OptionError(f"end quarter {end} is before start quarter {start}")
     return tuple(quarter_from_number(q) for q in range(a, b + 1))
 
 
@@ -472,7 +478,11 @@ def compile_web(
     for h in records.get("holdings", ()):
         if h.holder in idx and h.issuer in idx:
             holdings[idx[h.holder], idx[h.issuer]] = h.share
-    multiple, evidence = _backlog_multiple(records)
+    # the market's price of announced backlog: the pooled fit of the valuation's calibration
+    # (circularity reactions --fit); the median ratio where the ledger has no entity table
+    multiple, evidence = fitted_backlog_multiple(ledger)
+    if not math.isfinite(multiple):
+        multiple, evidence = _backlog_multiple(records)
     return Web(
         entities=entities,
         entity_kinds=kinds,

@@ -139,3 +139,23 @@ def test_market_priced_financing_prices_debt_at_mertons_spread(ai_ledger: circul
     h0 = f0[(f0.entity == "coreweave") & f0.quarter.isin(hist)]["interest"].to_numpy()
     h1 = f1[(f1.entity == "coreweave") & f1.quarter.isin(hist)]["interest"].to_numpy()
     np.testing.assert_allclose(h1, h0, rtol=1e-12)
+
+
+def test_backlog_is_priced_at_the_markets_fitted_coefficient(ai_ledger: circularity.Ledger) -> None:
+    """With ``use_ledger_backlog_multiple`` (the baseline's) the going concern prices backlog at the
+    pooled fit of ``circularity reactions --fit``, not the preset's assumed 0.5."""
+    from circularity.analytics.backlog_value import fit_reactions
+
+    sc = load_scenario("baseline")
+    web = compile_for(sc, ai_ledger)
+    t = fit_reactions(ai_ledger)[0].table
+    pooled = t[(t["class"] == "all") & (t["period"] == "all") & (t["direction"] == "announced")].iloc[0]
+    assert pooled["method"].startswith("fit")
+    assert web.backlog_multiple == pytest.approx(float(pooled["coefficient"]), rel=1e-12)
+    assert web.backlog_multiple != pytest.approx(sc.globals.backlog_multiple.value)
+    used = run_projection(web, sc, {}).data["market_value"]
+    fitted = run_projection(web, sc, {"globals.backlog_multiple": web.backlog_multiple}).data["market_value"]
+    np.testing.assert_allclose(used, fitted, rtol=1e-12)
+    off = load_scenario("baseline", ("globals.use_ledger_backlog_multiple=false",))
+    assumed = run_projection(web, off, {}).data["market_value"]
+    assert np.nanmax(np.abs(assumed - used)) > 1.0  # USD bn: the price of backlog moves values

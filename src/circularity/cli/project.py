@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,18 @@ def _explain(console: Console, sc: Any, result: Any, web_notes: Any, web: Any = 
 
         for deal_id, price, why in price_flags(web, sc):
             t.add_row(f"channels.flagged.{deal_id}", price, f"FLAGGED: implied price per GW {why}")
+    if (
+        web is not None
+        and sc.globals.use_ledger_backlog_multiple
+        and math.isfinite(getattr(web, "backlog_multiple", math.nan))
+    ):
+        t.add_row(
+            "engine.backlog_multiple",
+            f"{web.backlog_multiple:.3f}",
+            "in use instead of globals.backlog_multiple (use_ledger_backlog_multiple: true): the market's "
+            "price of a dollar of announced backlog, pooled least-squares fit over "
+            f"{len(web.backlog_evidence)} announcement-day reactions (circularity reactions --fit)",
+        )
     t.add_row(
         "engine.ebitda",
         "revenue x (1 - opex_ratio)",
