@@ -27,8 +27,9 @@ import numpy as np
 
 from circularity.compile import Web
 from circularity.errors import ScenarioError
-from circularity.projection.accounting import check_quarter
+from circularity.projection.accounting import check_balance, check_quarter
 from circularity.projection.aggregation import Aggregation, build_aggregation
+from circularity.projection.balance import BalanceState
 from circularity.projection.channels import ChannelState, renew_contracts
 from circularity.projection.channels.context import AI_KINDS
 from circularity.projection.parameters import (
@@ -54,6 +55,7 @@ from circularity.projection.steps import (
     unpaid_outside,
     wound_down,
 )
+from circularity.projection.steps.stocks import BALANCE_COLUMNS
 
 __all__ = ["BLOCK", "override_paths", "run_projection"]
 
@@ -142,7 +144,11 @@ def run_projection(
                 progress(b_i * total + done, len(blocks) * total)
 
         ctx = build_context(web, agg, slice_params(P, sl, S), slice_events(ev, sl, S), sl.stop - sl.start)
-        ctx = dataclasses.replace(ctx, valuation=any(c in keep for c in VALUATION_COLUMNS))
+        ctx = dataclasses.replace(
+            ctx,
+            valuation=any(c in keep for c in VALUATION_COLUMNS),
+            balance=check or any(c in keep for c in BALANCE_COLUMNS),
+        )
         parts.append(_block(ctx, past, sl, rec_T, keep, check, tick))
     cut = np.concatenate([x[0] for x in parts])
     need_by = {t: np.concatenate([x[1][t] for x in parts]) for t in parts[0][1]}
@@ -228,7 +234,11 @@ def _history(
     if h == 0:
         return _Past(state=None, need_by={})
     ctx = build_context(web, agg, resolve_params(web, scenario, {}, 1), event_arrays(web, scenario, {}, 1), 1)
-    ctx = dataclasses.replace(ctx, valuation=any(c in keep for c in VALUATION_COLUMNS))
+    ctx = dataclasses.replace(
+        ctx,
+        valuation=any(c in keep for c in VALUATION_COLUMNS),
+        balance=check or any(c in keep for c in BALANCE_COLUMNS),
+    )
     st = initial_state(ctx)
     need_by: dict[int, Array] = {}
     for t in range(h):
@@ -270,6 +280,17 @@ def _widen(st: State, S: int) -> State:
         cash_out=w(st.cash_out),
         ch=None if st.ch is None else _widen_channels(st.ch, w),
         cum_transferred=None if st.cum_transferred is None else w(st.cum_transferred),
+        bs=None if st.bs is None else _widen_balance(st.bs, w),
+    )
+
+
+def _widen_balance(bs: BalanceState, w: Callable[[Array], Array]) -> BalanceState:
+    return BalanceState(
+        loans_lent=w(bs.loans_lent),
+        stakes_cost=w(bs.stakes_cost),
+        stakes_value=w(bs.stakes_value),
+        deferred=w(bs.deferred),
+        book_equity=w(bs.book_equity),
     )
 
 
@@ -299,7 +320,7 @@ def quarter(
     if fin.capex_cut.any():  # capex not spent (liquidity order) leaves the outside outflows
         out = replace(out, capex=out.capex - fin.capex_cut, cash_out=out.cash_out - fin.capex_cut)
     cl = clearing(ctx, dues, fin)
-    unpaid = None
+    bills = kept = None
     if t >= ctx.web.first_projected and (cl.cash_after < 0.0).any():
         # receipts the clearing did not deliver (a payer short): capex not yet spent is cut
         # further, within the quarter, before a cash gap is left (the same liquidity order)
@@ -311,13 +332,14 @@ def quarter(
         out = replace(out, cash_out=out.cash_out - bills)
         fin = replace(fin, debt_repaid=fin.debt_repaid - kept, cash_out=fin.cash_out - kept)
         cl = replace(cl, cash_after=cl.cash_after + bills + kept)
-        unpaid = bills + kept
     debt_end = st.debt_out + fin.new_debt - fin.debt_repaid
+    if bills is not None:
+        debt_end = debt_end + bills  # an outside bill left unpaid is still owed (a payable)
     # fixed assets at the quarter's end (the depreciation charge of the vintages held, as in the
     # stock update): what an estate resolved now can sell
     dep = st.dep_rate if ctx.ch is None or st.ch is None else st.ch.chip_dep + st.ch.bldg_dep
     book = st.capital + out.capex + cl.ratio * dues.due_hw - dep - np.minimum(ctx.legacy_dep, st.legacy)
-    res = resolution(ctx, st, dues, out, cl, debt_end, book, t, unpaid)
+    res = resolution(ctx, st, dues, out, cl, debt_end, book, t, bills, kept)
     new, row = stock_update(ctx, st, dues, out, fin, cl, res, t, going)
     if check:
         check_quarter(
@@ -339,6 +361,8 @@ def quarter(
             cum_dep=new.cum_dep.T,
             cum_transferred=None if new.cum_transferred is None else new.cum_transferred.T,
         )
+        if new.bs is not None:
+            check_balance(ctx.web, t, row["assets"], row["liabilities"], row["book_equity"])
     return new, row, res.detail
 
 

@@ -52,6 +52,10 @@ COLUMNS: tuple[str, ...] = (
     "interest_cover",
     "required_revenue",
     "credit_losses",
+    "assets",
+    "liabilities",
+    "book_equity",
+    "lending_capacity",
 )
 
 #: the boolean columns: defaulted (in this quarter or before), resolved (in this quarter)

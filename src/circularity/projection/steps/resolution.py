@@ -57,6 +57,8 @@ class Resolved:
     asset_sales: Array  # realised value of the estate's fixed assets (inside resolution_in)
     web_losses: Array  # damages on contracts of debtors resolved now, less recoveries (by creditor)
     unpaid_outside: Array  # outside bills and maturing debt left unpaid (the liquidity order's last step)
+    unpaid_bills: Array | None = None  # the outside bills among them: owed on as outside debt (payables)
+    lent_off: Array | None = None  # by lender: web loan principal owed by a debtor resolved now (written off)
     cut: Array  # contracts still honoured: those of a defaulted payer or payee are terminated
     detail: tuple[DefaultRecord, ...] = ()
 
@@ -68,7 +70,8 @@ def _category(ctx: Context) -> Array:
 def unpaid_outside(cash_after: Array, out: Outside, repaid: Array) -> tuple[Array, Array]:
     """The liquidity order's last step: a cash gap left after cash, new money, capex cuts and
     the web's clearing is not paid. Outside bills (operating costs, interest, tax) are left
-    unpaid first, then maturing outside debt (it stays owed); returns ``(bills, debt)`` unpaid."""
+    unpaid first (they stay owed, as outside debt: payables), then maturing outside debt (it stays
+    owed); returns ``(bills, debt)`` unpaid."""
     gap = np.maximum(-cash_after, 0.0)
     bills = np.minimum(gap, np.maximum(out.cash_out, 0.0))
     return bills, np.minimum(gap - bills, np.maximum(repaid, 0.0))
@@ -84,6 +87,7 @@ def resolution(
     capital: Array,
     t: int,
     unpaid_bills: Array | None = None,
+    unpaid_debt: Array | None = None,
 ) -> Resolved:
     """Who defaults in quarter ``t`` and the resolution of those who do.
 
@@ -115,8 +119,9 @@ def resolution(
             cut=cl.cut,
         )
     bills = zero if unpaid_bills is None else unpaid_bills
-    unpaid = cl.shortfall + bills
-    obligations = dues.due_out + out.cash_out + bills
+    owed = bills if unpaid_debt is None else bills + unpaid_debt
+    unpaid = cl.shortfall + owed
+    obligations = dues.due_out + out.cash_out + owed
     newly = unpaid > ctx.materiality * np.maximum(obligations, 1e-9)
     newly &= ~st.defaulted
     defaulted = st.defaulted | newly
@@ -129,7 +134,8 @@ def resolution(
             resolution_out=zero,
             asset_sales=zero,
             web_losses=zero,
-            unpaid_outside=bills,
+            unpaid_outside=owed,
+            unpaid_bills=bills,
             cut=cl.cut,
         )
     first = np.where(newly & (st.first_default < 0), t, st.first_default)
@@ -144,7 +150,7 @@ def resolution(
     future_k *= weight
     claim_k = np.where(by_new, unpaid_k + future_k, 0.0)
     web_claims = agg.by_payer[:n] @ claim_k  # (n, S) by debtor
-    out_claims = np.where(newly, np.maximum(debt_out, 0.0) + bills, 0.0)
+    out_claims = np.where(newly, np.maximum(debt_out, 0.0), 0.0)  # with the bills left unpaid
     claims = web_claims + out_claims
     cash = np.where(newly, np.maximum(cl.cash_after, 0.0), 0.0)
     book = np.where(newly, np.maximum(capital, 0.0), 0.0)
@@ -186,7 +192,9 @@ def resolution(
         resolution_out=res_out,
         asset_sales=sales,
         web_losses=damages - got,
-        unpaid_outside=bills,
+        unpaid_outside=owed,
+        unpaid_bills=bills,
+        lent_off=agg.by_payee[:n] @ np.where(by_new & (cat == 4)[:, None], claim_k, 0.0),
         cut=cut,
         detail=detail,
     )
