@@ -29,6 +29,8 @@ FLOWS = (
     "payments_made",
     "financing_in",
     "financing_out",
+    "resolution_in",
+    "resolution_out",
 )
 
 
@@ -124,7 +126,8 @@ def test_both_identities_hold_on_random_webs(led, history, life, credit, ratio, 
     assert np.isfinite(a).all() and np.isfinite(li).all() and np.isfinite(e).all()
     assert _rel(a - li - e, a, li, e) <= 1e-9
     flows = sum(
-        (1 if k in ("outside_cash_in", "payments_received", "financing_in") else -1) * d[k] for k in FLOWS
+        (1 if k in ("outside_cash_in", "payments_received", "financing_in", "resolution_in") else -1) * d[k]
+        for k in FLOWS
     )
     dcash = d["cash"][1:] - d["cash"][:-1]
     assert _rel(dcash - flows[1:], d["cash"][:-1], *(d[k][1:] for k in FLOWS)) <= 1e-9
