@@ -49,6 +49,10 @@ COLUMNS: tuple[str, ...] = (
     "interest_cover",
     "required_revenue",
     "credit_losses",
+    "assets",
+    "liabilities",
+    "book_equity",
+    "lending_capacity",
 )
 
 #: ``basis`` codes of a row: a projected quarter, history from filings, history by a stated rule.
