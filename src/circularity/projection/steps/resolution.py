@@ -10,10 +10,10 @@ its business in this version). Its creditors book ``claim − recovery`` as a cr
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.projection.aggregation import CATEGORY_OF
 from circularity.projection.state import Context, State
 from circularity.projection.steps.clearing import Cleared
@@ -21,8 +21,6 @@ from circularity.projection.steps.obligations import Dues
 from circularity.projection.steps.outside import Outside
 
 __all__ = ["DefaultRecord", "Resolved", "relet", "resolution", "unpaid_outside", "wound_down"]
-
-Array = np.ndarray[Any, Any]
 
 #: the creditor name for claims held outside the web (outside lenders, suppliers, tax)
 OUTSIDE = "outside creditors"
