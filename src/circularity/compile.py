@@ -27,6 +27,7 @@ import pandas as pd
 
 # The backlog rule lives with the other market-reaction analytics; it reads ledger tables only
 # (no Web), so compile can use it without a cycle.
+from circularity.analytics.backlog_value import fitted_backlog_multiple
 from circularity.analytics.market_reactions import backlog_multiple, backlog_reactions
 from circularity.ledger.dates import (
     parse_date,
@@ -149,8 +150,10 @@ class Web:
     principal : ``(m,)`` loan principal outstanding at the start of the horizon (debt contracts).
     financials : name → ``(n,)`` starting figures (:data:`FINANCIAL_FIELDS`), NaN if unreported.
     holdings : ``(n, n)`` share of ``j``'s equity held by ``i``.
-    backlog_multiple : market value per USD of announced backlog from announcement-day moves
-        (NaN when the ledger has no usable reaction); ``backlog_evidence`` the ratios used.
+    backlog_multiple : market value per USD of announced backlog from announcement-day moves: the
+        pooled least-squares fit of :func:`~circularity.valuation.fit_backlog_value` (``circularity
+        reactions --fit``), else the median ratio where the pooled fit has too few points (NaN
+        when the ledger has no usable reaction); ``backlog_evidence`` the ratios used.
     notes : ``(m,)`` how each schedule was built; ``skipped`` (deal id, reason) for deals left out.
     first_projected : index of the first projected quarter; quarters before it are history
         (every quarter that ended on or before the ``as_of`` date the web was compiled for; 0
@@ -472,7 +475,11 @@ def compile_web(
     for h in records.get("holdings", ()):
         if h.holder in idx and h.issuer in idx:
             holdings[idx[h.holder], idx[h.issuer]] = h.share
-    multiple, evidence = _backlog_multiple(records)
+    # the market's price of announced backlog: the pooled fit of the valuation's calibration
+    # (circularity reactions --fit); the median ratio where the ledger has no entity table
+    multiple, evidence = fitted_backlog_multiple(ledger)
+    if not math.isfinite(multiple):
+        multiple, evidence = _backlog_multiple(records)
     return Web(
         entities=entities,
         entity_kinds=kinds,

@@ -1,11 +1,16 @@
-"""The dashboard in a real Chromium: loads clean, draws the web, follows the date, runs models."""
+"""The dashboard in a real Chromium: loads clean, draws the web, follows the date, runs models.
+
+Each wait goes through :func:`_page.answered`: on a busy machine a model request may be answered
+504 (the server's 30 s run limit) and is then made again; any other error fails the test."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
+import httpx
 import pytest
-from _page import ARTIFACTS, PageWatch
+from _page import ARTIFACTS, PageWatch, answered
 from _serve import LiveServer
 
 import circularity
@@ -15,17 +20,19 @@ from circularity.analytics.attribution import flow_graph
 pytestmark = pytest.mark.browser
 
 
-def open_dashboard(w: PageWatch, server: LiveServer, query: str = "") -> float:
-    """Open the page in test mode (no animations); return seconds from navigation start to
-    the web and its circularity drawn, as the page's own clock measures it."""
-    w.page.goto(f"{server.url}/?test=1{query}")
-    w.page.wait_for_selector("body[data-ready='1']")
+def open_dashboard(
+    w: PageWatch, server: LiveServer, query: str = "", wanted: str | tuple[str, ...] = "body[data-ready='1']"
+) -> float:
+    """Open the page in test mode (no animations) until ``wanted`` is shown (loaded again after a
+    504); return seconds from navigation start to the web and its circularity drawn, as the
+    page's own clock measures it."""
+    answered(w, lambda: w.page.goto(f"{server.url}/?test=1{query}"), wanted)
+    w.page.wait_for_selector("body[data-ready='1']", state="attached")
     return float(w.page.evaluate("window.circ.firstRenderMs")) / 1000
 
 
 def set_date(w: PageWatch, iso: str) -> None:
-    w.page.fill("#as-of", iso)
-    w.page.wait_for_selector(f"#cy[data-as-of='{iso}']")
+    answered(w, lambda: w.page.fill("#as-of", iso), f"#cy[data-as-of='{iso}']")
 
 
 def expected_nodes(as_of: str) -> int:
@@ -39,7 +46,7 @@ def test_page_loads_clean_and_fast(watched: PageWatch, live_server: LiveServer) 
     # The target (2 s) is for an idle machine; a shared CI box gets slack in proportion to its load.
     busy = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
     print(f"dashboard first render: {seconds:.2f} s (load factor {busy:.1f})")
-    assert watched.errors == []
+    assert watched.faults == []
     assert seconds <= 2.0 * busy, f"first render took {seconds:.2f} s at load factor {busy:.1f}"
     today = watched.page.eval_on_selector("#cy", "e => e.dataset.asOf")
     assert watched.page.evaluate("window.circ.cy.nodes().length") == expected_nodes(today)
@@ -58,7 +65,7 @@ def test_date_moves_the_letter_of_intent_in_and_out(watched: PageWatch, live_ser
     assert page.evaluate("window.circ.cy.getElementById('D01').length") == 0
     assert page.evaluate("window.circ.cy.getElementById('D03').length") == 1
     assert page.evaluate("window.circ.cy.nodes().length") == expected_nodes("2026-03-31")
-    assert watched.errors == []
+    assert watched.faults == []
 
 
 def test_click_shows_records_with_sources(watched: PageWatch, live_server: LiveServer) -> None:
@@ -71,14 +78,14 @@ def test_click_shows_records_with_sources(watched: PageWatch, live_server: LiveS
     assert links and all(h.startswith("http") for h in links)
     page.evaluate("() => { window.circ.cy.getElementById('openai').emit('tap'); }")
     page.wait_for_selector("#details h3:has-text('OpenAI')")
-    assert watched.errors == []
+    assert watched.faults == []
 
 
 def test_circularity_panel_matches_the_cli(watched: PageWatch, live_server: LiveServer) -> None:
-    open_dashboard(watched, live_server, "&as_of=2026-03-31")
+    # the significance (1,000 null webs) is the slowest request of the page
+    wanted = ("#loops-card[data-significance='1']", "#vendor-table tbody tr")
+    open_dashboard(watched, live_server, "&as_of=2026-03-31", wanted)
     page = watched.page
-    page.wait_for_selector("#loops-card[data-significance='1']", timeout=60_000)
-    page.wait_for_selector("#vendor-table tbody tr")
     g = flow_graph(circularity.load("ai", as_of="2026-03-31"))
     ref = find_circulation(g)
     v = ref.circulating_volume
@@ -93,46 +100,84 @@ def test_circularity_panel_matches_the_cli(watched: PageWatch, live_server: Live
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#loops-card").screenshot(path=str(ARTIFACTS / "dashboard-circularity.png"))
     watched.shot("dashboard-cycle-highlighted")
-    assert watched.errors == []
+    assert watched.faults == []
 
 
 def test_stress_run_fills_the_table(watched: PageWatch, live_server: LiveServer) -> None:
-    open_dashboard(watched, live_server)
+    open_dashboard(watched, live_server, wanted="body[data-models='1']")
     page = watched.page
-    page.wait_for_selector("body[data-models='1']")
     assert page.input_value("#shocks .shock-entity") == "openai"
-    page.click("#run-stress")
-    page.wait_for_selector("#stress-table tbody tr")
+    answered(watched, lambda: page.click("#run-stress"), "#stress-table tbody tr")
     rows = page.eval_on_selector_all("#stress-table tbody tr", "rs => rs.length")
     assert rows >= 3
     assert page.inner_text("#stress-table tbody tr.defaulted >> nth=0").startswith("OpenAI")
     page.wait_for_selector("#stress-chart .main-svg")
     assert page.evaluate("window.circ.cy.nodes('.defaulted').map(n => n.id())") == ["openai"]
     watched.shot("dashboard-stress")
-    assert watched.errors == []
+    assert watched.faults == []
 
 
 def test_projection_slider_changes_the_chart(watched: PageWatch, live_server: LiveServer) -> None:
-    open_dashboard(watched, live_server)
+    open_dashboard(watched, live_server, wanted="#projection-chart[data-renders='1']")
     page = watched.page
-    page.wait_for_selector("body[data-models='1']")
-    page.wait_for_selector("#projection-chart[data-renders='1']")
     before = page.get_attribute("#projection-chart", "data-signature")
     slider = page.locator("#sliders input[name='openai_revenue_scale']")
-    slider.fill("0.5")  # sets the value and fires input
-    page.wait_for_selector("#projection-chart[data-renders='2']")
+    # fill sets the value and fires input (again after a 504)
+    answered(watched, lambda: slider.fill("0.5"), "#projection-chart[data-renders='2']")
     after = page.get_attribute("#projection-chart", "data-signature")
     assert after != before
     watched.shot("dashboard-projection")
-    assert watched.errors == []
+    assert watched.faults == []
+
+
+def test_header_states_the_ledgers_knowledge_horizon(watched: PageWatch, live_server: LiveServer) -> None:
+    """The header's horizon is the one of /api/meta and `circularity summary` (the latest source
+    the ledger cites), not the latest deal date."""
+    open_dashboard(watched, live_server)
+    horizon = circularity.load("ai").knowledge_horizon()  # Ledger.knowledge_horizon, as summary prints
+    assert horizon is not None
+    meta = httpx.get(f"{live_server.url}/api/meta", timeout=60).json()
+    assert meta["knowledge_horizon"] == horizon.isoformat()
+    assert watched.page.inner_text("#knowledge-horizon") == f"ledger knowledge ends {horizon.isoformat()}"
+    assert watched.faults == []
+
+
+HEADLINES = """() => Object.fromEntries([...document.querySelectorAll('#projection-headlines .kpi')]
+  .map((k) => [k.querySelector('.kpi-l').textContent, k.querySelector('.kpi-v').textContent]))"""
+
+
+def test_rate_floor_slider_changes_the_shown_figures(watched: PageWatch, live_server: LiveServer) -> None:
+    open_dashboard(watched, live_server, wanted="#projection-chart[data-renders='1']")
+    page = watched.page
+    before = page.evaluate(HEADLINES)
+    answers: list[tuple[Any, Any]] = []
+    page.on(
+        "response",
+        lambda r: (
+            answers.append((r.request, r)) if r.url.endswith("/api/project") and r.status == 200 else None
+        ),
+    )
+    slider = page.locator("#sliders input[name='rate_floor']")
+    assert slider.input_value() == "0"  # the baseline preset: no floor
+    answered(watched, lambda: slider.fill("0.2"), "#projection-chart[data-renders='2']")
+    request, response = answers[-1]
+    assert request.post_data_json["levers"] == {"rate_floor": 0.2}
+    assert page.inner_text("label:has(input[name='rate_floor']) output") == "20.0%"
+    after = page.evaluate(HEADLINES)
+    lost = "market value lost"
+    assert after[lost] != before[lost], "a 20% floor on new and floating debt moved no shown figure"
+    # what is shown is the server's answer to that lever, in the page's money format
+    assert after[lost] == page.evaluate(
+        "v => window.circI18n.money(v)", response.json()["headlines"]["market_value_lost"]
+    )
+    watched.shot("dashboard-rate-floor")
+    assert watched.faults == []
 
 
 def test_monte_carlo_draws_a_fan_chart(watched: PageWatch, live_server: LiveServer) -> None:
-    open_dashboard(watched, live_server)
+    open_dashboard(watched, live_server, wanted="body[data-models='1']")
     page = watched.page
-    page.wait_for_selector("body[data-models='1']")
     page.fill("#sim-n", "200")
-    page.click("#run-simulate")
-    page.wait_for_selector("#fan-chart .main-svg")
+    answered(watched, lambda: page.click("#run-simulate"), "#fan-chart .main-svg")
     assert page.locator("#fan-chart .scatterlayer .trace").count() == 5
-    assert watched.errors == []
+    assert watched.faults == []

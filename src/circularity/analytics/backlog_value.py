@@ -12,7 +12,7 @@ import pandas as pd
 from circularity.ledger.records import Deal
 from circularity.valuation.calibration import BacklogFit, fit_backlog_value, reaction_points
 
-__all__ = ["PRIORS", "deal_frame", "fit_reactions", "reaction_frame"]
+__all__ = ["PRIORS", "deal_frame", "fit_reactions", "fitted_backlog_multiple", "reaction_frame"]
 
 #: Named priors used where even the pooled fit has too few points.
 PRIORS: dict[str, tuple[float, str]] = {
@@ -93,3 +93,20 @@ def fit_reactions(
     else:
         points, excluded = reaction_points(reactions, deal_frame(ledger), kinds, web_mv, file=file)
     return fit_backlog_value(points, priors, min_points=min_points), excluded
+
+
+def fitted_backlog_multiple(ledger: Any) -> tuple[float, tuple[float, ...]]:
+    """The market's price of a dollar of announced backlog for the valuation: the pooled fit
+    over every class and period (``circularity reactions --fit``, row ``all / all / announced``),
+    and the ratios of the points it was fitted on; ``(NaN, ())`` where the pooled fit has too few
+    points (then the scenario's own ``backlog_multiple`` stands) or the ledger has no entity
+    table (a bare web)."""
+    if not hasattr(ledger, "table"):
+        return float("nan"), ()
+    fit, _ = fit_reactions(ledger)
+    t = fit.table
+    row = t[(t["class"] == "all") & (t["period"] == "all") & (t["direction"] == "announced")]
+    if row.empty or not str(row["method"].iloc[0]).startswith("fit"):
+        return float("nan"), ()
+    pts = fit.points[fit.points["direction"] == "announced"]
+    return float(row["coefficient"].iloc[0]), tuple(float(x) for x in pts["ratio"])

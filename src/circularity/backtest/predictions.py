@@ -257,7 +257,7 @@ def predict(
         [int(np.median(first_q[ever[:, i], i])) if ever[:, i].any() else -1 for i in ops], dtype=np.int64
     )
     mv = np.asarray(out["market_value"], dtype=float)
-    mv_lost = np.maximum(mv[:, ops, 0] - mv[:, ops, -1], 0.0).sum(axis=1)
+    mv_lost = np.nansum(np.maximum(mv[:, ops, 0] - mv[:, ops, -1], 0.0), axis=1)  # NaN: unknown, left out
     rec = per.recovery_rate if recovery_rate is None else recovery_rate
     losses: dict[str, Array] = {}
     for v in vendors:

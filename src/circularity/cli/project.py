@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,18 @@ def _explain(console: Console, sc: Any, result: Any, web_notes: Any, web: Any = 
 
         for deal_id, price, why in price_flags(web, sc):
             t.add_row(f"channels.flagged.{deal_id}", price, f"FLAGGED: implied price per GW {why}")
+    if (
+        web is not None
+        and sc.globals.use_ledger_backlog_multiple
+        and math.isfinite(getattr(web, "backlog_multiple", math.nan))
+    ):
+        t.add_row(
+            "engine.backlog_multiple",
+            f"{web.backlog_multiple:.3f}",
+            "in use instead of globals.backlog_multiple (use_ledger_backlog_multiple: true): the market's "
+            "price of a dollar of announced backlog, pooled least-squares fit over "
+            f"{len(web.backlog_evidence)} announcement-day reactions (circularity reactions --fit)",
+        )
     t.add_row(
         "engine.ebitda",
         "revenue x (1 - opex_ratio)",
@@ -283,6 +296,8 @@ def register(app: typer.Typer) -> None:
         t.add_row("first default", f"{first} {heads['first_default_quarter']}" if first else "none")
         t.add_row("what it sets off", ", ".join(heads["set_off"]) or "-")
         t.add_row("total market value lost (USD bn)", f"{heads['market_value_lost']:,.1f}")
+        if heads.get("market_value_unknown"):
+            t.add_row("  entities of unknown value, excluded", str(heads["market_value_unknown"]))
         if heads.get("web_required_revenue_2030") is not None:
             t.add_row("web required revenue 2030 (USD bn)", f"{heads['web_required_revenue_2030']:,.1f}")
             t.add_row("web projected revenue 2030 (USD bn)", f"{heads['web_projected_revenue_2030']:,.1f}")

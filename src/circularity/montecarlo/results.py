@@ -92,7 +92,11 @@ class SimulationResult:
             }
         if self.value_lost is not None:
             names = [*self.entities, TOTAL]
-            out["value_lost"] = {e: describe(self.value_lost[:, j]) for j, e in enumerate(names)}
+            out["value_lost"] = {  # entities of unknown value have no distribution: left out
+                e: describe(self.value_lost[:, j])
+                for j, e in enumerate(names)
+                if np.isfinite(self.value_lost[:, j]).all()
+            }
         return out
 
     def quantiles(self, variable: str | None = None, entity: str | None = None) -> pd.DataFrame:

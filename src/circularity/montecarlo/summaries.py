@@ -105,12 +105,12 @@ def reduce_chunk(
     for name in FAN_VARIABLES:
         if name in cubes and fan_rows:
             c = cubes[name][:fan_rows].astype(np.float64, copy=False)
-            total = c.sum(axis=1, keepdims=True)
+            total = np.nansum(c, axis=1, keepdims=True)  # entities of unknown value (NaN) left out
             stats.fan[name] = np.concatenate([c, total], axis=1).astype(np.float32)
     if "market_value" in cubes:
         mv = cubes["market_value"].astype(np.float64, copy=False)
-        lost = np.maximum(mv[:, :, 0] - mv[:, :, -1], 0.0)
-        stats.value_lost = np.concatenate([lost, lost.sum(axis=1, keepdims=True)], axis=1)
+        lost = np.maximum(mv[:, :, 0] - mv[:, :, -1], 0.0)  # NaN: value unknown, left out of the total
+        stats.value_lost = np.concatenate([lost, np.nansum(lost, axis=1, keepdims=True)], axis=1)
     if "shortfall" in cubes and ends:
         stats.short_counts = _cumulative_counts(np.asarray(cubes["shortfall"]) > 1e-9, ends)
     if "defaulted" in cubes and ends:

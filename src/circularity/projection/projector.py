@@ -341,4 +341,8 @@ def _block(
         mv_start = np.broadcast_to(past.state.market_value.T, (ctx.S, ctx.web.n)).copy()
     else:
         mv_start = rec["market_value"][0, :, sl].T if "market_value" in rec else ctx.mv0.T
-    return st.cut.T, need_by, st.cash_out.T, st.first_default.T, mv_start, st.market_value.T, web_2030
+    # unknown is not zero: entities of unknown own value are NaN (excluded from the headline, counted)
+    known = np.broadcast_to(ctx.value_known, st.market_value.shape).T
+    mv_start = np.where(known, mv_start, np.nan)
+    mv_end = np.where(known, st.market_value.T, np.nan)
+    return st.cut.T, need_by, st.cash_out.T, st.first_default.T, mv_start, mv_end, web_2030

@@ -77,7 +77,10 @@ def headlines_from(
     mv_start: Array,
     mv_end: Array,
 ) -> dict[str, Array]:
-    """Per-scenario headline arrays, computed once in the engine (also for Monte Carlo)."""
+    """Per-scenario headline arrays, computed once in the engine (also for Monte Carlo).
+
+    ``mv_start``, ``mv_end`` are ``(S, n)``, NaN where an entity's own value is unknown: those
+    entities are left out of ``market_value_lost`` and counted in ``market_value_unknown``."""
     T = web.T
     i = web.entities.index(entity) if entity in web.entities else None
     S = cash_out_q.shape[0]
@@ -89,6 +92,7 @@ def headlines_from(
         return need_by[max(ts)][:, i]
 
     fd = np.where(first_def_q >= 0, first_def_q, T + 1)
+    lost = np.asarray(mv_start, dtype=float) - np.asarray(mv_end, dtype=float)
     first_q = fd.min(axis=1)
     first_e = fd.argmin(axis=1)
     return {
@@ -98,7 +102,9 @@ def headlines_from(
         "first_default_q": np.where(first_q <= T, first_q, -1),
         "first_default_e": np.where(first_q <= T, first_e, -1),
         "default_q": first_def_q,
-        "market_value_lost": np.maximum(mv_start - mv_end, 0.0).sum(axis=1),
+        # entities of unknown value (NaN) are excluded from the total and counted, never 0
+        "market_value_lost": np.where(np.isfinite(lost), np.maximum(lost, 0.0), 0.0).sum(axis=1),
+        "market_value_unknown": (~np.isfinite(lost)).sum(axis=1),
     }
 
 
@@ -175,6 +181,9 @@ class ProjectionResult:
             "first_default_quarter": q[fq] if fq >= 0 else None,
             "set_off": set_off,
             "market_value_lost": round(float(h["market_value_lost"][scenario]), 3),
+            "market_value_unknown": int(h["market_value_unknown"][scenario])
+            if "market_value_unknown" in h
+            else 0,
             **{k: _num(h, k, scenario) for k in HEADLINE_FIELDS[7:]},
         }
 

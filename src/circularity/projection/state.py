@@ -155,6 +155,7 @@ class State:
         None  # the going-concern anchor (valuation), from the first projected quarter
     )
     default_prob: Array | None = None  # Merton's default probability of the quarter (NaN: unknown)
+    credit_spread: Array | None = None  # Merton's credit spread of the quarter (NaN: unknown)
 
 
 def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: int) -> Context:

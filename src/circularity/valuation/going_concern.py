@@ -46,7 +46,13 @@ from circularity.valuation.merton import (
     solve_merton,
 )
 
-__all__ = ["GoingConcern", "ValuationAnchor", "anchor_going_concern", "value_going_concern"]
+__all__ = [
+    "GoingConcern",
+    "ValuationAnchor",
+    "anchor_going_concern",
+    "lending_spread",
+    "value_going_concern",
+]
 
 Array = np.ndarray[Any, Any]
 
@@ -193,3 +199,23 @@ def value_going_concern(
         default_probability=np.where(k_, pd_, nan),
         credit_spread=np.where(k_, cs, nan),
     )
+
+
+def lending_spread(rule_spread: Any, merton_spread: Any) -> Array:
+    """The spread over its base rate that an entity's new, floating and refinanced debt pays
+    where the scenario prices financing on the valuation (``globals.market_priced_financing``):
+    Merton's credit spread of the entity in the quarter before (:func:`value_going_concern`),
+    and the scenario's leverage rule ``spread·max(0, D/EBITDA − 1)`` where the valuation does not
+    know it (NaN: an entity of unknown value, or a quarter not yet valued).
+
+    An entity whose assets are gone has an infinite Merton spread; the caller caps the rate at
+    the scenario's maximum, as the leverage rule's is.
+
+    Examples
+    --------
+    >>> lending_spread([[0.02, 0.03]], [[0.005, float("nan")]]).tolist()
+    [[0.005, 0.03]]
+    """
+    rule = np.asarray(rule_spread, dtype=float)
+    m = np.asarray(merton_spread, dtype=float)
+    return np.asarray(np.where(np.isnan(m), rule, m))

@@ -111,7 +111,9 @@
   }
   const kindLabel = (k) => t(k);
   const unitsNote = () => t("amounts in {unit}", { unit: I.moneyUnit().unit });
-  const horizon = () => (state.meta && (state.meta.knowledge_horizon || state.meta.last_date)) || "–";
+  // the ledger's knowledge horizon as /api/meta states it (the latest source it cites, the rule of
+  // `circularity summary`); never the latest deal date, an earlier day; "–" when none is known
+  const horizon = () => (state.meta && state.meta.knowledge_horizon) || "–";
 
   Object.assign(circ, {
     h: { $, el, fmt, pct, showError, api, postJSON, plot, ensurePlotly, debounce, fill, sourceLinks,

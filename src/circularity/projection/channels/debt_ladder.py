@@ -25,6 +25,7 @@ import numpy as np
 
 from circularity.projection.channels.context import ChannelContext, ChannelState
 from circularity.projection.state import EPS, Context, State
+from circularity.valuation.going_concern import lending_spread
 
 __all__ = ["Limits", "borrowing_limits", "ladder_interest", "market_rate"]
 
@@ -32,13 +33,18 @@ Array = np.ndarray[Any, Any]
 
 
 def market_rate(ctx: Context, cc: ChannelContext, st: State, t: int) -> Array:
-    """The rate new, floating and refinanced debt pays in quarter ``t``, ``(n, S)``."""
+    """The rate new, floating and refinanced debt pays in quarter ``t``, ``(n, S)``: the base rate
+    plus the leverage rule's spread, or, where the scenario sets ``globals.market_priced_financing``,
+    Merton's credit spread of the quarter before (:func:`~circularity.valuation.going_concern.lending_spread`)."""
     debt = st.debt_out + st.debt_web
     lev = np.full(debt.shape, 1e300)  # no EBITDA: the rate goes to its cap
     np.divide(debt, st.ebitda_ann, out=lev, where=st.ebitda_ann > EPS)
     lev -= 1.0
     np.maximum(lev, 0.0, out=lev)
     lev *= ctx.spread
+    if ctx.market_financing and st.credit_spread is not None:
+        # globals.market_priced_financing: Merton's spread of last quarter replaces the leverage rule
+        lev = lending_spread(lev, st.credit_spread)
     base = np.maximum(ctx.e["rate"] + cc.rate_delta[t], cc.floor)
     lev += base
     return np.asarray(np.minimum(lev, np.maximum(ctx.top_rate, base), out=lev))

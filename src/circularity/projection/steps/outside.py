@@ -12,6 +12,7 @@ from circularity.projection.channels.debt_ladder import ladder_interest, market_
 from circularity.projection.channels.fleet import replacement_capex
 from circularity.projection.state import EPS, Context, State
 from circularity.projection.steps.obligations import Dues
+from circularity.valuation.going_concern import lending_spread
 
 __all__ = ["Outside", "outside_flows"]
 
@@ -38,7 +39,9 @@ def outside_flows(ctx: Context, st: State, dues: Dues, t: int) -> Outside:
     Revenue is the path × events (in a history quarter, the reported revenue less the web's
     share where a filing gives it); costs ``opex_ratio × (outside + expected web revenue)`` plus a
     fixed path; interest ``r·D_out/4`` with
-    ``r = min(max_rate, max(rate, floor) + spread·max(0, D/EBITDA − 1))``; tax on last quarter's profit.
+    ``r = min(max_rate, max(rate, floor) + spread·max(0, D/EBITDA − 1))`` (with
+    ``globals.market_priced_financing``, Merton's credit spread of the quarter before in place of
+    the leverage term where the valuation knows it); tax on last quarter's profit.
     """
     r_out = ctx.out_rev[t] * ctx.rev_scale * ctx.ev_rev[t]
     if ctx.any_ncf:
@@ -97,6 +100,9 @@ def outside_flows(ctx: Context, st: State, dues: Dues, t: int) -> Outside:
     lev -= 1.0
     np.maximum(lev, 0.0, out=lev)
     lev *= ctx.spread
+    if ctx.market_financing and st.credit_spread is not None:
+        # globals.market_priced_financing: Merton's spread of last quarter replaces the leverage rule
+        lev = lending_spread(lev, st.credit_spread)
     lev += ctx.base_rate
     rate = np.minimum(lev, ctx.top_rate, out=lev)  # interest is r·D_out: where D_out = 0 it is 0
     interest = rate * st.debt_out

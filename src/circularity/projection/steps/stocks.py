@@ -148,6 +148,7 @@ def stock_update(
         ch=ch_state,
         anchor=anchor,
         default_prob=None if gc is None else gc.default_probability,
+        credit_spread=None if gc is None else gc.credit_spread,
     )
     row = {
         "revenue": revenue,
@@ -171,7 +172,10 @@ def stock_update(
         # every shortfall: the same clearing books the payer's shortfall and the payee's loss)
         "credit_losses": np.maximum(dues.due_in - cl.received, 0.0),
         "defaulted": res.defaulted,
-        "market_value": mv,
+        # unknown is not zero: an entity whose own value neither the ledger nor the peer-multiple
+        # fill gives is NaN here (the engine's state holds 0 for it only as its base for raising
+        # equity), and is excluded from the value-lost headline with a count
+        "market_value": np.where(ctx.value_known, mv, np.nan),
     }
     if ctx.valuation:  # nothing else reads them: a run that records none of them skips them
         row.update(_valuation_row(ctx, mv, own, gc, debt, cl.cash_after, res.defaulted, t))
