@@ -162,6 +162,20 @@ def _ledger_cases(rng: random.Random) -> list[Case]:
         imports=True,
     )
     add("dataset.yaml list", lambda r: _bytes(r / "dataset.yaml", b"- 1\n"))
+    for bad in NASTY_TEXT:
+        add(
+            f"dataset.yaml: control {bad!r} in title",
+            lambda r, b=bad: _bytes(
+                r / "dataset.yaml", f"name: x\ntitle: {json.dumps('a' + b + 'b')}\n".encode()
+            ),
+            imports=True,
+        )
+    add(
+        "dataset.yaml: NaN version",
+        lambda r: _bytes(r / "dataset.yaml", b"name: x\nversion: .nan\n"),
+        imports=True,
+    )
+    add("dataset.yaml: infinite in a list", lambda r: _bytes(r / "dataset.yaml", b"name: x\nv: [1, -.inf]\n"))
     add("supersession chain of 2000", _chain, must=False)
     # seeded mutations of financials.csv: cut, short rows, repeated header, inserted bytes
     for i in range(120):
