@@ -32,9 +32,9 @@ class PageWatch:
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         page.on("response", lambda r: self.timeouts.append(r.url) if r.status == 504 else None)
         self.inflight: set[Any] = set()  # requests not yet answered
-        page.on("request", self.inflight.add)
-        page.on("requestfinished", self.inflight.discard)
-        page.on("requestfailed", self.inflight.discard)
+        page.on("request", lambda r: self.inflight.add(r))  # Playwright wants Python functions
+        page.on("requestfinished", lambda r: self.inflight.discard(r))
+        page.on("requestfailed", lambda r: self.inflight.discard(r))
 
     @property
     def faults(self) -> list[str]:
