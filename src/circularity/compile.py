@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from circularity._typing import Array
+
 # The backlog rule lives with the other market-reaction analytics; it reads ledger tables only
 # (no Web), so compile can use it without a cycle.
 from circularity.analytics.backlog_value import fitted_backlog_multiple
@@ -51,7 +53,6 @@ __all__ = [
     "remaining_payments",
 ]
 
-Array = np.ndarray[Any, Any]
 
 #: Contract kinds in a compiled web: the ledger's deal kinds plus the two legs of debt service.
 CONTRACT_KINDS: tuple[str, ...] = (

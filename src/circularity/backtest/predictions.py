@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from circularity._typing import Array
 from circularity.backtest.baselines import (
     altman_z2,
     latest_by_entity,
@@ -34,7 +35,6 @@ from circularity.ledger.records import Deal, Entity, Financial, Source
 
 __all__ = ["Predictions", "RunSetup", "knowledge_start", "predict", "setup_run", "uncertainty_for"]
 
-Array = np.ndarray[Any, Any]
 _UNCERTAINTY = "circularity/montecarlo/default_uncertainty.yaml"
 
 

@@ -21,17 +21,16 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
 import numpy as np
 import yaml
 
+from circularity._typing import Array
 from circularity.backtest.starting_state import EntityState
 from circularity.errors import BacktestError
 
 __all__ = ["FirmUncertainty", "firm_draws", "load_firm_uncertainty", "recovery_draws"]
 
-Array = np.ndarray[Any, Any]
 _FILE = "circularity/backtest/uncertainty.yaml"
 #: fields filled as a ratio to revenue (the drawn value is the peer's ratio × the entity's revenue)
 _PER_REVENUE = ("cash", "debt", "market_value")

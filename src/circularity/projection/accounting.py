@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.errors import AccountingError
 
 __all__ = ["check_balance", "check_quarter", "check_result"]
 
-Array = np.ndarray[Any, Any]
 
 _RTOL = 1e-9
 

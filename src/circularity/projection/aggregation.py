@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from circularity._typing import Array
 from circularity.compile import Web
 from circularity.projection.scenario import Scenario
 
 __all__ = ["CATEGORY_OF", "Aggregation", "build_aggregation", "sum_matrix"]
 
-Array = np.ndarray[Any, Any]
 
 #: contract kind → category: how a payment shows in the payer's and the payee's books
 #: (0 operating, 1 hardware, 2 equity, 3 lending, 4 repayment, 5 interest)

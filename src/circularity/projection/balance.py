@@ -23,13 +23,12 @@ once and the income statement (revenue, costs, depreciation, interest, tax) agre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-__all__ = ["BalanceState", "assets_liabilities", "balance_step", "opening_balance"]
+from circularity._typing import Array
 
-Array = np.ndarray[Any, Any]
+__all__ = ["BalanceState", "assets_liabilities", "balance_step", "opening_balance"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

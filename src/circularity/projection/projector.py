@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.compile import Web
 from circularity.errors import ScenarioError
 from circularity.projection.accounting import check_balance, check_quarter
@@ -55,7 +56,6 @@ from circularity.projection.steps.stocks import BALANCE_COLUMNS
 
 __all__ = ["BLOCK", "override_paths", "run_projection"]
 
-Array = np.ndarray[Any, Any]
 
 BLOCK = 512  # scenarios per block: the [n, S] working set stays in cache
 #: columns of the one valuation (Merton); the solve is skipped when none is recorded

@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from circularity._typing import Array
+
 __all__ = ["BASIS", "COLUMNS", "HEADLINE_FIELDS", "ProjectionResult", "headlines_from"]
 
-Array = np.ndarray[Any, Any]
 
 #: Output columns per scenario, entity and quarter (after ``scenario, entity, quarter``).
 COLUMNS: tuple[str, ...] = (

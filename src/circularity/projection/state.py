@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.compile import Web
 from circularity.projection.aggregation import Aggregation
 from circularity.projection.balance import BalanceState, opening_balance
@@ -46,7 +47,6 @@ from circularity.valuation.market_value import volatility_by_kind
 
 __all__ = ["EPS", "Context", "State", "build_context", "initial_state"]
 
-Array = np.ndarray[Any, Any]
 
 EPS = 1e-6  # USD bn (USD 1,000): below this a revenue or EBITDA base is treated as zero
 

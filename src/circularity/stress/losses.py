@@ -7,16 +7,15 @@ broadcasts to it. Losses are positive USD bn of equity value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.errors import ConvergenceError
 from circularity.valuation.merton import credit_spread, distance_to_default, merton_equity
 
 __all__ = ["LOSS_PARTS", "LossParts", "decompose_losses"]
 
-Array = np.ndarray[Any, Any]
 
 #: The parts of an entity's equity loss, in the order the tables print them.
 LOSS_PARTS: tuple[str, ...] = (

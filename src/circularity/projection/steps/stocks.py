@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.projection.balance import assets_liabilities, balance_step
 from circularity.projection.channels.capacity import gw_delivered
 from circularity.projection.channels.context import ChannelState
@@ -27,8 +28,6 @@ from circularity.valuation.going_concern import (
 from circularity.valuation.market_value import value_entities
 
 __all__ = ["stock_update"]
-
-Array = np.ndarray[Any, Any]
 
 
 def _retired(ctx: Context, hist: tuple[Array, ...], t: int, shape: tuple[int, int]) -> Array | None:
