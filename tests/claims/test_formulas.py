@@ -197,6 +197,10 @@ def test_the_claims_are_the_stress_tests_figures(stress_ledger: circularity.Ledg
     lost = COMPUTATIONS["stress_shock"](ctx, "openai", 1.0, "microsoft oracle nvidia", "value_lost")
     assert lost.value == pytest.approx(float(np.sum(r.losses.total[0, three])))
     assert lost.value > 0
+    # the stress table's articles line shows the same figures (one computation, group_loss)
+    art = {a["claimed"]: a["computed"] for a in r.article_comparison()}
+    assert art["about $1T"] == f"${lost.value:,.0f}B"
+    assert art["-50% to -80%"].startswith(f"combined {-fall.value:+.1%} of ${float(before.sum()):,.0f}B")
 
 
 def test_an_entity_of_unknown_value_is_not_computable(stress_ledger: circularity.Ledger) -> None:

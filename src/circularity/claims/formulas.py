@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from circularity.errors import CircularityError
 from circularity.ledger import DATASETS, Deal, Entity, Financial, Ledger, MarketReaction, load
 from circularity.ledger.vocabulary import LIVE_STATUSES
 
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 
-class NotComputable(Exception):
+class NotComputable(CircularityError):
     """An input is missing, superseded or unpublished; the message is the reason shown."""
 
 
@@ -430,19 +431,16 @@ def stress_shock(ctx: ClaimContext, entity: str, shock: float, entities: str, me
         raise NotComputable(f"stress measure '{measure}': use value_lost or value_fall")
     share = float(_fig(shock).value)
     result = stress_test({entity: 1.0 - share}, ledger=ctx.ledger)
-    idx = {e: i for i, e in enumerate(result.entities)}
     ids = entities.split()
-    missing = [e for e in ids if e not in idx]
-    if missing:
-        raise NotComputable(f"not in the stress web: {', '.join(missing)}")
+    g = result.group_loss(ids)  # the one computation the stress table's articles line shows
+    if g["missing"]:
+        raise NotComputable(f"not in the stress web: {', '.join(g['missing'])}")
+    if g["unknown"]:
+        raise NotComputable(f"market value unknown for {', '.join(g['unknown'])}")
+    idx = {e: i for i, e in enumerate(result.entities)}
     before = result.losses.value_before[0]
-    lost = result.losses.total[0]
-    unknown = [e for e in ids if not math.isfinite(float(before[idx[e]]))]
-    if unknown:
-        raise NotComputable(f"market value unknown for {', '.join(unknown)}")
-    b = float(sum(before[idx[e]] for e in ids))
-    loss = float(sum(lost[idx[e]] for e in ids))
-    falls = "; ".join(f"{e} {-float(lost[idx[e]] / before[idx[e]]):+.1%}" for e in ids)
+    b, loss = g["before"], g["lost"]
+    falls = "; ".join(f"{e} {-g['falls'][e]:+.1%}" for e in ids)
     when = ctx.as_of.isoformat() if ctx.as_of else "today"
     notes = (
         f"stress test, {entity} fails to pay {share:.0%}: circularity stress --shock {entity}={share:g} "

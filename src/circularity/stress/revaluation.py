@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from circularity._typing import Array
 from circularity.compile import Web, remaining_payments
 from circularity.contagion import ClearingPattern, clear_payments, prepare_clearing
 from circularity.errors import ScenarioError
@@ -32,7 +33,6 @@ __all__ = [
     "stress_test",
 ]
 
-Array = np.ndarray[Any, Any]
 MODELS = ("eisenberg-noe", "rogers-veraart")
 
 #: Contract kinds whose lost receipts are a creditor's loss (not lost sales).
@@ -266,17 +266,50 @@ class StressResult:
         out["excluded_unknown_value"] = float(len(self.excluded_unknown_value(s)))
         return out
 
-    def article_comparison(self, scenario: int = 0) -> list[dict[str, str]]:
-        """The articles' claims beside what this run computes."""
+    def group_loss(self, ids: Sequence[str], scenario: int = 0) -> dict[str, Any]:
+        """What a group of entities loses together: ``before`` and ``lost`` (USD bn, sums of
+        ``market_value_before`` and of the decomposed total loss), ``fall`` (``lost / before``),
+        ``falls`` (entity → its own fall), ``unknown`` (ids of unknown value, left out of the sums;
+        ``missing``: ids not in the web). The claims (``stress_shock`` in the claims registry)
+        and the articles' comparison read this one computation."""
         idx = {e: i for i, e in enumerate(self.entities)}
-        three = [idx[e] for e in ("microsoft", "oracle", "nvidia") if e in idx]
-        lost3 = float(-np.nan_to_num(self.mv_change[scenario, three]).sum())
-        big = [idx[e] for e in BIG_TECH if e in idx]
-        pct = self.mv_change_pct[scenario, big]
-        pct = pct[np.isfinite(pct)]
-        lo, hi = (round(float(x), 3) + 0.0 for x in (pct.min(), pct.max())) if pct.size else (0.0, 0.0)
-        rng = f"{lo:+.1%} to {hi:+.1%}" if pct.size else "not computable (no market values)"
-        computed = [f"${lost3:,.0f}B", rng]
+        before, total = self.losses.value_before[scenario], self.losses.total[scenario]
+        missing = [e for e in ids if e not in idx]
+        present = [e for e in ids if e in idx]
+        unknown = [e for e in present if not np.isfinite(before[idx[e]])]
+        known = [e for e in present if e not in unknown]
+        b = float(sum(float(before[idx[e]]) for e in known))
+        lost = float(sum(float(total[idx[e]]) for e in known))
+        return {
+            "before": b,
+            "lost": lost,
+            "fall": lost / b if b > 0 else float("nan"),
+            "falls": {e: float(total[idx[e]] / before[idx[e]]) if before[idx[e]] > 0 else 0.0 for e in known},
+            "unknown": unknown,
+            "missing": missing,
+        }
+
+    def article_comparison(self, scenario: int = 0) -> list[dict[str, str]]:
+        """The articles' claims beside what this run computes (:meth:`group_loss`, the figures
+        of the claims ``three-firms-lose-1t-if-openai-fails`` and ``big-tech-crash-if-openai-fails``
+        when the run is OpenAI failing outright)."""
+        three = self.group_loss(("microsoft", "oracle", "nvidia"), scenario)
+        big = self.group_loss(BIG_TECH, scenario)
+        if big["falls"]:
+            by_firm = sorted(big["falls"].items(), key=lambda kv: -kv[1])
+
+            def pct(x: float) -> str:
+                return f"{x:+.1%}" if abs(x) >= 5e-4 else "0.0%"
+
+            rng = (
+                f"combined {pct(-big['fall'])} of ${big['before']:,.0f}B "
+                f"(by firm {pct(-by_firm[0][1])} {by_firm[0][0]} to {pct(-by_firm[-1][1])} {by_firm[-1][0]})"
+            )
+            if big["unknown"]:
+                rng += f"; value unknown, left out: {', '.join(big['unknown'])}"
+        else:
+            rng = "not computable (no market values)"
+        computed = [f"${three['lost']:,.0f}B", rng]
         return [
             {"claim": c, "claimed": v, "computed": k}
             for (c, v), k in zip(ARTICLE_CLAIMS, computed, strict=True)

@@ -273,6 +273,7 @@
     funding_need_2030: N_("funding need to 2030"), funding_need_2032: N_("funding need to 2032"),
     cash_out_quarter: N_("standalone cash runs out (no new money)"), entity: N_("entity"), first_default_entity: N_("first default"),
     first_default_quarter: N_("first default quarter"), set_off: N_("set off"), market_value_lost: N_("market value lost"),
+    market_value_unknown: N_("entities of unknown value (left out of the value lost)"),
     web_required_revenue_2030: N_("revenue the AI web needs in 2030"),
     web_projected_revenue_2030: N_("revenue the AI web is projected to earn in 2030"),
     required_revenue_gap_2030: N_("revenue gap in 2030 (needed less projected)"),
