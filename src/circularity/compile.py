@@ -25,10 +25,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from circularity._typing import Array
+
 # The backlog rule lives with the other market-reaction analytics; it reads ledger tables only
 # (no Web), so compile can use it without a cycle.
 from circularity.analytics.backlog_value import fitted_backlog_multiple
 from circularity.analytics.market_reactions import backlog_multiple, backlog_reactions
+from circularity.errors import OptionError, UnknownNameError
 from circularity.ledger.dates import (
     parse_date,
     period_bounds,
@@ -50,7 +53,6 @@ __all__ = [
     "remaining_payments",
 ]
 
-Array = np.ndarray[Any, Any]
 
 #: Contract kinds in a compiled web: the ledger's deal kinds plus the two legs of debt service.
 CONTRACT_KINDS: tuple[str, ...] = (
@@ -202,14 +204,16 @@ class Web:
         try:
             return self.entities.index(entity)
         except ValueError:
-            raise KeyError(f"unknown entity '{entity}'; entities: {', '.join(self.entities)}") from None
+            raise UnknownNameError(
+                f"unknown entity '{entity}'; entities: {', '.join(self.entities)}"
+            ) from None
 
     def quarter_index(self, quarter: str) -> int:
         """Index of a quarter label inside the horizon."""
         try:
             return self.quarters.index(quarter)
         except ValueError:
-            raise KeyError(
+            raise UnknownNameError(
                 f"quarter '{quarter}' is outside {self.quarters[0]}..{self.quarters[-1]}"
             ) from None
 
@@ -232,7 +236,7 @@ def quarter_range(start: str, end: str) -> tuple[str, ...]:
     """Quarter labels from ``start`` to ``end`` inclusive (``2025Q1``, ``2032Q4``)."""
     a, b = _qabs(start), _qabs(end)
     if b < a:
-        raise ValueError(f"end quarter {end} is before start quarter {start}")
+        raise OptionError(f"end quarter {end} is before start quarter {start}")
     return tuple(quarter_from_number(q) for q in range(a, b + 1))
 
 

@@ -11,6 +11,8 @@
     ├── NetworkError       a user's network file (contagion, loops) is invalid
     ├── AccountingError    a projection broke an accounting identity (entity, quarter, residual)
     ├── OptionError        an option or argument has a value the call cannot use (also a ValueError)
+    │   └── UnknownNameError  ... a name (deal, claim, entity, quarter, table, language) the data
+    │                         does not hold (also a KeyError)
     ├── FormulaError       a claim formula cannot be parsed or names an unknown computation (a ValueError)
     ├── ConvergenceError   an iterative solver stopped before converging (iterations, residual)
     │   └── ClearingError  ... a clearing algorithm (Eisenberg-Noe, Rogers-Veraart)
@@ -20,6 +22,8 @@
 
 The CLI turns each into one line and exit code 1; the HTTP API into a 4xx JSON error.
 An unknown choice (a format, a variant, a preset) is reported by one rule, :func:`unknown_option`.
+Inside a pydantic validator a plain ``ValueError`` is pydantic's protocol: the model's loader turns
+the validation error into :class:`LedgerError`, :class:`ScenarioError` or :class:`ClaimsError`.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ __all__ = [
     "ScenarioError",
     "SolverError",
     "StoreError",
+    "UnknownNameError",
     "unknown_option",
 ]
 
@@ -137,6 +142,22 @@ class OptionError(CircularityError, ValueError):
 
     It is also a :class:`ValueError`, so code that validates arguments the Python way still catches it.
     """
+
+
+class UnknownNameError(OptionError, KeyError):
+    """A name the data does not hold: a deal, claim, entity, quarter, table or language id.
+
+    It is also a :class:`KeyError` (a lookup that failed); unlike a bare ``KeyError`` its text is the
+    message as written, not its quoted repr.
+
+    Examples
+    --------
+    >>> str(UnknownNameError("unknown deal 'D999'"))
+    "unknown deal 'D999'"
+    """
+
+    def __str__(self) -> str:
+        return Exception.__str__(self)
 
 
 def unknown_option(option: str, value: object, allowed: Iterable[object]) -> OptionError:

@@ -113,10 +113,17 @@ def test_the_backtest_names_its_calibration_and_only_vendor_losses_move(tmp_path
     assert used["calibration"].startswith(str(out)) and "evaluation set" in used["calibration"]
     assert used["recovery_rate"] == pytest.approx(cal.recovery_rate, abs=1e-4)
     assert [e["p_default"] for e in plain["entities"]] == [e["p_default"] for e in used["entities"]]
+    # the recovery is drawn per draw around its mean (backtest/uncertainty.yaml) at the same uniforms
+    # whatever the mean, so a higher mean recovery lowers every vendor's loss and a lower one raises it
+    up = used["recovery_rate"] > plain["recovery_rate"]
+    moved = 0
     for a, b in zip(plain["vendors"], used["vendors"], strict=True):
-        assert b["projected_losses"] == pytest.approx(
-            a["projected_losses"] * (1 - used["recovery_rate"]) / (1 - plain["recovery_rate"]), abs=1e-3
-        )
+        if a["projected_losses"] == 0.0:
+            assert b["projected_losses"] == 0.0
+            continue
+        assert (b["projected_losses"] < a["projected_losses"]) == up, (a, b)
+        moved += 1
+    assert moved >= 1
     s = used["scores"]
     assert s["in_sample"]["n_scored"] + s["out_of_sample"]["n_scored"] == s["n_scored"]
     assert s["out_of_sample"]["n_scored"] == 0  # the bundled outcomes are all calibration set

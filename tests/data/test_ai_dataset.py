@@ -20,6 +20,10 @@ RESEARCH_FINANCIAL_ROWS = 180
 #: Oracle's $75B of RPO from prepaid or customer-supplied GPU contracts (in the note of the RPO row of
 #: the research file, kept as its own figure so the claims can read it).
 UPDATE_FINANCIAL_ROWS = 53 + 1 + 1
+#: Balance-sheet figures of Microsoft, Amazon and Alphabet (and Meta's operating cash flow) the fact base lacked, added from their
+#: filings (as tabulated by the sources cited) so the projection starts from reported cash and debt
+#: instead of assuming them (issue 12, item 6).
+FILING_FINANCIAL_ROWS = 8
 #: The March fact base (D01-D48) and the 2026 update (D49-D84 but D77, which is not a flow).
 DEAL_IDS = [f"D{i:02d}" for i in range(1, 85) if i != 77]
 
@@ -41,7 +45,7 @@ def test_counts(ledger):
     counts = ledger.counts()
     assert counts["deals"] == len(DEAL_IDS) == 83
     assert sorted(d.id for d in ledger.records["deals"]) == DEAL_IDS
-    assert counts["financials"] == RESEARCH_FINANCIAL_ROWS + UPDATE_FINANCIAL_ROWS
+    assert counts["financials"] == RESEARCH_FINANCIAL_ROWS + UPDATE_FINANCIAL_ROWS + FILING_FINANCIAL_ROWS
     # A figure the fact base does not have stays empty and says why.
     for f in ledger.records["financials"]:
         assert f.value is not None or f.missing, f

@@ -24,6 +24,13 @@ def test_the_page_is_offline_and_covers_both_cutoffs(page: str) -> None:
         assert f'id="cutoff-{cutoff}"' in page
         assert f"against what happened: cutoff {cutoff}, 32 draws, mean data share" in page
         assert f"Calibration, cutoff {cutoff}" in page
+        # every figure and table states its cutoff, data share and uncertainty (issue 15, Build 7)
+        assert re.search(
+            rf"Calibration, cutoff {cutoff}: \d+ scored entities, mean data share \d+%, 32 draws", page
+        )
+        assert re.search(rf"Cutoff {cutoff}; 32 draws; recovery 0\.42 on average, drawn per draw", page)
+    assert page.count('"error_y":{') >= 2 or page.count('"error_y": {') >= 2  # the calibration bars
+    assert page.count('<th class="num">data share</th>') >= 4  # vendor and entity tables, both cutoffs
 
 
 def test_the_vendor_table_compares_lucent_with_its_reported_provisions(page: str) -> None:

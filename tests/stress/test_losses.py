@@ -107,3 +107,44 @@ def test_a_zero_shock_changes_nothing(ai_ledger: circularity.Ledger) -> None:
     np.testing.assert_array_equal(
         np.nan_to_num(r.losses.value_after[0]), np.nan_to_num(r.losses.value_before[0])
     )
+
+
+def test_an_entity_of_unknown_value_with_debt_adds_no_spread_and_no_warning() -> None:
+    """The spread before a shock is infinite for an entity whose value is unknown (its assets held
+    at 0) and for one whose debt is already worthless; it cannot widen, and inf - inf must never be
+    taken (the RuntimeWarning ``stress --dataset telecom`` gave on Iridium: value unknown, debt 3)."""
+    fit = solve_merton(np.array([100.0, 50.0]), 0.4, np.array([60.0, 0.0]), 0.04, 1.0)
+
+    def run(with_unknown: bool) -> Any:
+        k = 3 if with_unknown else 2
+        pad = (lambda a, v: np.append(a, v)) if with_unknown else (lambda a, v: a)
+        return decompose_losses(
+            E0=pad(np.array([100.0, 50.0]), np.nan),
+            V0=pad(fit.V, np.nan),
+            sigma_V=pad(fit.sigma_V, np.nan),
+            D=pad(np.array([60.0, 0.0]), 3.0),
+            H=np.zeros((k, k)),
+            contract_lost=np.array([pad(np.array([40.0, 0.0]), 5.0)]),
+            credit_lost=np.array([pad(np.zeros(2), 1.0)]),
+            margin=pad(np.array([0.5, 0.3]), 0.5),
+            capacity_share=np.zeros(k),
+            pv_factor=np.full(k, 0.8),
+            shock=np.array([pad(np.array([0.0, 0.5]), 0.0)]),
+            shock_strike=pad(np.array([0.0, 80.0]), 0.0),
+            r=0.04,
+            T=1.0,
+            relet_recovery=0.5,
+            tax_rate=0.2,
+            refinancing_years=3.0,
+        )
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alone, both = run(False), run(True)
+    assert alone.discount_rate_effect[0, 0] > 0.0  # the known levered firm's spread does widen
+    for part in LOSS_PARTS:
+        a, b = getattr(alone, part), getattr(both, part)
+        np.testing.assert_allclose(b[:, :2], a)  # the unknown entity changes nothing for the others
+        assert np.isnan(b[0, 2])  # and its own losses are unknown, never 0

@@ -17,6 +17,7 @@ import pandas as pd
 
 from circularity.analytics._memo import remembered
 from circularity.analytics.flowgraph import FlowGraph
+from circularity.errors import OptionError
 from circularity.ledger.dates import period_bounds
 
 __all__ = [
@@ -210,7 +211,7 @@ def _keep(
         keep &= deals["kind"].isin(list(kinds))
     if min_confidence is not None:
         if min_confidence not in CONFIDENCE_RANK:
-            raise ValueError(f"min_confidence {min_confidence!r} is not one of {sorted(CONFIDENCE_RANK)}")
+            raise OptionError(f"min_confidence {min_confidence!r} is not one of {sorted(CONFIDENCE_RANK)}")
         floor = CONFIDENCE_RANK[min_confidence]
         keep &= deals["confidence"].map(CONFIDENCE_RANK).fillna(-1) >= floor
     return keep

@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 
 from circularity.analytics.edgelist import EdgeArrays, merge_edges
+from circularity.errors import OptionError
 
 __all__ = ["Cycle", "CycleList", "SimpleCycle", "decompose_circulation", "list_cycles"]
 
@@ -263,9 +264,9 @@ def list_cycles(
     [('a', 'b'), ('a', 'b', 'c')]
     """
     if length_bound < 1:
-        raise ValueError(f"length_bound must be >= 1, got {length_bound}")
+        raise OptionError(f"length_bound must be >= 1, got {length_bound}")
     if max_cycles < 0:
-        raise ValueError(f"max_cycles must be >= 0, got {max_cycles}")
+        raise OptionError(f"max_cycles must be >= 0, got {max_cycles}")
     arr = source if isinstance(source, EdgeArrays) else merge_edges(source, target, amount, nodes=nodes)
     g = nx.DiGraph()
     g.add_nodes_from(range(arr.n_nodes))

@@ -23,7 +23,7 @@ import pandas as pd
 
 from circularity.analytics.circulation import max_circulation
 from circularity.analytics.edgelist import merge_edges
-from circularity.errors import unknown_option
+from circularity.errors import OptionError, unknown_option
 
 __all__ = [
     "NullModelResult",
@@ -361,11 +361,11 @@ def circulation_null_model(
     (0.75, 50)
     """
     if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+        raise OptionError(f"n must be >= 1, got {n}")
     if swaps_per_edge < 0:
-        raise ValueError(f"swaps_per_edge must be >= 0, got {swaps_per_edge}")
+        raise OptionError(f"swaps_per_edge must be >= 0, got {swaps_per_edge}")
     if rng is not None and seed is not None:
-        raise ValueError("give rng or seed, not both")
+        raise OptionError("give rng or seed, not both")
     if method not in NULL_MODEL_DEFINITIONS:
         raise unknown_option("method", method, sorted(NULL_MODEL_DEFINITIONS))
     gen = rng if rng is not None else np.random.default_rng(seed)

@@ -42,6 +42,7 @@ from circularity.api.routers import (
 )
 from circularity.api.runs import RunRegistry
 from circularity.api.timing import MODEL_POOL
+from circularity.errors import OptionError
 from circularity.session.service import Service
 
 if TYPE_CHECKING:  # the model process imports this package; it must not import itself early
@@ -112,9 +113,9 @@ def create_app(
         would leave their copy of the ledger behind).
     """
     if allow_writes and not token:
-        raise ValueError("allow_writes needs a bearer token (--token or CIRCULARITY_TOKEN)")
+        raise OptionError("allow_writes needs a bearer token (--token or CIRCULARITY_TOKEN)")
     if allow_writes and db is None:
-        raise ValueError("allow_writes needs a store to write to (--db PATH)")
+        raise OptionError("allow_writes needs a store to write to (--db PATH)")
     service = Service(db=Path(db) if db is not None else None, dataset=dataset)
 
     @asynccontextmanager

@@ -77,7 +77,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class ApiError(Exception):
+class ApiError(CircularityError):
     """Raise inside a route to answer with the error shape."""
 
     def __init__(

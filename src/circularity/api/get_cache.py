@@ -9,10 +9,10 @@ ledger changes (an import) or the day does. Run records (``/api/runs``) are neve
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date
 from typing import Any
 
+from cachetools import LRUCache
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from circularity.session.service import Service
@@ -31,7 +31,8 @@ class GetCache:
 
     def __init__(self, app: ASGIApp, service: Service, size: int = SIZE) -> None:
         self.app, self.service, self.size = app, service, size
-        self._data: OrderedDict[tuple[Any, ...], tuple[list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+        # touched only on the event loop, so no lock; the LRU is the session layer's (cachetools)
+        self._data: LRUCache[tuple[Any, ...], tuple[list[tuple[bytes, bytes]], bytes]] = LRUCache(size)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -46,9 +47,8 @@ class GetCache:
             await self.app(scope, receive, send)
             return
         key = (path, scope.get("query_string", b""), date.today(), self.service.generation)
-        hit = self._data.get(key)
+        hit = self._data.get(key)  # marks it recently used
         if hit is not None:
-            self._data.move_to_end(key)
             headers, body = hit
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": body})
@@ -72,6 +72,4 @@ class GetCache:
         body = b"".join(parts)
         headers = list(start.get("headers", []))
         if len(body) <= MAX_BYTES and (b"content-type", b"application/json") in headers:
-            self._data[key] = (headers, body)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self._data[key] = (headers, body)  # the least recently used answer goes when full

@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from circularity.api.errors import ApiError
+from circularity.errors import CircularityError
 
 __all__ = ["MODEL_POOL", "SLOW_POOL", "Deadline", "DeadlineExceeded", "too_slow"]
 
@@ -21,7 +22,7 @@ MODEL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="circularity-m
 SLOW_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="circularity-slow")
 
 
-class DeadlineExceeded(Exception):
+class DeadlineExceeded(CircularityError):
     """Raised inside a cooperative run when its time is up."""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from circularity._typing import Array
 from circularity.backtest.baselines import (
     altman_z2,
     latest_by_entity,
@@ -26,6 +27,7 @@ from circularity.backtest.baselines import (
 from circularity.backtest.model_input import backtest_scenario, model_view, quarters_for
 from circularity.backtest.period import Period, load_period, period_for
 from circularity.backtest.starting_state import POOL_KINDS, EntityState, starting_states
+from circularity.backtest.uncertainty import firm_draws, load_firm_uncertainty, recovery_draws
 from circularity.errors import BacktestError
 from circularity.ledger import Ledger
 from circularity.ledger.dates import period_bounds
@@ -33,7 +35,6 @@ from circularity.ledger.records import Deal, Entity, Financial, Source
 
 __all__ = ["Predictions", "RunSetup", "knowledge_start", "predict", "setup_run", "uncertainty_for"]
 
-Array = np.ndarray[Any, Any]
 _UNCERTAINTY = "circularity/montecarlo/default_uncertainty.yaml"
 
 
@@ -244,12 +245,25 @@ def predict(
     vendors, fins = setup.vendors, setup.financials
     space = uncertainty_for(web, sc)
     params = draw_parameters(space, seed, 0, n)
+    firm = load_firm_uncertainty()
+    ops = [i for i, k in enumerate(web.entity_kinds) if k not in POOL_KINDS]
+    # the firm's growth is the draw's common growth plus its own error (backtest/uncertainty.yaml)
+    g = sc.defaults.revenue_growth.value
+    if "defaults.revenue_growth" in params:
+        common = np.asarray(params["defaults.revenue_growth"], dtype=float)
+    elif isinstance(g, int | float):
+        common = np.full(n, float(g))
+    else:
+        raise BacktestError("the engine's default revenue_growth is a path by year; a backtest draws a rate")
+    params = {
+        **params,
+        **firm_draws(states, [web.entities[i] for i in ops], common, n=n, seed=seed, settings=firm),
+    }
     model = ProjectionModel(
         web=web, scenario=sc, entities=tuple(web.entities), quarters=tuple(web.quarters), focus=headline
     )
     out = model(params)
     dflt = np.asarray(out["defaulted"], dtype=bool)  # (S, n, T)
-    ops = [i for i, k in enumerate(web.entity_kinds) if k not in POOL_KINDS]
     ever = dflt[:, :, -1]
     first_q = np.where(ever, dflt.argmax(axis=2), -1)
     p = ever[:, ops].mean(axis=0)
@@ -259,6 +273,7 @@ def predict(
     mv = np.asarray(out["market_value"], dtype=float)
     mv_lost = np.nansum(np.maximum(mv[:, ops, 0] - mv[:, ops, -1], 0.0), axis=1)  # NaN: unknown, left out
     rec = per.recovery_rate if recovery_rate is None else recovery_rate
+    rec_draw = recovery_draws(rec, n=n, seed=seed, settings=firm)
     losses: dict[str, Array] = {}
     for v in vendors:
         vi = web.index(v)
@@ -266,7 +281,7 @@ def predict(
         for b, exposure in _vendor_exposure(web, vi):
             q = first_q[:, b]
             hit = q >= 0
-            total[hit] += exposure[q[hit]] * (1.0 - rec)
+            total[hit] += exposure[q[hit]] * (1.0 - rec_draw[hit])
         losses[v] = total
     # baselines on the same point-in-time data
     ids = tuple(web.entities[i] for i in ops)
@@ -314,7 +329,7 @@ def predict(
         leverage=tuple(levs),
         vendor_losses=losses,
         market_value_lost=mv_lost,
-        parameters=tuple(space.names),
+        parameters=(*space.names, *firm.describe()),
         recovery_rate=rec,
         notes=[f"skipped deal {d}: {why}" for d, why in web.skipped],
     )

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["auc", "brier", "calibration_table", "rank_correlation"]
+from circularity._typing import Array
 
-Array = np.ndarray[Any, Any]
+__all__ = ["auc", "brier", "calibration_table", "rank_correlation"]
 
 
 def auc(score: Array | Sequence[float], y: Array | Sequence[int]) -> float | None:

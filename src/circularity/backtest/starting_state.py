@@ -51,6 +51,11 @@ class EntityState:
     kind: str
     values: dict[str, float] = field(default_factory=dict)
     basis: dict[str, str] = field(default_factory=dict)
+    #: for a field filled by a peer median: the ``(peer, value)`` pairs it is the median of, sorted
+    #: by peer (revenue as a level; cash, debt and market value as ratios to revenue; the cost
+    #: ratios as ratios); what the Monte Carlo draws a filled value from
+    #: (:mod:`~circularity.backtest.uncertainty`)
+    peers: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
 
     @property
     def data_share(self) -> float:
@@ -122,16 +127,25 @@ def starting_states(
         peers = [j for j in range(n) if kinds[j] == kind and j != i]
         vals: dict[str, float] = {}
         basis: dict[str, str] = {}
+        pool: dict[str, tuple[tuple[str, float], ...]] = {}
 
-        def peer(name: str, arr: np.ndarray[Any, Any], peers: list[int] = peers) -> tuple[float, int]:
-            got = [float(arr[j]) for j in peers if math.isfinite(arr[j])]
-            return (_median(got), len(got)) if len(got) >= MIN_PEERS else (math.nan, len(got))
+        def peer(
+            name: str,
+            arr: np.ndarray[Any, Any],
+            peers: list[int] = peers,
+            pool: dict[str, tuple[tuple[str, float], ...]] = pool,
+        ) -> tuple[float, int]:
+            got = sorted((entities[j], float(arr[j])) for j in peers if math.isfinite(arr[j]))
+            if len(got) < MIN_PEERS:
+                return math.nan, len(got)
+            pool[name] = tuple(got)
+            return _median(v for _, v in got), len(got)
 
         # revenue
         if has_rev[i]:
             vals["revenue_annual"], basis["revenue_annual"] = float(rev[i]), "data: revenue (annualised)"
         else:
-            med, k = peer("revenue", safe_rev)
+            med, k = peer("revenue_annual", safe_rev)
             if math.isfinite(med):
                 vals["revenue_annual"] = med
                 basis["revenue_annual"] = f"filled: median revenue of {k} {kind} peer(s)"
@@ -143,7 +157,7 @@ def starting_states(
             vals["opex_ratio"] = max(0.0, float(ratios["opex_ratio"][i]))
             basis["opex_ratio"] = "data: 1 - EBITDA / revenue"
         else:
-            med, k = peer("opex", ratios["opex_ratio"])
+            med, k = peer("opex_ratio", ratios["opex_ratio"])
             if math.isfinite(med):
                 vals["opex_ratio"] = max(0.0, med)
                 basis["opex_ratio"] = f"filled: median (1 - EBITDA / revenue) of {k} {kind} peer(s)"
@@ -172,7 +186,7 @@ def starting_states(
                 "data: capex / revenue",
             )
         else:
-            med, k = peer("capex", ratios["capex_ratio"])
+            med, k = peer("capex_ratio", ratios["capex_ratio"])
             if math.isfinite(med):
                 vals["capex_ratio"] = med
                 basis["capex_ratio"] = f"filled: median capex / revenue of {k} {kind} peer(s)"
@@ -187,7 +201,7 @@ def starting_states(
             vals["market_value"] = max(assets[e] - vals["debt"], 0.0)
             basis["market_value"] = "filled: book equity = total assets - debt"
         else:
-            med, k = peer("mv", ratios["market_value"])
+            med, k = peer("market_value", ratios["market_value"])
             if math.isfinite(med) and math.isfinite(r):
                 vals["market_value"] = med * r
                 basis["market_value"] = (
@@ -195,5 +209,7 @@ def starting_states(
                 )
             else:
                 basis["market_value"] = "unknown: no market value, assets or peer ratio; engine fills 0"
-        out[e] = EntityState(e, kind, vals, basis)
+        # a pool is kept only where the peer median is the value used
+        used = {f: v for f, v in pool.items() if basis.get(f, "").startswith("filled: median")}
+        out[e] = EntityState(e, kind, vals, basis, used)
     return out

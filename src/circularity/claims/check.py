@@ -13,6 +13,7 @@ import pandas as pd
 from circularity.claims.expression import Call, Literal, Node
 from circularity.claims.formulas import COMPUTATIONS, ClaimContext, Figure, Input, NotComputable
 from circularity.claims.registry import Claim, Registry, load_registry
+from circularity.errors import UnknownNameError
 from circularity.ledger import Ledger
 
 __all__ = ["VERDICTS", "ClaimResult", "ClaimsResult", "check_claims", "evaluate"]
@@ -69,7 +70,7 @@ class ClaimsResult:
         for r in self.results:
             if r.id == claim_id:
                 return r
-        raise KeyError(f"unknown claim '{claim_id}'")
+        raise UnknownNameError(f"unknown claim '{claim_id}'")
 
     def to_frame(self) -> pd.DataFrame:
         """One row per claim: id, claim, source, formula, computed, claimed, unit, tolerance,

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from circularity.errors import CircularityError
 from circularity.ledger import DATASETS, Deal, Entity, Financial, Ledger, MarketReaction, load
 from circularity.ledger.vocabulary import LIVE_STATUSES
 
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 
-class NotComputable(Exception):
+class NotComputable(CircularityError):
     """An input is missing, superseded or unpublished; the message is the reason shown."""
 
 

@@ -36,7 +36,7 @@ from circularity.claims.expression import (
     render,
 )
 from circularity.claims.formulas import COMPUTATIONS, Assumption, PublishedSource
-from circularity.errors import ClaimsError, Problem
+from circularity.errors import ClaimsError, Problem, UnknownNameError
 
 __all__ = [
     "CLAIM_UNITS",
@@ -176,7 +176,7 @@ class Registry:
         for c in self.claims:
             if c.id == claim_id:
                 return c
-        raise KeyError(f"unknown claim '{claim_id}'")
+        raise UnknownNameError(f"unknown claim '{claim_id}'")
 
     def without_assumption(self, key: str) -> Registry:
         """The same registry with one published input removed (to see what depends on it)."""

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from circularity._typing import Array
+from circularity.errors import OptionError
 
 __all__ = ["as_edges", "as_index", "as_vector", "csc_operator", "csc_matvec_sparse"]
 
@@ -30,26 +31,26 @@ def as_edges(L: Any) -> tuple[Array, Array, Array, int]:
     else:
         dense = np.asarray(L, dtype=np.float64)
         if dense.ndim != 2:
-            raise ValueError(f"L must be a 2-d matrix; got shape {dense.shape}")
+            raise OptionError(f"L must be a 2-d matrix; got shape {dense.shape}")
         coo = sp.coo_matrix(dense)
     n_rows, n_cols = coo.shape
     if n_rows != n_cols:
-        raise ValueError(f"L must be square (L[i, j] = what i owes j); got shape {coo.shape}")
+        raise OptionError(f"L must be square (L[i, j] = what i owes j); got shape {coo.shape}")
     return _checked(coo.row, coo.col, coo.data, int(n_rows))
 
 
 def _checked(row: Array, col: Array, data: Array, n: int) -> tuple[Array, Array, Array, int]:
     if not np.all(np.isfinite(data)):
-        raise ValueError("L has non-finite entries; every liability must be a finite number")
+        raise OptionError("L has non-finite entries; every liability must be a finite number")
     if (data < 0).any():
         k = int(np.flatnonzero(data < 0)[0])
-        raise ValueError(f"L[{row[k]}, {col[k]}] = {data[k]} is negative; liabilities are >= 0")
+        raise OptionError(f"L[{row[k]}, {col[k]}] = {data[k]} is negative; liabilities are >= 0")
     if (data == 0).any():
         keep = data != 0
         row, col, data = row[keep], col[keep], data[keep]
     if (row == col).any():
         i = int(row[row == col][0])
-        raise ValueError(f"L[{i}, {i}] != 0: a node cannot owe itself; remove the self-loop")
+        raise OptionError(f"L[{i}, {i}] != 0: a node cannot owe itself; remove the self-loop")
     return as_index(row), as_index(col), data.astype(np.float64, copy=False), n
 
 
@@ -84,9 +85,9 @@ def as_vector(x: Any, n: int, name: str, *, default: float = 0.0, batched: bool 
         a = np.full(n, float(a))
     ok = a.shape[-1:] == (n,) and (a.ndim == 1 or (batched and a.ndim == 2))
     if not ok:
-        raise ValueError(f"{name} has shape {a.shape}; expected ({n},)" + (" or (S, n)" if batched else ""))
+        raise OptionError(f"{name} has shape {a.shape}; expected ({n},)" + (" or (S, n)" if batched else ""))
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} has non-finite values")
+        raise OptionError(f"{name} has non-finite values")
     return a
 
 

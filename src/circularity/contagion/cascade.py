@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from circularity.contagion._sparse import as_edges, as_vector
 from circularity.contagion.clearing import ClearingResult
+from circularity.errors import OptionError
 
 __all__ = ["default_cascade"]
 
@@ -53,7 +54,7 @@ def default_cascade(
     [True, True, False]
     """
     if not 0.0 <= recovery_rate <= 1.0:
-        raise ValueError(f"recovery_rate={recovery_rate} must lie in [0, 1]")
+        raise OptionError(f"recovery_rate={recovery_rate} must lie in [0, 1]")
     debtor, creditor, amount, n = as_edges(L)
     e = as_vector(external_assets, n, "external_assets")
     el = as_vector(external_liabilities, n, "external_liabilities")

@@ -38,7 +38,7 @@ from circularity.contagion import _solvers
 from circularity.contagion._batched_lu import BatchedSparseLU
 from circularity.contagion._solvers import Inflow, Solver
 from circularity.contagion._sparse import as_index
-from circularity.errors import ClearingError
+from circularity.errors import ClearingError, OptionError
 
 __all__ = ["ClearingPattern", "ClearingResult", "clear_payments", "prepare_clearing"]
 
@@ -150,9 +150,9 @@ def _as_2d(x: Array | None, n: int, S: int, name: str) -> Array:
     if a.ndim == 1:
         a = a[None, :]
     if a.ndim != 2 or a.shape[1] != n or a.shape[0] not in (1, S):
-        raise ValueError(f"{name} has shape {np.shape(x)}; expected ({n},) or ({S}, {n})")
+        raise OptionError(f"{name} has shape {np.shape(x)}; expected ({n},) or ({S}, {n})")
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} has non-finite values; give finite numbers")
+        raise OptionError(f"{name} has non-finite values; give finite numbers")
     return np.broadcast_to(a, (S, n))
 
 
@@ -233,15 +233,15 @@ def clear_payments(
     amt = np.asarray(amount, dtype=np.float64)
     m = payer.shape[0]
     if payer.ndim != 1 or payee.shape != payer.shape:
-        raise ValueError("payer and payee must be 1-d arrays of the same length")
+        raise OptionError("payer and payee must be 1-d arrays of the same length")
     if check_edges and m and (payer.min() < 0 or payee.min() < 0 or payer.max() >= n or payee.max() >= n):
-        raise ValueError(f"payer/payee indices must lie in [0, {n})")
+        raise OptionError(f"payer/payee indices must lie in [0, {n})")
     if amt.shape[-1:] != (m,) or amt.ndim not in (1, 2):
-        raise ValueError(f"amount has shape {amt.shape}; expected ({m},) or (S, {m})")
+        raise OptionError(f"amount has shape {amt.shape}; expected ({m},) or (S, {m})")
     if check_edges and (not np.all(np.isfinite(amt)) or (amt < 0).any()):
-        raise ValueError("amount must be finite and non-negative")
+        raise OptionError("amount must be finite and non-negative")
     if not (0.0 < alpha <= 1.0 and 0.0 < beta <= 1.0):
-        raise ValueError(f"alpha={alpha}, beta={beta}: both must lie in (0, 1]")
+        raise OptionError(f"alpha={alpha}, beta={beta}: both must lie in (0, 1]")
     shapes = [
         np.shape(amount),
         np.shape(external_assets),
@@ -252,11 +252,11 @@ def clear_payments(
 
     A2 = amt[None, :] if amt.ndim == 1 else amt
     if A2.shape[0] not in (1, S):
-        raise ValueError(f"amount has {A2.shape[0]} scenarios; others have {S}")
+        raise OptionError(f"amount has {A2.shape[0]} scenarios; others have {S}")
     e = _as_2d(external_assets, n, S, "external_assets")
     el = _as_2d(external_liabilities, n, S, "external_liabilities")
     if (el < 0).any():
-        raise ValueError("external_liabilities must be non-negative")
+        raise OptionError("external_liabilities must be non-negative")
 
     # p_bar and Pi per scenario (A2 may have 1 row: structure and amounts shared).
     if A2.shape[0] == 1:
@@ -270,7 +270,7 @@ def clear_payments(
 
     inflow_op = Inflow(payer, payee, n, S, pi_e[0] if S == 1 else None)
     if pattern is not None and not pattern.matches(payer, payee, n):
-        raise ValueError("pattern was prepared for other edges; prepare_clearing(payer, payee, n)")
+        raise OptionError("pattern was prepared for other edges; prepare_clearing(payer, payee, n)")
     solver = _solvers.pick_solver(payer, payee, n, S, None if pattern is None else pattern.lu)
     pi_t = np.ascontiguousarray(pi_e.T)  # (m, S): internal layout is nodes/edges x scenarios
     e_t = np.ascontiguousarray(e.T)

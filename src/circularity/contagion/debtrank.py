@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from circularity._typing import Array
 from circularity.contagion._sparse import as_edges, as_vector, csc_matvec_sparse, csc_operator
-from circularity.errors import ConvergenceError, NetworkError, unknown_option
+from circularity.errors import ConvergenceError, NetworkError, OptionError, unknown_option
 
 __all__ = ["DebtRankResult", "debtrank", "impact_matrix"]
 
@@ -152,10 +152,10 @@ def debtrank(
     eq = as_vector(equity, n, "equity", batched=False)
     h0 = as_vector(initial_relative_loss, n, "initial_relative_loss")
     if (h0 < 0).any() or (h0 > 1).any():
-        raise ValueError("initial_relative_loss must lie in [0, 1]")
+        raise OptionError("initial_relative_loss must lie in [0, 1]")
     w = as_vector(weights, n, "weights", default=1.0, batched=False)
     if (w < 0).any() or w.sum() <= 0:
-        raise ValueError("weights must be >= 0 with a positive sum")
+        raise OptionError("weights must be >= 0 with a positive sum")
     w = w / w.sum()
     batched = h0.ndim == 2
     H0 = np.ascontiguousarray(np.atleast_2d(h0).T)  # (n, S)

@@ -15,6 +15,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from circularity.errors import UnknownNameError
+
 __all__ = ["LANGS", "Language", "messages", "resolve", "translations"]
 
 #: Supported languages (BCP 47 tags as ``?lang=`` and ``--lang`` take them) → catalog folder.
@@ -69,7 +71,7 @@ def messages(tag: str) -> dict[str, str]:
     """Message id → translation for a language (empty for English); untranslated and fuzzy
     entries are left out, so they show in English and the completeness test catches them."""
     if tag not in LANGS:
-        raise KeyError(f"unknown language '{tag}'; known: {', '.join(LANGS)}")
+        raise UnknownNameError(f"unknown language '{tag}'; known: {', '.join(LANGS)}")
     path = _po_path(tag)
     if tag == "en" or not path.exists():
         return {}

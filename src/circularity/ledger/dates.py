@@ -6,6 +6,8 @@ import calendar
 import re
 from datetime import date
 
+from circularity.errors import OptionError
+
 __all__ = ["MAX_YEAR", "MIN_YEAR", "parse_date", "period_bounds", "quarter_label", "quarter_of"]
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
@@ -19,16 +21,16 @@ def period_bounds(text: str) -> tuple[date, date]:
     """First and last day of a partial date; ``ValueError`` says what forms are allowed."""
     m = _PARTIAL.match(text.strip()) if isinstance(text, str) else None
     if not m:
-        raise ValueError(
+        raise OptionError(
             f"'{text}' is not a date; allowed: YYYY, YYYY-MM, YYYY-MM-DD, YYYY-H1/H2, YYYY-Q1..Q4"
         )
     year = int(m.group(1))
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValueError(f"year {year} is outside {MIN_YEAR}-{MAX_YEAR}")
+        raise OptionError(f"year {year} is outside {MIN_YEAR}-{MAX_YEAR}")
     if m.group(4) == "H":
         half = int(m.group(5))
         if half > 2:
-            raise ValueError(f"'{text}': a half-year is H1 or H2")
+            raise OptionError(f"'{text}': a half-year is H1 or H2")
         first_month, last_month = (1, 6) if half == 1 else (7, 12)
     elif m.group(4) == "Q":
         q = int(m.group(5))
@@ -36,12 +38,12 @@ def period_bounds(text: str) -> tuple[date, date]:
     elif m.group(2):
         month = int(m.group(2))
         if not 1 <= month <= 12:
-            raise ValueError(f"'{text}': month {month} does not exist")
+            raise OptionError(f"'{text}': month {month} does not exist")
         if m.group(3):
             try:
                 day = date(year, month, int(m.group(3)))
             except ValueError as exc:
-                raise ValueError(f"'{text}': {exc}") from None
+                raise OptionError(f"'{text}': {exc}") from None
             return day, day
         first_month = last_month = month
     else:
@@ -58,11 +60,11 @@ def parse_date(value: object) -> date:
         try:
             d = date.fromisoformat(value.strip())
         except ValueError as exc:
-            raise ValueError(f"'{value}': {exc}") from None
+            raise OptionError(f"'{value}': {exc}") from None
     else:
-        raise ValueError(f"'{value}' is not a date; allowed: YYYY-MM-DD")
+        raise OptionError(f"'{value}' is not a date; allowed: YYYY-MM-DD")
     if not MIN_YEAR <= d.year <= MAX_YEAR:
-        raise ValueError(f"{d.isoformat()} is outside {MIN_YEAR}-{MAX_YEAR}")
+        raise OptionError(f"{d.isoformat()} is outside {MIN_YEAR}-{MAX_YEAR}")
     return d
 
 
@@ -80,10 +82,10 @@ def parse_quarter(text: str) -> tuple[int, int]:
     """``2030Q1`` → (2030, 1)."""
     m = _QUARTER.match(text.strip())
     if not m:
-        raise ValueError(f"'{text}' is not a quarter; allowed: YYYYQn, e.g. 2030Q1")
+        raise OptionError(f"'{text}' is not a quarter; allowed: YYYYQn, e.g. 2030Q1")
     year = int(m.group(1))
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValueError(f"year {year} is outside {MIN_YEAR}-{MAX_YEAR}")
+        raise OptionError(f"year {year} is outside {MIN_YEAR}-{MAX_YEAR}")
     return year, int(m.group(2))
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from circularity.errors import UnknownNameError
 from circularity.ledger.dates import parse_date, period_bounds
 from circularity.ledger.io import read_raw
 from circularity.ledger.records import (
@@ -54,7 +55,7 @@ class Ledger:
     def table(self, name: str) -> pd.DataFrame:
         """One table as a DataFrame with the export columns (same as the CSV export)."""
         if name not in RECORD_TYPES:
-            raise KeyError(f"unknown table '{name}'; tables: {', '.join(RECORD_TYPES)}")
+            raise UnknownNameError(f"unknown table '{name}'; tables: {', '.join(RECORD_TYPES)}")
         rows = [record_to_row(r) for r in self.records.get(name, ())]
         import pandas as pd
 
@@ -95,7 +96,7 @@ class Ledger:
             assert isinstance(d, Deal)
             if d.id == deal_id:
                 return d
-        raise KeyError(f"unknown deal '{deal_id}'")
+        raise UnknownNameError(f"unknown deal '{deal_id}'")
 
     @property
     def live_deals(self) -> tuple[Deal, ...]:

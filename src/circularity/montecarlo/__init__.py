@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from circularity.errors import OptionError
 from circularity.montecarlo.distributions import ParameterSpace, parse_parameter_space
 from circularity.montecarlo.manifest import RunManifest
 from circularity.montecarlo.protocol import FunctionModel, SimulationModel
@@ -97,7 +98,7 @@ def simulate(
         seed = sim.seed if seed is None else seed
         scenario = sim.name
     elif space is None:
-        raise ValueError("give the parameter space to draw from with model=")
+        raise OptionError("give the parameter space to draw from with model=")
     return run_simulation(
         model,
         space,

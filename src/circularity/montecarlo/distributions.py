@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy import special
 
 from circularity._typing import FloatArray
-from circularity.errors import ScenarioError
+from circularity.errors import OptionError, ScenarioError
 
 __all__ = [
     "Beta",
@@ -292,7 +292,7 @@ class ParameterSpace(BaseModel):
     def transform(self, u: FloatArray) -> dict[str, FloatArray]:
         """Map uniforms of shape ``(S, k)`` (columns in :attr:`names` order) to parameters."""
         if u.ndim != 2 or u.shape[1] != len(self.parameters):
-            raise ValueError(f"expected uniforms of shape (S, {len(self.parameters)})")
+            raise OptionError(f"expected uniforms of shape (S, {len(self.parameters)})")
         return {
             name: np.ascontiguousarray(dist.ppf(u[:, j]), dtype=np.float64)
             for j, (name, dist) in enumerate(self.parameters.items())

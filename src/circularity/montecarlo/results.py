@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from circularity.errors import UnknownNameError
 from circularity.montecarlo.summaries import QUANTILES, TOTAL, Accumulator, describe, year_ends
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class SimulationResult:
                     )
         if not rows:
             known = ", ".join(self.fan) or "none"
-            raise KeyError(
+            raise UnknownNameError(
                 f"no quantile bands for variable={variable!r} entity={entity!r}; variables kept: {known}"
             )
         return pd.concat(rows, ignore_index=True)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from circularity.errors import OptionError
 from circularity.montecarlo.distributions import ParameterSpace
 from circularity.montecarlo.manifest import (
     RunManifest,
@@ -63,7 +64,7 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
     ``workers`` is not given.
     """
     if workers is not None and scheduler:
-        raise ValueError("give either workers (local cluster) or scheduler (existing), not both")
+        raise OptionError("give either workers (local cluster) or scheduler (existing), not both")
     address = scheduler or (None if workers else os.environ.get("DASK_SCHEDULER_ADDRESS"))
     if not address and not workers:
         yield Backend(name="in-process", executor=InlineExecutor(), share=lambda x: x, width=1)
@@ -77,7 +78,7 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
     else:
         assert workers is not None
         if workers < 1:
-            raise ValueError(f"workers must be at least 1, got {workers}")
+            raise OptionError(f"workers must be at least 1, got {workers}")
         import dask
 
         # The nanny's default MALLOC_TRIM_THRESHOLD_ turns off glibc's adaptive mmap threshold:

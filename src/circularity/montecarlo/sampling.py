@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from circularity.errors import OptionError
 from circularity.montecarlo.distributions import ParameterSpace
 
 __all__ = ["BLOCK_SIZE", "Chunk", "draw_parameters", "draw_uniforms", "plan_chunks"]
@@ -41,9 +42,9 @@ class Chunk:
 def plan_chunks(n: int, chunk_size: int, *, block_size: int = BLOCK_SIZE) -> list[Chunk]:
     """Split ``n`` draws into chunks of about ``chunk_size``, rounded up to whole blocks."""
     if n < 1:
-        raise ValueError(f"number of draws must be positive, got {n}")
+        raise OptionError(f"number of draws must be positive, got {n}")
     if chunk_size < 1:
-        raise ValueError(f"chunk size must be positive, got {chunk_size}")
+        raise OptionError(f"chunk size must be positive, got {chunk_size}")
     size = -(-chunk_size // block_size) * block_size
     starts = range(0, n, size)
     return [Chunk(index=i, start=s, stop=min(s + size, n)) for i, s in enumerate(starts)]
@@ -67,7 +68,7 @@ def draw_uniforms(
 ) -> NDArray[np.float64]:
     """Copula uniforms of draws ``start..stop``, shape ``(stop - start, k)``."""
     if not 0 <= start < stop:
-        raise ValueError(f"bad draw range {start}..{stop}")
+        raise OptionError(f"bad draw range {start}..{stop}")
     first, last = start // block_size, (stop - 1) // block_size
     blocks = [_block_uniforms(space, seed, b, block_size) for b in range(first, last + 1)]
     u = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]

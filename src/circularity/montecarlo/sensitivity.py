@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from circularity.errors import ScenarioError
+from circularity.errors import OptionError, ScenarioError
 from circularity.montecarlo.distributions import ParameterSpace
 from circularity.montecarlo.protocol import Outputs, SimulationModel
 
@@ -85,7 +85,7 @@ def tornado(
     ``|output_high − output_low|``.
     """
     if not 0 < low_q < high_q < 1:
-        raise ValueError(f"need 0 < low_q < high_q < 1, got {low_q}, {high_q}")
+        raise OptionError(f"need 0 < low_q < high_q < 1, got {low_q}, {high_q}")
     k = len(space.names)
     u = np.full((1 + 2 * k, k), 0.5)
     for j in range(k):

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from circularity.errors import OptionError
 from circularity.montecarlo.protocol import Outputs, Params
 
 __all__ = [
@@ -95,7 +96,7 @@ def reduce_chunk(
         elif a.ndim == 3 and a.shape[0] == size:
             cubes[name] = a
         else:
-            raise ValueError(
+            raise OptionError(
                 f"model output '{name}' has shape {a.shape}; expected ({size},) "
                 f"or ({size}, entities, quarters)"
             )

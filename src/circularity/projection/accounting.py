@@ -4,7 +4,10 @@ For every scenario ``s``, entity ``i`` and quarter ``t``:
 
 * cash: ``Δcash = outside_in − outside_out + received − paid + financing_in − financing_out``;
 * web: payments made inside the web equal payments received inside the web (per scenario);
-* capital: ``K_t = K_0 + Σ purchases − Σ depreciation`` and ``K_t ≥ 0``.
+* capital: ``K_t = K_0 + Σ purchases − Σ depreciation`` and ``K_t ≥ 0``;
+* balance sheet: ``assets = liabilities + book equity``, with book equity accumulated from the
+  opening balance sheet by earnings, raises, distributions, revaluations and named adjustments
+  (:mod:`circularity.projection.balance`).
 
 Tolerance: ``1e-9 × max(1, scale)`` USD bn, where scale is the largest flow involved.
 """
@@ -15,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.errors import AccountingError
 
-__all__ = ["check_quarter", "check_result"]
+__all__ = ["check_balance", "check_quarter", "check_result"]
 
-Array = np.ndarray[Any, Any]
 
 _RTOL = 1e-9
 
@@ -99,6 +102,28 @@ def check_quarter(
             )
 
 
+def check_balance(web: Any, t: int, assets: Array, liabilities: Array, equity: Array) -> None:
+    """Balance-sheet identity of quarter ``t`` (arrays ``(n, S)``): ``A − L − E = 0`` within
+    ``1e-9 × (1 + |A| + |L| + |E|)``; raise :class:`AccountingError` naming the entity."""
+    resid = assets - liabilities
+    resid -= equity
+    err = np.abs(resid)
+    scale = np.abs(assets) + 1.0
+    scale += np.abs(liabilities)
+    scale += np.abs(equity)
+    scale *= _RTOL
+    if not (err <= scale).all():  # NaN (a broken stock) fails too
+        bad = ~(err <= scale)
+        flat = int(np.argmax(np.where(bad, np.nan_to_num(err, nan=np.inf), -1.0)))
+        i, s = np.unravel_index(flat, resid.shape)
+        raise AccountingError(
+            "balance sheet: assets = liabilities + book equity",
+            web.entities[int(i)],
+            web.quarters[t],
+            float(resid[i, s]),
+        )
+
+
 def check_result(result: Any) -> None:
     """Re-check a finished :class:`ProjectionResult` from its recorded columns (all kept)."""
     d = result.data
@@ -135,6 +160,22 @@ def check_result(result: Any) -> None:
                 result.quarters[t],
                 float(resid[s, i]),
             )
+        if all(c in d for c in ("assets", "liabilities", "book_equity")):
+            a, li, e = d["assets"][t], d["liabilities"][t], d["book_equity"][t]
+            kept = np.isfinite(a)  # NaN: the balance sheet was not kept
+            res_b = np.where(kept, a - li - e, 0.0)
+            if not np.all(
+                np.abs(res_b)
+                <= 1e-8 * (1.0 + np.abs(np.where(kept, a, 0.0)) + np.abs(np.where(kept, li, 0.0)))
+            ):
+                flat = int(np.argmax(np.abs(res_b)))
+                s, i = np.unravel_index(flat, res_b.shape)
+                raise AccountingError(
+                    "balance sheet: assets = liabilities + book equity",
+                    result.entities[int(i)],
+                    result.quarters[t],
+                    float(res_b[s, i]),
+                )
         web_resid = d["payments_made"][t].sum(axis=-1) - d["payments_received"][t].sum(axis=-1)
         if not np.all(np.abs(web_resid) <= 1e-8 * (1.0 + d["payments_made"][t].sum(axis=-1))):
             raise AccountingError(

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from circularity._typing import Array
 from circularity.compile import Web
 from circularity.projection.scenario import Scenario
 
 __all__ = ["CATEGORY_OF", "Aggregation", "build_aggregation", "sum_matrix"]
 
-Array = np.ndarray[Any, Any]
 
 #: contract kind → category: how a payment shows in the payer's and the payee's books
 #: (0 operating, 1 hardware, 2 equity, 3 lending, 4 repayment, 5 interest)
@@ -52,6 +52,9 @@ class Aggregation:
     debt_web0: Array  # (n,) principal owed inside the web at the start
     alpha: float  # Rogers–Veraart recovery on outside assets (1: Eisenberg–Noe)
     beta: float  # Rogers–Veraart recovery on web receipts
+    eq_by: Any = None  # (2n, m) sparse: equity contracts by payer (stakes bought), by payee (raised)
+    eq_due: Array | None = None  # (T,) bool: some equity contract is scheduled in the quarter
+    lent0: Array | None = None  # (n,) principal lent inside the web at the start (the lenders' side)
 
 
 def sum_matrix(ent: Array, selections: Sequence[Array], n: int) -> Any:
@@ -85,6 +88,9 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
     debt_web0 = np.zeros(n)
     rep = kinds_arr == "repayment"
     np.add.at(debt_web0, payer[rep], web.principal[rep])
+    lent0 = np.zeros(n)
+    np.add.at(lent0, payee[rep], web.principal[rep])
+    eq = cat == 2
     return Aggregation(
         by_payer=sum_matrix(payer, pay_sel, n),
         by_payee=sum_matrix(payee, rec_sel, n),
@@ -99,4 +105,7 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
         debt_web0=debt_web0,
         alpha=alpha,
         beta=beta_rv,
+        eq_by=sp.vstack([sum_matrix(payer, (eq,), n), sum_matrix(payee, (eq,), n)]).tocsr(),
+        eq_due=(web.schedule[eq] != 0).any(axis=0) if m else np.zeros(web.T, dtype=bool),
+        lent0=lent0,
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.compile import Web
 from circularity.errors import ScenarioError
 from circularity.ledger.dates import quarter_number
@@ -38,7 +39,6 @@ __all__ = [
     "squeeze",
 ]
 
-Array = np.ndarray[Any, Any]
 
 #: contract kinds whose payments are operating costs of the payer and revenue of the payee
 OPERATING = ("compute", "lease", "backstop")

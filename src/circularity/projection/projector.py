@@ -25,10 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.compile import Web
 from circularity.errors import ScenarioError
-from circularity.projection.accounting import check_quarter
+from circularity.projection.accounting import check_balance, check_quarter
 from circularity.projection.aggregation import Aggregation, build_aggregation
+from circularity.projection.balance import BalanceState
 from circularity.projection.channels import ChannelState, renew_contracts
 from circularity.projection.channels.context import AI_KINDS
 from circularity.projection.parameters import (
@@ -50,10 +52,10 @@ from circularity.projection.steps import (
     resolution,
     stock_update,
 )
+from circularity.projection.steps.stocks import BALANCE_COLUMNS
 
 __all__ = ["BLOCK", "override_paths", "run_projection"]
 
-Array = np.ndarray[Any, Any]
 
 BLOCK = 512  # scenarios per block: the [n, S] working set stays in cache
 #: columns of the one valuation (Merton); the solve is skipped when none is recorded
@@ -138,7 +140,11 @@ def run_projection(
                 progress(b_i * total + done, len(blocks) * total)
 
         ctx = build_context(web, agg, slice_params(P, sl, S), slice_events(ev, sl, S), sl.stop - sl.start)
-        ctx = dataclasses.replace(ctx, valuation=any(c in keep for c in VALUATION_COLUMNS))
+        ctx = dataclasses.replace(
+            ctx,
+            valuation=any(c in keep for c in VALUATION_COLUMNS),
+            balance=check or any(c in keep for c in BALANCE_COLUMNS),
+        )
         parts.append(_block(ctx, past, sl, rec_T, keep, check, tick))
     cut = np.concatenate([x[0] for x in parts])
     need_by = {t: np.concatenate([x[1][t] for x in parts]) for t in parts[0][1]}
@@ -223,7 +229,11 @@ def _history(
     if h == 0:
         return _Past(state=None, need_by={})
     ctx = build_context(web, agg, resolve_params(web, scenario, {}, 1), event_arrays(web, scenario, {}, 1), 1)
-    ctx = dataclasses.replace(ctx, valuation=any(c in keep for c in VALUATION_COLUMNS))
+    ctx = dataclasses.replace(
+        ctx,
+        valuation=any(c in keep for c in VALUATION_COLUMNS),
+        balance=check or any(c in keep for c in BALANCE_COLUMNS),
+    )
     st = initial_state(ctx)
     need_by: dict[int, Array] = {}
     for t in range(h):
@@ -264,6 +274,17 @@ def _widen(st: State, S: int) -> State:
         need_min=w(st.need_min),
         cash_out=w(st.cash_out),
         ch=None if st.ch is None else _widen_channels(st.ch, w),
+        bs=None if st.bs is None else _widen_balance(st.bs, w),
+    )
+
+
+def _widen_balance(bs: BalanceState, w: Callable[[Array], Array]) -> BalanceState:
+    return BalanceState(
+        loans_lent=w(bs.loans_lent),
+        stakes_cost=w(bs.stakes_cost),
+        stakes_value=w(bs.stakes_value),
+        deferred=w(bs.deferred),
+        book_equity=w(bs.book_equity),
     )
 
 
@@ -308,6 +329,8 @@ def quarter(ctx: Context, st: State, t: int, *, check: bool = True) -> tuple[Sta
             cum_capex=new.cum_capex.T,
             cum_dep=new.cum_dep.T,
         )
+        if new.bs is not None:
+            check_balance(ctx.web, t, row["assets"], row["liabilities"], row["book_equity"])
     return new, row
 
 

@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from circularity._typing import Array
+
 __all__ = ["BASIS", "COLUMNS", "HEADLINE_FIELDS", "ProjectionResult", "headlines_from"]
 
-Array = np.ndarray[Any, Any]
 
 #: Output columns per scenario, entity and quarter (after ``scenario, entity, quarter``).
 COLUMNS: tuple[str, ...] = (
@@ -48,6 +49,10 @@ COLUMNS: tuple[str, ...] = (
     "interest_cover",
     "required_revenue",
     "credit_losses",
+    "assets",
+    "liabilities",
+    "book_equity",
+    "lending_capacity",
 )
 
 #: ``basis`` codes of a row: a projected quarter, history from filings, history by a stated rule.

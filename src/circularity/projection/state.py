@@ -30,8 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.compile import Web
 from circularity.projection.aggregation import Aggregation
+from circularity.projection.balance import BalanceState, opening_balance
 from circularity.projection.channels.context import (
     ChannelContext,
     ChannelState,
@@ -45,7 +47,6 @@ from circularity.valuation.market_value import volatility_by_kind
 
 __all__ = ["EPS", "Context", "State", "build_context", "initial_state"]
 
-Array = np.ndarray[Any, Any]
 
 EPS = 1e-6  # USD bn (USD 1,000): below this a revenue or EBITDA base is treated as zero
 
@@ -123,6 +124,8 @@ class Context:
     mv0: Array
     ch: ChannelContext | None = None  # the channels of issue 13 (None: a scenario without them)
     valuation: bool = True  # compute the Merton columns (skipped when none of them is recorded)
+    balance: bool = True  # keep whole balance sheets (checked, or their columns recorded)
+    lender: Array | None = None  # (n, 1) bool: a lender or investor kind (outside capital pools)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,6 +159,7 @@ class State:
     )
     default_prob: Array | None = None  # Merton's default probability of the quarter (NaN: unknown)
     credit_spread: Array | None = None  # Merton's credit spread of the quarter (NaN: unknown)
+    bs: BalanceState | None = None  # the balance sheet's other stocks (None: not kept)
 
 
 def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: int) -> Context:
@@ -231,6 +235,7 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         min_cash=e["min_cash"],
         year_end=frozenset({t for t in range(web.T) if web.quarters[t].endswith("Q4")} | {web.T - 1}),
         mv0=mv0,
+        lender=np.isin(np.array(web.entity_kinds, dtype=object), ("lender", "investor"))[:, None],
         ch=None
         if P.channels is None
         else build_channels(web, agg, P.channels, e, _row(P.glob["rate_floor"]), _row(P.glob["rate_shift"])),
@@ -250,11 +255,24 @@ def initial_state(ctx: Context) -> State:
     rev0 = np.maximum(e["revenue_annual"], 0.0)
     ring = np.broadcast_to(rev0 / 4.0, shape)
     debt_out = np.maximum(e["debt"] - debt_web0, 0.0) * np.ones(shape)
+    capital = np.broadcast_to(ctx.capital0, shape).copy()
+    bs = None
+    if ctx.balance:
+        lent0 = ctx.agg.lent0 if ctx.agg.lent0 is not None else np.zeros(n)
+        bs = opening_balance(
+            lent0[:, None],
+            cash,
+            capital,
+            debt_out,
+            np.broadcast_to(debt_web0, shape),
+            np.zeros(shape),
+            np.broadcast_to(ctx.mv0 - ctx.own0, shape),
+        )
     return State(
         cash=cash,
         debt_out=debt_out,
         debt_web=np.broadcast_to(debt_web0, shape).copy(),
-        capital=np.broadcast_to(ctx.capital0, shape).copy(),
+        capital=capital,
         legacy=np.broadcast_to(ctx.capital0, shape).copy(),
         dep_rate=np.zeros(shape),
         capex_hist=(),
@@ -273,4 +291,5 @@ def initial_state(ctx: Context) -> State:
         need_min=np.zeros(shape),
         cash_out=np.full(shape, -1, dtype=np.int64),
         ch=None if ctx.ch is None else initial_channels(ctx.ch, debt_out),
+        bs=bs,
     )

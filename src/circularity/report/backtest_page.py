@@ -76,9 +76,25 @@ def calibration_figure(res: dict[str, Any]) -> go.Figure:
         marker={"size": [8 + 3 * b["n"] for b in rows]},
         name="bins",
     )
+    # the spread an observed rate would have if the model were calibrated: binomial sd at the bin's
+    # mean prediction over its n entities (a bin of 1-5 entities is very uncertain; the bars say so)
+    fig.data[1].update(
+        error_y={
+            "type": "data",
+            "array": [(b["mean_predicted"] * (1 - b["mean_predicted"]) / b["n"]) ** 0.5 for b in rows],
+            "visible": True,
+        }
+    )
+    scored = set(res["scores"]["in_sample"]["entities"]) | set(res["scores"]["out_of_sample"]["entities"])
+    shares = [e["data_share"] for e in res["entities"] if e["id"] in scored]
+    share = sum(shares) / max(1, len(shares))
     fig.update_layout(
         **_LAYOUT,
-        title={"text": f"Calibration, cutoff {res['cutoff']}: {res['scores']['n_scored']} scored entities"},
+        title={
+            "text": f"Calibration, cutoff {res['cutoff']}: {res['scores']['n_scored']} scored entities, "
+            f"mean data share {share:.0%}, {res['draws']:,} draws; bars: ±1 sd of the observed rate "
+            "if the predictions were calibrated"
+        },
         xaxis={"title": {"text": "mean predicted P(default)"}, "range": [-0.05, 1.05]},
         yaxis={"title": {"text": "observed default rate"}, "range": [-0.05, 1.05]},
     )

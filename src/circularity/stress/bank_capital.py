@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BankCapital", "capital_after_losses", "channel_losses", "collateral_lgd"]
+from circularity._typing import Array
 
-Array = np.ndarray[Any, Any]
+__all__ = ["BankCapital", "capital_after_losses", "channel_losses", "collateral_lgd"]
 
 
 def collateral_lgd(haircut: Any, ltv: Any, floor: float = 0.15) -> Array:

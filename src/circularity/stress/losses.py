@@ -7,16 +7,15 @@ broadcasts to it. Losses are positive USD bn of equity value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.errors import ConvergenceError
 from circularity.valuation.merton import credit_spread, distance_to_default, merton_equity
 
 __all__ = ["LOSS_PARTS", "LossParts", "decompose_losses"]
 
-Array = np.ndarray[Any, Any]
 
 #: The parts of an entity's equity loss, in the order the tables print them.
 LOSS_PARTS: tuple[str, ...] = (
@@ -138,6 +137,9 @@ def decompose_losses(
     V1s = np.minimum(V0z, (1.0 - shock) * shock_strike)
     E1s = np.minimum(E0z, merton_equity(V1s, sVz, shock_strike, r, T))
     s0 = credit_spread(V0z, sVz, D, r, T)
+    # a spread can widen only from a finite one: an entity of unknown value (assets held at 0 above)
+    # or one whose debt is already worth nothing has no refinancing cost to add
+    priced = np.isfinite(s0)
     E1 = np.where(shocked, E1s, np.broadcast_to(E0z, (S, n)))
     stake = np.zeros((S, n))
     delta = np.inf
@@ -146,7 +148,8 @@ def decompose_losses(
         stake = np.where(shocked | ~known, 0.0, (E0z - E1) @ H.T)
         V1 = np.maximum(V0z - (lm + st + cr + stake + out), 0.0)
         E_new = merton_equity(V1, sVz, D, r, T)
-        refinance = np.maximum(credit_spread(V1, sVz, D, r, T) - s0, 0.0) * D * refinancing_years
+        widen = np.subtract(credit_spread(V1, sVz, D, r, T), s0, out=np.zeros((S, n)), where=priced)
+        refinance = np.maximum(widen, 0.0) * D * refinancing_years
         E_new = np.where(shocked, E1s, np.clip(E_new - np.nan_to_num(refinance, posinf=0.0), 0.0, E0z))
         delta = float(np.abs(E_new - E1).max()) if E1.size else 0.0
         E1 = E_new

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from circularity._typing import Array
 from circularity.compile import Web, remaining_payments
 from circularity.contagion import ClearingPattern, clear_payments, prepare_clearing
 from circularity.errors import ScenarioError
@@ -32,7 +33,6 @@ __all__ = [
     "stress_test",
 ]
 
-Array = np.ndarray[Any, Any]
 MODELS = ("eisenberg-noe", "rogers-veraart")
 
 #: Contract kinds whose lost receipts are a creditor's loss (not lost sales).

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["annuity_factor", "cost_of_capital", "discount_factors", "enterprise_value", "present_value"]
+from circularity._typing import Array
 
-Array = np.ndarray[Any, Any]
+__all__ = ["annuity_factor", "cost_of_capital", "discount_factors", "enterprise_value", "present_value"]
 
 
 def cost_of_capital(

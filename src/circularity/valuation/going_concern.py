@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.valuation.merton import (
     credit_spread,
     default_probability,
@@ -53,8 +54,6 @@ __all__ = [
     "lending_spread",
     "value_going_concern",
 ]
-
-Array = np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

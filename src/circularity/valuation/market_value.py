@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.errors import ScenarioError
 from circularity.valuation.merton import (
     credit_spread,
@@ -26,7 +27,6 @@ from circularity.valuation.merton import (
 
 __all__ = ["EntityValues", "fill_equity_values", "value_entities", "volatility_by_kind"]
 
-Array = np.ndarray[Any, Any]
 
 #: Kinds that hold no operating business of their own (funds, lenders, governments, vehicles):
 #: no revenue multiple is borrowed from or lent to them.

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
+from circularity._typing import Array
 from circularity.errors import ConvergenceError
 
 __all__ = [
@@ -26,7 +27,6 @@ __all__ = [
     "solve_merton",
 ]
 
-Array = np.ndarray[Any, Any]
 
 _SQRT_2PI = np.sqrt(2.0 * np.pi)
 

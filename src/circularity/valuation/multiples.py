@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["derated_multiple", "index_change", "multiple_price_change"]
+from circularity._typing import Array
 
-Array = np.ndarray[Any, Any]
+__all__ = ["derated_multiple", "index_change", "multiple_price_change"]
 
 
 def derated_multiple(pe_base: Any, pe_trough: Any, severity: Any) -> Array:

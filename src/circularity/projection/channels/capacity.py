@@ -24,17 +24,16 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.compile import Web
 from circularity.projection.channels.context import ChannelContext
 from circularity.projection.scenario import Scenario, path_values
 
 __all__ = ["compute_share", "gw_delivered", "price_flags", "renew_contracts", "scheduled_receipts"]
 
-Array = np.ndarray[Any, Any]
 
 RENEWING = ("compute", "lease")
 

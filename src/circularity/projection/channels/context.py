@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from circularity._typing import Array
 from circularity.compile import Web
 from circularity.projection.aggregation import Aggregation
 from circularity.projection.scenario import Channels, path_values
 
 __all__ = ["AI_KINDS", "ChannelContext", "ChannelState", "build_channels", "initial_channels"]
 
-Array = np.ndarray[Any, Any]
 
 #: kinds of entity whose capex is the AI build-out (required revenue is summed over these)
 AI_KINDS = ("lab", "hyperscaler", "neocloud", "datacenter")

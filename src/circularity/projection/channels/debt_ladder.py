@@ -19,17 +19,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.projection.channels.context import ChannelContext, ChannelState
 from circularity.projection.state import EPS, Context, State
 from circularity.valuation.going_concern import lending_spread
 
 __all__ = ["Limits", "borrowing_limits", "ladder_interest", "market_rate"]
-
-Array = np.ndarray[Any, Any]
 
 
 def market_rate(ctx: Context, cc: ChannelContext, st: State, t: int) -> Array:

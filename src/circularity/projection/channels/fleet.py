@@ -27,10 +27,10 @@ GPU-backed debt assumes 4–6-year collateral lives against a 1–3-year practic
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.projection.channels.context import ChannelContext, ChannelState
 
 __all__ = [
@@ -41,8 +41,6 @@ __all__ = [
     "replacement_capex",
     "retired_vintage",
 ]
-
-Array = np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

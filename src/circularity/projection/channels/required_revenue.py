@@ -13,15 +13,12 @@ J.P. Morgan (2025) computed on the engine's capex instead of published inputs
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from circularity._typing import Array
 from circularity.projection.channels.context import ChannelContext
 
 __all__ = ["required_revenue"]
-
-Array = np.ndarray[Any, Any]
 
 
 def required_revenue(

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.contagion import clear_payments
 from circularity.projection.state import Context
 from circularity.projection.steps.financing import Financing
 from circularity.projection.steps.obligations import Dues
 
 __all__ = ["Cleared", "clearing"]
-
-Array = np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

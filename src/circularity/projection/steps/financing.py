@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.projection.channels.debt_ladder import Limits, borrowing_limits
 from circularity.projection.channels.fleet import collateral_value
 from circularity.projection.state import Context, State
@@ -14,8 +14,6 @@ from circularity.projection.steps.obligations import Dues
 from circularity.projection.steps.outside import Outside
 
 __all__ = ["Financing", "financing"]
-
-Array = np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.projection.state import Context, State
 
 __all__ = ["Dues", "obligations_due"]
-
-Array = np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

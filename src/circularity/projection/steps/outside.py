@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
 from circularity.projection.channels.capacity import compute_share, scheduled_receipts
 from circularity.projection.channels.debt_ladder import ladder_interest, market_rate
 from circularity.projection.channels.fleet import replacement_capex
@@ -15,8 +15,6 @@ from circularity.projection.steps.obligations import Dues
 from circularity.valuation.going_concern import lending_spread
 
 __all__ = ["Outside", "outside_flows"]
-
-Array = np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

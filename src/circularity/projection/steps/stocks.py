@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from circularity._typing import Array
+from circularity.projection.balance import assets_liabilities, balance_step
 from circularity.projection.channels.capacity import gw_delivered
 from circularity.projection.channels.context import ChannelState
 from circularity.projection.channels.fleet import borrowing_base, collateral_value, fleet_step
@@ -26,8 +28,6 @@ from circularity.valuation.going_concern import (
 from circularity.valuation.market_value import value_entities
 
 __all__ = ["stock_update"]
-
-Array = np.ndarray[Any, Any]
 
 
 def _retired(ctx: Context, hist: tuple[Array, ...], t: int, shape: tuple[int, int]) -> Array | None:
@@ -123,6 +123,10 @@ def stock_update(
     need_min = np.minimum(st.need_min, standalone)
     cash_out = np.where((standalone < 0) & (st.cash_out < 0), t, st.cash_out)
     ch_state, ch_row = _channels(ctx, st, out, fin, fl, legacy, debt_out, t)
+    cash = cl.cash_after
+    bs, bs_row = _balance(
+        ctx, st, dues, out, fin, cl, revenue, earnings, own, mv, cash, capital, debt_out, debt_web, tax_due, t
+    )
     new = State(
         cash=cl.cash_after,
         debt_out=debt_out,
@@ -149,6 +153,7 @@ def stock_update(
         anchor=anchor,
         default_prob=None if gc is None else gc.default_probability,
         credit_spread=None if gc is None else gc.credit_spread,
+        bs=bs,
     )
     row = {
         "revenue": revenue,
@@ -183,7 +188,97 @@ def stock_update(
     np.divide(ebitda_ann, 4.0 * interest, out=cover, where=interest > 1e-9)
     row["interest_cover"] = cover
     row.update(ch_row)
+    row.update(bs_row)
     return new, row
+
+
+#: balance-sheet columns (NaN when the balance sheet is not kept: a run with ``check=False``
+#: that records none of them)
+BALANCE_COLUMNS = ("assets", "liabilities", "book_equity", "lending_capacity")
+
+
+def _balance(
+    ctx: Context,
+    st: State,
+    dues: Dues,
+    out: Outside,
+    fin: Financing,
+    cl: Cleared,
+    revenue: Array,
+    earnings: Array,
+    own: Array,
+    mv: Array,
+    cash: Array,
+    capital: Array,
+    debt_out: Array,
+    debt_web: Array,
+    tax_due: Array,
+    t: int,
+) -> tuple[Any, dict[str, Array]]:
+    """The next balance state and the balance-sheet columns (:mod:`circularity.projection.balance`).
+
+    Every web payment is classified by its contract's category: operating and interest are
+    costs (payer) and revenue (payee), hardware is capex (payer) and revenue (payee), equity
+    buys a stake (payer) and raises equity (payee), a loan is lent (payer, a receivable) and
+    borrowed (payee, web debt), a repayment reduces both.
+    """
+    if st.bs is None:
+        nan = np.full(cash.shape, np.nan)
+        return None, dict.fromkeys(BALANCE_COLUMNS, nan)
+    agg, web, n = ctx.agg, ctx.web, ctx.web.n
+    ratio = cl.ratio
+    short = bool((ratio < 1.0).any())
+    eq_paid = eq_recv = None
+    if agg.eq_by is not None and agg.eq_due is not None and agg.eq_due[t]:
+        eq = agg.eq_by @ (dues.amount * ratio[web.payer] if short else dues.amount)
+        eq_paid, eq_recv = eq[:n], eq[n:]
+    rep_paid = ratio * dues.due_rep if short else dues.due_rep
+    known = dues.due_op + dues.due_hw
+    known += dues.due_rep
+    known += dues.due_int
+    if short:
+        known *= ratio
+    lend_paid = np.subtract(cl.paid, known, out=known)
+    repay_recv = cl.received - cl.received_revenue
+    repay_recv -= cl.received_lending
+    if eq_paid is not None and eq_recv is not None:
+        lend_paid -= eq_paid
+        repay_recv -= eq_recv
+    debt_adj = st.debt_out + fin.new_debt
+    debt_adj -= fin.debt_repaid
+    np.subtract(debt_out, debt_adj, out=debt_adj)
+    web_flow = st.debt_web + cl.received_lending
+    web_flow -= rep_paid
+    debt_adj += debt_web
+    debt_adj -= web_flow
+    revaluation = mv - own
+    bs = balance_step(
+        st.bs,
+        eq_paid=eq_paid,
+        eq_recv=eq_recv,
+        lend_paid=lend_paid,
+        repay_recv=repay_recv,
+        new_equity=fin.new_equity,
+        # history only: other uses a filing shows (projected: financing out is the debt repaid)
+        distributions=None if fin.cash_out is fin.debt_repaid else fin.cash_out - fin.debt_repaid,
+        # history only: revenue pinned to a filing (projected: revenue is what was received)
+        deferred=(out.revenue + cl.received_revenue) - revenue if t < web.first_projected else None,
+        earnings=earnings,
+        stakes_value=revaluation,
+        debt_adjust=debt_adj,
+        cash_adjust=None if cash is cl.cash_after else cash - cl.cash_after,
+    )
+    assets, liabilities = assets_liabilities(bs, cash, capital, debt_out, debt_web, tax_due)
+    # outside capital pools (lender and investor kinds): the capacity the scenario gives them (their
+    # starting cash) less what they have lent and invested and not had back; NaN for the rest
+    lent = bs.loans_lent + bs.stakes_cost
+    cap = np.where(ctx.lender, ctx.e["cash"] - lent, np.nan) if ctx.lender is not None else lent * np.nan
+    return bs, {
+        "assets": assets,
+        "liabilities": liabilities,
+        "book_equity": bs.book_equity,
+        "lending_capacity": cap,
+    }
 
 
 def _rates(ctx: Context, t: int) -> tuple[Array, Array]:

@@ -8,13 +8,15 @@ import sys
 
 from typer.testing import CliRunner
 
+from circularity.claims import load_registry
 from circularity.cli import app
 
 runner = CliRunner()
 KEYS = ["id", "claim", "source", "computed", "claimed", "unit", "verdict", "reason", "model"]
 
 
-def test_json_lists_every_claim_with_the_documented_keys(registry):
+def test_json_lists_every_claim_with_the_documented_keys():
+    registry = load_registry()
     out = runner.invoke(app, ["claims", "--json", "--as-of", "2026-06-30"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
