@@ -170,6 +170,15 @@ def test_rate_floor_slider_changes_the_shown_figures(watched: PageWatch, live_se
     assert after[lost] == page.evaluate(
         "v => window.circI18n.money(v)", response.json()["headlines"]["market_value_lost"]
     )
+    # a "debt crosses cash" note marks a real change of side, never rounding (cash of -1.8e-15
+    # against no debt, as OpenAI's in 2027Q4 under this floor)
+    answer = response.json()
+    series, quarters = answer["series"]["openai"], answer["quarters"]
+    notes = page.evaluate("document.getElementById('projection-chart').layout.annotations.map(a => a.text)")
+    for q in [n.rsplit(", ", 1)[1] for n in notes if n.startswith("debt crosses cash")]:
+        i = quarters.index(q)
+        d0, d1 = (series["cash"][j] - series["debt"][j] for j in (i - 1, i))
+        assert abs(d0) > 1e-9 and abs(d1) > 1e-9 and (d0 > 0) != (d1 > 0), f"no crossing at {q}: {d0}, {d1}"
     watched.shot("dashboard-rate-floor")
     assert watched.faults == []
 

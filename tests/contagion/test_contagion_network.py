@@ -116,3 +116,25 @@ def test_csv_problems(tmp_path):
 def test_missing_path(tmp_path):
     with pytest.raises(NetworkError, match="no such file"):
         load_network(tmp_path / "nope.json")
+
+
+def test_amounts_whose_sums_pass_the_largest_float_are_refused(tmp_path) -> None:
+    doc = json.loads(json.dumps(GOOD))
+    for e in doc["liabilities"]:
+        e["amount"] = 1.7e308  # each finite; a's two debts to b sum past 1.8e308
+    with pytest.raises(NetworkError, match="too large to add up"):
+        load_network(_write(tmp_path, doc))
+    for e in doc["liabilities"]:
+        e["amount"] = 1e300  # large but summable: loads, and every model's sums stay finite
+    net = load_network(_write(tmp_path, doc))
+    assert np.isfinite(net.L.sum())
+
+
+def test_debtrank_refuses_an_impact_ratio_past_the_largest_float() -> None:
+    from circularity.contagion.debtrank import impact_matrix
+
+    L = np.array([[0.0, 1e300], [1e300, 0.0]])
+    with pytest.raises(NetworkError, match="passes the largest float"):
+        impact_matrix(L, np.array([1e-300, 1.0]))
+    capped = impact_matrix(L, np.array([1e-300, 1.0]), edge_cap=True)  # capped at 1, as any ratio over 1
+    assert np.isfinite(capped.toarray()).all() and capped.max() == 1.0

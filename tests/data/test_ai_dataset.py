@@ -20,10 +20,10 @@ RESEARCH_FINANCIAL_ROWS = 180
 #: Oracle's $75B of RPO from prepaid or customer-supplied GPU contracts (in the note of the RPO row of
 #: the research file, kept as its own figure so the claims can read it).
 UPDATE_FINANCIAL_ROWS = 53 + 1 + 1
-#: Balance-sheet figures of Microsoft, Amazon and Alphabet the fact base lacked, added from their
+#: Balance-sheet figures of Microsoft, Amazon and Alphabet (and Meta's operating cash flow) the fact base lacked, added from their
 #: filings (as tabulated by the sources cited) so the projection starts from reported cash and debt
 #: instead of assuming them (issue 12, item 6).
-FILING_FINANCIAL_ROWS = 7
+FILING_FINANCIAL_ROWS = 8
 #: The March fact base (D01-D48) and the 2026 update (D49-D84 but D77, which is not a flow).
 DEAL_IDS = [f"D{i:02d}" for i in range(1, 85) if i != 77]
 

@@ -162,6 +162,20 @@ def _ledger_cases(rng: random.Random) -> list[Case]:
         imports=True,
     )
     add("dataset.yaml list", lambda r: _bytes(r / "dataset.yaml", b"- 1\n"))
+    for bad in NASTY_TEXT:
+        add(
+            f"dataset.yaml: control {bad!r} in title",
+            lambda r, b=bad: _bytes(
+                r / "dataset.yaml", f"name: x\ntitle: {json.dumps('a' + b + 'b')}\n".encode()
+            ),
+            imports=True,
+        )
+    add(
+        "dataset.yaml: NaN version",
+        lambda r: _bytes(r / "dataset.yaml", b"name: x\nversion: .nan\n"),
+        imports=True,
+    )
+    add("dataset.yaml: infinite in a list", lambda r: _bytes(r / "dataset.yaml", b"name: x\nv: [1, -.inf]\n"))
     add("supersession chain of 2000", _chain, must=False)
     # seeded mutations of financials.csv: cut, short rows, repeated header, inserted bytes
     for i in range(120):
@@ -301,6 +315,36 @@ def _network_cases(rng: random.Random) -> list[Case]:
             nd["external_assets"] = float(amount)
         add(f"all amounts {amount} (benign)", json.dumps(net), must=False)
     add("one node (benign)", json.dumps({"nodes": [{"id": "a"}], "liabilities": []}), must=False)
+    # every model: sums past the largest float are refused (they printed inf and null before);
+    # 1e300 amounts with 1e-300 equity give finite answers, or a clear error for DebtRank
+    models = {
+        "eisenberg-noe": (),
+        "rogers-veraart": ("--alpha", "0.5"),
+        "cascade": ("--shock", "a=1"),
+        "debtrank": ("--shock", "a=0.5"),
+    }
+    extremes = (
+        ("1.7e308", "1", tuple(models), True),
+        ("1e300", "1e-300", ("eisenberg-noe", "rogers-veraart", "cascade"), False),
+        ("1e300", "1e-300", ("debtrank",), True),
+    )
+    for amount, equity, which, must in extremes:
+        net = json.loads(good)
+        for e in net["liabilities"]:
+            e["amount"] = float(amount)
+        for nd in net["nodes"]:
+            nd.update(external_assets=float(amount), equity=float(equity))
+        body = json.dumps(net)
+        for model in which:
+            out.append(
+                Case(
+                    "network",
+                    f"{model}: amounts {amount}, equity {equity}",
+                    lambda r, b=body: _bytes(r / "net.json", b.encode()),
+                    ("contagion", "--network", "{dir}/net.json", "--model", model, *models[model], "--json"),
+                    must,
+                )
+            )
     add("self-loop", good.replace('"debtor": "a", "creditor": "b"', '"debtor": "a", "creditor": "a"'))
     # random JSON values in random places
     pool = [None, True, "x", -1, 1e308, [], {}, [1, 2], {"a": 1}, "1e400", -0.0]

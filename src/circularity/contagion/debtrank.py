@@ -74,9 +74,18 @@ def impact_matrix(L: Any, equity: Any, *, edge_cap: bool = False) -> sp.csc_matr
             f"equity > 0; got {shown}{' ...' if bad.size > 5 else ''}. Give positive equity, or "
             f"start such a node as defaulted with initial_relative_loss = 1 and equity > 0."
         )
-    vals = amount / eq[creditor]
+    with np.errstate(over="ignore"):
+        vals = amount / eq[creditor]
     if edge_cap:
-        vals = np.minimum(vals, 1.0)
+        vals = np.minimum(vals, 1.0)  # an overflowing ratio is capped like any ratio over 1
+    elif not np.all(np.isfinite(vals)):
+        over = np.unique(creditor[~np.isfinite(vals)])
+        shown = ", ".join(f"node {int(i)} (equity {eq[i]:g})" for i in over[:5])
+        raise NetworkError(
+            "DebtRank divides each exposure by the lender's equity, and for "
+            f"{shown}{' ...' if over.size > 5 else ''} the ratio passes the largest float; "
+            "give equity in the amounts' unit, or cap each impact at 1 (edge_cap)"
+        )
     return csc_operator(creditor, debtor, vals, n)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -213,11 +214,28 @@ def network_from_records(
         shape=(n, n),
     )
     L.sum_duplicates()
-    return Network(
-        ids=tuple(ids),
-        L=L,
-        **{f: np.asarray(v, dtype=float) for f, v in values.items()},
-    )
+    fields = {f: np.asarray(v, dtype=float) for f, v in values.items()}
+    _check_sums_finite(fields, np.asarray(amounts, dtype=float))
+    return Network(ids=tuple(ids), L=L, **fields)
+
+
+def _check_sums_finite(fields: dict[str, Array], amounts: Array) -> None:
+    """Refuse amounts whose sums overflow a float: every balance the models form (assets plus
+    receipts, less what is owed) is at most the sum of all balance-sheet amounts plus twice all
+    liabilities, so when that is finite no model sees ``inf`` or ``NaN``."""
+    money = ("external_assets", "external_liabilities", "equity")
+    with np.errstate(over="ignore"):
+        parts = [float(np.sum(fields[f])) for f in money] + [2.0 * float(np.sum(amounts))]
+        total = float(np.sum(parts))
+    if not math.isfinite(total):
+        biggest = max(
+            (float(np.max(a)) for a in (*(fields[f] for f in money), amounts) if a.size), default=0.0
+        )
+        raise NetworkError(
+            f"the network's amounts are too large to add up: their sum passes {sys.float_info.max:.3g}, "
+            f"the largest number a float holds (largest amount {biggest:.3g}); "
+            "give the amounts in a larger unit (e.g. billions)"
+        )
 
 
 def _load_json(path: Path) -> Network:

@@ -23,7 +23,8 @@ def money(usd_bn: float | None, lang: str = "en") -> str:
     if usd_bn is None or not math.isfinite(usd_bn):
         return "–"
     if lang not in _UNITS:
-        return f"${usd_bn:,.{_digits(usd_bn)}f}bn"
+        sign = "-" if usd_bn < 0 else ""  # -$632bn, not $-632bn
+        return f"{sign}${abs(usd_bn):,.{_digits(usd_bn)}f}bn"
     yi, wanyi = _UNITS[lang]
     if abs(usd_bn) >= 1000:  # 1,000 bn = 1 萬億
         return f"{usd_bn / 1000:,.2f}{wanyi}"

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from circularity.errors import InputError, LedgerError, Problem
-from circularity.input_files import MAX_INPUT_BYTES, load_yaml, read_text, regular_file
+from circularity.input_files import MAX_INPUT_BYTES, control_character, load_yaml, read_text, regular_file
 from circularity.ledger.records import RECORD_TYPES
 from circularity.ledger.tables import REQUIRED_COLUMNS, row_to_data
 
@@ -372,13 +372,30 @@ def _read_meta(path: Path, problems: list[Problem]) -> dict[str, Any]:
             problems.append(
                 Problem(name, None, str(key), "keys of dataset.yaml are text (quote a date used as a key)")
             )
+        elif bad := control_character(key, newlines=False):
+            problems.append(Problem(name, None, repr(key), bad))
         elif not (
             value is None
             or isinstance(value, scalar)
             or (isinstance(value, list) and all(isinstance(v, scalar) for v in value))
         ):
             problems.append(Problem(name, None, key, "a value is text, a number, a date or a list of them"))
+        elif problem := _meta_value_problem(value):
+            problems.append(Problem(name, None, key, problem))
     return doc
+
+
+def _meta_value_problem(value: Any) -> str | None:
+    """Why a ``dataset.yaml`` value (a scalar or a list of them) cannot be stored, or ``None``:
+    text with control characters (it is printed and served), or a number that is not finite."""
+    import math
+
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str) and (bad := control_character(item)):
+            return bad
+        if isinstance(item, float) and not math.isfinite(item):
+            return f"{item} is not a finite number"
+    return None
 
 
 def read_raw(path: str | Path) -> tuple[list[Located], dict[str, Any]]:

@@ -151,15 +151,26 @@ def stress_figure(
     return fig
 
 
+#: Differences within this many USD bn ($1) are rounding, not a side of a crossing.
+_EPS = 1e-9
+
+
 def _crossings(a: list[float | None], b: list[float | None]) -> list[int]:
-    """Quarters (index of the later one) where series ``a`` crosses series ``b``."""
+    """Quarters (index of the later one) where series ``a`` crosses series ``b``; a difference
+    within ``_EPS`` is rounding, not a side (cash of -1.8e-15 against no debt does not cross it).
+
+    >>> _crossings([5.0, 0.0, -1.8e-15, 40.0], [0.0, 0.0, 0.0, 0.0])
+    []
+    >>> _crossings([5.0, 1.0, -2.0], [0.0, 3.0, -5.0])
+    [1, 2]
+    """
     out = []
     for i in range(1, min(len(a), len(b))):
         a0, a1, b0, b1 = a[i - 1], a[i], b[i - 1], b[i]
         if a0 is None or a1 is None or b0 is None or b1 is None:
             continue
         d0, d1 = a0 - b0, a1 - b1
-        if d0 != 0 and d1 != 0 and (d0 > 0) != (d1 > 0):
+        if abs(d0) > _EPS and abs(d1) > _EPS and (d0 > 0) != (d1 > 0):
             out.append(i)
     return out
 
@@ -230,7 +241,7 @@ def projection_figure(
             y = ((sc["cash"][i] or 0.0) + (sc["debt"][i] or 0.0)) / 2
             notes.append((quarters[i], y, w["cross"].format(q=quarters[i]), -40, "#6c3483"))
     short = sc.get("shortfall") or []
-    first = next((i for i, v in enumerate(short) if v is not None and v > 1e-9), None)
+    first = next((i for i, v in enumerate(short) if v is not None and v > _EPS), None)
     if first is not None:
         notes.append(
             (quarters[first], short[first] or 0.0, w["first"].format(q=quarters[first]), 40, "#c0392b")

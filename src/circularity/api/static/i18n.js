@@ -38,7 +38,7 @@ window.circI18n = (function () {
   /** An amount given in USD bn: `$12.3bn`; in Chinese 億 (1 bn = 10 億) or 萬億 (1,000 bn). */
   function money(bn, digits) {
     if (bn === null || bn === undefined || Number.isNaN(bn)) return "–";
-    if (!zh()) return "$" + num(bn, digits) + "bn";
+    if (!zh()) return (bn < 0 ? "-$" : "$") + num(Math.abs(bn), digits) + "bn";  // -$632bn, not $-632bn
     const [yi, wanyi] = UNITS[st.lang];
     if (Math.abs(bn) >= 1000) return num(bn / 1000, 2) + wanyi;
     return num(bn * 10, digits) + yi;

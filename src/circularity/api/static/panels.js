@@ -254,13 +254,16 @@
   }
   const runProjectionSoon = debounce(runProjection, 250);
 
-  /** Where series a crosses series b (linear between quarters): [{i, x, y}] at the later quarter. */
+  /** Where series a crosses series b (linear between quarters): [{i, x, y}] at the later quarter.
+   * Differences within EPS ($1, in USD bn) are rounding, not a side: cash of -1.8e-15 against no
+   * debt is not "debt crosses cash" (the same rule as the report's figure). */
+  const EPS = 1e-9;
   function crossings(a, b) {
     const out = [];
     for (let i = 1; i < a.length; i += 1) {
       if ([a[i - 1], a[i], b[i - 1], b[i]].some((v) => v === null || v === undefined)) continue;
       const d0 = a[i - 1] - b[i - 1], d1 = a[i] - b[i];
-      if (d0 !== 0 && Math.sign(d0) !== Math.sign(d1) && d1 !== 0) out.push({ i, y: (a[i] + b[i]) / 2 });
+      if (Math.abs(d0) > EPS && Math.abs(d1) > EPS && Math.sign(d0) !== Math.sign(d1)) out.push({ i, y: (a[i] + b[i]) / 2 });
     }
     return out;
   }
@@ -298,7 +301,7 @@
     for (const n of need) notes.push({ x: n.x, y: n.v * sc, text: t("need to {year}: {amount}", { year: n.y, amount: money(n.v, 0) }), ay: -30, color: "#b9770e" });
     if (s.cash && s.debt) for (const c of crossings(s.cash, s.debt)) notes.push({ x: q[c.i], y: c.y * sc, text: t("debt crosses cash, {q}", { q: q[c.i] }), ay: -40, color: "#6c3483" });
     if (s.shortfall) {
-      const i = s.shortfall.findIndex((v) => v !== null && v > 1e-9);
+      const i = s.shortfall.findIndex((v) => v !== null && v > EPS);
       if (i >= 0) notes.push({ x: q[i], y: s.shortfall[i] * sc, text: t("first shortfall, {q}", { q: q[i] }), ay: 40, color: "#c0392b" });
     }
     if (ent === "openai" && h.cash_out_quarter && q.includes(h.cash_out_quarter)) {
