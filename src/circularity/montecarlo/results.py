@@ -96,10 +96,10 @@ class SimulationResult:
                 for e, row in zip(self.entities, self.p_default, strict=True)
             }
             ends = year_ends(self.quarters)[1]
-            keep = [k for k, t in enumerate(ends) if t >= self.first_projected]
+            projected = {str(self.years[k]) for k, t in enumerate(ends) if t >= self.first_projected}
             out["defaults"] = {
-                e: {str(self.years[k]): float(row[k]) for k in keep}
-                for e, row in zip(self.entities, self.p_default, strict=True)
+                e: {y: p for y, p in row.items() if y in projected}
+                for e, row in out["p_default_by_year"].items()
             }
         if self.value_lost is not None:
             names = [*self.entities, TOTAL]

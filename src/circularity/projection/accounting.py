@@ -166,14 +166,7 @@ def check_result(result: Any) -> None:
         resid = d["cash"][t] - d["cash"][t - 1] - flows
         scale = 1.0 + np.abs(d["cash"][t - 1]) + np.abs(flows)
         if not np.all(np.abs(resid) <= 1e-8 * scale):
-            flat = int(np.argmax(np.abs(resid)))
-            s, i = np.unravel_index(flat, resid.shape)
-            raise AccountingError(
-                "cash: change = outside in - out + received - paid + financing in - out",
-                result.entities[int(i)],
-                result.quarters[t],
-                float(resid[s, i]),
-            )
+            _fail("cash: change = outside in - out + received - paid + financing in - out", result, t, resid)
         if all(c in d for c in ("assets", "liabilities", "book_equity")):
             a, li, e = d["assets"][t], d["liabilities"][t], d["book_equity"][t]
             kept = np.isfinite(a)  # NaN: the balance sheet was not kept
@@ -182,14 +175,7 @@ def check_result(result: Any) -> None:
                 np.abs(res_b)
                 <= 1e-8 * (1.0 + np.abs(np.where(kept, a, 0.0)) + np.abs(np.where(kept, li, 0.0)))
             ):
-                flat = int(np.argmax(np.abs(res_b)))
-                s, i = np.unravel_index(flat, res_b.shape)
-                raise AccountingError(
-                    "balance sheet: assets = liabilities + book equity",
-                    result.entities[int(i)],
-                    result.quarters[t],
-                    float(res_b[s, i]),
-                )
+                _fail("balance sheet: assets = liabilities + book equity", result, t, res_b)
         web_resid = d["payments_made"][t].sum(axis=-1) - d["payments_received"][t].sum(axis=-1)
         if not np.all(np.abs(web_resid) <= 1e-8 * (1.0 + d["payments_made"][t].sum(axis=-1))):
             raise AccountingError(

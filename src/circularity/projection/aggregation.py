@@ -55,6 +55,7 @@ class Aggregation:
     eq_by: Any = None  # (2n, m) sparse: equity contracts by payer (stakes bought), by payee (raised)
     eq_due: Array | None = None  # (T,) bool: some equity contract is scheduled in the quarter
     lent0: Array | None = None  # (n,) principal lent inside the web at the start (the lenders' side)
+    category: Array  # (m,) each contract's category (CATEGORY_OF)
 
 
 def sum_matrix(ent: Array, selections: Sequence[Array], n: int) -> Any:
@@ -108,4 +109,5 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
         eq_by=sp.vstack([sum_matrix(payer, (eq,), n), sum_matrix(payee, (eq,), n)]).tocsr(),
         eq_due=(web.schedule[eq] != 0).any(axis=0) if m else np.zeros(web.T, dtype=bool),
         lent0=lent0,
+        category=cat,
     )

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from circularity._typing import Array
-from circularity.projection.aggregation import CATEGORY_OF
 from circularity.projection.state import Context, State
 from circularity.projection.steps.clearing import Cleared
 from circularity.projection.steps.obligations import Dues
@@ -61,8 +60,23 @@ class Resolved:
     detail: tuple[DefaultRecord, ...] = ()
 
 
-def _category(ctx: Context) -> Array:
-    return np.array([CATEGORY_OF.get(k, 0) for k in ctx.web.kind], dtype=np.int64)
+def _unresolved(
+    st: State, cl: Cleared, defaulted: Array, newly: Array, owed: Array, bills: Array | None
+) -> Resolved:
+    """A quarter in which nobody is resolved: no transfers, contracts as cleared."""
+    zero = np.zeros_like(cl.cash_after)
+    return Resolved(
+        defaulted=defaulted,
+        first_default=st.first_default,
+        newly=newly,
+        resolution_in=zero,
+        resolution_out=zero,
+        asset_sales=zero,
+        web_losses=zero,
+        unpaid_outside=owed,
+        unpaid_bills=bills,
+        cut=cl.cut,
+    )
 
 
 def unpaid_outside(cash_after: Array, out: Outside, repaid: Array) -> tuple[Array, Array]:
@@ -105,17 +119,7 @@ def resolution(
     zero = np.zeros_like(cl.cash_after)
     web = ctx.web
     if t < web.first_projected:
-        return Resolved(
-            defaulted=st.defaulted,
-            first_default=st.first_default,
-            newly=np.zeros_like(st.defaulted),
-            resolution_in=zero,
-            resolution_out=zero,
-            asset_sales=zero,
-            web_losses=zero,
-            unpaid_outside=zero,
-            cut=cl.cut,
-        )
+        return _unresolved(st, cl, st.defaulted, np.zeros_like(st.defaulted), zero, None)
     bills = zero if unpaid_bills is None else unpaid_bills
     owed = bills if unpaid_debt is None else bills + unpaid_debt
     unpaid = cl.shortfall + owed
@@ -124,22 +128,11 @@ def resolution(
     newly &= ~st.defaulted
     defaulted = st.defaulted | newly
     if not newly.any():
-        return Resolved(
-            defaulted=defaulted,
-            first_default=st.first_default,
-            newly=newly,
-            resolution_in=zero,
-            resolution_out=zero,
-            asset_sales=zero,
-            web_losses=zero,
-            unpaid_outside=owed,
-            unpaid_bills=bills,
-            cut=cl.cut,
-        )
+        return _unresolved(st, cl, defaulted, newly, owed, bills)
     first = np.where(newly & (st.first_default < 0), t, st.first_default)
     agg = ctx.agg
     n = web.n
-    cat = _category(ctx)
+    cat = ctx.agg.category
     # claims per contract (m, S): unpaid now, plus damages on the terminated remainder
     weight = np.where((cat <= 1)[:, None], ctx.relet_haircut, (cat == 4)[:, None] * 1.0)
     by_new = newly[web.payer]  # (m, S) contracts whose payer is resolved now
@@ -275,7 +268,7 @@ def relet(ctx: Context, st: State, dues: Dues, out: Outside) -> Outside:
     gone = st.defaulted[web.payer] & ~st.defaulted[web.payee]
     if not gone.any():
         return out
-    share = (1.0 - ctx.relet_haircut) * (_category(ctx) <= 1)[:, None]
+    share = (1.0 - ctx.relet_haircut) * (ctx.agg.category <= 1)[:, None]
     money = dues.base_due * dues.cut_ev * share * gone
     extra = ctx.agg.by_payee[: web.n] @ money
     # the re-let capacity carries the operating cost ratio of any revenue (it was already built)
