@@ -37,3 +37,14 @@ def test_no_preset_is_identical_to_the_baseline(name: str) -> None:
     rows = compare_results(_run(name), _run("baseline"))
     assert any(r.moved for r in rows)
     assert _run(name).headlines() != _run("baseline").headlines()
+
+
+def test_an_output_without_quarter_sums_flows_and_reads_levels_at_the_end() -> None:
+    r = _run("baseline")
+    h = r.first_projected
+    assert output_value(r, "revenue:microsoft") == pytest.approx(
+        r.series("revenue", "microsoft").iloc[h:].sum()
+    )
+    # cash is a quarter-end level: its horizon total would count the same dollars 26 times
+    assert output_value(r, "cash:microsoft") == pytest.approx(r.series("cash", "microsoft").iloc[-1])
+    assert output_value(r, "debt:oracle") == pytest.approx(r.series("debt", "oracle").iloc[-1])

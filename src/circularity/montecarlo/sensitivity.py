@@ -17,13 +17,15 @@ from numpy.typing import NDArray
 from circularity.errors import OptionError, ScenarioError
 from circularity.montecarlo.distributions import ParameterSpace
 from circularity.montecarlo.protocol import Outputs, SimulationModel
+from circularity.projection.results import LEVEL_COLUMNS
 
 __all__ = ["SobolResult", "TornadoResult", "select_output", "sobol_indices", "tornado"]
 
 
 def select_output(outputs: Outputs, model: SimulationModel, output: str) -> NDArray[np.float64]:
-    """One value per scenario: a headline name, or ``variable:entity[:quarter]``, summed over the
-    projected quarters when no quarter is given (any numeric column of ``quarters.csv``).
+    """One value per scenario: a headline name, or ``variable:entity[:quarter]`` (any numeric
+    column of ``quarters.csv``); without a quarter a flow is summed over the projected quarters and
+    a level (``LEVEL_COLUMNS``: cash, debt, values, ratios) is read at the last quarter.
 
     Examples: ``funding_need_2030``; ``cash:openai:2028Q4``; ``interest:coreweave``.
     """
@@ -47,6 +49,8 @@ def select_output(outputs: Outputs, model: SimulationModel, output: str) -> NDAr
                 f"{model.quarters[0]}..{model.quarters[-1]}"
             )
         return values[:, model.quarters.index(quarter)]
+    if var in LEVEL_COLUMNS:
+        return np.asarray(values[:, -1])
     web = getattr(model, "web", None)
     h = int(getattr(web, "first_projected", 0) or 0)
     with np.errstate(invalid="ignore"):  # inf and -inf in a column sum to NaN: no answer

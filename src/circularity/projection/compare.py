@@ -1,9 +1,10 @@
 """One scenario against another: the value of an output in each, and which outputs moved.
 
 An output is a headline (``funding_need_2030``, ``web_required_revenue_2030``, …) or
-``variable:entity[:quarter]`` over the numeric columns of ``quarters.csv``, summed over the
-projected quarters when no quarter is given (the same grammar as ``circularity sensitivity
---output``).
+``variable:entity[:quarter]`` over the numeric columns of ``quarters.csv``. Without a quarter, a
+flow (revenue, capex, payments, ...) is summed over the projected quarters and a level (cash,
+debt, market value, ratios: ``LEVEL_COLUMNS``) is read at the last quarter, since a sum of
+quarter-end levels means nothing (the same grammar as ``circularity sensitivity --output``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from circularity.errors import ScenarioError
-from circularity.projection.results import BOOL_COLUMNS, COLUMNS, ProjectionResult
+from circularity.projection.results import BOOL_COLUMNS, COLUMNS, LEVEL_COLUMNS, ProjectionResult
 
 __all__ = ["Moved", "compare_results", "output_value", "default_outputs"]
 
@@ -52,6 +53,8 @@ def output_value(result: ProjectionResult, output: str, scenario: int = 0) -> fl
                 f"output '{output}': quarter {quarter} is outside {result.quarters[0]}..{result.quarters[-1]}"
             )
         return float(col[result.quarters.index(quarter)])
+    if var in LEVEL_COLUMNS:
+        return float(col[-1])
     with np.errstate(invalid="ignore"):  # a column with inf and -inf sums to NaN, which is the answer
         return float(col[result.first_projected :].sum())
 

@@ -59,6 +59,29 @@ COLUMNS: tuple[str, ...] = (
     "lending_capacity",
 )
 
+#: columns that are levels at the quarter's end (stocks, values, ratios, capacities), not flows
+#: over it: a horizon total of one is meaningless, so comparisons read them at the last quarter
+LEVEL_COLUMNS: tuple[str, ...] = (
+    "cash",
+    "debt",
+    "capital_stock",
+    "market_value",
+    "equity_value",
+    "enterprise_value",
+    "distance_to_default",
+    "credit_spread",
+    "gw_contracted",
+    "gw_delivered",
+    "collateral_value",
+    "borrowing_base",
+    "borrowing_capacity",
+    "interest_cover",
+    "assets",
+    "liabilities",
+    "book_equity",
+    "lending_capacity",
+)
+
 #: the boolean columns: defaulted (in this quarter or before), resolved (in this quarter)
 BOOL_COLUMNS: tuple[str, ...] = ("defaulted", "resolved")
 
