@@ -46,7 +46,7 @@ def _bandwidth() -> float:
 def _one(S: int, repeat: int, off: bool = False) -> dict[str, float]:
     from circularity.ledger import load
     from circularity.projection import load_scenario, run_projection
-    from circularity.projection.run import compile_for
+    from circularity.projection.pipeline import compile_for
 
     sc = load_scenario("baseline", ("channels=null",) if off else ())
     web = compile_for(sc, load("ai"))

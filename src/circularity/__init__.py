@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the names as the type checker sees them; at run time they l
     from circularity.ledger import load as load
     from circularity.ledger import read_ledger as read_ledger
     from circularity.montecarlo import simulate as simulate
-    from circularity.projection.run import project as project
+    from circularity.projection.pipeline import project as project
     from circularity.store import open_store as open_store
     from circularity.stress import stress_test as stress_test
 
@@ -35,7 +35,7 @@ _LAZY = {
     "find_circulation": "circularity.analytics",
     "load": "circularity.ledger",
     "open_store": "circularity.store",
-    "project": "circularity.projection.run",
+    "project": "circularity.projection.pipeline",
     "read_ledger": "circularity.ledger",
     "simulate": "circularity.montecarlo",
     "stress_test": "circularity.stress",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import pickle
+import weakref
 from datetime import date
 
 import numpy as np
@@ -10,7 +12,6 @@ import pandas as pd
 import pytest
 
 import circularity
-from circularity.analytics import _memo
 from circularity.analytics.attribution import attribute_deals, attributed_columns, select_deals
 from circularity.analytics.vendor_financing import latest_annual, latest_annual_of
 
@@ -32,18 +33,30 @@ def test_attributed_columns_are_those_of_attribute_deals(ledger, window, statuse
         assert not getattr(a, name).flags.writeable
 
 
-def test_attribution_is_remembered_per_ledger_view_and_forgotten_with_it():
+def test_attribution_is_derived_once_per_ledger_and_kept_on_it():
     ledger = circularity.load("ai", as_of=date(2026, 3, 31))
     first = attributed_columns(ledger, (2025, 2030))
     assert attributed_columns(ledger, (2025, 2030)) is first
     assert attributed_columns(ledger, None) is not first
     other = circularity.load("ai", as_of=date(2026, 3, 31))
     assert attributed_columns(other, (2025, 2030)) is not first
-    key = id(ledger.deals)
-    assert key in _memo._MEMOS
-    del ledger, first
+    copy = pickle.loads(pickle.dumps(ledger))  # the model processes get a pickled ledger
+    again = attributed_columns(copy, (2025, 2030))
+    assert again is not first
+    np.testing.assert_array_equal(again.attributed, first.attributed)
+
+
+def test_a_derived_value_goes_with_its_ledger():
+    class Derived:
+        pass
+
+    ledger = circularity.load("ai", as_of=date(2026, 3, 31))
+    value = ledger.derived(("test", 1), Derived)
+    assert ledger.derived(("test", 1), Derived) is value
+    alive = weakref.ref(value)
+    del ledger, value
     gc.collect()
-    assert key not in _memo._MEMOS
+    assert alive() is None  # no module-level table keeps it
 
 
 def reference_latest_annual(financials, entity, metric):

@@ -65,7 +65,7 @@ def test_nonsense_is_refused(tmp_path: Path, body: str) -> None:
 
 
 def test_unknown_ids_are_refused_at_run(tmp_path: Path) -> None:
-    from circularity.projection.run import project
+    from circularity.projection.pipeline import project
 
     for body, words in (
         ("headline_entity: nobody\n", "unknown entity 'nobody'"),

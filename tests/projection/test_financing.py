@@ -192,8 +192,8 @@ def test_scope_keeps_only_the_named_parties_deals() -> None:
 def test_backlog_multiple_may_differ_per_scenario() -> None:
     """Regression: the last quarter's backlog is (n, 1) and broke an in-place product with (1, S)."""
     import circularity
+    from circularity.projection.pipeline import compile_for
     from circularity.projection.projector import run_projection
-    from circularity.projection.run import compile_for
     from circularity.projection.scenario import load_scenario
 
     sc = load_scenario("baseline")

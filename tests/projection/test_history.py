@@ -11,7 +11,7 @@ import pytest
 import circularity
 from circularity.compile import Web
 from circularity.projection import load_scenario, run_projection
-from circularity.projection.run import compile_for
+from circularity.projection.pipeline import compile_for
 from circularity.projection.scenario import PRESETS
 
 

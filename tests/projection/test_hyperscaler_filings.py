@@ -9,8 +9,8 @@ import pytest
 
 from circularity.ledger import load
 from circularity.projection import load_scenario
+from circularity.projection.pipeline import compile_for, project
 from circularity.projection.results import ProjectionResult
-from circularity.projection.run import compile_for, project
 
 HYPERSCALERS = ("microsoft", "amazon", "alphabet", "meta", "oracle", "nvidia")
 CASH = ("cash", "cash_and_marketable_securities", "cash_and_equivalents", "cash_and_liquid_investments")

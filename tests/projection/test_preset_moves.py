@@ -8,8 +8,8 @@ import pytest
 
 from circularity.projection import load_scenario
 from circularity.projection.compare import compare_results, output_value
+from circularity.projection.pipeline import project
 from circularity.projection.results import ProjectionResult
-from circularity.projection.run import project
 from circularity.projection.scenario import PRESETS
 
 

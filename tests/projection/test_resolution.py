@@ -19,7 +19,7 @@ from circularity.cli import app
 from circularity.compile import Web
 from circularity.errors import ScenarioError
 from circularity.projection import ProjectionResult, load_scenario, run_projection
-from circularity.projection.run import compile_for
+from circularity.projection.pipeline import compile_for
 from circularity.projection.scenario import PRESETS
 
 

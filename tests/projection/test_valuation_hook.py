@@ -7,7 +7,7 @@ import pytest
 
 import circularity
 from circularity.projection import load_scenario, path_values, run_projection
-from circularity.projection.run import compile_for
+from circularity.projection.pipeline import compile_for
 from circularity.stress import stress_test
 
 

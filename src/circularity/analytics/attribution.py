@@ -10,15 +10,17 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from circularity.analytics._memo import remembered
 from circularity.analytics.flowgraph import FlowGraph
 from circularity.errors import OptionError
 from circularity.ledger.dates import period_bounds
+
+if TYPE_CHECKING:
+    from circularity.ledger.ledger import Ledger
 
 __all__ = [
     "ATTRIBUTION_RULE",
@@ -238,12 +240,13 @@ class AttributedColumns:
 
 
 def attributed_columns(
-    ledger: Any,
+    ledger: Ledger,
     window: tuple[int, int] | None = (2025, 2030),
     include_statuses: Iterable[str] = LIVE_STATUSES,
 ) -> AttributedColumns:
     """``attribute_deals(select_deals(ledger.deals, include_statuses=...), window)``, the
-    columns per-entity loops read, computed once per ledger view, window and statuses.
+    columns per-entity loops read, computed once per ledger, window and statuses (kept on the
+    ledger: :meth:`~circularity.ledger.Ledger.derived`).
 
     Vendor financing runs once per vendor, and the ratios and the Lucent comparison read the
     same live deals: one attribution per ledger spares a pass over every deal per call.
@@ -273,7 +276,7 @@ def attributed_columns(
         )
 
     key = ("attributed", None if window is None else (window[0], window[1]), statuses)
-    return remembered(deals, key, make)
+    return ledger.derived(key, make)
 
 
 def flow_graph(

@@ -12,14 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from circularity.analytics._memo import remembered
 from circularity.analytics.attribution import LIVE_STATUSES, attributed_columns
+
+if TYPE_CHECKING:
+    from circularity.ledger.ledger import Ledger
 
 __all__ = [
     "FINANCING_KINDS",
@@ -110,9 +112,9 @@ def _value_and_period(financials: pd.DataFrame, rows: list[int]) -> tuple[float,
     return float(financials["value"].iat[rows[-1]]), str(financials["period"].iat[rows[-1]])
 
 
-def _annual_rows_of(ledger: Any) -> dict[tuple[Any, Any], list[int]]:
+def _annual_rows_of(ledger: Ledger) -> dict[tuple[Any, Any], list[int]]:
     fin = ledger.financials
-    return remembered(fin, "annual_rows", lambda: _annual_rows(fin))
+    return ledger.derived("annual_rows", lambda: _annual_rows(fin))
 
 
 def _annual_rows(financials: pd.DataFrame) -> dict[tuple[Any, Any], list[int]]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
+
+from cachetools import FIFOCache
 
 __all__ = ["RunRegistry"]
 
@@ -15,11 +16,14 @@ _KEEP = 100
 
 
 class RunRegistry:
-    """A bounded, thread-safe record of model runs: id, kind, request, summary, result."""
+    """A bounded, thread-safe record of model runs: id, kind, request, summary, result.
+
+    The bound is a :class:`cachetools.FIFOCache` (the library behind the session's cache): the
+    oldest run goes first, whether or not it was fetched since.
+    """
 
     def __init__(self, keep: int = _KEEP) -> None:
-        self._runs: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._keep = keep
+        self._runs: FIFOCache[str, dict[str, Any]] = FIFOCache(maxsize=keep)
         self._lock = threading.Lock()
         self._count = 0
 
@@ -39,13 +43,14 @@ class RunRegistry:
                 "summary": summary,
                 "result": result,
             }
-            while len(self._runs) > self._keep:
-                self._runs.popitem(last=False)
         return run_id
 
     def list(self) -> list[dict[str, Any]]:
+        """Every run kept, newest first, without its result."""
         with self._lock:
-            return [{k: v for k, v in r.items() if k != "result"} for r in reversed(self._runs.values())]
+            return [
+                {k: v for k, v in r.items() if k != "result"} for r in reversed(list(self._runs.values()))
+            ]
 
     def get(self, run_id: str) -> dict[str, Any] | None:
         with self._lock:

@@ -163,7 +163,7 @@ def setup_run(
         only after the cutoff.
     """
     from circularity.projection import load_scenario
-    from circularity.projection.run import compile_for
+    from circularity.projection.pipeline import compile_for
 
     if cutoff >= horizon:
         raise BacktestError(f"cutoff {cutoff} is not before the horizon {horizon}")

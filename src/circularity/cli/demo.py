@@ -29,7 +29,7 @@ _ROWS = (
 
 
 def _projections(con: Console, as_of: str | None) -> None:
-    from circularity.projection.run import project
+    from circularity.projection.pipeline import project
 
     heads = {name: project(name, as_of=as_of).headlines() for name in SIDE_BY_SIDE}
     table = Table(title="Projection to 2032: baseline and funding-freeze side by side", title_justify="left")

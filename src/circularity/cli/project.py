@@ -95,7 +95,7 @@ def _compare(
     from circularity.ledger import load
     from circularity.projection import load_scenario, run_projection
     from circularity.projection.compare import compare_results, default_outputs
-    from circularity.projection.run import compile_for
+    from circularity.projection.pipeline import compile_for
 
     ref_sc = load_scenario(reference)
     ref = run_projection(compile_for(ref_sc, load("ai", as_of=as_of or ref_sc.as_of), start, end), ref_sc)
@@ -243,7 +243,7 @@ def register(app: typer.Typer) -> None:
         from circularity.errors import ScenarioError
         from circularity.ledger import load
         from circularity.projection import load_scenario, run_projection
-        from circularity.projection.run import compile_for
+        from circularity.projection.pipeline import compile_for
 
         console = Console()
         try:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
+from circularity._cache import SingleFlightCache
 from circularity.errors import UnknownNameError
 from circularity.ledger.dates import parse_date, period_bounds
 from circularity.ledger.io import read_raw
@@ -36,6 +38,12 @@ __all__ = ["DATASETS", "Ledger", "horizon_warning", "load", "read_ledger"]
 
 DATASETS = ("ai", "telecom")
 
+T = TypeVar("T")
+
+#: Values a ledger keeps derived from its own views (attribution per window and statuses, the
+#: fiscal-year index): a handful per ledger.
+_DERIVED_SIZE = 64
+
 
 @dataclass(frozen=True, slots=False, kw_only=True)
 class Ledger:
@@ -50,6 +58,9 @@ class Ledger:
     as_of: date | None = None
     #: Every record with its full history (revisions, all holdings); ``at`` always starts here.
     history: dict[str, tuple[BaseModel, ...]] | None = field(default=None, repr=False)
+    _derived: SingleFlightCache = field(
+        default_factory=lambda: SingleFlightCache(_DERIVED_SIZE), init=False, repr=False, compare=False
+    )
 
     # -- views ---------------------------------------------------------------
     def table(self, name: str) -> pd.DataFrame:
@@ -88,6 +99,17 @@ class Ledger:
     @cached_property
     def outcomes(self) -> pd.DataFrame:
         return self.table("outcomes")
+
+    def derived(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, computed once per ledger and ``key`` and kept on the ledger.
+
+        For values derived from the ledger's own views (attribution, the fiscal-year index): the
+        views are built once and never modified in place, so a value derived from them stays true
+        while the ledger lives, and goes with it. Analytics that read the same live deals for every
+        vendor or entity derive them once per ledger instead of once per call. Concurrent callers
+        of one key share one computation; a pickled ledger starts with none kept.
+        """
+        return self._derived.get_or_set(key, make)
 
     # -- access --------------------------------------------------------------
     def deal(self, deal_id: str) -> Deal:

@@ -141,7 +141,7 @@ class ProjectionModel:
         """Compile the bundled ledger for ``sim``'s scenario and check its parameter names."""
         import circularity
         from circularity.projection import COLUMNS, override_paths
-        from circularity.projection.run import compile_for
+        from circularity.projection.pipeline import compile_for
 
         sc = sim.scenario
         web = compile_for(sc, circularity.load("ai", as_of=as_of or sc.as_of))

@@ -9,9 +9,9 @@
 """
 
 from circularity.projection.accounting import check_result
+from circularity.projection.pipeline import project
 from circularity.projection.projector import override_paths, run_projection
 from circularity.projection.results import COLUMNS, ProjectionResult
-from circularity.projection.run import project
 from circularity.projection.scenario import (
     PRESETS,
     Event,

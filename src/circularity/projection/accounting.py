@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from circularity._typing import Array
-from circularity.errors import AccountingError
+from circularity.errors import AccountingError, OptionError
 
 __all__ = ["check_balance", "check_quarter", "check_result"]
 
@@ -150,7 +150,7 @@ def check_result(result: Any) -> None:
     )
     missing = [c for c in need if c not in d]
     if missing:
-        raise ValueError(f"check_result needs the columns {missing}; run with record=None")
+        raise OptionError(f"check_result needs the columns {missing}; run with record=None")
     T = d["cash"].shape[0]
     for t in range(1, T):
         flows = (

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from circularity.errors import OptionError
+
 __all__ = ["HSBC_COMPONENTS", "hsbc_comparison"]
 
 #: HSBC's published components (USD bn), as reported on 2025-11-26; ``unexplained`` is derived
@@ -72,7 +74,7 @@ def hsbc_comparison(
     """
     q = list(result.quarters)
     if "2025Q3" not in q or "2030Q4" not in q:
-        raise ValueError("the HSBC comparison needs a horizon covering 2025Q3..2030Q4")
+        raise OptionError("the HSBC comparison needs a horizon covering 2025Q3..2030Q4")
     a, b = q.index("2025Q3"), q.index("2030Q4") + 1
     i = list(result.entities).index(entity)
     d = result.data

@@ -6,7 +6,7 @@ JSON-ready dicts; :mod:`~circularity.session.stress_rows` and :mod:`~circularity
 shape model results the same way for every shell. Nothing here knows about HTTP or terminals.
 """
 
-from circularity.session.cache import SingleFlightCache
+from circularity._cache import SingleFlightCache
 from circularity.session.service import (
     DASHBOARD_NULL,
     DEFAULT_WINDOW,

@@ -4,7 +4,7 @@ Shells never read files or the database themselves; they ask a :class:`Service`,
 either the bundled dataset or a DuckDB store given at start-up (never a path from a request).
 Each model call (circulation, stress, projection, simulation) goes through here so the dashboard,
 the API and the report see the same numbers, and everything derived is kept in the session's one
-cache (:class:`~circularity.session.cache.SingleFlightCache`), never in model modules.
+cache (:class:`~circularity._cache.SingleFlightCache`), never in model modules.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from circularity._cache import SingleFlightCache
 from circularity.errors import CircularityError, ScenarioError, StoreError
 from circularity.ledger import Ledger, load
-from circularity.session.cache import SingleFlightCache
 
 if TYPE_CHECKING:
     from circularity.store import Store
@@ -480,7 +480,7 @@ class Service:
 
         def compile_web() -> Any:
             from circularity.ledger.dates import quarter_label, quarter_of
-            from circularity.projection.run import compile_for
+            from circularity.projection.pipeline import compile_for
             from circularity.projection.scenario import load_scenario
 
             scenario = load_scenario(str(assumptions.values["scenario"]))
@@ -536,7 +536,7 @@ class Service:
         """
         from circularity.ledger.dates import parse_date
         from circularity.projection import run_projection
-        from circularity.projection.run import compile_for
+        from circularity.projection.pipeline import compile_for
 
         sc = self.scenario(preset)
         when = as_of or (parse_date(sc.as_of) if sc.as_of else None) or date.today()

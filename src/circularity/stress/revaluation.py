@@ -485,7 +485,7 @@ def stress_test(
     :func:`circularity.valuation.value_entities`.
     """
     from circularity.ledger import load
-    from circularity.projection.run import compile_for
+    from circularity.projection.pipeline import compile_for
     from circularity.projection.scenario import load_scenario
 
     if model not in MODELS:

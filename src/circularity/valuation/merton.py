@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from circularity._typing import Array
-from circularity.errors import ConvergenceError
+from circularity.errors import ConvergenceError, unknown_option
 
 __all__ = [
     "MertonFit",
@@ -216,7 +216,7 @@ def solve_merton(
     (12.4, 0.2123)
     """
     if on_failure not in ("raise", "unknown"):
-        raise ValueError(f"on_failure: unknown value '{on_failure}'; choose one of: raise, unknown")
+        raise unknown_option("on_failure", on_failure, ("raise", "unknown"))
     E, sigma_E, D, r, T = _arrays(E, sigma_E, D, r, T)
     levered = D > 0
     V = E + D * np.exp(-r * T)

@@ -27,7 +27,7 @@ def test_funding_need_beside_207_line_by_line() -> None:
     from circularity.ledger import load
     from circularity.projection import load_scenario
     from circularity.projection.hsbc import HSBC_COMPONENTS, hsbc_comparison
-    from circularity.projection.run import compile_for, run_projection
+    from circularity.projection.pipeline import compile_for, run_projection
 
     sc = load_scenario("hsbc-2025")
     web = compile_for(sc, load("ai", as_of=sc.as_of))

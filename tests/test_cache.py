@@ -1,4 +1,4 @@
-"""The session layer's one cache: an LRU (cachetools) with single flight."""
+"""The one cache mechanism (session, ledger): an LRU (cachetools) with single flight."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from circularity.session.cache import SingleFlightCache
+from circularity._cache import SingleFlightCache
 
 
 def test_concurrent_misses_of_one_key_share_one_computation() -> None:

@@ -1,4 +1,9 @@
-"""One call from a scenario name to a result: load the ledger, compile, project."""
+"""The pipeline from a scenario to a result: load the ledger, compile it for the scenario, project.
+
+:func:`compile_for` compiles a ledger with a scenario's contract assumptions, horizon and history
+cut-off; :func:`project` runs the whole pipeline in one call. The quarterly engine itself is
+:mod:`~circularity.projection.projector`.
+"""
 
 from __future__ import annotations
 

@@ -1,11 +1,14 @@
-"""The one cache of the session layer: a thread-safe LRU with single flight.
+"""The one cache mechanism of circularity: a thread-safe LRU with single flight.
 
 Models hold no caches (they return prepared objects: a compiled web, a prepared stress base, a
 clearing pattern with its factorisation); the session keeps those and the results derived from
-them here, keyed on what they were computed from. The LRU itself is :class:`cachetools.LRUCache`;
-what this module adds is *single flight*: while one thread computes a missing key, other threads
-asking for it wait for that result instead of computing it again (a dozen identical dashboard
-requests arriving together cost one model run).
+them in a :class:`SingleFlightCache`, keyed on what they were computed from. A
+:class:`~circularity.ledger.Ledger` keeps the values derived from its own views in one too
+(:meth:`~circularity.ledger.Ledger.derived`), so they live and die with the ledger, with no
+module-level table. The LRU itself is :class:`cachetools.LRUCache`; what this module adds is
+*single flight*: while one thread computes a missing key, other threads asking for it wait for
+that result instead of computing it again (a dozen identical dashboard requests arriving together
+cost one model run). It sits in the foundation layer so that every layer may use it.
 """
 
 from __future__ import annotations
@@ -49,6 +52,11 @@ class SingleFlightCache:
         self._data: LRUCache[Hashable, Any] = LRUCache(maxsize=maxsize)
         self._flights: dict[Hashable, _Flight] = {}
         self._lock = threading.Lock()
+
+    def __reduce__(self) -> tuple[type[SingleFlightCache], tuple[int]]:
+        """A copy (pickled, deep-copied) starts empty with the same size: what is kept, the lock
+        and the computations in flight belong to this process."""
+        return (type(self), (self.maxsize,))
 
     @property
     def maxsize(self) -> int:
