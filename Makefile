@@ -27,11 +27,16 @@ browser:
 demo: env
 	$(BIN)/circularity demo
 
+# The suite imports ~2,000 modules; where the shell says PYTHONDONTWRITEBYTECODE, every run would
+# compile them all again (~20 s of CPU before the first test). The tests keep their bytecode under
+# the venv instead (PYTHONPYCACHEPREFIX: nothing is written beside the sources).
+PYTEST := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache $(BIN)/python -m pytest -q -p no:cacheprovider
+
 test: test-env browser
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(PYTEST)
 
 test-fast: test-env
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
+	$(PYTEST) -m "not slow"
 
 # Every fuzz case (>= 1,000 malformed inputs) through the CLI in-process; prints the table of classes.
 fuzz: test-env

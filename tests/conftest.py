@@ -41,12 +41,38 @@ def _is_slow_source(text: str) -> bool:
 
 
 @cache
+def _functions(module: ModuleType) -> tuple[dict[str, str], dict[str, set[str]], frozenset[str]]:
+    """The module parsed once: qualified name → source (decorators included) of every function,
+    top-level function → its parameters, and the top-level function names.
+
+    One parse and one split per module: ``inspect.getsource`` per test and ``ast.get_source_segment``
+    (which splits the whole file on every call) cost seconds of every collection."""
+    text = _source(module)
+    lines = text.splitlines(keepends=True)
+    body: dict[str, str] = {}
+    params: dict[str, set[str]] = {}
+    top: set[str] = set()
+
+    def visit(nodes: list[ast.stmt], prefix: str) -> None:
+        for n in nodes:
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = min([n.lineno, *(d.lineno for d in n.decorator_list)])
+                body[prefix + n.name] = "".join(lines[first - 1 : n.end_lineno])
+                if not prefix:
+                    top.add(n.name)
+                    params[n.name] = {a.arg for a in n.args.args}
+            elif isinstance(n, ast.ClassDef):
+                visit(n.body, f"{prefix}{n.name}.")
+
+    visit(ast.parse(text).body, "")
+    return body, params, frozenset(top)
+
+
+@cache
 def _slow_names(module: ModuleType) -> frozenset[str]:
     """Functions and fixtures of ``module`` that start something slow, directly or through another."""
-    text = _source(module)
-    funcs = [n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-    body = {f.name: ast.get_source_segment(text, f) or "" for f in funcs}
-    params = {f.name: {a.arg for a in f.args.args} for f in funcs}
+    source, params, top = _functions(module)
+    body = {name: source[name] for name in top}
     slow = {name for name, src in body.items() if _is_slow_source(src)}
     while more := {
         name
@@ -57,12 +83,21 @@ def _slow_names(module: ModuleType) -> frozenset[str]:
     return frozenset(slow)
 
 
+def _function_source(item: pytest.Function) -> str:
+    fn = item.function
+    if getattr(fn, "__module__", None) == item.module.__name__:
+        text = _functions(item.module)[0].get(fn.__qualname__)
+        if text is not None:
+            return text
+    return _source(fn)
+
+
 def _is_slow(item: pytest.Function) -> bool:
     if item.get_closest_marker("browser") is not None or "/browser/" in item.nodeid:
         return True
     if _SLOW_FIXTURES & set(item.fixturenames) or {item.nodeid, item.nodeid.split("[")[0]} & set(_MEASURED):
         return True
-    text = _source(item.function)
+    text = _function_source(item)
     if _is_slow_source(text):
         return True
     slow = _slow_names(item.module)
