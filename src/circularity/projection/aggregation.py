@@ -62,6 +62,10 @@ class Aggregation:
     )
     successor: Array | None = None  # (n,) index of the entity that assumes its contracts (−1: none)
     succ_price: Array | None = None  # (n,) share of the contract price the successor assumes them at
+    #: ``by_payer[:n]`` and ``by_payee[:n]`` (all dues by payer, all receipts by payee), sliced
+    #: once here rather than every quarter (a sparse slice costs as much as the product)
+    payer_all: Any = None
+    payee_all: Any = None
 
 
 def sum_matrix(ent: Array, selections: Sequence[Array], n: int) -> Any:
@@ -100,13 +104,16 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
     eq = cat == 2
     secured_k, coll_fixed = _seniority(web, scenario)
     successor, succ_price = _successors(web, scenario)
+    by_payer, by_payee = sum_matrix(payer, pay_sel, n), sum_matrix(payee, rec_sel, n)
     return Aggregation(
         secured_k=secured_k,
         coll_fixed=coll_fixed,
         successor=successor,
         succ_price=succ_price,
-        by_payer=sum_matrix(payer, pay_sel, n),
-        by_payee=sum_matrix(payee, rec_sel, n),
+        by_payer=by_payer,
+        by_payee=by_payee,
+        payer_all=by_payer[:n],
+        payee_all=by_payee[:n],
         backlog_of=sum_matrix(payee, (cat <= 1,), n),
         suffix_next=np.concatenate([suffix[:, 1:], np.zeros((m, 1))], axis=1).T.copy(),
         sched_T=web.schedule.T.copy(),

@@ -155,7 +155,7 @@ def resolution(
     future_k = agg.suffix_next[t][:, None] * dues.cut
     future_k *= weight
     claim_k = np.where(by_new, unpaid_k + future_k, 0.0)
-    web_claims = agg.by_payer[:n] @ claim_k  # (n, S) by debtor
+    web_claims = agg.payer_all @ claim_k  # (n, S) by debtor
     out_claims = np.where(newly, np.maximum(debt_out, 0.0), 0.0)  # with the bills left unpaid
     claims = web_claims + out_claims
     cash = np.where(newly, np.maximum(cl.cash_after, 0.0), 0.0)
@@ -166,7 +166,7 @@ def resolution(
     sec_claims = _secured_outside(st, newly, out_claims)
     out_sec = sec_claims.copy()
     if sec_k is not None:
-        sec_claims = sec_claims + agg.by_payer[:n] @ (claim_k * sec_k[:, None])
+        sec_claims = sec_claims + agg.payer_all @ (claim_k * sec_k[:, None])
     paid_sec = np.zeros_like(cash)
     cover = np.zeros_like(cash)
     if (sec_claims > 0).any():
@@ -184,7 +184,7 @@ def resolution(
         rate_u, rate_s, rec_k = _class_rates(
             web, agg, cash + np.where(newly, got, 0.0), book, paid_sec, unsec, cover, rr, claim_k
         )
-        new_got = agg.by_payee[:n] @ rec_k
+        new_got = agg.payee_all @ rec_k
         if np.allclose(new_got, got, rtol=0.0, atol=1e-12):
             got = new_got
             break
@@ -197,7 +197,7 @@ def resolution(
     sales = np.where(newly, np.maximum(recovered - estate_cash, 0.0), 0.0)
     res_out = np.where(newly, estate_cash + sales, 0.0)  # the estate's cash: creditors, then owners
     res_in = got + sales
-    damages = agg.by_payee[:n] @ np.where(by_new, future_k, 0.0)  # unpaid dues are booked as they fall due
+    damages = agg.payee_all @ np.where(by_new, future_k, 0.0)  # unpaid dues are booked as they fall due
     alive = ~defaulted
     cut = cl.cut * (alive[web.payer] & alive[web.payee])
     detail: tuple[DefaultRecord, ...] = ()
@@ -226,7 +226,7 @@ def resolution(
         web_losses=damages - got,
         unpaid_outside=owed,
         unpaid_bills=bills,
-        lent_off=agg.by_payee[:n] @ np.where(by_new & (cat == 4)[:, None], claim_k, 0.0),
+        lent_off=agg.payee_all @ np.where(by_new & (cat == 4)[:, None], claim_k, 0.0),
         cut=cut,
         detail=detail,
     )
@@ -366,7 +366,7 @@ def relet(ctx: Context, st: State, dues: Dues, out: Outside) -> Outside:
         return out
     share = (1.0 - ctx.relet_haircut) * (ctx.agg.category <= 1)[:, None]
     money = dues.base_due * dues.cut_ev * share * gone
-    extra = ctx.agg.by_payee[: web.n] @ money
+    extra = ctx.agg.payee_all @ money
     # the re-let capacity carries the operating cost ratio of any revenue (it was already built)
     cost = ctx.opex_ratio * extra
     return replace(
