@@ -33,6 +33,7 @@ from circularity.projection.aggregation import Aggregation, build_aggregation
 from circularity.projection.balance import BalanceState
 from circularity.projection.channels import ChannelState, renew_contracts
 from circularity.projection.channels.context import AI_KINDS
+from circularity.projection.channels.fleet import HistoryLives
 from circularity.projection.parameters import (
     event_arrays,
     override_paths,
@@ -148,6 +149,7 @@ def run_projection(
             ctx,
             valuation=any(c in keep for c in VALUATION_COLUMNS),
             balance=check or any(c in keep for c in BALANCE_COLUMNS),
+            past_lives=_past_lives(past, ctx),
         )
         parts.append(_block(ctx, past, sl, rec_T, keep, check, tick))
     cut = np.concatenate([x[0] for x in parts])
@@ -218,6 +220,7 @@ class _Past:
 
     state: State | None
     need_by: dict[int, Array]
+    life_q: Array | None = None  # (n, 1) the lives the history ran with
 
 
 def _history(
@@ -247,7 +250,20 @@ def _history(
             need_by[t] = -st.need_min.T
         for c in keep:
             rec[c][t] = row[c]
-    return _Past(state=st, need_by=need_by)
+    return _Past(state=st, need_by=need_by, life_q=ctx.life_q)
+
+
+def _past_lives(past: _Past, ctx: Context) -> HistoryLives | None:
+    """The history's lives when this block's differ (an override of a useful life): the vintages
+    bought in history keep the life they were bought with (None: the same lives)."""
+    if past.life_q is None or (np.broadcast_to(past.life_q, ctx.life_q.shape) == ctx.life_q).all():
+        return None
+    life = past.life_q
+    return HistoryLives(
+        first=ctx.web.first_projected,
+        lives=tuple((int(v), life == v) for v in np.unique(life)),
+        inv_life=1.0 / life,
+    )
 
 
 def _widen(st: State, S: int) -> State:

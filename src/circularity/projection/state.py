@@ -41,6 +41,7 @@ from circularity.projection.channels.context import (
     build_channels,
     initial_channels,
 )
+from circularity.projection.channels.fleet import HistoryLives
 from circularity.projection.parameters import Params, squeeze
 from circularity.valuation.assumptions import valuation_assumptions
 from circularity.valuation.going_concern import ValuationAnchor
@@ -81,6 +82,7 @@ class Context:
     mkt_cr: Array | None
     life_q: Array  # useful life in quarters
     inv_life: Array
+    lives: tuple[tuple[int, Array], ...]  # each distinct life in quarters with its mask of cells
     capital0: Array
     legacy_dep: Array
     rev0_safe: Array
@@ -129,6 +131,8 @@ class Context:
     valuation: bool = True  # compute the Merton columns (skipped when none of them is recorded)
     balance: bool = True  # keep whole balance sheets (checked, or their columns recorded)
     lender: Array | None = None  # (n, 1) bool: a lender or investor kind (outside capital pools)
+    #: the history's lives where this block's differ (its vintages keep them; None: the same)
+    past_lives: HistoryLives | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,6 +209,7 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         mkt_cr=agg.mkt_cr[:, None] if agg.mkt_cr.any() else None,
         life_q=life_q,
         inv_life=1.0 / life_q,
+        lives=tuple((int(v), life_q == v) for v in np.unique(life_q)),
         capital0=capital0,
         legacy_dep=capital0 / np.maximum(life_q / 2.0, 1.0),
         rev0_safe=np.where(rev_has, rev0, 1.0),

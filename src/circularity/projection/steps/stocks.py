@@ -11,7 +11,12 @@ from circularity._typing import Array
 from circularity.projection.balance import assets_liabilities, balance_step
 from circularity.projection.channels.capacity import gw_delivered
 from circularity.projection.channels.context import ChannelState
-from circularity.projection.channels.fleet import borrowing_base, collateral_value, fleet_step
+from circularity.projection.channels.fleet import (
+    borrowing_base,
+    collateral_value,
+    fleet_step,
+    retired_vintage,
+)
 from circularity.projection.channels.required_revenue import required_revenue
 from circularity.projection.state import Context, State
 from circularity.projection.steps.clearing import Cleared
@@ -31,15 +36,20 @@ __all__ = ["stock_update"]
 
 
 def _retired(ctx: Context, hist: tuple[Array, ...], t: int, shape: tuple[int, int]) -> Array | None:
-    """Purchases of the vintage whose last depreciation charge fell in quarter ``t`` (None: none)."""
-    old = t - ctx.life_q  # the vintage bought at t - L had its last charge this quarter
-    if not (old >= 0).any():
-        return None
-    gone = np.zeros(shape)
-    old_b = np.broadcast_to(old, shape)
-    for v in np.unique(old_b[old_b >= 0]):  # a few distinct lives: one pass each
-        gone = np.where(old_b == v, hist[int(v)], gone)
-    return gone
+    """Depreciation charge of the vintages whose last charge fell in quarter ``t`` (None: none).
+
+    A vintage bought at ``v`` charges ``1 / L`` of its cost for ``L`` quarters, ``L`` the life in
+    force when it was bought: a history vintage keeps the history's life when the projection's
+    differs (``ctx.past_lives``), so no vintage is depreciated beyond its cost."""
+    past = ctx.past_lives
+    if past is None:
+        if not any(t - life >= 0 for life, _ in ctx.lives):
+            return None
+        charge: Array = retired_vintage(hist, ctx.lives, t, shape) * ctx.inv_life
+        return charge
+    charge = retired_vintage(hist, ctx.lives, t, shape, first=past.first) * ctx.inv_life
+    charge += retired_vintage(hist, past.lives, t, shape, stop=past.first) * past.inv_life
+    return charge
 
 
 def stock_update(
@@ -73,7 +83,7 @@ def stock_update(
     legacy = st.legacy - leg
     fl = None
     if ctx.ch is not None and st.ch is not None:  # chips and buildings by vintage (channels.fleet)
-        fl = fleet_step(ctx.ch, st.ch, capex, out.replacement, ctx.life_q, ctx.inv_life, t)
+        fl = fleet_step(ctx.ch, st.ch, capex, out.replacement, ctx.life_q, ctx.inv_life, t, ctx.past_lives)
         dep = fl.depreciation + leg
         dep_rate = st.dep_rate
         hist = st.capex_hist
@@ -82,7 +92,7 @@ def stock_update(
         dep_rate = st.dep_rate + capex * ctx.inv_life
         gone = _retired(ctx, hist, t, shape)
         if gone is not None:
-            dep_rate = np.maximum(dep_rate - gone * ctx.inv_life, 0.0)
+            dep_rate = np.maximum(dep_rate - gone, 0.0)
     if st.defaulted.any():  # resolved before: its fixed assets went to its creditors
         dep = np.where(st.defaulted, 0.0, dep)
         dep_rate = np.where(st.defaulted, 0.0, dep_rate)
