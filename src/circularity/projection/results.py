@@ -269,7 +269,7 @@ class ProjectionResult:
     def defaults_frame(self) -> pd.DataFrame:
         """One row per default of a one-scenario run (``defaults.csv``): entity, quarter, trigger,
         shortfall, obligations, creditors' claims, what the estate paid them and the recovery
-        rate, each creditor's loss (``creditor=loss; ...``, USD bn) and the contracts terminated
+        rate (overall, and of the secured and the unsecured class), each creditor's loss (``creditor=loss; ...``, USD bn) and the contracts terminated
         or assumed (deal ids)."""
         cols = (
             "entity",
@@ -280,6 +280,9 @@ class ProjectionResult:
             "claims",
             "recovered",
             "recovery_rate",
+            "secured_claims",
+            "secured_recovery_rate",
+            "unsecured_recovery_rate",
             "losses_by_creditor",
             "contracts_terminated",
             "contracts_assumed",
@@ -294,6 +297,9 @@ class ProjectionResult:
                 "claims": d.claims,
                 "recovered": d.recovered,
                 "recovery_rate": d.recovery_rate,
+                "secured_claims": d.secured_claims,
+                "secured_recovery_rate": d.secured_recovery_rate,
+                "unsecured_recovery_rate": d.unsecured_recovery_rate,
                 "losses_by_creditor": "; ".join(f"{k}={v:.3f}" for k, v in d.losses.items()),
                 "contracts_terminated": " ".join(d.terminated),
                 "contracts_assumed": " ".join(d.assumed),

@@ -36,6 +36,9 @@ __all__ = [
     "Param",
     "Path",
     "PRESETS",
+    "ResolutionAssumptions",
+    "SecuredDebt",
+    "Successor",
     "Scenario",
     "apply_sets",
     "load_scenario",
@@ -391,6 +394,45 @@ class Channels(_Model):
         return v
 
 
+class SecuredDebt(_Model):
+    """Debts of one borrower secured on named collateral (``resolution.secured.<borrower>``):
+    in a resolution their holders are paid first from that collateral, and any claim the
+    collateral does not cover (the deficiency) ranks with the unsecured claims."""
+
+    #: deal ids of the borrower's loans or bonds that are secured
+    deals: list[str] = Field(min_length=1)
+    #: ``chips``: the GPU fleet at its collateral value (chip book value × the secondary-market
+    #: price index; all fixed assets without channels); ``fixed_assets``: every fixed asset at book
+    collateral: Literal["chips", "fixed_assets"] = "chips"
+    source: str = Field(min_length=3)
+
+
+class Successor(_Model):
+    """Who assumes a defaulted entity's contracts, at what share of their price
+    (``resolution.successors.<entity>``)."""
+
+    successor: str = Field(min_length=1)
+    #: the successor pays (buyer's contracts) and is paid (seller's contracts) this share of
+    #: each assumed contract's remaining payments
+    price: Annotated[Number, In(0, 1, unit="of the contract price")]
+    source: str = Field(min_length=3)
+
+
+class ResolutionAssumptions(_Model):
+    """Seniority and successors in a resolution (``resolution:``; both empty: every claim
+    unsecured and pro rata, every contract terminated)."""
+
+    secured: dict[str, SecuredDebt] = {}
+    successors: dict[str, Successor] = {}
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> ResolutionAssumptions:
+        for e, s in self.successors.items():
+            if s.successor == e:
+                raise ValueError(f"successors.{e}: an entity cannot succeed itself; name another entity")
+        return self
+
+
 EventKind = Literal["revenue_shock", "credit_closed", "equity_closed", "pay_ratio"]
 
 
@@ -457,6 +499,7 @@ class Scenario(_Model):
     contracts: ContractAssumptions = ContractAssumptions()
     events: list[Event] = []
     channels: Channels | None = None
+    resolution: ResolutionAssumptions = ResolutionAssumptions()
     #: the outputs this preset must move against the baseline (documentation and test)
     moves: list[Move] = []
 

@@ -196,7 +196,7 @@ def report_context(
                     scale=scale,
                 )
             )
-            ctx["captions"]["stress"] = cap.of(_("Stress: OpenAI pays half of what it owes"))
+            ctx["captions"]["stress"] = cap.of(_("Stress: OpenAI pays half of what it owes"), model=True)
 
     if have["projection"]:
         from circularity.projection import PRESETS
@@ -252,7 +252,7 @@ def report_context(
             )
         )
         ctx["captions"]["projection"] = cap.of(
-            _("Projection"), _("Scenario {scenario}.").format(scenario=scenario)
+            _("Projection"), _("Scenario {scenario}.").format(scenario=scenario), model=True
         )
 
     if have["simulate"] and draws > 0:
@@ -281,6 +281,7 @@ def report_context(
                 _("Scenario {scenario}; {n} draws, seed {seed}.").format(
                     scenario=scenario, n=sim.draws, seed=REPORT_SEED
                 ),
+                model=True,
             )
         summary = sim.summary()
         ctx["simulation"] = {
@@ -311,7 +312,7 @@ def report_context(
                 },
             )
         )
-        ctx["captions"]["tornado"] = cap.of(_("Sensitivity"))
+        ctx["captions"]["tornado"] = cap.of(_("Sensitivity"), model=True)
 
     if have["claims"]:
         claims = svc.claims(as_of)

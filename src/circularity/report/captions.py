@@ -38,9 +38,22 @@ class Captions:
     unit: str
     gettext: Callable[[str], str]
 
-    def of(self, title: str, *extra: str, figure: str | None = None) -> dict[str, Any]:
-        """``{"title", "lines"}`` for a figure; ``extra`` lines go between the dates and the source."""
+    def of(self, title: str, *extra: str, figure: str | None = None, model: bool = False) -> dict[str, Any]:
+        """``{"title", "lines"}`` for a figure; ``extra`` lines go between the dates and the source.
+        ``model``: the figure draws model results (stress, projection, Monte Carlo, sensitivity),
+        and its source line says so instead of "deals as reported"."""
         _ = self.gettext
+        source = (
+            _(
+                "Source: circularity {version}, dataset {dataset} (every deal and figure cites a public source); "
+                "model results for the inputs stated, not reported figures."
+            )
+            if model
+            else _(
+                "Source: circularity {version}, dataset {dataset} (every deal and figure cites a public source); "
+                "deals as reported, not simulated."
+            )
+        )
         return {
             "title": title,
             "lines": [
@@ -50,9 +63,6 @@ class Captions:
                     units=_("amounts in {unit}").format(unit=self.unit),
                 ),
                 *extra,
-                _(
-                    "Source: circularity {version}, dataset {dataset} (every deal and figure cites a public source); "
-                    "deals as reported, not simulated."
-                ).format(version=self.version, dataset=self.dataset),
+                source.format(version=self.version, dataset=self.dataset),
             ],
         }

@@ -1,7 +1,8 @@
 """Step 5, resolution: who defaults this quarter, and what a default does (a court's resolution).
 
 An entity defaults when what it leaves unpaid is material. In that quarter its estate (its cash
-and the realised value of its fixed assets) goes to its creditors pro rata to their claims, its
+and the realised value of its fixed assets) goes to its creditors, secured claims first from their
+collateral (``resolution.secured``) and the rest pro rata to their claims, its
 contracts are terminated, its debt is settled by what its creditors recover and its equity goes
 to zero; from then on it has no cash, no revenue and no costs of its own (no successor carries
 its business in this version). Its creditors book ``claim − recovery`` as a credit loss.
@@ -14,6 +15,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from circularity._typing import Array
+from circularity.compile import Web
+from circularity.projection.aggregation import Aggregation
+from circularity.projection.channels.fleet import collateral_value
 from circularity.projection.state import Context, State
 from circularity.projection.steps.clearing import Cleared
 from circularity.projection.steps.obligations import Dues
@@ -37,6 +41,9 @@ class DefaultRecord:
     claims: float  # creditors' claims at resolution (unpaid dues, damages, debt)
     recovered: float  # what the estate paid them
     recovery_rate: float  # recovered / claims
+    secured_claims: float = 0.0  # claims secured on named collateral (paid first from it)
+    secured_recovery_rate: float = float("nan")  # what secured claims recovered (NaN: none)
+    unsecured_recovery_rate: float = 0.0  # what unsecured claims (and deficiencies) recovered
     losses: dict[str, float]  # creditor → claim − recovery
     terminated: tuple[str, ...]  # contracts terminated (deal ids)
     assumed: tuple[str, ...] = ()  # contracts assumed by a successor (none in this version)
@@ -111,9 +118,17 @@ def resolution(
     as payer, terminated, the damages: ``relet_haircut`` of the remaining operating and hardware
     payments (the payee re-lets the capacity at that discount, :func:`relet`) and the whole
     remaining principal of its web loans (future interest and investment commitments lapse);
-    outside, its debt and its unpaid bills. Recovery ``R = min(C, cash + K, max(cash,
-    recovery_rate·C))`` (``K`` its fixed assets at book: creditors never get more than the
-    estate holds, and at least its cash), shared pro rata. Its cash and asset sales go out
+    outside, its debt and its unpaid bills.
+
+    Seniority (``resolution.secured``; and the debt an entity with ``channels.ltv`` drew from
+    its asset-backed lenders): secured claims ``C_s`` are paid first from their collateral
+    ``V`` (chips at collateral value, or every fixed asset at book; at most ``K``), ``P_s =
+    min(C_s, V)``. The rest, ``U = C − P_s`` (unsecured claims and the secured deficiency),
+    recovers ``R_u = min(U, cash + K − P_s, max(cash, recovery_rate·U))`` (``K`` its fixed
+    assets at book: creditors never get more than the estate holds, and at least its cash),
+    pro rata; a secured claim recovers ``P_s / C_s + (1 − P_s / C_s)·R_u / U``. Without secured
+    claims this is ``R = min(C, cash + K, max(cash, recovery_rate·C))`` pro rata. Its cash and
+    asset sales go out
     (``resolution_out``): it ends the quarter with no cash, no debt and no fixed assets.
     """
     zero = np.zeros_like(cl.cash_after)
@@ -146,24 +161,39 @@ def resolution(
     cash = np.where(newly, np.maximum(cl.cash_after, 0.0), 0.0)
     book = np.where(newly, np.maximum(capital, 0.0), 0.0)
     rr = ctx.recovery
+    # seniority: secured claims are paid first from their collateral, at its value
+    sec_k = agg.secured_k
+    sec_claims = _secured_outside(st, newly, out_claims)
+    out_sec = sec_claims.copy()
+    if sec_k is not None:
+        sec_claims = sec_claims + agg.by_payer[:n] @ (claim_k * sec_k[:, None])
+    paid_sec = np.zeros_like(cash)
+    cover = np.zeros_like(cash)
+    if (sec_claims > 0).any():
+        coll = _collateral(ctx, st, dues, out, cl, book, t)
+        paid_sec = np.minimum(sec_claims, coll)
+        np.divide(paid_sec, sec_claims, out=cover, where=sec_claims > 1e-12)
+    unsec = claims - paid_sec
     # recoveries received by a creditor resolved in the same quarter join its estate: a few
     # passes reach the fixed point (recoveries only grow and are bounded by the claims)
     got = np.zeros_like(cash)
-    rate = np.zeros_like(cash)
+    rate_u = np.zeros_like(cash)
+    rate_s = cover
     rec_k = np.zeros_like(claim_k)
     for _ in range(4):
-        estate_cash = cash + np.where(newly, got, 0.0)
-        recovered = np.minimum(claims, np.minimum(estate_cash + book, np.maximum(estate_cash, rr * claims)))
-        rate = np.zeros_like(cash)
-        np.divide(recovered, claims, out=rate, where=claims > 1e-12)
-        rec_k = claim_k * rate[web.payer]
+        rate_u, rate_s, rec_k = _class_rates(
+            web, agg, cash + np.where(newly, got, 0.0), book, paid_sec, unsec, cover, rr, claim_k
+        )
         new_got = agg.by_payee[:n] @ rec_k
         if np.allclose(new_got, got, rtol=0.0, atol=1e-12):
             got = new_got
             break
         got = new_got
     estate_cash = cash + np.where(newly, got, 0.0)
-    recovered = np.minimum(claims, np.minimum(estate_cash + book, np.maximum(estate_cash, rr * claims)))
+    rate_u, rate_s, _ = _class_rates(web, agg, estate_cash, book, paid_sec, unsec, cover, rr, claim_k)
+    recovered = paid_sec + rate_u * unsec
+    rate = np.zeros_like(cash)
+    np.divide(recovered, claims, out=rate, where=claims > 1e-12)
     sales = np.where(newly, np.maximum(recovered - estate_cash, 0.0), 0.0)
     res_out = np.where(newly, estate_cash + sales, 0.0)  # the estate's cash: creditors, then owners
     res_in = got + sales
@@ -173,7 +203,18 @@ def resolution(
     detail: tuple[DefaultRecord, ...] = ()
     if ctx.S == 1:
         detail = _records(
-            ctx, t, newly, unpaid, obligations, claims, recovered, claim_k, rec_k, out_claims, rate, cl.cut
+            ctx,
+            t,
+            newly,
+            unpaid,
+            obligations,
+            claims,
+            recovered,
+            claim_k,
+            rec_k,
+            (out_claims, out_sec),
+            (rate, rate_s, rate_u, sec_claims),
+            cl.cut,
         )
     return Resolved(
         defaulted=defaulted,
@@ -201,23 +242,26 @@ def _records(
     recovered: Array,
     claim_k: Array,
     rec_k: Array,
-    out_claims: Array,
-    rate: Array,
+    outside: tuple[Array, Array],
+    rates: tuple[Array, Array, Array, Array],
     cut_before: Array,
 ) -> tuple[DefaultRecord, ...]:
     """The defaults of scenario 0 in quarter ``t``, with each creditor's loss."""
     web = ctx.web
     q = web.quarters[t]
     mat = float(np.asarray(ctx.materiality).flat[0])
+    out_claims, out_sec = outside
+    rate, rate_s, rate_u, sec_claims = rates
     recs = []
     for i in np.flatnonzero(newly[:, 0]):
         losses: dict[str, float] = {}
         for k in np.flatnonzero((web.payer == i) & (claim_k[:, 0] > 0)):
             name = web.entities[int(web.payee[k])]
             losses[name] = losses.get(name, 0.0) + float(claim_k[k, 0] - rec_k[k, 0])
-        oc = float(out_claims[i, 0])
+        oc, os_ = float(out_claims[i, 0]), float(out_sec[i, 0])
         if oc > 0:
-            losses[OUTSIDE] = oc * (1.0 - float(rate[i, 0]))
+            ru, rs = float(rate_u[i, 0]), float(rate_s[i, 0])
+            losses[OUTSIDE] = os_ * (1.0 - rs) + (oc - os_) * (1.0 - ru)
         mine = ((web.payer == i) | (web.payee == i)) & (cut_before[:, 0] > 0)
         u, o = float(unpaid[i, 0]), float(obligations[i, 0])
         recs.append(
@@ -233,11 +277,63 @@ def _records(
                 claims=float(claims[i, 0]),
                 recovered=float(recovered[i, 0]),
                 recovery_rate=float(rate[i, 0]),
+                secured_claims=float(sec_claims[i, 0]),
+                secured_recovery_rate=float(rate_s[i, 0]) if sec_claims[i, 0] > 0 else float("nan"),
+                unsecured_recovery_rate=float(rate_u[i, 0]),
                 losses={k: v for k, v in sorted(losses.items(), key=lambda kv: -kv[1]) if v > 0},
                 terminated=tuple(dict.fromkeys(web.deal_id[int(k)] for k in np.flatnonzero(mine))),
             )
         )
     return tuple(recs)
+
+
+def _secured_outside(st: State, newly: Array, out_claims: Array) -> Array:
+    """Outside debt drawn from asset-backed lenders (channels: ``secured_share`` of the new debt of
+    an entity with ``channels.ltv``), secured on its chips, at the start of the quarter."""
+    if st.ch is None:
+        return np.zeros_like(out_claims)
+    return np.where(newly, np.minimum(np.maximum(st.ch.secured, 0.0), out_claims), 0.0)
+
+
+def _collateral(ctx: Context, st: State, dues: Dues, out: Outside, cl: Cleared, book: Array, t: int) -> Array:
+    """The value of each estate's collateral at the quarter's end, at most its fixed assets:
+    its chips at their collateral value (book × the secondary-market index), or every fixed
+    asset at book where ``resolution.secured`` says ``fixed_assets`` (or without channels)."""
+    cc = ctx.ch
+    if cc is None or st.ch is None:
+        return book
+    repl = 0.0 if out.replacement is None else out.replacement
+    chips = cc.chip_share * (out.capex - repl + cl.ratio * dues.due_hw) + repl
+    chip_book = np.maximum(st.ch.chip_book + chips - st.ch.chip_dep, 0.0)
+    legacy = st.legacy - np.minimum(ctx.legacy_dep, st.legacy)
+    coll = np.minimum(collateral_value(cc, chip_book, legacy, t), book)
+    if ctx.agg.coll_fixed is not None:
+        coll = np.where(ctx.agg.coll_fixed, book, coll)
+    return coll
+
+
+def _class_rates(
+    web: Web,
+    agg: Aggregation,
+    estate_cash: Array,
+    book: Array,
+    paid_sec: Array,
+    unsec: Array,
+    cover: Array,
+    rr: Array,
+    claim_k: Array,
+) -> tuple[Array, Array, Array]:
+    """Recovery rates of the unsecured class (unsecured claims and the secured claims'
+    deficiencies: ``min(U, cash + K − P_sec, max(cash, recovery_rate·U)) / U``) and of the
+    secured class (``cover + (1 − cover)·rate_u``), and each contract's recovery."""
+    rec_u = np.minimum(unsec, np.minimum(estate_cash + book - paid_sec, np.maximum(estate_cash, rr * unsec)))
+    rate_u = np.zeros_like(rec_u)
+    np.divide(rec_u, unsec, out=rate_u, where=unsec > 1e-12)
+    rate_s = cover + (1.0 - cover) * rate_u
+    k_rate = rate_u[web.payer]
+    if agg.secured_k is not None:
+        k_rate = np.where(agg.secured_k[:, None], rate_s[web.payer], k_rate)
+    return rate_u, rate_s, claim_k * k_rate
 
 
 def wound_down(st: State, out: Outside) -> Outside:
