@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from circularity.montecarlo import SimulationResult
 from circularity.montecarlo.summaries import QUANTILES, TOTAL, Accumulator, reduce_chunk
 
 
-def _run(draws: int = 40) -> SimulationResult:
+def _run(draws: int = 40) -> tuple[SimulationResult, np.ndarray[Any, Any]]:
     """Three entities over four quarters: ``a`` known, ``b`` unknown in every draw (an entity of
     unknown market value), ``c`` unknown in the first ten draws only."""
     rng = np.random.default_rng(3)
@@ -25,7 +26,7 @@ def _run(draws: int = 40) -> SimulationResult:
     model = SimpleNamespace(
         entities=("a", "b", "c"), quarters=("2027Q1", "2027Q2", "2027Q3", "2027Q4"), focus="a"
     )
-    return SimulationResult.from_accumulator(acc, model=model), mv  # type: ignore[arg-type, return-value]
+    return SimulationResult.from_accumulator(acc, model=model), mv
 
 
 def test_an_unknown_entity_has_no_band_and_is_listed() -> None:
