@@ -191,6 +191,13 @@ class Web:
     first_projected: int = 0
     reported: Mapping[str, Array] = field(default_factory=dict)
     as_of: str | None = None
+    #: ``(m,)`` for a successor's dormant twin, the contract it assumes; −1 for the ledger's own
+    #: (None: no twins; :func:`circularity.projection.succession.assume_contracts`)
+    assumes: Array | None = None
+    #: ``(m, T)`` payments a full rental of an ended contract's capacity that its buyer did not
+    #: renew would bring, at the rental-price index (the seller offers it outside the web; None:
+    #: none; :func:`circularity.projection.channels.capacity.renew_contracts`)
+    relet_outside: Array | None = None
 
     @property
     def n(self) -> int:

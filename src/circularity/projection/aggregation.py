@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from circularity._typing import Array
 from circularity.compile import Web
 from circularity.projection.scenario import Scenario
+from circularity.projection.succession import twin_source
 
 __all__ = ["CATEGORY_OF", "Aggregation", "build_aggregation", "sum_matrix"]
 
@@ -62,6 +63,11 @@ class Aggregation:
     )
     successor: Array | None = None  # (n,) index of the entity that assumes its contracts (−1: none)
     succ_price: Array | None = None  # (n,) share of the contract price the successor assumes them at
+    twins: tuple[Array, Array, Array] | None = (
+        None  # successors' dormant twins: rows, originals, whom they replace
+    )
+    assumed_k: Array | None = None  # (m,) bool: a contract a successor assumes (it has a twin)
+    twin_k: Array | None = None  # (m,) bool: a successor's twin
 
 
 def sum_matrix(ent: Array, selections: Sequence[Array], n: int) -> Any:
@@ -100,7 +106,17 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
     eq = cat == 2
     secured_k, coll_fixed = _seniority(web, scenario)
     successor, succ_price = _successors(web, scenario)
+    twins = twin_source(web)
+    assumed_k = twin_k = None
+    if twins is not None:
+        assumed_k = np.zeros(m, dtype=bool)
+        assumed_k[twins[1]] = True
+        twin_k = np.zeros(m, dtype=bool)
+        twin_k[twins[0]] = True
     return Aggregation(
+        twins=twins,
+        assumed_k=assumed_k,
+        twin_k=twin_k,
         secured_k=secured_k,
         coll_fixed=coll_fixed,
         successor=successor,
