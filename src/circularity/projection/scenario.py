@@ -216,6 +216,15 @@ class GlobalAssumptions(_Model):
     equity_appetite: Annotated[Path, In(0, 10, unit="x normal")]
     power_delivery: Annotated[Path, In(0, 10, unit="of planned GW")]
     backlog_multiple: Annotated[Param, In(0, 1000, unit="x revenue")]
+    #: market value per USD of backlog cancelled or terminated (a payer paying part, a resolution);
+    #: with ``use_ledger_backlog_multiple`` the ledger's pooled fit (``cancelled``) replaces it
+    cancel_multiple: Annotated[Param, In(-1000, 0, unit="per USD cancelled")] = Param(
+        value=-0.5,
+        source=(
+            "assumption: a cancelled dollar of backlog costs what the assumed announced dollar adds "
+            "(symmetric to backlog_multiple's 0.5), where the ledger has too few cancellation reactions to fit"
+        ),
+    )
     use_ledger_backlog_multiple: bool = True
     #: Merton's default probability of the entity in the quarter before scales its credit appetite
     #: (lenders lend ``1 − PD`` of what the fixed scales allow); off: the fixed appetite scales

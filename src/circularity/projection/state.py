@@ -91,6 +91,7 @@ class Context:
     own0: Array  # own market value at the start
     backlog0: Array  # (n, 1)
     beta: Array  # (1, S) market value per USD of backlog
+    beta_cancel: Array  # (1, S) market value per USD of backlog cancelled or terminated (negative)
     loss: Array  # (1, S) share of own value lost on default
     materiality: Array  # (1, S) share of the quarter's obligations unpaid that marks a default
     recovery: Array  # (1, S) share of creditors' claims a resolved estate pays (at least its cash)
@@ -219,6 +220,7 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         own0=np.maximum(mv0 - web.holdings @ mv0, 0.0),
         backlog0=(agg.backlog_of @ _dormant_off(agg, agg.suffix_next[0]))[:, None],
         beta=_row(P.glob["backlog_multiple"]),
+        beta_cancel=_row(P.glob["cancel_multiple"]),
         loss=_row(P.glob["default_value_loss"]),
         materiality=_row(P.glob["default_materiality"]),
         recovery=_row(P.glob["recovery_rate"]),

@@ -144,11 +144,14 @@ def stock_update(
     ring[t % 4] = revenue
     if t + 1 < web.T:
         backlog = agg.backlog_of @ (cl.cut * agg.suffix_next[t][:, None])
+        # backlog cancelled or terminated: what the contracts would still owe uncut, less what they do
+        cancelled = (agg.backlog_of @ agg.suffix_next[t])[:, None] - backlog
         backlog -= ctx.backlog0
     else:
         backlog = -ctx.backlog0
+        cancelled = np.zeros(shape)
     debt = debt_out + debt_web
-    own, gc, anchor = _own_value(ctx, st, res, debt, cl.cash_after, backlog, trail, t)
+    own, gc, anchor = _own_value(ctx, st, res, debt, cl.cash_after, backlog, trail, t, cancelled)
     mv = own.copy()
     if agg.mv_cols.size:
         mv[agg.mv_cols] += agg.mv_mix_T @ own
@@ -383,6 +386,7 @@ def _own_value(
     backlog: Array,
     trail: Array,
     t: int,
+    cancelled: Array,
 ) -> tuple[Array, GoingConcern | None, ValuationAnchor | None]:
     """Each entity's own equity value (without stakes), its going-concern values and anchor.
 
@@ -419,6 +423,7 @@ def _own_value(
             g,
             sub(backlog),
             sub(trail),
+            sub(cancelled),
         )
     gc = value_going_concern(
         anchor,
@@ -433,6 +438,8 @@ def _own_value(
         revenue=sub(trail) if ctx.revenue_multiple else None,
         elasticity=ctx.elast,
         credit=ctx.valuation or ctx.market_financing,
+        cancelled=sub(cancelled),
+        cancel_value=ctx.beta_cancel,
     )
     if rows is not None:
         gc = _scatter(gc, rows, shape, full=ctx.valuation or ctx.market_financing)
