@@ -92,6 +92,8 @@ def _download(page: Any, figure: str, fmt: str) -> tuple[bytes, dict[str, Any]]:
 
 
 SVG = "{http://www.w3.org/2000/svg}"
+#: punctuation no caption line may start with (it stays with the word before it)
+CLOSING = "。，、；：）」』！？).,;:!?"
 
 
 def _caption_text(root: ET.Element, below: float) -> str:
@@ -121,6 +123,8 @@ def check_chart_export(page: Any, figure: str, as_of: str, lang: str) -> tuple[E
     for line in meta["caption"]["lines"]:  # wrapped to the figure's width: compare without spaces
         assert line.replace(" ", "") in caption.replace(" ", ""), f"{line!r} not in {caption!r}"
     assert len(meta["caption"]["lines"]) >= 3, "date and horizon, the figure's inputs, the source"
+    drawn = [t.text for t in root.iter(f"{SVG}text") if t.get("y") and float(t.get("y") or 0) > h]
+    assert not [x for x in drawn if x and x[0] in CLOSING], f"a caption line starts with punctuation: {drawn}"
     source = "Source: circularity" if lang == "en" else "來源：circularity"
     assert source in meta["caption"]["lines"][-1]
     modelled = figure != "sankey-chart"
@@ -190,6 +194,11 @@ def test_exports_are_captioned_images_of_the_stated_size(
     assert float(page.get_attribute("#sankey-chart", "data-total")) == pytest.approx(sum(shown))
     sroot, _ = check_chart_export(page, "sankey-chart", "2026-03-31", lang)
     assert ("the 10 largest deals" if lang == "en" else "最大的 10 筆交易") in _caption_text(sroot, 0)
+    # the wrapping keeps closing punctuation with its word: a width that fits all but the 。
+    text = "金額單位：億美元。來源）"
+    width = page.evaluate("window.circWeb.textWidth('金額單位：億美元', 12, 400) + 1")
+    lines = page.evaluate(f"window.circExport.wrap({text!r}, {width}, 12, 400)")
+    assert "".join(lines) == text and all(x[0] not in CLOSING for x in lines) and len(lines) == 2, lines
     nodes = [t.text for t in sroot.iter(f"{SVG}text")]
     assert ("AI labs pay" if lang == "en" else "人工智慧實驗室（付款）") in nodes
     assert big.faults == []

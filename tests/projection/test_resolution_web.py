@@ -21,7 +21,7 @@ from circularity.testing.webs import QUIET as _QUIET
 from circularity.testing.webs import P, channels, deal, entity, fin, ledger, scenario_dict
 
 
-def _sc(res: dict[str, Any] | None = None, **ch: Any) -> Scenario:
+def _sc(res: dict[str, Any] | None = None, headline: str = "cloud", **ch: Any) -> Scenario:
     d = scenario_dict()
     return Scenario.model_validate(
         d
@@ -30,7 +30,7 @@ def _sc(res: dict[str, Any] | None = None, **ch: Any) -> Scenario:
             "defaults": d["defaults"] | _QUIET,
             "channels": channels(chip_share_of={"cloud": P(1.0)}, **ch),
             "resolution": res or {},
-            "headline_entity": "cloud",
+            "headline_entity": headline,
         }
     )
 
@@ -143,3 +143,159 @@ def test_bundled_secured_lenders_recover_at_least_the_unsecured_rate() -> None:
     for d in secured:
         assert d.secured_recovery_rate >= d.unsecured_recovery_rate - 1e-12, d.entity
         assert sum(d.losses.values()) == pytest.approx(d.claims - d.recovered, rel=1e-9, abs=1e-9)
+
+
+def _succ_web() -> Web:
+    """lab buys 16 of compute from cloud over 2025 (4 a quarter) with 5 of cash and 1 of outside
+    revenue a quarter; big has 100 of cash. No EBITDA anywhere: no new money."""
+    led = ledger(
+        [entity("lab", "lab"), entity("cloud"), entity("big")],
+        [deal("C", "compute", "lab", "cloud", 16.0, "2025-Q1", 1.0)],
+        [
+            fin("lab", "cash", 5.0),
+            fin("lab", "revenue", 4.0),
+            fin("lab", "ebitda", 0.0),
+            fin("cloud", "cash", 1.0),
+            fin("cloud", "ebitda", 0.0),
+            fin("big", "cash", 100.0),
+            fin("big", "ebitda", 0.0),
+        ],
+    )
+    return compile_web(led, "2025Q1", "2025Q4")
+
+
+SUCCESSOR = {"successors": {"lab": {"successor": "big", "price": 0.6, "source": "assumption: test"}}}
+
+
+def test_a_successor_assumes_the_contracts_at_its_price_and_carries_the_business() -> None:
+    # 2025Q1: 5 + 1 - 4 = 2. 2025Q2: 2 + 1 = 3 of 4 paid, 1 unpaid (25% > 5%): lab defaults.
+    web = _succ_web()
+    alone = run_projection(web, _sc(headline="lab"))
+    # terminated: cloud claims the 1 unpaid and half (relet_haircut) of the 8 still to run, and
+    # re-lets the capacity outside at half the price (2 a quarter); the estate has nothing
+    (d,) = alone.defaults
+    assert (d.entity, d.quarter, d.terminated, d.assumed) == ("lab", "2025Q2", ("C",), ())
+    assert d.claims == pytest.approx(1 + 0.5 * 8) and d.recovered == 0.0
+    np.testing.assert_allclose(alone.series("revenue", "cloud").to_numpy(), [4, 3, 2, 2])
+    np.testing.assert_allclose(alone.series("revenue", "big").to_numpy(), 0.0)
+    # assumed by big at 0.6: cloud claims the price cut, 1 unpaid + 0.4 x 8 = 4.2; from 2025Q3
+    # big pays cloud 0.6 x 4 = 2.4 a quarter through the clearing and earns lab's outside
+    # revenue (1 a quarter): big's cash 100 + 1 - 2.4 = 98.6, then 97.2
+    r = run_projection(web, _sc(SUCCESSOR, headline="lab"))
+    (d,) = r.defaults
+    assert (d.terminated, d.assumed) == ((), ("C",))
+    assert d.claims == pytest.approx(1 + 0.4 * 8)
+    assert _losses(r) == pytest.approx({"cloud": 4.2})
+    np.testing.assert_allclose(r.series("payments_made", "big").to_numpy(), [0, 0, 2.4, 2.4])
+    np.testing.assert_allclose(r.series("payments_received", "cloud").to_numpy(), [4, 3, 2.4, 2.4])
+    np.testing.assert_allclose(r.series("revenue", "cloud").to_numpy(), [4, 3, 2.4, 2.4])
+    np.testing.assert_allclose(r.series("revenue", "big").to_numpy(), [0, 0, 1, 1])
+    np.testing.assert_allclose(r.series("cash", "big").to_numpy(), [100, 100, 98.6, 97.2])
+    np.testing.assert_allclose(r.series("revenue", "lab").to_numpy(), [1, 1, 0, 0])
+    assert r.defaults_frame().contracts_assumed.tolist() == ["C"]
+
+
+def test_without_a_default_a_successor_changes_nothing() -> None:
+    web = _succ_web()
+    sc = _sc(SUCCESSOR, headline="lab")
+    rich = run_projection(web, sc, {"entities.lab.cash": np.array([20.0])})
+    plain = run_projection(web, _sc(headline="lab"), {"entities.lab.cash": np.array([20.0])})
+    assert not rich.defaults
+    for c in ("revenue", "cash", "payments_made", "market_value"):
+        np.testing.assert_allclose(rich.data[c], plain.data[c], equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("succ", "says"),
+    [
+        ({"lab": {"successor": "bgi", "price": 0.6, "source": "assumption: t"}}, "unknown entity 'bgi'"),
+        ({"lba": {"successor": "big", "price": 0.6, "source": "assumption: t"}}, "unknown entity 'lba'"),
+    ],
+)
+def test_a_successor_that_is_not_an_entity_is_refused(succ: dict[str, Any], says: str) -> None:
+    led = ledger([entity("lab", "lab"), entity("big")], [])
+    with pytest.raises(ScenarioError) as err:
+        check_references(_sc({"successors": succ}, headline="lab"), led)
+    assert says in str(err.value) and "resolution.successors" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("succ", "says"),
+    [
+        ({"successor": "big", "price": 1.5, "source": "assumption: t"}, "allowed range [0, 1]"),
+        ({"successor": "big", "price": -0.1, "source": "assumption: t"}, "allowed range [0, 1]"),
+        ({"successor": "lab", "price": 0.5, "source": "assumption: t"}, "cannot succeed itself"),
+    ],
+)
+def test_a_successor_price_outside_its_meaning_is_refused(succ: dict[str, Any], says: str) -> None:
+    with pytest.raises(Exception, match=r"resolution|price|succeed") as err:
+        _sc({"successors": {"lab": succ}}, headline="lab")
+    assert says in str(err.value)
+
+
+def _lender_web() -> Web:
+    """lab lends cloud 4 in 2025Q1 (repaid in 2027Q1, no interest) and buys 16 of compute from
+    big over 2025 (4 a quarter) with 9 of cash; no revenue, no new money."""
+    led = ledger(
+        [entity("lab", "lab"), entity("cloud"), entity("big")],
+        [
+            deal("LL", "loan", "lab", "cloud", 4.0, "2025-Q1", 2.0, rate=0.0),
+            deal("C", "compute", "lab", "big", 16.0, "2025-Q1", 1.0),
+        ],
+        [
+            fin("lab", "cash", 9.0),
+            fin("lab", "ebitda", 0.0),
+            fin("cloud", "cash", 1.0),
+            fin("cloud", "ebitda", 0.0),
+            fin("big", "cash", 100.0),
+            fin("big", "ebitda", 0.0),
+        ],
+    )
+    return compile_web(led, "2025Q1", "2027Q4")
+
+
+def test_a_resolved_lenders_loans_go_to_its_estate_and_its_funding_need_stops() -> None:
+    # 2025Q1: 9 - 4 lent - 4 compute = 1. 2025Q2: 1 of 4 paid, 3 unpaid: lab defaults.
+    # Its estate sells the loan to cloud (4, due 2027Q1) to outside investors at its face: cash 4.
+    # Claims: big 3 unpaid + 0.5 x 8 = 7; R = min(7, 4 + 0, max(4, 0.36 x 7)) = 4.
+    r = run_projection(_lender_web(), _sc(headline="lab"))
+    (d,) = r.defaults
+    assert (d.entity, d.quarter) == ("lab", "2025Q2")
+    assert d.claims == pytest.approx(7.0) and d.recovered == pytest.approx(4.0)
+    assert _losses(r) == pytest.approx({"big": 3.0})
+    t = 1
+    assert r.series("resolution_in", "lab").iloc[t] == pytest.approx(4.0)  # the loan's sale
+    assert r.series("resolution_out", "lab").iloc[t] == pytest.approx(4.0)  # paid to big
+    assert r.series("resolution_in", "big").iloc[t] == pytest.approx(4.0)
+    # cloud now owes the 4 to outside investors (its debt unchanged), not to the resolved lab
+    debt = r.series("debt", "cloud").to_numpy()
+    np.testing.assert_allclose(debt[:2], 4.0)
+    assert r.series("assets", "lab").iloc[t:].abs().max() <= 1e-9
+    # the funding need stops at the resolution: 9 - 8 = 1, then 1 - 4 = -3, then nothing more
+    # (as a going concern it would have gone to 1 - 4 x 3 = -11)
+    assert r.headlines()["funding_need_2030"] == pytest.approx(3.0)
+
+
+def _with_successor(name: str) -> Scenario:
+    d = load_scenario(name, ()).model_dump(mode="json", exclude_none=True)
+    d["resolution"]["successors"] = {
+        "openai": {"successor": "microsoft", "price": 0.6, "source": "assumption: test of a successor"}
+    }
+    return Scenario.model_validate(d)
+
+
+def test_bundled_a_successor_takes_up_openais_contracts_and_business() -> None:
+    plain = _ai("funding-freeze")
+    sc = _with_successor("funding-freeze")
+    r = run_projection(compile_for(sc, circularity.load("ai", as_of=sc.as_of)), sc)  # identities checked
+    d = next(x for x in r.defaults if x.entity == "openai")
+    p = next(x for x in plain.defaults if x.entity == "openai")
+    assert d.quarter == p.quarter and "D10" in d.assumed and "D10" not in d.terminated
+    assert not p.assumed
+    # Oracle is paid 60% of D10 by Microsoft instead of re-letting at 50%: a smaller claim
+    assert d.losses["oracle"] < p.losses["oracle"]
+    t = list(r.quarters).index(d.quarter) + 1
+    i = r.entities.index("microsoft")
+    assert r.data["revenue"][t, 0, i] > plain.data["revenue"][t, 0, i]  # OpenAI's business
+    assert r.data["payments_made"][t, 0, i] > plain.data["payments_made"][t, 0, i]  # its contracts
+    assert r.data["cash"].min() >= -1e-9

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from circularity._typing import Array
 from circularity.compile import Web
 from circularity.projection.scenario import Scenario
+from circularity.projection.succession import twin_source
 
 __all__ = ["CATEGORY_OF", "Aggregation", "build_aggregation", "sum_matrix"]
 
@@ -66,6 +67,11 @@ class Aggregation:
     #: once here rather than every quarter (a sparse slice costs as much as the product)
     payer_all: Any = None
     payee_all: Any = None
+    twins: tuple[Array, Array, Array] | None = (
+        None  # successors' dormant twins: rows, originals, whom they replace
+    )
+    assumed_k: Array | None = None  # (m,) bool: a contract a successor assumes (it has a twin)
+    twin_k: Array | None = None  # (m,) bool: a successor's twin
 
 
 def sum_matrix(ent: Array, selections: Sequence[Array], n: int) -> Any:
@@ -105,7 +111,17 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
     secured_k, coll_fixed = _seniority(web, scenario)
     successor, succ_price = _successors(web, scenario)
     by_payer, by_payee = sum_matrix(payer, pay_sel, n), sum_matrix(payee, rec_sel, n)
+    twins = twin_source(web)
+    assumed_k = twin_k = None
+    if twins is not None:
+        assumed_k = np.zeros(m, dtype=bool)
+        assumed_k[twins[1]] = True
+        twin_k = np.zeros(m, dtype=bool)
+        twin_k[twins[0]] = True
     return Aggregation(
+        twins=twins,
+        assumed_k=assumed_k,
+        twin_k=twin_k,
         secured_k=secured_k,
         coll_fixed=coll_fixed,
         successor=successor,

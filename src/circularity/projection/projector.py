@@ -58,6 +58,7 @@ from circularity.projection.steps import (
     wound_down,
 )
 from circularity.projection.steps.stocks import BALANCE_COLUMNS
+from circularity.projection.succession import assume_contracts
 
 __all__ = ["BLOCK", "override_paths", "run_projection"]
 
@@ -124,6 +125,7 @@ def run_projection(
     """
     ov = dict(overrides or {})
     web = renew_contracts(web, scenario)  # channels: contracts that end renew (unchanged without)
+    web = assume_contracts(web, scenario)  # successors' dormant twins (unchanged without)
     S = scenario_count(ov, n_scenarios)
     P = resolve_params(web, scenario, ov, S)
     ev = event_arrays(web, scenario, ov, S)
@@ -305,6 +307,7 @@ def _widen(st: State, S: int) -> State:
         cash_out=w(st.cash_out),
         ch=None if st.ch is None else _widen_channels(st.ch, w),
         cum_transferred=None if st.cum_transferred is None else w(st.cum_transferred),
+        stakes_paid=None if st.stakes_paid is None else w(st.stakes_paid),
         bs=None if st.bs is None else _widen_balance(st.bs, w),
     )
 
@@ -340,7 +343,7 @@ def quarter(
     quarter's defaults (scenario 0 of a one-scenario block, for ``defaults.csv``)."""
     dues = obligations_due(ctx, st, t)
     going = outside_flows(ctx, st, dues, t)  # as a going concern (a resolved entity's standalone)
-    out = relet(ctx, st, dues, wound_down(st, going))
+    out = relet(ctx, st, dues, wound_down(ctx, st, going), t)
     fin = financing(ctx, st, dues, out, t)
     if fin.capex_cut.any():  # capex not spent (liquidity order) leaves the outside outflows
         out = replace(out, capex=out.capex - fin.capex_cut, cash_out=out.cash_out - fin.capex_cut)
@@ -365,7 +368,7 @@ def quarter(
     dep = st.dep_rate if ctx.ch is None or st.ch is None else st.ch.chip_dep + st.ch.bldg_dep
     book = st.capital + out.capex + cl.ratio * dues.due_hw - dep - np.minimum(ctx.legacy_dep, st.legacy)
     res = resolution(ctx, st, dues, out, cl, debt_end, book, t, bills, kept)
-    new, row = stock_update(ctx, st, dues, out, fin, cl, res, t, going)
+    new, row = stock_update(ctx, st, dues, out, fin, cl, res, t)
     if check:
         check_quarter(
             ctx.web,

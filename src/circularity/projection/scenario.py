@@ -10,6 +10,7 @@ many scenarios at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -215,6 +216,15 @@ class GlobalAssumptions(_Model):
     equity_appetite: Annotated[Path, In(0, 10, unit="x normal")]
     power_delivery: Annotated[Path, In(0, 10, unit="of planned GW")]
     backlog_multiple: Annotated[Param, In(0, 1000, unit="x revenue")]
+    #: market value per USD of backlog cancelled or terminated (a payer paying part, a resolution);
+    #: with ``use_ledger_backlog_multiple`` the ledger's pooled fit (``cancelled``) replaces it
+    cancel_multiple: Annotated[Param, In(-1000, 0, unit="per USD cancelled")] = Param(
+        value=-0.5,
+        source=(
+            "assumption: a cancelled dollar of backlog costs what the assumed announced dollar adds "
+            "(symmetric to backlog_multiple's 0.5), where the ledger has too few cancellation reactions to fit"
+        ),
+    )
     use_ledger_backlog_multiple: bool = True
     #: Merton's default probability of the entity in the quarter before scales its credit appetite
     #: (lenders lend ``1 − PD`` of what the fixed scales allow); off: the fixed appetite scales
@@ -370,12 +380,23 @@ class Channels(_Model):
     lead_time_quarters: Annotated[Param, In(0, 40, unit="quarters")]
     compute_revenue_elasticity: Annotated[Param, In(0, 2, unit="elasticity")]
     renewal_share: Annotated[Param, In(0, 1, unit="of an ending contract")]
+    #: share of capacity offered outside a take-or-pay contract that is rented (re-let capacity)
+    utilisation: Annotated[Param, In(0, 1, unit="of capacity offered")] = Param(
+        value=1.0, source="assumption: every re-let GW is rented unless a scenario says otherwise"
+    )
+    utilisation_of: dict[str, Annotated[Param, In(0, 1, unit="of capacity offered")]] = {}
     rental_price_index: Annotated[Path, In(0, 10, unit="x contract price")]
     #: required revenue
     cost_of_capital: Annotated[Param, In(0, 1, unit="a year")]
 
     @field_validator(
-        "ltv", "ltv_covenant", "secured_share", "floating_share_of", "chip_share_of", "interest_cover_min_of"
+        "ltv",
+        "ltv_covenant",
+        "secured_share",
+        "floating_share_of",
+        "chip_share_of",
+        "interest_cover_min_of",
+        "utilisation_of",
     )
     @classmethod
     def _ids(cls, v: dict[str, Param]) -> dict[str, Param]:
@@ -624,6 +645,10 @@ def apply_sets(data: dict[str, Any] | Scenario, sets: Sequence[str]) -> dict[str
     return out
 
 
+#: a path key naming a quarter (``2027Q2``): not a mapping to create under ``--set``
+_QUARTER_KEY = re.compile(r"\d{4}Q[1-4]")
+
+
 def _set(node: Any, parts: list[str], value: Any, key: str) -> Any:
     if not parts:
         if isinstance(node, dict) and "value" in node and "source" in node:
@@ -639,7 +664,7 @@ def _set(node: Any, parts: list[str], value: Any, key: str) -> Any:
     if not isinstance(node, dict):
         raise ScenarioError(f"--set {key}: cannot go into '{head}' of a value")
     child = node.get(head)
-    if child is None and rest and not (head.isdigit() or len(head) == 6):
+    if child is None and rest and not (head.isdigit() or _QUARTER_KEY.fullmatch(head)):
         child = {}
     if isinstance(node, dict) and "value" in node and "source" in node and head not in ("value", "source"):
         # one key of a path: value.<key>
