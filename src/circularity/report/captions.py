@@ -37,6 +37,9 @@ class Captions:
     dataset: str
     unit: str
     gettext: Callable[[str], str]
+    #: the figure's model ran from the ledger of ``as_of`` (its preset's date, or today), which is
+    #: not the report's date: the caption says so
+    model_date: bool = False
 
     def of(self, title: str, *extra: str, figure: str | None = None, model: bool = False) -> dict[str, Any]:
         """``{"title", "lines"}`` for a figure; ``extra`` lines go between the dates and the source.
@@ -57,7 +60,14 @@ class Captions:
         return {
             "title": title,
             "lines": [
-                _("As of {date}; the ledger's knowledge ends {horizon}; {units}.").format(
+                (
+                    _(
+                        "Ledger as of {date}, the date the model runs from (not the report's date); "
+                        "the ledger's knowledge ends {horizon}; {units}."
+                    )
+                    if self.model_date
+                    else _("As of {date}; the ledger's knowledge ends {horizon}; {units}.")
+                ).format(
                     date=self.as_of.isoformat(),
                     horizon=self.horizon,
                     units=_("amounts in {unit}").format(unit=self.unit),
