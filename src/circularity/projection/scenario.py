@@ -10,6 +10,7 @@ many scenarios at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -36,6 +37,9 @@ __all__ = [
     "Param",
     "Path",
     "PRESETS",
+    "ResolutionAssumptions",
+    "SecuredDebt",
+    "Successor",
     "Scenario",
     "apply_sets",
     "load_scenario",
@@ -212,6 +216,15 @@ class GlobalAssumptions(_Model):
     equity_appetite: Annotated[Path, In(0, 10, unit="x normal")]
     power_delivery: Annotated[Path, In(0, 10, unit="of planned GW")]
     backlog_multiple: Annotated[Param, In(0, 1000, unit="x revenue")]
+    #: market value per USD of backlog cancelled or terminated (a payer paying part, a resolution);
+    #: with ``use_ledger_backlog_multiple`` the ledger's pooled fit (``cancelled``) replaces it
+    cancel_multiple: Annotated[Param, In(-1000, 0, unit="per USD cancelled")] = Param(
+        value=-0.5,
+        source=(
+            "assumption: a cancelled dollar of backlog costs what the assumed announced dollar adds "
+            "(symmetric to backlog_multiple's 0.5), where the ledger has too few cancellation reactions to fit"
+        ),
+    )
     use_ledger_backlog_multiple: bool = True
     #: Merton's default probability of the entity in the quarter before scales its credit appetite
     #: (lenders lend ``1 − PD`` of what the fixed scales allow); off: the fixed appetite scales
@@ -367,12 +380,23 @@ class Channels(_Model):
     lead_time_quarters: Annotated[Param, In(0, 40, unit="quarters")]
     compute_revenue_elasticity: Annotated[Param, In(0, 2, unit="elasticity")]
     renewal_share: Annotated[Param, In(0, 1, unit="of an ending contract")]
+    #: share of capacity offered outside a take-or-pay contract that is rented (re-let capacity)
+    utilisation: Annotated[Param, In(0, 1, unit="of capacity offered")] = Param(
+        value=1.0, source="assumption: every re-let GW is rented unless a scenario says otherwise"
+    )
+    utilisation_of: dict[str, Annotated[Param, In(0, 1, unit="of capacity offered")]] = {}
     rental_price_index: Annotated[Path, In(0, 10, unit="x contract price")]
     #: required revenue
     cost_of_capital: Annotated[Param, In(0, 1, unit="a year")]
 
     @field_validator(
-        "ltv", "ltv_covenant", "secured_share", "floating_share_of", "chip_share_of", "interest_cover_min_of"
+        "ltv",
+        "ltv_covenant",
+        "secured_share",
+        "floating_share_of",
+        "chip_share_of",
+        "interest_cover_min_of",
+        "utilisation_of",
     )
     @classmethod
     def _ids(cls, v: dict[str, Param]) -> dict[str, Param]:
@@ -380,6 +404,45 @@ class Channels(_Model):
             if not k or not k.replace("-", "").replace("_", "").isalnum():
                 raise ValueError(f"'{k}' is not an entity id")
         return v
+
+
+class SecuredDebt(_Model):
+    """Debts of one borrower secured on named collateral (``resolution.secured.<borrower>``):
+    in a resolution their holders are paid first from that collateral, and any claim the
+    collateral does not cover (the deficiency) ranks with the unsecured claims."""
+
+    #: deal ids of the borrower's loans or bonds that are secured
+    deals: list[str] = Field(min_length=1)
+    #: ``chips``: the GPU fleet at its collateral value (chip book value × the secondary-market
+    #: price index; all fixed assets without channels); ``fixed_assets``: every fixed asset at book
+    collateral: Literal["chips", "fixed_assets"] = "chips"
+    source: str = Field(min_length=3)
+
+
+class Successor(_Model):
+    """Who assumes a defaulted entity's contracts, at what share of their price
+    (``resolution.successors.<entity>``)."""
+
+    successor: str = Field(min_length=1)
+    #: the successor pays (buyer's contracts) and is paid (seller's contracts) this share of
+    #: each assumed contract's remaining payments
+    price: Annotated[Number, In(0, 1, unit="of the contract price")]
+    source: str = Field(min_length=3)
+
+
+class ResolutionAssumptions(_Model):
+    """Seniority and successors in a resolution (``resolution:``; both empty: every claim
+    unsecured and pro rata, every contract terminated)."""
+
+    secured: dict[str, SecuredDebt] = {}
+    successors: dict[str, Successor] = {}
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> ResolutionAssumptions:
+        for e, s in self.successors.items():
+            if s.successor == e:
+                raise ValueError(f"successors.{e}: an entity cannot succeed itself; name another entity")
+        return self
 
 
 EventKind = Literal["revenue_shock", "credit_closed", "equity_closed", "pay_ratio"]
@@ -448,6 +511,7 @@ class Scenario(_Model):
     contracts: ContractAssumptions = ContractAssumptions()
     events: list[Event] = []
     channels: Channels | None = None
+    resolution: ResolutionAssumptions = ResolutionAssumptions()
     #: the outputs this preset must move against the baseline (documentation and test)
     moves: list[Move] = []
 
@@ -582,6 +646,10 @@ def apply_sets(data: dict[str, Any] | Scenario, sets: Sequence[str]) -> dict[str
     return out
 
 
+#: a path key naming a quarter (``2027Q2``): not a mapping to create under ``--set``
+_QUARTER_KEY = re.compile(r"\d{4}Q[1-4]")
+
+
 def _set(node: Any, parts: list[str], value: Any, key: str) -> Any:
     if not parts:
         if isinstance(node, dict) and "value" in node and "source" in node:
@@ -597,7 +665,7 @@ def _set(node: Any, parts: list[str], value: Any, key: str) -> Any:
     if not isinstance(node, dict):
         raise ScenarioError(f"--set {key}: cannot go into '{head}' of a value")
     child = node.get(head)
-    if child is None and rest and not (head.isdigit() or len(head) == 6):
+    if child is None and rest and not (head.isdigit() or _QUARTER_KEY.fullmatch(head)):
         child = {}
     if isinstance(node, dict) and "value" in node and "source" in node and head not in ("value", "source"):
         # one key of a path: value.<key>

@@ -11,7 +11,12 @@ from circularity._typing import Array
 from circularity.projection.balance import assets_liabilities, balance_step
 from circularity.projection.channels.capacity import gw_delivered
 from circularity.projection.channels.context import ChannelState
-from circularity.projection.channels.fleet import borrowing_base, collateral_value, fleet_step
+from circularity.projection.channels.fleet import (
+    borrowing_base,
+    collateral_value,
+    fleet_step,
+    retired_vintage,
+)
 from circularity.projection.channels.required_revenue import required_revenue
 from circularity.projection.state import Context, State
 from circularity.projection.steps.clearing import Cleared
@@ -31,15 +36,20 @@ __all__ = ["stock_update"]
 
 
 def _retired(ctx: Context, hist: tuple[Array, ...], t: int, shape: tuple[int, int]) -> Array | None:
-    """Purchases of the vintage whose last depreciation charge fell in quarter ``t`` (None: none)."""
-    old = t - ctx.life_q  # the vintage bought at t - L had its last charge this quarter
-    if not (old >= 0).any():
-        return None
-    gone = np.zeros(shape)
-    old_b = np.broadcast_to(old, shape)
-    for v in np.unique(old_b[old_b >= 0]):  # a few distinct lives: one pass each
-        gone = np.where(old_b == v, hist[int(v)], gone)
-    return gone
+    """Depreciation charge of the vintages whose last charge fell in quarter ``t`` (None: none).
+
+    A vintage bought at ``v`` charges ``1 / L`` of its cost for ``L`` quarters, ``L`` the life in
+    force when it was bought: a history vintage keeps the history's life when the projection's
+    differs (``ctx.past_lives``), so no vintage is depreciated beyond its cost."""
+    past = ctx.past_lives
+    if past is None:
+        if not any(t - life >= 0 for life, _ in ctx.lives):
+            return None
+        charge: Array = retired_vintage(hist, ctx.lives, t, shape) * ctx.inv_life
+        return charge
+    charge = retired_vintage(hist, ctx.lives, t, shape, first=past.first) * ctx.inv_life
+    charge += retired_vintage(hist, past.lives, t, shape, stop=past.first) * past.inv_life
+    return charge
 
 
 def stock_update(
@@ -51,7 +61,6 @@ def stock_update(
     cl: Cleared,
     res: Resolved,
     t: int,
-    going: Outside | None = None,
 ) -> tuple[State, dict[str, Array]]:
     """The next state and the quarter's recorded row.
 
@@ -61,8 +70,8 @@ def stock_update(
     flows at the quarter's cost of capital plus the calibrated value of backlog news, plus cash,
     equity as Merton's call against the debt), less ``default_value_loss`` of own value once
     defaulted (resolution); standalone cash (no new money, every commitment honoured as
-    scheduled before any cut for a shortfall; for a resolved entity, ``going``: its outside flows
-    as a going concern) for the funding need.
+    scheduled before any cut for a shortfall; unchanged after the entity is resolved) for the
+    funding need.
     """
     web, agg = ctx.web, ctx.agg
     shape = st.cash.shape
@@ -73,7 +82,7 @@ def stock_update(
     legacy = st.legacy - leg
     fl = None
     if ctx.ch is not None and st.ch is not None:  # chips and buildings by vintage (channels.fleet)
-        fl = fleet_step(ctx.ch, st.ch, capex, out.replacement, ctx.life_q, ctx.inv_life, t)
+        fl = fleet_step(ctx.ch, st.ch, capex, out.replacement, ctx.life_q, ctx.inv_life, t, ctx.past_lives)
         dep = fl.depreciation + leg
         dep_rate = st.dep_rate
         hist = st.capex_hist
@@ -82,7 +91,7 @@ def stock_update(
         dep_rate = st.dep_rate + capex * ctx.inv_life
         gone = _retired(ctx, hist, t, shape)
         if gone is not None:
-            dep_rate = np.maximum(dep_rate - gone * ctx.inv_life, 0.0)
+            dep_rate = np.maximum(dep_rate - gone, 0.0)
     if st.defaulted.any():  # resolved before: its fixed assets went to its creditors
         dep = np.where(st.defaulted, 0.0, dep)
         dep_rate = np.where(st.defaulted, 0.0, dep_rate)
@@ -119,6 +128,10 @@ def stock_update(
     if res.unpaid_bills is not None:  # outside bills left unpaid stay owed (payables, outside debt)
         debt_out += res.unpaid_bills
     debt_web = np.maximum(st.debt_web + cl.received_lending - cl.ratio * dues.due_rep, 0.0)
+    if res.debt_moved is not None:  # web loans an estate sold: the borrower owes outside investors
+        moved = np.minimum(res.debt_moved, debt_web)
+        debt_web = debt_web - moved
+        debt_out = debt_out + moved
     if res.defaulted.any():  # resolved: its debt is settled by what its creditors recover, the rest lost
         debt_out = np.where(res.defaulted, 0.0, debt_out)
         debt_web = np.where(res.defaulted, 0.0, debt_web)
@@ -131,26 +144,34 @@ def stock_update(
     ring[t % 4] = revenue
     if t + 1 < web.T:
         backlog = agg.backlog_of @ (cl.cut * agg.suffix_next[t][:, None])
+        # backlog cancelled or terminated: what the contracts would still owe uncut, less what they do
+        cancelled = (agg.backlog_of @ agg.suffix_next[t])[:, None] - backlog
         backlog -= ctx.backlog0
     else:
         backlog = -ctx.backlog0
+        cancelled = np.zeros(shape)
     debt = debt_out + debt_web
-    own, gc, anchor = _own_value(ctx, st, res, debt, cl.cash_after, backlog, trail, t)
+    own, gc, anchor = _own_value(ctx, st, res, debt, cl.cash_after, backlog, trail, t, cancelled)
     mv = own.copy()
     if agg.mv_cols.size:
         mv[agg.mv_cols] += agg.mv_mix_T @ own
+        if res.defaulted.any():  # a resolved entity's estate sold its stakes: it holds none
+            mv = np.where(res.defaulted, own, mv)
+    stakes_paid = st.stakes_paid
+    if agg.eq_by is not None and agg.eq_due is not None and agg.eq_due[t]:
+        paid = agg.eq_by[: web.n] @ (dues.amount * cl.ratio[web.payer])
+        stakes_paid = paid if stakes_paid is None else stakes_paid + paid
+    if stakes_paid is not None and res.newly.any():
+        stakes_paid = np.where(res.newly, 0.0, stakes_paid)
     sched = dues.base_due * dues.cut_ev
     net = out.cash_in - out.cash_out
     net += cl.received
     net -= agg.by_payer[: web.n] @ sched
     net -= fin.cash_out
-    if going is not None and st.defaulted.any():
-        # a resolved entity's standalone cash goes on as a going concern: its own outside flows
-        # and its contracts as scheduled (the funding need is what it would have needed)
-        gc_net = going.cash_in - going.cash_out
-        gc_net += agg.by_payee[: web.n] @ sched
-        gc_net -= agg.by_payer[: web.n] @ sched
-        net = np.where(st.defaulted, gc_net, net)
+    if st.defaulted.any():
+        # resolved: the entity is gone, its funding need stops accumulating (what it would still
+        # have needed as a going concern is no one's need; its successor's, if any, is in its own)
+        net = np.where(st.defaulted, 0.0, net)
     standalone = st.standalone + net
     need_min = np.minimum(st.need_min, standalone)
     cash_out = np.where((standalone < 0) & (st.cash_out < 0), t, st.cash_out)
@@ -190,7 +211,7 @@ def stock_update(
         ebitda_ann=ebitda_ann,
         tax_due=tax_due,
         cut=res.cut,
-        cut_ev=dues.cut_ev,
+        cut_ev=dues.cut_ev if res.cut_ev is None else res.cut_ev,
         defaulted=res.defaulted,
         first_default=res.first_default,
         market_value=mv,
@@ -203,6 +224,7 @@ def stock_update(
         credit_spread=None if gc is None else gc.credit_spread,
         bs=bs,
         cum_transferred=cum_transferred,
+        stakes_paid=stakes_paid,
     )
     row = {
         "revenue": revenue,
@@ -330,6 +352,7 @@ def _balance(
         # adjustment), and loans lent to a resolved borrower written off (recoveries: cash)
         capital_out=None if res is None or not res.newly.any() else transferred,
         lent_off=None if res is None or not res.newly.any() else res.lent_off,
+        sold=None if res is None or not res.newly.any() else res.sold,
     )
     assets, liabilities = assets_liabilities(bs, cash, capital, debt_out, debt_web, tax_due)
     # outside capital pools (lender and investor kinds): the capacity the scenario gives them (their
@@ -363,6 +386,7 @@ def _own_value(
     backlog: Array,
     trail: Array,
     t: int,
+    cancelled: Array,
 ) -> tuple[Array, GoingConcern | None, ValuationAnchor | None]:
     """Each entity's own equity value (without stakes), its going-concern values and anchor.
 
@@ -399,6 +423,7 @@ def _own_value(
             g,
             sub(backlog),
             sub(trail),
+            sub(cancelled),
         )
     gc = value_going_concern(
         anchor,
@@ -413,6 +438,8 @@ def _own_value(
         revenue=sub(trail) if ctx.revenue_multiple else None,
         elasticity=ctx.elast,
         credit=ctx.valuation or ctx.market_financing,
+        cancelled=sub(cancelled),
+        cancel_value=ctx.beta_cancel,
     )
     if rows is not None:
         gc = _scatter(gc, rows, shape, full=ctx.valuation or ctx.market_financing)
