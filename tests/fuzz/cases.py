@@ -473,6 +473,28 @@ def _scenario_cases(rng: random.Random) -> list[Case]:
     add("bidi override", SCENARIO + "description: 'a\u202eb'\n")
     for what in ("fifo", "dir", "/dev/zero", "/dev/urandom"):
         add(f"scenario is {what}", what)
+    # --set on the command line: every value checked against the field's type and range, also
+    # for a lever the preset leaves out (entities.openai.revenue_scale)
+    for key in ("entities.openai.revenue_scale", "globals.gpu_life_years", "defaults.tax_rate"):
+        for bad in ("-1", ".nan", "nan", "-.inf", "true", "1e400", "[1]", "1000"):
+            out.append(
+                Case(
+                    "scenario",
+                    f"--set {key}={bad}",
+                    _nothing,
+                    ("project", "--set", f"{key}={bad}", "--json", "--no-progress"),
+                    True,
+                )
+            )
+    out.append(
+        Case(
+            "scenario",
+            "--set entities.openai.revenue_scale=1.2 (benign)",
+            _nothing,
+            ("project", "--set", "entities.openai.revenue_scale=1.2", "--json", "--no-progress"),
+            False,
+        )
+    )
     add(
         "valid (benign)",
         SCENARIO + "globals:\n  gpu_life_years: {value: 4, source: 'assumption: fuzz'}\n",
