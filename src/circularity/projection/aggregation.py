@@ -63,6 +63,10 @@ class Aggregation:
     )
     successor: Array | None = None  # (n,) index of the entity that assumes its contracts (−1: none)
     succ_price: Array | None = None  # (n,) share of the contract price the successor assumes them at
+    #: ``by_payer[:n]`` and ``by_payee[:n]`` (all dues by payer, all receipts by payee), sliced
+    #: once here rather than every quarter (a sparse slice costs as much as the product)
+    payer_all: Any = None
+    payee_all: Any = None
     twins: tuple[Array, Array, Array] | None = (
         None  # successors' dormant twins: rows, originals, whom they replace
     )
@@ -106,6 +110,7 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
     eq = cat == 2
     secured_k, coll_fixed = _seniority(web, scenario)
     successor, succ_price = _successors(web, scenario)
+    by_payer, by_payee = sum_matrix(payer, pay_sel, n), sum_matrix(payee, rec_sel, n)
     twins = twin_source(web)
     assumed_k = twin_k = None
     if twins is not None:
@@ -121,8 +126,10 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
         coll_fixed=coll_fixed,
         successor=successor,
         succ_price=succ_price,
-        by_payer=sum_matrix(payer, pay_sel, n),
-        by_payee=sum_matrix(payee, rec_sel, n),
+        by_payer=by_payer,
+        by_payee=by_payee,
+        payer_all=by_payer[:n],
+        payee_all=by_payee[:n],
         backlog_of=sum_matrix(payee, (cat <= 1,), n),
         suffix_next=np.concatenate([suffix[:, 1:], np.zeros((m, 1))], axis=1).T.copy(),
         sched_T=web.schedule.T.copy(),

@@ -152,6 +152,7 @@ def run_projection(
             valuation=any(c in keep for c in VALUATION_COLUMNS),
             balance=check or any(c in keep for c in BALANCE_COLUMNS),
             past_lives=_past_lives(past, ctx),
+            columns=_columns(keep, check),
         )
         parts.append(_block(ctx, past, sl, rec_T, keep, check, tick))
     cut = np.concatenate([x[0] for x in parts])
@@ -243,6 +244,7 @@ def _history(
         ctx,
         valuation=any(c in keep for c in VALUATION_COLUMNS),
         balance=check or any(c in keep for c in BALANCE_COLUMNS),
+        columns=_columns(keep, check),
     )
     st = initial_state(ctx)
     need_by: dict[int, Array] = {}
@@ -253,6 +255,13 @@ def _history(
         for c in keep:
             rec[c][t] = row[c]
     return _Past(state=st, need_by=need_by, life_q=ctx.life_q)
+
+
+def _columns(keep: tuple[str, ...], check: bool) -> frozenset[str]:
+    """The row columns a run reads: those it records, the balance sheet it checks, and the
+    web's revenue and required revenue (the 2030 headline)."""
+    checked = ("assets", "liabilities", "book_equity") if check else ()
+    return frozenset((*keep, *checked, "revenue", "required_revenue"))
 
 
 def _past_lives(past: _Past, ctx: Context) -> HistoryLives | None:

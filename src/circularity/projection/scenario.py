@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from circularity.compile import ScheduleAssumptions
 from circularity.errors import InputError, ScenarioError
-from circularity.input_files import load_yaml, read_text
+from circularity.input_files import check_text, load_yaml, read_text
 from circularity.ledger.dates import parse_date, parse_quarter
 from circularity.projection.bounds import In, Number
 
@@ -565,6 +565,7 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def _read_yaml(text: str, where: str) -> dict[str, Any]:
     try:
         data = load_yaml(text, where)  # repeated keys, deep nesting and alias bombs refused
+        check_text(data, where)  # control characters spelt as escapes ("\x07")
     except InputError as exc:
         raise ScenarioError(str(exc).replace("\n", " ")) from None
     if not isinstance(data, dict):

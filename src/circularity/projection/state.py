@@ -135,6 +135,9 @@ class Context:
     lender: Array | None = None  # (n, 1) bool: a lender or investor kind (outside capital pools)
     #: the history's lives where this block's differ (its vintages keep them; None: the same)
     past_lives: HistoryLives | None = None
+    #: the row columns the run reads (recorded, checked or summed into a headline; None: every
+    #: one): a derived column nothing reads is not built
+    columns: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

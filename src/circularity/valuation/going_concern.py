@@ -200,20 +200,20 @@ def value_going_concern(
     V = np.maximum(ev + C, 0.0)
     E = merton_equity(V, anchor.sigma_V, D, risk_free, horizon_years)
     nan = np.full(E.shape, np.nan)
-    if credit:
-        dd = distance_to_default(V, anchor.sigma_V, D, risk_free, horizon_years)
-        pd_ = default_probability(V, anchor.sigma_V, D, risk_free, horizon_years)
-        cs = credit_spread(V, anchor.sigma_V, D, risk_free, horizon_years)
-    else:
-        dd = pd_ = cs = nan
     k_ = anchor.known
+    if credit:
+        dd = np.where(k_, distance_to_default(V, anchor.sigma_V, D, risk_free, horizon_years), nan)
+        pd_ = np.where(k_, default_probability(V, anchor.sigma_V, D, risk_free, horizon_years), nan)
+        cs = np.where(k_, credit_spread(V, anchor.sigma_V, D, risk_free, horizon_years), nan)
+    else:  # not computed: NaN (one array for the three; nothing writes into them)
+        dd = pd_ = cs = nan
     return GoingConcern(
         equity_value=np.where(k_, E, nan),
         enterprise_value=np.where(k_, ev, nan),
         asset_value=np.where(k_, V, nan),
-        distance_to_default=np.where(k_, dd, nan),
-        default_probability=np.where(k_, pd_, nan),
-        credit_spread=np.where(k_, cs, nan),
+        distance_to_default=dd,
+        default_probability=pd_,
+        credit_spread=cs,
     )
 
 

@@ -35,6 +35,11 @@ from circularity.valuation.market_value import value_entities
 __all__ = ["stock_update"]
 
 
+def want(ctx: Context, column: str) -> bool:
+    """Whether the run reads ``column`` of the quarter's row (``ctx.columns``; None: every column)."""
+    return ctx.columns is None or column in ctx.columns
+
+
 def _retired(ctx: Context, hist: tuple[Array, ...], t: int, shape: tuple[int, int]) -> Array | None:
     """Depreciation charge of the vintages whose last charge fell in quarter ``t`` (None: none).
 
@@ -166,7 +171,7 @@ def stock_update(
     sched = dues.base_due * dues.cut_ev
     net = out.cash_in - out.cash_out
     net += cl.received
-    net -= agg.by_payer[: web.n] @ sched
+    net -= agg.payer_all @ sched
     net -= fin.cash_out
     if st.defaulted.any():
         # resolved: the entity is gone, its funding need stops accumulating (what it would still
@@ -246,24 +251,29 @@ def stock_update(
         "debt": debt,
         "capital_transferred": transferred,
         "capital_stock": capital,
-        "shortfall": cl.shortfall + res.unpaid_outside,
+        "defaulted": res.defaulted,
+        "resolved": res.newly,
+    }
+    # the derived columns are built only when the run reads them (ctx.columns)
+    if want(ctx, "shortfall"):
+        row["shortfall"] = cl.shortfall + res.unpaid_outside
+    if want(ctx, "credit_losses"):
         # what the web owed this entity this quarter and did not pay (its creditors' side of
         # every shortfall: the same clearing books the payer's shortfall and the payee's loss),
         # plus, when a debtor is resolved, the damages on its terminated contracts less what its
         # estate paid (resolution_in)
-        "credit_losses": np.maximum(dues.due_in - cl.received, 0.0) + res.web_losses,
-        "defaulted": res.defaulted,
-        "resolved": res.newly,
+        row["credit_losses"] = np.maximum(dues.due_in - cl.received, 0.0) + res.web_losses
+    if want(ctx, "market_value"):
         # unknown is not zero: an entity whose own value neither the ledger nor the peer-multiple
         # fill gives is NaN here (the engine's state holds 0 for it only as its base for raising
         # equity), and is excluded from the value-lost headline with a count
-        "market_value": np.where(ctx.value_known, mv, np.nan),
-    }
+        row["market_value"] = np.where(ctx.value_known, mv, np.nan)
     if ctx.valuation:  # nothing else reads them: a run that records none of them skips them
         row.update(_valuation_row(ctx, mv, own, gc, debt, cl.cash_after, res.defaulted, t))
-    cover = np.full(shape, np.nan)  # no interest: cover undefined, not infinite
-    np.divide(ebitda_ann, 4.0 * interest, out=cover, where=interest > 1e-9)
-    row["interest_cover"] = cover
+    if want(ctx, "interest_cover"):
+        cover = np.full(shape, np.nan)  # no interest: cover undefined, not infinite
+        np.divide(ebitda_ann, 4.0 * interest, out=cover, where=interest > 1e-9)
+        row["interest_cover"] = cover
     row.update(ch_row)
     row.update(bs_row)
     return new, row
@@ -354,17 +364,17 @@ def _balance(
         lent_off=None if res is None or not res.newly.any() else res.lent_off,
         sold=None if res is None or not res.newly.any() else res.sold,
     )
-    assets, liabilities = assets_liabilities(bs, cash, capital, debt_out, debt_web, tax_due)
-    # outside capital pools (lender and investor kinds): the capacity the scenario gives them (their
-    # starting cash) less what they have lent and invested and not had back; NaN for the rest
-    lent = bs.loans_lent + bs.stakes_cost
-    cap = np.where(ctx.lender, ctx.e["cash"] - lent, np.nan) if ctx.lender is not None else lent * np.nan
-    return bs, {
-        "assets": assets,
-        "liabilities": liabilities,
-        "book_equity": bs.book_equity,
-        "lending_capacity": cap,
-    }
+    row = {"book_equity": bs.book_equity}
+    if want(ctx, "assets") or want(ctx, "liabilities"):
+        row["assets"], row["liabilities"] = assets_liabilities(bs, cash, capital, debt_out, debt_web, tax_due)
+    if want(ctx, "lending_capacity"):
+        # outside capital pools (lender and investor kinds): the capacity the scenario gives them
+        # (their starting cash) less what they have lent and invested and not had back; NaN for the rest
+        lent = bs.loans_lent + bs.stakes_cost
+        row["lending_capacity"] = (
+            np.where(ctx.lender, ctx.e["cash"] - lent, np.nan) if ctx.lender is not None else lent * np.nan
+        )
+    return bs, row
 
 
 def _rates(ctx: Context, t: int) -> tuple[Array, Array]:
@@ -543,7 +553,6 @@ def _channels(
     else:
         secured = cs.secured * (1.0 - mat) + np.where(cc.asset, fin.new_debt * cc.secured_share, 0.0)
     secured = np.minimum(secured, np.maximum(debt_out, 0.0))
-    coll = collateral_value(cc, fl.chip_book, legacy, t)
     new = ChannelState(
         chip_hist=fl.chip_hist,
         chip_dep=fl.chip_dep,
@@ -558,11 +567,16 @@ def _channels(
     nan = np.full(shape, np.nan)
     row = {
         "gw_contracted": np.broadcast_to(cc.gw_contracted[t], shape),
-        "gw_delivered": gw_delivered(cc, ctx.power[:, t][None, :], st.cut, t),
         "replacement_capex": out.replacement if out.replacement is not None else nan,
-        "collateral_value": coll,
-        "borrowing_base": borrowing_base(cc, coll),
         "borrowing_capacity": fin.limits.capacity if fin.limits is not None else nan,
-        "required_revenue": required_revenue(cc, fl.chip_gross, fl.bldg_gross, ctx.inv_life, t),
     }
+    # the derived columns are built only when the run reads them (ctx.columns)
+    if want(ctx, "gw_delivered"):
+        row["gw_delivered"] = gw_delivered(cc, ctx.power[:, t][None, :], st.cut, t)
+    if want(ctx, "collateral_value") or want(ctx, "borrowing_base"):
+        coll = collateral_value(cc, fl.chip_book, legacy, t)
+        row["collateral_value"] = coll
+        row["borrowing_base"] = borrowing_base(cc, coll)
+    if want(ctx, "required_revenue"):
+        row["required_revenue"] = required_revenue(cc, fl.chip_gross, fl.bldg_gross, ctx.inv_life, t)
     return new, row
