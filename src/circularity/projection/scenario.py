@@ -11,11 +11,12 @@ many scenarios at once.
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FsPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import numpy as np
 import yaml
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from circularity.compile import ScheduleAssumptions
 from circularity.errors import InputError, ScenarioError
-from circularity.input_files import load_yaml, read_text
+from circularity.input_files import check_text, load_yaml, read_text
 from circularity.ledger.dates import parse_date, parse_quarter
 from circularity.projection.bounds import In, Number
 
@@ -565,6 +566,7 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def _read_yaml(text: str, where: str) -> dict[str, Any]:
     try:
         data = load_yaml(text, where)  # repeated keys, deep nesting and alias bombs refused
+        check_text(data, where)  # control characters spelt as escapes ("\x07")
     except InputError as exc:
         raise ScenarioError(str(exc).replace("\n", " ")) from None
     if not isinstance(data, dict):
@@ -641,25 +643,64 @@ def apply_sets(data: dict[str, Any] | Scenario, sets: Sequence[str]) -> dict[str
             value = yaml.safe_load(text)
         except yaml.YAMLError:
             value = text
-        out = _set(out, key.strip().split("."), value, key)
+        parts = key.strip().split(".")
+        if parts[-1] == "value" and _field_type(parts[:-1]) in (Param, Path):
+            parts = parts[:-1]  # x.value=3 is x=3
+        # a number for a {value, source} field the scenario does not give yet (a lever such as
+        # entities.openai.revenue_scale): it becomes {value, source: override}, checked against
+        # the field's range like any other
+        fresh = not isinstance(value, dict) and _field_type(parts) in (Param, Path)
+        out = _set(out, parts, value, key, fresh=fresh)
     return out
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``Annotated[X, ...]`` and ``X | None`` as ``X`` (the one model of a union, if one)."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [_unwrap(a) for a in get_args(annotation) if a is not type(None)]
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        return models[0] if len(models) == 1 else (args[0] if len(args) == 1 else None)
+    return annotation
+
+
+def _field_type(parts: list[str]) -> Any:
+    """The type a dotted scenario path names (a model, ``Param``, ``Path``, a scalar), or ``None``."""
+    current: Any = Scenario
+    for part in parts:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return None
+            current = field.annotation
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        elif get_origin(current) is list and part.isdigit():
+            current = get_args(current)[0]
+        else:
+            return None
+    return _unwrap(current)
 
 
 #: a path key naming a quarter (``2027Q2``): not a mapping to create under ``--set``
 _QUARTER_KEY = re.compile(r"\d{4}Q[1-4]")
 
 
-def _set(node: Any, parts: list[str], value: Any, key: str) -> Any:
+def _set(node: Any, parts: list[str], value: Any, key: str, *, fresh: bool = False) -> Any:
     if not parts:
         if isinstance(node, dict) and "value" in node and "source" in node:
             return {**node, "value": value, "source": f"override: --set {key}"}
+        if node is None and fresh:
+            return {"value": value, "source": f"override: --set {key}"}
         return value
     head, rest = parts[0], parts[1:]
     if isinstance(node, list):
         if not head.isdigit() or int(head) >= len(node):
             raise ScenarioError(f"--set {key}: '{head}' is not an index of a list of {len(node)}")
         new = list(node)
-        new[int(head)] = _set(node[int(head)], rest, value, key)
+        new[int(head)] = _set(node[int(head)], rest, value, key, fresh=fresh)
         return new
     if not isinstance(node, dict):
         raise ScenarioError(f"--set {key}: cannot go into '{head}' of a value")
@@ -674,10 +715,10 @@ def _set(node: Any, parts: list[str], value: Any, key: str) -> Any:
     if head in ("value",) and isinstance(node, dict) and "source" in node:
         return {
             **node,
-            "value": _set(node.get("value"), rest, value, key),
+            "value": _set(node.get("value"), rest, value, key, fresh=fresh),
             "source": f"override: --set {key}",
         }
-    return {**node, head: _set(child, rest, value, key)}
+    return {**node, head: _set(child, rest, value, key, fresh=fresh)}
 
 
 def scenario_schema() -> dict[str, Any]:

@@ -448,14 +448,13 @@ def relet(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Outside:
             share = (1.0 - ctx.relet_haircut) * (ctx.agg.category <= 1)[:, None]
             money = dues.base_due * dues.cut_ev * share * gone
             extra = np.asarray(ctx.agg.by_payee[: web.n] @ money)
+            if cc is not None:
+                extra *= cc.util
     if cc is not None and cc.relet_out is not None and cc.relet_out[t].any():
-        offered = np.asarray(ctx.agg.by_payee[: web.n] @ cc.relet_out[t][:, None])
-        offered = offered * ~st.defaulted
+        offered = cc.relet_out[t] * ~st.defaulted if st.defaulted.any() else cc.relet_out[t]
         extra = offered if extra is None else extra + offered
     if extra is None:
         return out
-    if cc is not None:
-        extra = extra * cc.util
     # the re-let capacity carries the operating cost ratio of any revenue (it was already built)
     cost = ctx.opex_ratio * extra
     return replace(
