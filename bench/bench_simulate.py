@@ -8,7 +8,9 @@ Each configuration runs in a fresh subprocess so that its peak memory (the large
 set of the main process and of any Dask worker process) is its own. The reference, measured
 in the same run, is the projection engine called directly on 1,024 draws (no chunking,
 reduction or merging); the ratio column is the simulation's draws/s over that reference.
-Not collected by pytest.
+The engine before the channels of issue 13 (``channels: null``, the draws of the channel
+parameters left out) is called the same way on the same draws; its line gives this engine's
+draws/s over it. Not collected by pytest.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import time
 BACKENDS = {"inproc": None, "w1": 1, "w2": 2}
 
 
-def _build(model_name: str):  # type: ignore[no-untyped-def]
+def _build(model_name: str, off: bool = False):  # type: ignore[no-untyped-def]
     if model_name == "toy":
         from circularity.montecarlo.distributions import parse_parameter_space
         from circularity.montecarlo.toy_models import ToyWebModel
@@ -37,7 +39,16 @@ def _build(model_name: str):  # type: ignore[no-untyped-def]
         return ToyWebModel(), space
     from circularity.montecarlo.projection_model import ProjectionModel, load_simulation_scenario
 
-    sim = load_simulation_scenario("baseline")
+    sim = load_simulation_scenario("baseline", ("channels=null",) if off else ())
+    if off:  # the engine before issue 13: no channel parameters to draw
+        import dataclasses
+
+        from circularity.montecarlo.distributions import ParameterSpace
+
+        kept = {k: v for k, v in sim.space.parameters.items() if not k.startswith("channels.")}
+        sim = dataclasses.replace(
+            sim, space=ParameterSpace(parameters=kept, correlation=sim.space.correlation)
+        )
     return ProjectionModel.build(sim), sim.space
 
 
@@ -45,8 +56,8 @@ def _one(model_name: str, backend: str, n: int) -> dict[str, float]:
     from circularity.montecarlo.runner import run_simulation
     from circularity.montecarlo.sampling import draw_parameters
 
-    model, space = _build(model_name)
-    if backend == "ref":
+    model, space = _build(model_name, off=backend == "ref-off")
+    if backend in ("ref", "ref-off"):
         params = draw_parameters(space, 7, 0, n)
         t0 = time.perf_counter()
         model(params)
@@ -95,6 +106,15 @@ def main() -> None:
         f"model: {args.model}; reference: model called directly on 1,024 draws: "
         f"{ref['draws_per_s']:,.0f} draws/s"
     )
+    if args.model == "engine":
+        off = _spawn(args.model, "ref-off", 1024, args.timeout)
+        assert off is not None
+        print(
+            f"engine before issue 13 (channels: null) on the same 1,024 draws: {off['draws_per_s']:,.0f} "
+            f"draws/s; this engine / that one: {ref['draws_per_s'] / off['draws_per_s']:.2f}"
+        )
+    with open("/proc/loadavg") as f:
+        print(f"load average {' '.join(f.read().split()[:3])}")
     print(
         f"{'draws':>8} {'backend':>8} {'seconds':>9} {'draws/s':>9} {'ratio':>6} "
         f"{'peak MB':>8} {'main MB':>8} {'worker MB':>9}"

@@ -29,7 +29,7 @@ from circularity._typing import Array
 
 # The backlog rule lives with the other market-reaction analytics; it reads ledger tables only
 # (no Web), so compile can use it without a cycle.
-from circularity.analytics.backlog_value import fitted_backlog_multiple
+from circularity.analytics.backlog_value import fitted_backlog_multiple, fitted_backlog_prices
 from circularity.analytics.market_reactions import backlog_multiple, backlog_reactions
 from circularity.errors import OptionError, UnknownNameError
 from circularity.ledger.dates import (
@@ -156,6 +156,9 @@ class Web:
         pooled least-squares fit of :func:`~circularity.valuation.fit_backlog_value` (``circularity
         reactions --fit``), else the median ratio where the pooled fit has too few points (NaN
         when the ledger has no usable reaction); ``backlog_evidence`` the ratios used.
+    cancel_multiple, cancel_interval : market value per USD of backlog cancelled or delayed
+        (negative) and its 90% interval, the pooled ``cancelled`` fit of ``circularity reactions
+        --fit`` (NaN where it has too few points: the scenario's ``cancel_multiple`` stands).
     notes : ``(m,)`` how each schedule was built; ``skipped`` (deal id, reason) for deals left out.
     first_projected : index of the first projected quarter; quarters before it are history
         (every quarter that ended on or before the ``as_of`` date the web was compiled for; 0
@@ -181,11 +184,20 @@ class Web:
     gigawatts: Array | None = None
     backlog_multiple: float = math.nan
     backlog_evidence: tuple[float, ...] = ()
+    cancel_multiple: float = math.nan
+    cancel_interval: tuple[float, float] = (math.nan, math.nan)
     notes: tuple[str, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
     first_projected: int = 0
     reported: Mapping[str, Array] = field(default_factory=dict)
     as_of: str | None = None
+    #: ``(m,)`` for a successor's dormant twin, the contract it assumes; −1 for the ledger's own
+    #: (None: no twins; :func:`circularity.projection.succession.assume_contracts`)
+    assumes: Array | None = None
+    #: ``(m, T)`` payments a full rental of an ended contract's capacity that its buyer did not
+    #: renew would bring, at the rental-price index (the seller offers it outside the web; None:
+    #: none; :func:`circularity.projection.channels.capacity.renew_contracts`)
+    relet_outside: Array | None = None
 
     @property
     def n(self) -> int:
@@ -484,6 +496,8 @@ def compile_web(
     multiple, evidence = fitted_backlog_multiple(ledger)
     if not math.isfinite(multiple):
         multiple, evidence = _backlog_multiple(records)
+    # and of a cancelled or delayed contract (NaN: too few reactions; the scenario's prior stands)
+    cancel = fitted_backlog_prices(ledger)["cancelled"]
     return Web(
         entities=entities,
         entity_kinds=kinds,
@@ -500,6 +514,8 @@ def compile_web(
         holdings=holdings,
         backlog_multiple=multiple,
         backlog_evidence=evidence,
+        cancel_multiple=cancel.coefficient,
+        cancel_interval=(cancel.low, cancel.high),
         notes=tuple(r["note"] for r in rows),
         skipped=tuple(skipped),
         first_projected=n_hist,

@@ -33,6 +33,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_INPUT_BYTES",
     "MAX_NODES",
+    "check_text",
     "control_character",
     "load_json",
     "load_yaml",
@@ -64,6 +65,32 @@ def control_character(text: str, *, newlines: bool = True) -> str | None:
             name = unicodedata.name(ch, "control character")
             return f"character U+{code:04X} ({name}) at position {i + 1} is not allowed in text"
     return None
+
+
+def check_text(doc: Any, where: str) -> None:
+    """Refuse a control character or bidirectional override in any key or text of a parsed document.
+
+    :func:`read_text` checks the raw file, but YAML double-quoted and JSON strings can spell the
+    same characters as escapes (``"\\x07"``, ``"\\u202e"``); this checks what the escapes became.
+    Raises :class:`InputError` naming ``where`` and the key path (``nodes[2].id``).
+    """
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            bad = control_character(node)
+            if bad is not None:
+                raise InputError(f"{where}: {path or 'value'}: {bad}")
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                name = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str):
+                    bad = control_character(key, newlines=False)
+                    if bad is not None:
+                        raise InputError(f"{where}: key {key!r}: {bad}")
+                stack.append((name, value))
+        elif isinstance(node, list | tuple):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(node))
 
 
 def regular_file(path: Path) -> int:

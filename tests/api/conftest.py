@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _serve import LiveServer, shared_server  # noqa: E402
+from _serve import RUN_LIMIT_S, LiveServer, shared_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -20,5 +20,5 @@ def live_server() -> LiveServer:
 
 @pytest.fixture(scope="session")
 def client(live_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live_server.url, timeout=60) as c:
+    with httpx.Client(base_url=live_server.url, timeout=RUN_LIMIT_S + 60) as c:
         yield c

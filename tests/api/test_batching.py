@@ -15,7 +15,7 @@ import httpx
 import numpy as np
 import psutil
 import pytest
-from _serve import LiveServer
+from _serve import RUN_LIMIT_S, LiveServer
 
 from circularity.api.batching import Batcher, answer_all
 from circularity.api.routers import projection, stress
@@ -148,7 +148,7 @@ def test_the_server_answers_a_burst_as_it_answers_one(live_server: LiveServer, s
     ]
 
     async def burst() -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as c:
+        async with httpx.AsyncClient(base_url=live_server.url, timeout=RUN_LIMIT_S + 60) as c:
             return await asyncio.gather(*(c.post("/api/stress", json=b) for b in bodies))
 
     responses = asyncio.run(burst())
@@ -229,7 +229,7 @@ def test_slider_grids_are_the_floats_a_request_carries() -> None:
 
 
 def test_the_null_model_is_answered_by_the_model_process_as_here(live_server: LiveServer) -> None:
-    with httpx.Client(base_url=live_server.url, timeout=60) as c:
+    with httpx.Client(base_url=live_server.url, timeout=RUN_LIMIT_S + 60) as c:
         got = c.get("/api/loops", params={"as_of": "2026-02-14", "null": 40, "seed": 3}).json()
     here = Service().loops(date(2026, 2, 14), null=40, seed=3)
     assert got["null_model"] == json.loads(json.dumps(here["null_model"]))

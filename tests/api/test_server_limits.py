@@ -166,3 +166,10 @@ def import_while_reading(server: LiveServer, db: Path, tmp_path: Path, *, tag: s
     )
     assert again.returncode == 0, again.stderr
     assert f"{tag.lower()}lab{NEW - 1:03d}" in again.stdout
+
+
+def test_the_run_limit_is_the_one_serve_was_given(client: httpx.Client) -> None:
+    """``serve --run-limit`` reaches the routes: /api/meta reports the limit the 504s use."""
+    from _serve import RUN_LIMIT_S
+
+    assert client.get("/api/meta").json()["limits"]["max_run_seconds"] == RUN_LIMIT_S

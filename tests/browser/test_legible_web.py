@@ -1,6 +1,6 @@
 """The web of deals at 1500×1100 in a real Chromium: the 20 largest entities labelled at 12 px or
-more with no two labels overlapping, the layout filling its panel, the same picture on reload,
-the top-N control and the cycles on demand. Measured through the page (``window.circularityGraph``)."""
+more with no two labels overlapping, the follow-the-money Sankey beside it, the layout filling its
+panel, the same picture on reload, the top-N control and the cycles on demand. Measured through the page (``window.circularityGraph``)."""
 
 from __future__ import annotations
 
@@ -93,6 +93,15 @@ def test_twenty_largest_labels_are_readable_and_apart(
             assert not overlaps(a["box"], b["box"]), f"role names {a['text']} and {b['text']} overlap"
     if lang == "zh-Hant":
         assert page.evaluate("window.circularityGraph.getElementById('nvidia').style('label')") == "輝達"
+    # the follow-the-money Sankey sits beside the web (right of it, level with it), whole on screen
+    page.wait_for_selector("#sankey-chart .main-svg", state="attached")
+    web, sankey = page.evaluate(
+        "['cy', 'sankey-chart'].map(i => { const b = document.getElementById(i).getBoundingClientRect();"
+        " return [b.left, b.top, b.right, b.bottom]; })"
+    )
+    assert sankey[0] >= web[2], f"Sankey {sankey} not right of the web {web}"
+    assert web[1] <= sankey[1] < sankey[3] <= web[3], f"Sankey {sankey} not level with the web {web}"
+    assert sankey[2] <= VIEW["width"] and sankey[3] <= VIEW["height"] and sankey[2] - sankey[0] >= 400
     assert big.errors == []
 
 

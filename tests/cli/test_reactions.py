@@ -29,6 +29,10 @@ def test_fit_json_has_points_intervals_and_named_priors() -> None:
 def test_table_and_a_contradicting_row(tmp_path: Path) -> None:
     ok = CliRunner().invoke(app, ["reactions", "--fit", "--file", str(CSV), "--as-of", "2026-12-04"])
     assert ok.exit_code == 0 and "per dollar of backlog" in ok.output
+    # both directions, and which model uses each
+    flat = " ".join(ok.output.split())
+    assert "In use, all/all/announced" in flat and "engine.backlog_multiple" in flat
+    assert "In use, all/all/cancelled" in flat and "engine.cancel_multiple" in flat
     bad = tmp_path / "bad.csv"
     lines = CSV.read_text().splitlines()
     bad.write_text(

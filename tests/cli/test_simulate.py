@@ -108,9 +108,10 @@ def test_sensitivity_tornado(db: Path) -> None:
     assert data["method"] == "tornado" and len(data["table"]) == 13
     swings = {row["parameter"]: row["swing"] for row in data["table"]}
     assert list(swings.values()) == sorted(swings.values(), reverse=True)
-    # issue 13: GPU life and power move the funding need; rates and credit appetite move another
-    # headline, and the output says which
-    assert swings["globals.gpu_life_years"] > 0 and swings["scale:globals.power_delivery"] > 0
+    # issue 13: power moves the funding need; GPU life, rates and credit appetite move it or another
+    # headline, and the output says which (OpenAI's funding need stops at its resolution, issue 12,
+    # which a shorter GPU life does not move in the baseline)
+    assert swings["scale:globals.power_delivery"] > 0
     why = data["elsewhere"]
-    for p in ("channels.rate_shift", "scale:globals.credit_appetite"):
+    for p in ("globals.gpu_life_years", "channels.rate_shift", "scale:globals.credit_appetite"):
         assert swings[p] > 0 or "moves" in why[p], (p, why.get(p))

@@ -473,12 +473,435 @@ def _scenario_cases(rng: random.Random) -> list[Case]:
     add("bidi override", SCENARIO + "description: 'a\u202eb'\n")
     for what in ("fifo", "dir", "/dev/zero", "/dev/urandom"):
         add(f"scenario is {what}", what)
+    # --set on the command line: every value checked against the field's type and range, also
+    # for a lever the preset leaves out (entities.openai.revenue_scale)
+    for key in ("entities.openai.revenue_scale", "globals.gpu_life_years", "defaults.tax_rate"):
+        for bad in ("-1", ".nan", "nan", "-.inf", "true", "1e400", "[1]", "1000"):
+            out.append(
+                Case(
+                    "scenario",
+                    f"--set {key}={bad}",
+                    _nothing,
+                    ("project", "--set", f"{key}={bad}", "--json", "--no-progress"),
+                    True,
+                )
+            )
+    out.append(
+        Case(
+            "scenario",
+            "--set entities.openai.revenue_scale=1.2 (benign)",
+            _nothing,
+            ("project", "--set", "entities.openai.revenue_scale=1.2", "--json", "--no-progress"),
+            False,
+        )
+    )
     add(
         "valid (benign)",
         SCENARIO + "globals:\n  gpu_life_years: {value: 4, source: 'assumption: fuzz'}\n",
         must=False,
     )
     return out
+
+
+_EXPORTS: dict[str, dict[str, bytes]] = {}
+
+
+def _exported(fmt: str) -> dict[str, bytes]:
+    """The sample ledger as the store exports it in ``fmt`` (csv, parquet, xlsx): name -> bytes, once."""
+    if fmt not in _EXPORTS:
+        import tempfile
+
+        from circularity.ledger import read_ledger
+        from circularity.store.export import export
+
+        with tempfile.TemporaryDirectory(prefix="circularity-fuzz-export-") as tmp:
+            ledger = read_ledger(write_sample(Path(tmp) / "in"))
+            _EXPORTS[fmt] = {p.name: p.read_bytes() for p in export(ledger, fmt, Path(tmp) / "out")}
+    return _EXPORTS[fmt]
+
+
+def _table_folder(fmt: str, mutate: Callable[[Path], None]) -> Writer:
+    """An exported ledger folder (``{dir}/in``) in ``fmt``, then ``mutate`` applied to it."""
+
+    def write(root: Path) -> None:
+        folder = root / "in"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in _exported(fmt).items():
+            (folder / name).write_bytes(data)
+        mutate(folder)
+
+    return write
+
+
+def _parquet_rows(path: Path, change: Callable[[list[dict[str, object]]], object]) -> None:
+    """Rewrite a Parquet table after ``change`` edits its rows (column types inferred again)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(path).to_pylist()
+    change(rows)
+    columns = list(dict.fromkeys(k for row in rows for k in row))  # a new key becomes a column
+    pq.write_table(pa.Table.from_pylist([{k: row.get(k) for k in columns} for row in rows]), path)
+
+
+def _set(rows: list[dict[str, object]], row: int, key: str, value: object) -> None:
+    """Set one cell; a value of another type turns the column to text (one Parquet column, one type)."""
+    others = {type(r.get(key)) for r in rows if r.get(key) is not None}
+    if others and type(value) not in others:
+        for r in rows:
+            r[key] = None if r.get(key) is None else str(r[key])
+    rows[row][key] = value
+
+
+def _xlsx_edit(path: Path, edit: Callable[[object], None]) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    edit(wb)
+    wb.save(path)
+
+
+def _xlsx_cell(sheet: str, row: int, column: str, value: object) -> Callable[[object], None]:
+    def edit(wb: object) -> None:
+        ws = wb[sheet]  # type: ignore[index]
+        header = [c.value for c in ws[1]]
+        col = header.index(column) + 1 if column in header else len(header) + 1
+        ws.cell(row=row, column=col, value=value)
+
+    return edit
+
+
+def _xlsx_bomb(path: Path) -> None:
+    """A workbook whose one extra member unzips to 210 MiB (a few hundred KB zipped)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("xl/bomb.xml", "w", force_zip64=True) as fh:
+            chunk = b" " * (1024 * 1024)
+            for _ in range(210):
+                fh.write(chunk)
+
+
+def _flip(path: Path, rng: random.Random, n: int) -> None:
+    data = bytearray(path.read_bytes())
+    for _ in range(n):
+        data[rng.randrange(len(data))] = rng.randrange(256)
+    path.write_bytes(bytes(data))
+
+
+def _table_cases(rng: random.Random) -> list[Case]:
+    """Ledger folders in the export formats: Parquet, Excel and CSV tables, each mutated."""
+    out: list[Case] = []
+
+    def add(
+        fmt: str, name: str, mutate: Callable[[Path], None], must: bool = True, imports: bool = False
+    ) -> None:
+        argv = (
+            ("ledger", "import", "--no-seed", "--db", "{dir}/store.duckdb", "{dir}/in")
+            if imports
+            else ("ledger", "validate", "{dir}/in")
+        )
+        out.append(Case("ledger", f"{fmt}: {name}", _table_folder(fmt, mutate), argv, must, imports))
+
+    # Parquet: one deals.parquet cell changed (types inferred again, as another tool would write it)
+    def pq_deal(key: str, value: object) -> Callable[[Path], None]:
+        return lambda r: _parquet_rows(r / "deals.parquet", lambda rows: _set(rows, 1, key, value))
+
+    add("parquet", "as exported (benign)", lambda r: None, must=False)
+    add("parquet", "as exported, imported (benign)", lambda r: None, must=False, imports=True)
+    for key, value in (
+        ("amount_usd_bn", -5.0),
+        ("amount_usd_bn", float("inf")),
+        ("amount_usd_bn", "ten"),
+        ("announced", "2025-02-30"),
+        ("announced", "٢٠٢٥-٠٩-٢٢"),
+        ("payer", "nobody"),
+        ("kind", "bogus"),
+        ("status", ""),
+        ("sources", "nope"),
+        ("schedule", "[" * 5000 + "]" * 5000),
+        ("schedule", '{"profile": "linear", "profile": "tranches"}'),
+        ("schedule", '{"profile": "linear", "x": NaN}'),
+        ("stake", 5.0),
+        ("colour", "red"),
+    ):
+        add("parquet", f"deal {key}={str(value)[:20]!r}", pq_deal(key, value))
+        add("parquet", f"deal import {key}={str(value)[:20]!r}", pq_deal(key, value), imports=True)
+    for bad in NASTY_TEXT:
+        add("parquet", f"control {bad!r} in deal id", pq_deal("id", f"D{bad}Z"), imports=True)
+        add("parquet", f"control {bad!r} in notes", pq_deal("notes", f"a{bad}b"))
+    for text in BENIGN_TEXT:
+        add("parquet", f"notes {text!r} (benign)", pq_deal("notes", text), must=False)
+    add(
+        "parquet",
+        "required column dropped",
+        lambda r: _parquet_rows(r / "deals.parquet", lambda rows: [row.pop("payer") for row in rows]),
+    )
+    add(
+        "parquet",
+        "duplicate deal id",
+        lambda r: _parquet_rows(r / "deals.parquet", lambda rows: _set(rows, 1, "id", rows[0]["id"])),
+        imports=True,
+    )
+    add("parquet", "empty file", lambda r: (r / "deals.parquet").write_bytes(b""))
+    add(
+        "parquet",
+        "truncated",
+        lambda r: (r / "deals.parquet").write_bytes(_exported("parquet")["deals.parquet"][:3000]),
+    )
+    add("parquet", "deals.parquet is a fifo", lambda r: _special(r / "deals.parquet", "fifo"))
+    add("parquet", "deals.parquet links to /dev/zero", lambda r: _special(r / "deals.parquet", "/dev/zero"))
+    # a flip in bytes the reader never uses (statistics, padding; Parquet pages carry no checksum
+    # as written here) can leave a valid file: these must not crash or hang, and may be accepted
+    for i in range(25):
+        add(
+            "parquet",
+            f"byte flips #{i} (may stay valid)",
+            lambda r, i=i: _flip(r / "deals.parquet", random.Random(3000 + i), 1 + i % 5),
+            must=False,
+            imports=i % 5 == 0,
+        )
+    # Excel: one workbook, a sheet per table
+    wb_path = lambda r: r / "ledger.xlsx"  # noqa: E731
+    xl = lambda sheet, row, col, value: lambda r: _xlsx_edit(wb_path(r), _xlsx_cell(sheet, row, col, value))  # noqa: E731
+    add("xlsx", "as exported (benign)", lambda r: None, must=False)
+    add("xlsx", "as exported, imported (benign)", lambda r: None, must=False, imports=True)
+    for col, value in (
+        ("amount_usd_bn", -5),
+        ("amount_usd_bn", "ten"),
+        ("amount_usd_bn", "=1+1"),
+        ("amount_usd_bn", True),
+        ("announced", "2025-02-30"),
+        ("announced", "٢٠٢٥-٠٩-٢٢"),
+        ("payer", "nobody"),
+        ("kind", "bogus"),
+        ("schedule", "[" * 5000 + "]" * 5000),
+        ("schedule", '{"profile": "linear", "profile": "tranches"}'),
+        ("schedule", '{"profile": "linear", "x": NaN}'),
+        ("colour", "red"),
+        ("id", "D\u202eZ"),
+    ):
+        add("xlsx", f"deal {col}={str(value)[:20]!r}", xl("deals", 3, col, value))
+        add("xlsx", f"deal import {col}={str(value)[:20]!r}", xl("deals", 3, col, value), imports=True)
+    for bad in ("\x7f", "\x85", "\u202e", "\u2066"):
+        ch = bad.encode().decode("unicode_escape")
+        add("xlsx", f"control {bad} in deal id", xl("deals", 3, "id", f"D{ch}Z"), imports=True)
+        add("xlsx", f"control {bad} in entity name", xl("entities", 2, "name", f"a{ch}b"))
+    for text in BENIGN_TEXT:
+        add("xlsx", f"notes {text!r} (benign)", xl("deals", 3, "notes", text), must=False)
+
+    def repeat_header(wb: object) -> None:
+        ws = wb["deals"]  # type: ignore[index]
+        ws.append([c.value for c in ws[1]])
+
+    def unknown_sheet(wb: object) -> None:
+        wb.create_sheet("deels").append(["id"])  # type: ignore[attr-defined]
+
+    def cell_past_header(wb: object) -> None:
+        ws = wb["deals"]  # type: ignore[index]
+        ws.cell(row=3, column=ws.max_column + 2, value=7)
+
+    def heading_twice(wb: object) -> None:
+        ws = wb["deals"]  # type: ignore[index]
+        ws.cell(row=1, column=ws.max_column + 1, value="notes")  # no cross-check catches a new note
+        ws.cell(row=2, column=ws.max_column, value="changed")
+
+    add("xlsx", "header row repeated", lambda r: _xlsx_edit(wb_path(r), repeat_header))
+    add("xlsx", "a heading given twice", lambda r: _xlsx_edit(wb_path(r), heading_twice))
+    add("xlsx", "unknown sheet", lambda r: _xlsx_edit(wb_path(r), unknown_sheet))
+    add("xlsx", "a value past the last heading", lambda r: _xlsx_edit(wb_path(r), cell_past_header))
+    add("xlsx", "decompression bomb", lambda r: _xlsx_bomb(wb_path(r)))
+    add("xlsx", "empty file", lambda r: wb_path(r).write_bytes(b""))
+    add("xlsx", "truncated", lambda r: wb_path(r).write_bytes(_exported("xlsx")["ledger.xlsx"][:5000]))
+    add("xlsx", "not a zip", lambda r: wb_path(r).write_bytes(b"id,kind\n"))
+    add("xlsx", "workbook is a folder", lambda r: _special(wb_path(r), "dir"))
+    add("xlsx", "workbook is a fifo", lambda r: _special(wb_path(r), "fifo"))
+    for i in range(25):  # a flip in a zip's timestamps or comment leaves a valid workbook
+        add(
+            "xlsx",
+            f"byte flips #{i} (may stay valid)",
+            lambda r, i=i: _flip(wb_path(r), random.Random(4000 + i), 1 + i % 5),
+            must=False,
+            imports=i % 5 == 0,
+        )
+    # CSV tables as exported: nested JSON cells and list cells
+    deals_csv = lambda r: r / "deals.csv"  # noqa: E731
+
+    def csv_cell(column: str, value: str) -> Callable[[Path], None]:
+        def mutate(r: Path) -> None:
+            import csv
+            import io
+
+            rows = list(csv.DictReader(io.StringIO(deals_csv(r).read_text(encoding="utf-8"), newline="")))
+            rows[1][column] = value
+            buf = io.StringIO(newline="")
+            writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            deals_csv(r).write_text(buf.getvalue(), encoding="utf-8")
+
+        return mutate
+
+    add("csv", "as exported (benign)", lambda r: None, must=False)
+    for column, value in (
+        ("schedule", "[" * 5000 + "]" * 5000),
+        ("schedule", '{"profile": "linear", "profile": "tranches"}'),
+        ("schedule", '{"profile": "linear", "x": NaN}'),
+        ("schedule", '{"profile": "linear", "x": 1e400}'),
+        ("schedule", '"\\u0000"'),
+        ("revisions", "[{}]"),
+        ("sources", "s1||"),
+        ("amount_usd_bn", "1e400"),
+        ("amount_usd_bn", "nan"),
+        ("amount_usd_bn", "9" * 5000),
+        ("announced", "2025-9-22"),
+        ("stake", "150%"),
+    ):
+        add("csv", f"deal {column}={value[:20]!r}", csv_cell(column, value), must=value != "s1||")
+    add("csv", "a 200 KB cell", csv_cell("notes", "x" * 200_000))
+
+    def column_twice(r: Path) -> None:
+        lines = deals_csv(r).read_text(encoding="utf-8").splitlines(keepends=True)
+        lines = [line.rstrip("\n") + (",notes\n" if k == 0 else ",changed\n") for k, line in enumerate(lines)]
+        deals_csv(r).write_text("".join(lines), encoding="utf-8")
+
+    add("csv", "a column given twice", column_twice)
+    for word in ("tru", "Y", "2"):
+        add(
+            "csv",
+            f"entity listed={word!r}",
+            lambda r, w=word: (r / "entities.csv").write_text(
+                (r / "entities.csv")
+                .read_text(encoding="utf-8")
+                .replace(",True,", f",{w},")
+                .replace(",true,", f",{w},"),
+                encoding="utf-8",
+            ),
+        )
+    add("csv", "a 21 MiB table", lambda r: os.truncate(deals_csv(r), 21 * 1024 * 1024))
+    return out
+
+
+def _escape_cases() -> list[Case]:
+    """Control characters spelt as escapes (YAML ``"\\x07"``, JSON ``"\\u0007"``), which pass a raw-byte check."""
+    out: list[Case] = []
+    # (the escape as YAML spells it, the character it becomes)
+    escapes = (
+        ("\\x00", "\x00"),
+        ("\\x07", "\x07"),
+        ("\\e[31m", "\x1b[31m"),
+        ("\\x85", "\x85"),
+        ("\\u202e", "\u202e"),
+        ("\\u2066", "\u2066"),
+        ("\\x7f", "\x7f"),
+    )
+    deal = "id: DFZ\nkind: equity\npayer: nvidia\npayee: openai\namount_usd_bn: 1\nannounced: 2025-09-22\n"
+    deal += "status: announced\nconfidence: confirmed\nsources: [s1]\n"
+    for esc, ch in escapes:
+        body = (deal + f'notes: "a{esc}b"\n').encode()
+        out.append(
+            Case(
+                "ledger",
+                f"deal notes YAML escape {esc}",
+                _ledger(lambda r, b=body: _deal(r, b)),
+                ("ledger", "validate", "{dir}/in"),
+                True,
+            )
+        )
+        for field_, text in (("description", f'"a{esc}b"'), ("name", f'"f{esc}z"')):
+            scen = (
+                f"name: fuzz\nextends: baseline\n{field_}: {text}\n"
+                if field_ != "name"
+                else (f"name: {text}\nextends: baseline\n")
+            )
+            out.append(
+                Case(
+                    "scenario",
+                    f"{field_} YAML escape {esc}",
+                    lambda r, b=scen: _bytes(r / "s.yaml", b.encode()),
+                    ("project", "-s", "{dir}/s.yaml", "--json", "--no-progress"),
+                    True,
+                )
+            )
+        key = f'"k{esc}": 1\n'
+        out.append(
+            Case(
+                "scenario",
+                f"key YAML escape {esc}",
+                lambda r, b=SCENARIO + key: _bytes(r / "s.yaml", b.encode()),
+                ("project", "-s", "{dir}/s.yaml", "--json", "--no-progress"),
+                True,
+            )
+        )
+        # network JSON: the control character in a node id used consistently by the liabilities
+        net = json.loads(json.dumps(NETWORK))
+        for nd in net["nodes"]:
+            nd["id"] = nd["id"].replace("c", f"c{ch}")
+        for e in net["liabilities"]:
+            for k in ("debtor", "creditor"):
+                e[k] = e[k].replace("c", f"c{ch}")
+        text = json.dumps(net)  # json.dumps spells the character as a \\u escape
+        out.append(
+            Case(
+                "network",
+                f"id JSON escape {esc} (used consistently)",
+                lambda r, b=text: _bytes(r / "net.json", b.encode()),
+                ("contagion", "--network", "{dir}/net.json", "--json"),
+                True,
+            )
+        )
+    return out
+
+
+def _oversize_cases() -> list[Case]:
+    """Files past the 20 MiB input bound (sparse, so cheap to write): refused before they are read."""
+    big = 21 * 1024 * 1024
+
+    def sparse(name: str) -> Writer:
+        def write(root: Path) -> None:
+            root.mkdir(parents=True, exist_ok=True)
+            with (root / name).open("wb") as fh:
+                fh.truncate(big)
+
+        return write
+
+    return [
+        Case(
+            "edge list",
+            "21 MiB edge list",
+            sparse("edges.csv"),
+            ("loops", "--network", "{dir}/edges.csv", "--json"),
+            True,
+        ),
+        Case(
+            "network",
+            "21 MiB network",
+            sparse("net.json"),
+            ("contagion", "--network", "{dir}/net.json", "--json"),
+            True,
+        ),
+        Case(
+            "scenario",
+            "21 MiB scenario",
+            sparse("s.yaml"),
+            ("project", "-s", "{dir}/s.yaml", "--json", "--no-progress"),
+            True,
+        ),
+        Case(
+            "ledger",
+            "21 MiB deal file",
+            _ledger(lambda r: os.truncate(_deal_path(r), big)),
+            ("ledger", "validate", "{dir}/in"),
+            True,
+        ),
+    ]
+
+
+def _deal_path(root: Path) -> Path:
+    path = root / "deals" / "DFZ.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    return path
 
 
 def _nothing(root: Path) -> None:
@@ -589,6 +1012,9 @@ def all_cases(seed: int = 16) -> list[Case]:
     rng = random.Random(seed)
     return [
         *_ledger_cases(rng),
+        *_table_cases(rng),
+        *_escape_cases(),
+        *_oversize_cases(),
         *_network_cases(rng),
         *_edge_cases(rng),
         *_scenario_cases(rng),

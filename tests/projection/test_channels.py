@@ -13,41 +13,8 @@ from circularity.compile import compile_web
 from circularity.errors import ScenarioError
 from circularity.projection import run_projection
 from circularity.projection.scenario import load_scenario
-from circularity.testing.webs import P, deal, entity, fin, ledger, scenario, scenario_dict
-
-_QUIET = {
-    "opex_ratio": P(0.0),
-    "capex_ratio": P(0.0),
-    "equity_raise_q": P(0.0),
-    "tax_rate": P(0.0),
-    "min_cash": P(0.0),
-    "rate": P(0.0),
-    "spread_per_turn": P(0.0),
-    "debt_maturity_years": P(100.0),
-}
-
-
-def channels(**kw: Any) -> dict[str, Any]:
-    """A neutral channels section (no renewals, no elasticity, flat paths); ``kw`` overrides."""
-    base: dict[str, Any] = {
-        "chip_share": P(0.75),
-        "building_life_years": P(25.0),
-        "replacement_share": P(1.0),
-        "secondary_price_index": P(1.0),
-        "rate_path": P(0.04),
-        "floating_share": P(0.0),
-        "interest_cover_min": P(2.0),
-        "usd_bn_per_gw": P(50.0),
-        "usd_bn_per_gw_band": {"low": 20.0, "high": 100.0, "source": "assumption: test"},
-        "usd_bn_per_gw_year": P(10.0),
-        "usd_bn_per_gw_year_band": {"low": 2.0, "high": 40.0, "source": "assumption: test"},
-        "lead_time_quarters": P(0.0),
-        "compute_revenue_elasticity": P(0.0),
-        "renewal_share": P(0.0),
-        "rental_price_index": P(1.0),
-        "cost_of_capital": P(0.1),
-    }
-    return base | kw
+from circularity.testing.webs import QUIET as _QUIET
+from circularity.testing.webs import P, channels, deal, entity, fin, ledger, scenario, scenario_dict
 
 
 def _sc(life: float = 1.0, defaults: dict[str, Any] | None = None, **ch: Any) -> Any:
@@ -265,3 +232,63 @@ def test_an_absurd_price_per_gw_is_flagged_not_used_silently() -> None:
     # flagged, not changed: the deal's dollars are what the projection pays
     r = run_projection(web, _sc())
     assert r.series("payments_due", "cloud").iloc[0] == pytest.approx((1000.0 + 30.0) / 4)
+
+
+def test_lower_utilisation_lowers_the_sellers_revenue() -> None:
+    # lab buys 8 of compute from cloud over 2025 (2 a quarter); the contract ends in 2025Q4 and
+    # renews at renewal_share 0.5 x 2 x index (0.5 from 2026 over 1.0): 0.5 a quarter from lab;
+    # the other half of the capacity is offered outside at 0.5 x 2 x 0.5 = 0.5 and rented at the
+    # utilisation: revenue 0.5 + 0.5 u from 2026Q1
+    led = ledger(
+        [entity("lab", "lab"), entity("cloud")],
+        [deal("C", "compute", "lab", "cloud", 8.0, "2025-Q1", 1.0)],
+        [
+            fin("lab", "cash", 100.0),
+            fin("lab", "ebitda", 0.0),
+            fin("cloud", "cash", 1.0),
+            fin("cloud", "ebitda", 0.0),
+        ],
+    )
+    web = compile_web(led, "2025Q1", "2026Q2")
+    index = P({"2025": 1.0, "2026": 0.5})
+    rev = {}
+    for u in (1.0, 0.5, 0.0):
+        r = run_projection(web, _sc(renewal_share=P(0.5), utilisation=P(u), rental_price_index=index))
+        rev[u] = _col(r, "revenue")
+        np.testing.assert_allclose(_col(r, "payments_received"), [2, 2, 2, 2, 0.5, 0.5])
+        np.testing.assert_allclose(_col(r, "outside_cash_in"), [0, 0, 0, 0, 0.5 * u, 0.5 * u])
+    np.testing.assert_allclose(rev[1.0], [2, 2, 2, 2, 1.0, 1.0])
+    assert (rev[0.5] <= rev[1.0]).all() and rev[0.5][4:].sum() < rev[1.0][4:].sum()
+    assert rev[0.0][4:].sum() < rev[0.5][4:].sum()
+
+
+def test_a_defaulted_buyers_capacity_is_re_let_at_the_utilisation() -> None:
+    # lab pays 4 a quarter with 6 of cash: 2025Q2 half paid, lab defaults; cloud re-lets the
+    # capacity at (1 - relet_haircut 0.5) x 4 x utilisation from 2025Q3
+    led = ledger(
+        [entity("lab", "lab"), entity("cloud")],
+        [deal("C", "compute", "lab", "cloud", 16.0, "2025-Q1", 1.0)],
+        [
+            fin("lab", "cash", 6.0),
+            fin("lab", "ebitda", 0.0),
+            fin("cloud", "cash", 1.0),
+            fin("cloud", "ebitda", 0.0),
+        ],
+    )
+    web = compile_web(led, "2025Q1", "2025Q4")
+    for u in (1.0, 0.6):
+        r = run_projection(web, _sc(utilisation=P(u)))
+        assert r.headlines()["first_default_entity"] == "lab"
+        np.testing.assert_allclose(_col(r, "revenue")[2:], 0.5 * 4 * u)
+
+
+def test_bundled_lower_utilisation_lowers_oracles_revenue() -> None:
+    from circularity import load
+    from circularity.projection.run import compile_for
+
+    runs = {}
+    for u in ("0.8", "0.4"):
+        sc = load_scenario("baseline", (f"channels.utilisation.value={u}",))
+        runs[u] = run_projection(compile_for(sc, load("ai", as_of=sc.as_of)), sc, record=("revenue",))
+    a, b = (runs[u].series("revenue", "oracle").to_numpy() for u in ("0.8", "0.4"))
+    assert (b <= a + 1e-9).all() and b.sum() < a.sum()

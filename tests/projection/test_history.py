@@ -132,3 +132,28 @@ def test_no_history_default_in_2000_draws() -> None:
     assert r.data["shortfall"][:h].max() == 0.0
     assert not r.data["defaulted"][:h].any()
     assert r.data["defaulted"][h:].any()  # the draws do reach defaults once projected
+
+
+@pytest.mark.parametrize("channels", [True, False])
+def test_history_vintages_keep_the_life_they_were_bought_with(channels: bool) -> None:
+    """A projection that overrides the GPU life (a Monte Carlo draw, the benchmark) runs history
+    at the scenario's life (5.5 years): a vintage bought then is depreciated over 5.5 years, not
+    over the drawn life. Charging it 1/22 a quarter until the 24th (a drawn life of 6 years)
+    depreciated it beyond its cost: negative capital (CoreWeave, 2032Q1, with ``channels: null``)."""
+    sc = load_scenario("baseline", () if channels else ("channels=null",))
+    web = _web("baseline")
+    assert sc.globals.gpu_life_years.value == 5.5 and web.first_projected > 0
+    cols = ("capital_stock", "depreciation", "cash")
+    lives = np.array([6.0, 3.0, 5.5])
+    r = run_projection(web, sc, {"globals.gpu_life_years": lives}, record=cols, check=True)
+    assert r.data["capital_stock"].min() >= -1e-9
+    # the override equal to the scenario's life is the plain run (to rounding: a block of
+    # several scenarios sums in another order than one of a single scenario)
+    plain = run_projection(web, sc, record=cols, check=True)
+    for c in cols:
+        np.testing.assert_allclose(r.data[c][:, 2], plain.data[c][:, 0], rtol=1e-12, atol=1e-12)
+    # a longer life charges less per quarter on the projection's own purchases, never more in
+    # total than was bought: cumulative depreciation stays within the capital bought and held
+    h = web.first_projected
+    dep = r.data["depreciation"][h:].sum(axis=0)
+    assert (dep[0] <= dep[2] + 1e-9).all()

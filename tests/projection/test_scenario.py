@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,24 @@ def test_set_overrides_value_and_records_it() -> None:
     assert sc.entities["openai"].min_cash.value == 7
     sc2 = load_scenario("baseline", ["globals.power_delivery.2028=0.5"])
     assert path_values(sc2.globals.power_delivery, ["2027Q4", "2028Q1"]).tolist() == [1.0, 0.5]
+
+
+def test_set_of_a_lever_the_preset_leaves_out_gets_a_source_and_its_range() -> None:
+    # baseline gives OpenAI no revenue_scale: --set made {value} only a bare number before, refused
+    # as "not a Param" whatever the value (so the CLI could not move the lever at all)
+    for key in ("entities.openai.revenue_scale", "entities.openai.revenue_scale.value"):
+        sc = load_scenario("baseline", [f"{key}=1.2"])
+        assert sc.entities["openai"].revenue_scale is not None
+        assert sc.entities["openai"].revenue_scale.value == 1.2
+        assert sc.entities["openai"].revenue_scale.source == f"override: --set {key}"
+    for bad, says in (
+        ("-1", "allowed range [0, 100]"),
+        (".nan", "finite"),
+        ("true", "number"),
+        ("101", "[0, 100]"),
+    ):
+        with pytest.raises(ScenarioError, match=re.escape(says)):
+            load_scenario("baseline", [f"entities.openai.revenue_scale={bad}"])
 
 
 @pytest.mark.parametrize("bad", ["nokey", "globals.gpu_life_years=abc", "events.3.value=1"])

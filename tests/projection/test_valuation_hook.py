@@ -47,8 +47,10 @@ def test_no_silent_zero_for_entities_filled_from_financials(frames) -> None:  # 
 
 
 def test_value_lost_headline_excludes_unknown_values_with_a_count(ai_ledger: circularity.Ledger) -> None:
-    """The headline is the sum over entities of known value, start of projection to the end;
-    entities of unknown value are counted, never added as 0 (the stress test's rule)."""
+    """The headline is the sum over entities of known value of the fall in their own value (market
+    value less the stakes held), start of projection to the end: OpenAI's fall is counted once, not
+    again in Microsoft's, Nvidia's and Amazon's market values (the stakes they lose are reported
+    apart); entities of unknown value are counted, never added as 0 (the stress test's rule)."""
     sc = load_scenario("baseline")
     web = compile_for(sc, ai_ledger)
     r = run_projection(web, sc, {})
@@ -57,8 +59,49 @@ def test_value_lost_headline_excludes_unknown_values_with_a_count(ai_ledger: cir
     known = np.isfinite(start) & np.isfinite(end)
     h = r.headlines()
     assert h["market_value_unknown"] == int((~known).sum()) > 0
+    assert h["entities_in_web"] == len(web.entities)
     assert "intel" in [e for e, k in zip(web.entities, known, strict=True) if not k]
-    assert h["market_value_lost"] == pytest.approx(np.maximum(start - end, 0.0)[known].sum(), abs=1e-3)
+    H = web.holdings
+    own_start = start - np.nan_to_num(start) @ H.T
+    own_end = end - np.nan_to_num(end) @ H.T
+    own_fall = np.maximum(own_start - own_end, 0.0)[known].sum()
+    assert h["market_value_lost"] == pytest.approx(own_fall, abs=1e-3)
+    every_fall = np.maximum(start - end, 0.0)[known].sum()  # counts OpenAI's fall in its holders too
+    assert h["market_value_lost"] < every_fall - 50.0
+    assert h["market_value_stakes_lost"] > 100.0
+
+
+def test_unknown_values_are_counted_on_the_stress_tests_population(ai_ledger: circularity.Ledger) -> None:
+    """The projection's headline and the stress test count the entities of unknown value on one
+    population, every entity of the compiled web, and find the same ones."""
+    sc = load_scenario("baseline")
+    web = compile_for(sc, ai_ledger)
+    h = run_projection(web, sc, {}).headlines()
+    r = stress_test({"openai": 0.5}, ledger=ai_ledger)
+    t = r.totals()
+    assert t["entities_in_web"] == h["entities_in_web"] == len(web.entities)
+    assert t["market_value_unknown"] == len(r.excluded_unknown_value()) == h["market_value_unknown"]
+
+
+def test_cancelled_backlog_is_priced_at_the_fitted_cancellation_coefficient(
+    ai_ledger: circularity.Ledger,
+) -> None:
+    """Backlog a resolution or a partial payer cancels is priced at the ledger's fitted
+    cancellation coefficient (``reactions --fit``, pooled 'cancelled'), not the announcement one:
+    Oracle's value after OpenAI's default in the baseline moves with it, and the run equals one
+    with the coefficient set by hand."""
+    sc = load_scenario("baseline")
+    web = compile_for(sc, ai_ledger)
+    assert np.isfinite(web.cancel_multiple) and web.cancel_multiple < 0
+    assert web.cancel_interval[0] < web.cancel_multiple < web.cancel_interval[1]
+    used = run_projection(web, sc, {}).data["market_value"]
+    by_hand = run_projection(web, sc, {"globals.cancel_multiple": web.cancel_multiple}).data["market_value"]
+    np.testing.assert_allclose(used, by_hand, rtol=1e-12)
+    as_announced = run_projection(web, sc, {"globals.cancel_multiple": -web.backlog_multiple}).data[
+        "market_value"
+    ]
+    i = web.entities.index("oracle")
+    assert np.nanmax(np.abs(used[:, 0, i] - as_announced[:, 0, i])) > 10.0  # USD bn
 
 
 def test_the_scenarios_rate_path_reprices_the_going_concern(ai_ledger: circularity.Ledger) -> None:

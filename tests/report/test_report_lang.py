@@ -173,3 +173,19 @@ def test_english_report_is_unchanged_and_an_unknown_language_says_so(
     notice = re.search(r'<p class="notice">(.*?)</p>', page, re.S)
     assert notice is not None and "xx-YY" in html.unescape(notice.group(1))
     assert "showing English" in html.unescape(notice.group(1))
+
+
+def test_captions_state_the_ledger_date_each_figure_was_drawn_from(reports: dict[str, Any]) -> None:
+    """The report is of 2026-03-31; its projection, Monte Carlo and tornado run from the
+    baseline's ledger of today (the preset states no date), and their captions say so, with
+    model results in the source line (the stress test too); the web is drawn as of the report's
+    date, from deals as reported."""
+    page = html.unescape(reports["en"])
+    today = date.today().isoformat()
+    runs_from = f"Ledger as of {today}, the date the model runs from (not the report's date)"
+    assert page.count(runs_from) == 3, "projection, Monte Carlo, sensitivity"
+    assert page.count("model results for the inputs stated, not reported figures") == 4, "and the stress test"
+    assert f"As of {AS_OF}; the ledger's knowledge ends {AS_OF}" in page
+    assert "deals as reported, not simulated" in page
+    zh = html.unescape(reports["zh-Hant"])
+    assert zh.count(f"帳本截至 {today}，即模型運行所依據的日期（並非本報告的日期）") == 3

@@ -148,3 +148,85 @@ def test_an_entity_of_unknown_value_with_debt_adds_no_spread_and_no_warning() ->
         a, b = getattr(alone, part), getattr(both, part)
         np.testing.assert_allclose(b[:, :2], a)  # the unknown entity changes nothing for the others
         assert np.isnan(b[0, 2])  # and its own losses are unknown, never 0
+
+
+def test_a_cancelled_dollar_is_priced_at_the_markets_coefficient() -> None:
+    """With the market's price of a dollar cancelled (0.45), an unlevered firm loses 0.45 per dollar
+    of contract lost: stranded capacity (0.2 x (1 - 0.5) = 0.1 a dollar) and lost margin the rest."""
+    fit = solve_merton(np.array([100.0, 50.0]), 0.4, np.array([0.0, 0.0]), 0.04, 1.0)
+    p = decompose_losses(
+        E0=np.array([100.0, 50.0]),
+        V0=fit.V,
+        sigma_V=fit.sigma_V,
+        D=np.zeros(2),
+        r=0.04,
+        T=1.0,
+        H=np.zeros((2, 2)),
+        contract_lost=np.array([[40.0, 0.0]]),
+        credit_lost=np.zeros((1, 2)),
+        margin=np.array([0.5, 0.3]),
+        capacity_share=np.array([0.2, 0.0]),
+        relet_recovery=0.5,
+        tax_rate=0.2,
+        pv_factor=np.array([0.8, 0.8]),
+        shock=np.zeros((1, 2)),
+        shock_strike=np.zeros(2),
+        refinancing_years=3.0,
+        news_price=0.45,
+    )
+    assert p.stranded_assets[0, 0] == pytest.approx(0.1 * 40.0)
+    assert p.lost_margin[0, 0] == pytest.approx((0.45 - 0.1) * 40.0)
+    assert p.total[0, 0] == pytest.approx(0.45 * 40.0)
+
+
+def test_the_stress_test_prices_lost_contracts_at_the_fitted_cancellation_coefficient(
+    ai_ledger: circularity.Ledger,
+) -> None:
+    """Lost contract receipts are cancelled backlog: an unlevered entity with no stakes (Broadcom)
+    loses the pooled 'cancelled' coefficient of ``reactions --fit`` per dollar (not the announced
+    one), and the total's range follows the fit's 90% interval."""
+    from circularity.analytics.backlog_value import fit_reactions
+
+    t = fit_reactions(ai_ledger)[0].table
+    row = t[(t["class"] == "all") & (t["period"] == "all") & (t["direction"] == "cancelled")].iloc[0]
+    ann = t[(t["class"] == "all") & (t["period"] == "all") & (t["direction"] == "announced")].iloc[0]
+    assert row["method"].startswith("fit") and row["coefficient"] < 0
+    r = stress_test({"openai": 0.5}, ledger=ai_ledger)
+    f = r.to_frame().set_index("entity")
+    contract = f.loc["broadcom", "receipts_lost"]
+    assert contract > 0
+    op = f.loc["broadcom", "lost_margin"] + f.loc["broadcom", "stranded_assets"]
+    assert op == pytest.approx(-row["coefficient"] * contract, rel=1e-9)
+    assert op != pytest.approx(ann["coefficient"] * contract, rel=1e-3)
+    tot = r.totals()
+    assert tot["market_value_lost_low"] < tot["market_value_lost"] < tot["market_value_lost_high"]
+    assert r.news_price["value_per_dollar_cancelled"] == pytest.approx(row["coefficient"])
+
+
+@pytest.mark.parametrize("shock", [0.5, 0.0])  # OpenAI pays half; OpenAI fails outright
+def test_every_entity_that_loses_receipts_loses_value(ai_ledger: circularity.Ledger, shock: float) -> None:
+    """No entity silently at zero: every entity of known value that loses contract receipts loses
+    market value on them (Microsoft's lost margin was 0 under the margin rule: its margin net of
+    the capacity's cost was below zero)."""
+    r = stress_test({"openai": shock}, ledger=ai_ledger)
+    f = r.to_frame()
+    contract = f["receipts_lost"] - r.credit_receipts_lost[0][r.row_order()]
+    hit = f["market_value_before"].notna() & (contract > 1e-6) & ~f["defaulted"]
+    assert hit.sum() >= 5
+    op = (f["lost_margin"] + f["stranded_assets"])[hit]
+    assert (op > 0).all(), f.loc[hit & ~(f["lost_margin"] + f["stranded_assets"] > 0), "entity"].tolist()
+
+
+def test_the_total_counts_each_firms_fall_once(ai_ledger: circularity.Ledger) -> None:
+    """Market value lost is each entity's fall in its own value (the projection's definition):
+    the stakes Microsoft, Nvidia and Amazon lose on OpenAI are OpenAI's fall passed on, reported
+    apart as transfers, not added a second time."""
+    from circularity.valuation.market_value import market_value_lost
+
+    r = stress_test({"openai": 0.5}, ledger=ai_ledger)
+    t = r.totals()
+    assert t["stake_transfers"] > 100.0  # USD bn: Microsoft alone holds 27% of OpenAI
+    assert t["market_value_lost"] == pytest.approx(t["market_value_lost_gross"] - t["stake_transfers"])
+    assert t["market_value_lost_gross"] == pytest.approx(sum(t[p] for p in LOSS_PARTS))
+    v = market_value_lost(r.losses.value_before, r.losses.value_after, r.holdings)
+    assert t["market_value_lost"] == pytest.approx(float(v.lost[0]))

@@ -52,6 +52,34 @@ def test_recovers_known_coefficients_from_synthetic_reactions() -> None:
     assert np.isfinite(fit.points["residual"]).all()
 
 
+def test_recovers_announced_and_cancelled_coefficients_apart() -> None:
+    """Announcements gain 0.7 a dollar, cancellations lose 0.4 a dollar: the pooled fit recovers
+    each direction on its own (the stress test and projection price cancellations at the second)."""
+    rng = np.random.default_rng(11)
+    deals = _deals(40)
+    cancelled = np.arange(40) >= 20
+    truth = np.where(cancelled, -0.4, 0.7)
+    change = truth * deals.amount_usd_bn.to_numpy() + rng.normal(0.0, 2.0, 40)
+    reactions = pd.DataFrame(
+        {
+            "date": "2025-09-02",
+            "entity": deals.payee,
+            "deal": deals.id,
+            "event": np.where(cancelled, "contract cancelled", "deal announced"),
+            "market_cap_change_usd_bn": change,
+        }
+    )
+    kinds = {"cloud": "hyperscaler", "chips": "chipmaker", "lab": "lab"}
+    points, _ = reaction_points(reactions, deals, kinds, {})
+    fit = fit_backlog_value(points, PRIORS, level=0.99)
+    t = fit.table
+    for direction, b in (("announced", 0.7), ("cancelled", -0.4)):
+        row = t[(t["class"] == "all") & (t["period"] == "all") & (t["direction"] == direction)].iloc[0]
+        assert row["method"].startswith("fit") and row["n"] == 20
+        assert row["low"] < b < row["high"]
+        assert row["coefficient"] == pytest.approx(b, abs=0.02)
+
+
 def test_too_few_points_fall_back_to_a_named_prior() -> None:
     deals = _deals(2)
     reactions = pd.DataFrame(

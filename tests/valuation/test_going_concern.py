@@ -66,3 +66,20 @@ def test_a_sliver_of_equity_against_large_debt_is_valued_not_a_crash() -> None:
     v = value_going_concern(a, [[50.0]], [[0.0]], R, T, 0.09, G, [[0.0]], 0.63)
     assert 0 < float(v.equity_value[0, 0]) < 1e-5
     assert np.isfinite(v.distance_to_default[0, 0]) and np.isfinite(v.credit_spread[0, 0])
+
+
+def test_cancelled_backlog_is_priced_at_the_cancellation_coefficient() -> None:
+    """A dollar of backlog cancelled moves the enterprise value by the market's cancellation
+    coefficient (-0.45), not by the announcement one (0.63) it would move by as backlog run down."""
+    a = _anchor()
+    base = value_going_concern(a, [[50.0]], [[10.0]], R, T, 0.09, G, [[0.0]], 0.63)
+    ev = float(base.enterprise_value[0, 0])
+    # 20 of backlog gone: run down as delivered (no cancellation) vs cancelled
+    run_down = value_going_concern(
+        a, [[50.0]], [[10.0]], R, T, 0.09, G, [[-20.0]], 0.63, cancelled=[[0.0]], cancel_value=-0.45
+    )
+    cancelled = value_going_concern(
+        a, [[50.0]], [[10.0]], R, T, 0.09, G, [[-20.0]], 0.63, cancelled=[[20.0]], cancel_value=-0.45
+    )
+    assert float(run_down.enterprise_value[0, 0]) == pytest.approx(ev - 0.63 * 20.0)
+    assert float(cancelled.enterprise_value[0, 0]) == pytest.approx(ev - 0.45 * 20.0)

@@ -9,6 +9,7 @@ import pytest
 
 from circularity.errors import ScenarioError
 from circularity.valuation import fill_equity_values, solve_merton, value_entities, volatility_by_kind
+from circularity.valuation.market_value import market_value_lost
 
 
 def test_unknown_stays_unknown_and_filled_values_name_their_method() -> None:
@@ -54,3 +55,20 @@ def test_an_unsolvable_equity_is_unknown_and_counted_not_a_crash_or_an_infinity(
         assert math.isnan(arr[0, 1])  # unknown, not the inf a NaN debt value would give the spread
         assert np.isfinite(arr[0, [0, 2]]).all()
     assert out.equity_value[0, 1] == 1e-15  # the equity itself is still what it was
+
+
+def test_value_lost_counts_an_issuers_fall_once() -> None:
+    """A holds 30% of B (its market value 130 = own 100 + stake 30); B is wiped out. The value
+    lost is B's 100, once: A's market value falls by its stake (30), a transfer of B's fall,
+    reported apart, not added (adding every market value's fall gives 130)."""
+    H = np.array([[0.0, 0.3, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    before = np.array([[130.0, 100.0, np.nan]])
+    after = np.array([[100.0, 0.0, np.nan]])
+    v = market_value_lost(before, after, H)
+    assert float(v.lost[0]) == pytest.approx(100.0)
+    assert float(v.stakes_lost[0]) == pytest.approx(30.0)
+    assert float(v.gross[0]) == pytest.approx(130.0)
+    assert int(v.unknown[0]) == 1 and v.population == 3  # the unknown one is counted, not 0
+    # an entity whose own value rose adds nothing; the fall of the others is not netted against it
+    up = market_value_lost(before, np.array([[140.0, 100.0, np.nan]]), H)
+    assert float(up.lost[0]) == 0.0

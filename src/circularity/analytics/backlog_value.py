@@ -3,7 +3,9 @@ per dollar of backlog by entity class and period (see :mod:`circularity.valuatio
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,7 +14,15 @@ import pandas as pd
 from circularity.ledger.records import Deal
 from circularity.valuation.calibration import BacklogFit, fit_backlog_value, reaction_points
 
-__all__ = ["PRIORS", "deal_frame", "fit_reactions", "fitted_backlog_multiple", "reaction_frame"]
+__all__ = [
+    "PRIORS",
+    "BacklogPrice",
+    "deal_frame",
+    "fit_reactions",
+    "fitted_backlog_multiple",
+    "fitted_backlog_prices",
+    "reaction_frame",
+]
 
 #: Named priors used where even the pooled fit has too few points.
 PRIORS: dict[str, tuple[float, str]] = {
@@ -93,6 +103,42 @@ def fit_reactions(
     else:
         points, excluded = reaction_points(reactions, deal_frame(ledger), kinds, web_mv, file=file)
     return fit_backlog_value(points, priors, min_points=min_points), excluded
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogPrice:
+    """The market's price of a dollar of contract news in one direction (pooled fit over every
+    class and period, the ``all / all`` row of ``circularity reactions --fit``).
+
+    ``coefficient`` is market value per dollar of deal amount (positive for announced backlog,
+    negative for a cancelled or delayed contract), ``low``/``high`` its 90% interval, ``n`` the
+    points, ``method`` the fit's or the prior's name. ``coefficient`` is NaN where the pooled fit
+    has too few points (the caller's named prior then stands)."""
+
+    direction: str
+    coefficient: float
+    low: float
+    high: float
+    n: int
+    method: str
+
+
+def fitted_backlog_prices(ledger: Any) -> dict[str, BacklogPrice]:
+    """The pooled fitted price of announced and of cancelled backlog (:class:`BacklogPrice` per
+    direction); NaN coefficients where the ledger has too few reactions or no entity table."""
+    out = {d: BacklogPrice(d, math.nan, math.nan, math.nan, 0, "no fit") for d in ("announced", "cancelled")}
+    if not hasattr(ledger, "table"):
+        return out
+    t = fit_reactions(ledger)[0].table
+    for d in out:
+        row = t[(t["class"] == "all") & (t["period"] == "all") & (t["direction"] == d)]
+        if row.empty or not str(row["method"].iloc[0]).startswith("fit"):
+            continue
+        r = row.iloc[0]
+        out[d] = BacklogPrice(
+            d, float(r["coefficient"]), float(r["low"]), float(r["high"]), int(r["n"]), str(r["method"])
+        )
+    return out
 
 
 def fitted_backlog_multiple(ledger: Any) -> tuple[float, tuple[float, ...]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import os
 import time
 from typing import Any
 
@@ -11,6 +13,7 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from circularity.api.errors import error_response
+from circularity.errors import OptionError
 
 __all__ = [
     "BODY_READ_SECONDS",
@@ -21,6 +24,7 @@ __all__ = [
     "MAX_NULL_WEBS",
     "MAX_RUN_SECONDS",
     "MAX_SHOCKS",
+    "RUN_LIMIT_ENV",
     "BodyLimitMiddleware",
     "StrictJsonBody",
 ]
@@ -37,8 +41,24 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
 #: Most Monte Carlo draws one request may ask for; larger runs go through the CLI.
 MAX_DRAWS = 20_000
-#: Longest a model run (stress, projection, simulation) may take inside one request.
-MAX_RUN_SECONDS = 30.0
+#: Environment variable ``circularity serve --run-limit`` sets for the server and its workers.
+RUN_LIMIT_ENV = "CIRCULARITY_RUN_LIMIT"
+
+
+def _run_limit() -> float:
+    raw = os.environ.get(RUN_LIMIT_ENV, "30")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 1.0 <= value <= 3600.0):
+        raise OptionError(f"{RUN_LIMIT_ENV}={raw!r}: a run limit must be a number of seconds in [1, 3600]")
+    return value
+
+
+#: Longest a model run (stress, projection, simulation) may take inside one request
+#: (``circularity serve --run-limit``; 30 s unless set).
+MAX_RUN_SECONDS = _run_limit()
 #: Most shocked entities in one stress request.
 MAX_SHOCKS = 50
 #: Null webs per significance request (GET /api/loops?null=N); larger: `circularity loops --null`.

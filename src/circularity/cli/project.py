@@ -69,6 +69,19 @@ def _explain(console: Console, sc: Any, result: Any, web_notes: Any, web: Any = 
             "price of a dollar of announced backlog, pooled least-squares fit over "
             f"{len(web.backlog_evidence)} announcement-day reactions (circularity reactions --fit)",
         )
+    if (
+        web is not None
+        and sc.globals.use_ledger_backlog_multiple
+        and math.isfinite(getattr(web, "cancel_multiple", math.nan))
+    ):
+        lo, hi = web.cancel_interval
+        t.add_row(
+            "engine.cancel_multiple",
+            f"{web.cancel_multiple:.3f}",
+            "in use instead of globals.cancel_multiple: the market's price of a dollar of contract "
+            f"cancelled or delayed (90% interval {lo:+.2f} to {hi:+.2f}), pooled fit of circularity "
+            "reactions --fit; backlog a payer's shortfall or a resolution cancels is priced at it",
+        )
     t.add_row(
         "engine.ebitda",
         "revenue x (1 - opex_ratio)",
@@ -296,9 +309,17 @@ def register(app: typer.Typer) -> None:
         first = heads["first_default_entity"]
         t.add_row("first default", f"{first} {heads['first_default_quarter']}" if first else "none")
         t.add_row("what it sets off", ", ".join(heads["set_off"]) or "-")
-        t.add_row("total market value lost (USD bn)", f"{heads['market_value_lost']:,.1f}")
+        t.add_row("market value lost, each entity's own fall (USD bn)", f"{heads['market_value_lost']:,.1f}")
+        if heads.get("market_value_stakes_lost") is not None:
+            t.add_row(
+                "  holders' stake losses, a transfer of those falls (not added)",
+                f"{heads['market_value_stakes_lost']:,.1f}",
+            )
         if heads.get("market_value_unknown"):
-            t.add_row("  entities of unknown value, excluded", str(heads["market_value_unknown"]))
+            t.add_row(
+                "  entities of unknown value, excluded",
+                f"{heads['market_value_unknown']} of {heads.get('entities_in_web', '?')} in the web",
+            )
         if heads.get("web_required_revenue_2030") is not None:
             t.add_row("web required revenue 2030 (USD bn)", f"{heads['web_required_revenue_2030']:,.1f}")
             t.add_row("web projected revenue 2030 (USD bn)", f"{heads['web_projected_revenue_2030']:,.1f}")

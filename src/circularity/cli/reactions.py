@@ -127,6 +127,23 @@ def reactions(
         "low/high '—': the cell uses a prior (named in method), which has no sampling interval.",
         highlight=False,
     )
+    t = result.table
+    for direction, use in (
+        ("announced", "the projection's price of backlog won or run down (engine.backlog_multiple)"),
+        (
+            "cancelled",
+            "the stress test's price of lost contract receipts and the projection's of backlog "
+            "cancelled or terminated (engine.cancel_multiple)",
+        ),
+    ):
+        row = t[(t["class"] == "all") & (t["period"] == "all") & (t["direction"] == direction)]
+        if len(row):
+            r0 = row.iloc[0]
+            con.print(
+                f"In use, all/all/{direction} {r0['coefficient']:+.3f} "
+                f"({_cell(r0['low'], '{:+.2f}')} to {_cell(r0['high'], '{:+.2f}')}): {use}",
+                highlight=False,
+            )
 
 
 def register(app: typer.Typer) -> None:

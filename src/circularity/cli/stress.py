@@ -102,6 +102,7 @@ def stress_json(result: Any, shocks: dict[str, float]) -> dict[str, Any]:
         "totals": {k: v for k, v in result.totals().items() if k != "excluded_unknown_value"},
         "excluded_unknown_value": excluded,
         "excluded_unknown_value_count": len(excluded),
+        "contract_news_price": dict(result.news_price),
         "articles": result.article_comparison(),
         "assumptions": {k: {"value": a.values[k], "source": a.sources[k]} for k in a.values},
         "method": list(METHOD),
@@ -204,8 +205,22 @@ def stress(
         con.print(line, highlight=False)
     t = result.totals()
     con.print(
-        f"Total (entities of known value): before ${t['market_value_before']:,.1f}B, after "
-        f"${t['market_value_after']:,.1f}B, lost ${t['market_value_lost']:,.1f}B = "
+        f"Market value lost (each entity's fall in its own value, stakes held taken out, so a firm's fall "
+        f"counts once): ${t['market_value_lost']:,.1f}B; holders' stake losses ${t['stake_transfers']:,.1f}B "
+        "are those same falls passed on (a transfer, not added)",
+        highlight=False,
+    )
+    if result.news_price:
+        rng = ""
+        if t["market_value_lost_low"] == t["market_value_lost_low"]:
+            rng = (
+                f"; across its interval, market value lost ${t['market_value_lost_low']:,.1f}B to "
+                f"${t['market_value_lost_high']:,.1f}B"
+            )
+        con.print(f"Lost contract receipts priced at {result.news_price['source']}{rng}", highlight=False)
+    con.print(
+        f"Total of the table (entities of known value): before ${t['market_value_before']:,.1f}B, after "
+        f"${t['market_value_after']:,.1f}B, each entity's whole fall ${t['market_value_lost_gross']:,.1f}B = "
         + " + ".join(f"{lab} {t[p]:,.1f}" for p, lab in zip(LOSS_PARTS, PART_LABELS, strict=True))
         + f"; receipts lost ${t['receipts_lost']:,.1f}B; defaults {t['defaults']}",
         highlight=False,
@@ -213,9 +228,12 @@ def stress(
     excluded = result.excluded_unknown_value()
     if excluded:
         con.print(
-            f"Excluded, market value unknown ({len(excluded)}): "
+            f"Excluded, market value unknown: {len(excluded)} of {t['entities_in_web']:.0f} entities in the web "
+            "(the population the projection's market_value_unknown counts): "
             + ", ".join(
-                f"{x['entity']} (receipts lost {_money(_lost(frame, x['entity']))})" for x in excluded
+                x["entity"]
+                + (f" (receipts lost {_money(r)})" if (r := _lost(frame, x["entity"])) > 0 else "")
+                for x in excluded
             ),
             highlight=False,
         )

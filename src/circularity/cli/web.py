@@ -41,11 +41,23 @@ def serve(
             help="Worker processes (uvicorn); read-only only. Each keeps its own cache and run list.",
         ),
     ] = 1,
+    run_limit: Annotated[
+        float,
+        typer.Option(
+            "--run-limit",
+            min=1.0,
+            max=3600.0,
+            help="Seconds a model run may take inside one request before it is answered 504 (default 30).",
+        ),
+    ] = 30.0,
 ) -> None:
     """Serve the JSON API and the dashboard (open http://HOST:PORT/ in a browser)."""
     import uvicorn
 
-    from circularity.api import create_app
+    os.environ["CIRCULARITY_RUN_LIMIT"] = repr(run_limit)  # read by circularity.api.limits, in every worker
+    from circularity.api import create_app, limits
+
+    limits.MAX_RUN_SECONDS = run_limit  # in case the module was imported before the variable was set
     from circularity.api.connection import HeaderTimeoutProtocol
 
     err = Console(stderr=True)

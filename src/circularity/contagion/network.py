@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from circularity._typing import Array
 from circularity.errors import InputError, NetworkError, Problem
-from circularity.input_files import load_json, read_text
+from circularity.input_files import control_character, load_json, read_text
 
 __all__ = ["NODE_FIELDS", "Network", "load_network", "network_from_records"]
 
@@ -146,6 +146,9 @@ def network_from_records(
             continue
         _unknown({str(k) for k in rec}, ("id", *NODE_FIELDS), nodes_file, row, problems)
         raw_id = rec.get("id")
+        bad = control_character(str(raw_id), newlines=False) if raw_id is not None else None
+        if bad is not None:  # before strip(): Python strips U+0085 as white space
+            problems.append(Problem(nodes_file, row, "id", bad))
         if raw_id is None or str(raw_id).strip() == "":
             problems.append(Problem(nodes_file, row, "id", "missing node id"))
             raw_id = f"<row {row}>"
@@ -179,6 +182,11 @@ def network_from_records(
         ends: list[int | None] = []
         for f in ("debtor", "creditor"):
             raw = rec.get(f)
+            bad = control_character(str(raw), newlines=False) if raw is not None else None
+            if bad is not None:
+                problems.append(Problem(edges_file, row, f, bad))
+                ends.append(None)
+                continue
             if raw is None or str(raw).strip() == "":
                 if not any(k.lower() in _ORIENTATION_HINTS for k in rec):
                     problems.append(Problem(edges_file, row, f, "missing"))

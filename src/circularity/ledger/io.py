@@ -88,6 +88,16 @@ def _table_of(path: Path) -> str | None:
     return None
 
 
+def _repeated(header: list[str]) -> str:
+    """The first heading given twice (the second would silently win), or ``""``."""
+    seen: set[str] = set()
+    for h in header:
+        if h and h in seen:
+            return h
+        seen.add(h)
+    return ""
+
+
 def _read_csv(path: Path, table: str, problems: list[Problem]) -> list[Located]:
     text = _read_text(path, problems)
     if text is None:
@@ -96,6 +106,12 @@ def _read_csv(path: Path, table: str, problems: list[Problem]) -> list[Located]:
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
         header = [h.strip() for h in (reader.fieldnames or [])]
+        twice = _repeated(header)
+        if twice:
+            problems.append(
+                Problem(name, 1, twice, "column given twice in the header; give each column once")
+            )
+            return []
         missing = [c for c in REQUIRED_COLUMNS[table] if c not in header]
         if missing:
             problems.append(
@@ -258,7 +274,7 @@ def _read_parquet(path: Path, table: str, problems: list[Problem]) -> list[Locat
             )
             return []
         rows = pq.read_table(path).to_pylist()
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # text cells that are not UTF-8
         problems.append(Problem(_display(path), None, "-", f"not a readable Parquet file: {exc}"))
         return []
     return _rows_to_located(rows, table, _display(path), 1, problems)
@@ -268,6 +284,7 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
     """An Excel workbook with one sheet per table (header in row 1), as the export writes it."""
     import datetime as dt
     import zipfile
+    import zlib
 
     from openpyxl import load_workbook
 
@@ -275,7 +292,7 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
         return []
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError) as exc:
         problems.append(Problem(_display(path), None, "-", f"not a readable Excel workbook: {exc}"))
         return []
     out: list[Located] = []
@@ -298,19 +315,38 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
             if not values:
                 continue
             header = [str(h).strip() if h is not None else "" for h in values[0]]
+            twice = _repeated(header)
+            if twice:
+                problems.append(Problem(name, 1, twice, "column heading given twice; give each column once"))
+                continue
             rows = []
-            for raw in values[1:]:
+            for r, raw in enumerate(values[1:], start=2):
                 if all(v is None for v in raw):
                     continue
                 row = {}
-                for h, v in zip(header, raw, strict=False):
-                    if h:
-                        # Excel stores dates as date-times; a midnight one is a date.
-                        if isinstance(v, dt.datetime) and v.time() == dt.time(0):
-                            v = v.date()
-                        row[h] = v
+                for c, v in enumerate(raw):
+                    h = header[c] if c < len(header) else ""
+                    if not h:
+                        if v is not None:  # would be dropped without a word
+                            problems.append(
+                                Problem(
+                                    name,
+                                    r,
+                                    "-",
+                                    f"a value ({str(v)[:40]!r}) in column {c + 1}, which has no heading",
+                                )
+                            )
+                        continue
+                    # Excel stores dates as date-times; a midnight one is a date.
+                    if isinstance(v, dt.datetime) and v.time() == dt.time(0):
+                        v = v.date()
+                    row[h] = v
                 rows.append(row)
             out.extend(_rows_to_located(rows, table, name, 2, problems))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError) as exc:
+        # a damaged member found only when its sheet is read (bad deflate data, broken XML)
+        problems.append(Problem(_display(path), None, "-", f"not a readable Excel workbook: {exc}"))
+        return []
     finally:
         wb.close()
     return out

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from circularity.ledger.dates import parse_date, parse_quarter, period_bounds
 from circularity.ledger.vocabulary import (
@@ -103,8 +112,29 @@ Share = Annotated[float, Field(gt=0.0, le=1.0)]
 KnownFrom = Annotated[FullDate | None, BeforeValidator(_blank_to_none)]
 
 
+def _takes_number(annotation: Any) -> bool:
+    """Whether a field's type admits a float or int (through Optional and Annotated)."""
+    if annotation in (float, int):
+        return True
+    return any(_takes_number(arg) for arg in get_args(annotation) if arg is not type(None))
+
+
+def _takes_bool(annotation: Any) -> bool:
+    return annotation is bool or any(_takes_bool(arg) for arg in get_args(annotation))
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """``true`` in a number field (a YAML boolean, an Excel TRUE cell) is refused, not read as 1."""
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if _takes_number(annotation) and not _takes_bool(annotation):
+                raise ValueError(f"{value!r} is true/false, not a number")
+        return value
 
 
 class Source(_Record):

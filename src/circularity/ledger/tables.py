@@ -12,10 +12,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from circularity.errors import InputError
+from circularity.input_files import load_json
 from circularity.ledger.records import RECORD_TYPES
 
 __all__ = ["COLUMNS", "LIST_FIELDS", "NESTED_FIELDS", "REQUIRED_COLUMNS", "record_to_row", "row_to_data"]
 
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 LIST_FIELDS = frozenset({"sources", "aliases"})
 NESTED_FIELDS = frozenset({"schedule", "revisions"})
 
@@ -68,12 +71,17 @@ def row_to_data(table: str, row: dict[str, Any]) -> dict[str, Any]:
         if key in LIST_FIELDS and isinstance(value, str):
             data[key] = [part.strip() for part in value.split("|") if part.strip()]
         elif key in NESTED_FIELDS and isinstance(value, str):
-            try:
-                data[key] = json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{key}: not valid JSON ({exc.msg} at char {exc.pos})") from None
+            try:  # strict: depth bounded, repeated keys, NaN and Infinity refused
+                data[key] = load_json(value, key)
+            except InputError as exc:
+                raise ValueError(str(exc)) from None
         elif key == "listed" and isinstance(value, str):
-            data[key] = value.strip().lower() in ("true", "1", "yes")
+            word = value.strip().lower()
+            if word not in _TRUE + _FALSE:
+                raise ValueError(
+                    f"listed: {value!r} is not true or false (give one of {', '.join(_TRUE + _FALSE)})"
+                )
+            data[key] = word in _TRUE
         else:
             data[key] = value
     return data

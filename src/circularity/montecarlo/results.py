@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,7 +27,13 @@ class SimulationResult:
     """What a run keeps. Per-draw arrays have ``draws`` rows; bands are per entity and quarter.
 
     ``fan[var]`` has shape ``(len(QUANTILES), len(entities) + 1, len(quarters))``, the last
-    entity row being the total over entities, estimated from the first ``fan_draws`` draws; ``p_short`` and ``p_default`` have shape
+    entity row being the total over entities, estimated from the first ``fan_draws`` draws.
+    Unknown is neither a gap nor 0: a value the model leaves unknown (NaN: an entity of unknown
+    market value) is left out of the bands, which are quantiles of the draws where it is known
+    (``fan_unknown_draws[var]``, per entity row, counts the draws left out at the worst quarter);
+    an entity with a quarter known in no draw has no band and is listed in
+    ``fan_excluded[var]`` (:meth:`quantiles` leaves it out); the total row sums the entities of
+    known value. ``p_short`` and ``p_default`` have shape
     ``(len(entities), len(years))`` and give the probability of having run short of cash
     (shortfall > 0) or defaulted by each year end.
     """
@@ -43,6 +50,8 @@ class SimulationResult:
     p_short: NDArray[np.float64] | None
     p_default: NDArray[np.float64] | None
     fan_draws: int = 0
+    fan_excluded: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fan_unknown_draws: dict[str, NDArray[np.int64]] = field(default_factory=dict)
     manifest: RunManifest | None = None
     first_projected: int = 0  # index of the first projected quarter (before it: history, not drawn)
 
@@ -52,7 +61,22 @@ class SimulationResult:
     ) -> SimulationResult:
         quarters = tuple(model.quarters)
         years = tuple(year_ends(quarters)[0]) if quarters else ()
-        fan = {k: np.quantile(v, QUANTILES, axis=-1).astype(np.float64) for k, v in acc.fan.items()}
+        names = (*model.entities, TOTAL)
+        fan: dict[str, NDArray[np.float64]] = {}
+        excluded: dict[str, tuple[str, ...]] = {}
+        unknown_draws: dict[str, NDArray[np.int64]] = {}
+        for k, v in acc.fan.items():
+            missing = np.isnan(v)
+            if not missing.any():
+                fan[k] = np.quantile(v, QUANTILES, axis=-1).astype(np.float64)
+                continue
+            # quantiles of the known draws; a quarter known in no draw excludes its entity (listed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                fan[k] = np.nanquantile(v, QUANTILES, axis=-1).astype(np.float64)
+            none_known = missing.all(axis=-1).any(axis=-1)
+            excluded[k] = tuple(names[j] for j in np.flatnonzero(none_known))
+            unknown_draws[k] = missing.sum(axis=-1).max(axis=-1).astype(np.int64)
         n = acc.n
         return cls(
             draws=n,
@@ -67,6 +91,8 @@ class SimulationResult:
             p_short=None if acc.short_counts is None else acc.short_counts / n,
             p_default=None if acc.default_counts is None else acc.default_counts / n,
             fan_draws=acc.fan_n,
+            fan_excluded=excluded,
+            fan_unknown_draws=unknown_draws,
             manifest=manifest,
             first_projected=int(getattr(getattr(model, "web", None), "first_projected", 0) or 0),
         )
@@ -81,7 +107,9 @@ class SimulationResult:
         ``defaults`` (entity → projected year → probability of having defaulted by its end: the
         years whose last quarter is projected, history being the reported figures);
         ``value_lost`` (entity and total → distribution; an entity's loss is
-        ``max(0, value at the first quarter − value at the last)``, the total their sum).
+        ``max(0, value at the first quarter − value at the last)``, the total the model's headline
+        ``market_value_lost`` where it gives one: each firm's fall counted once, stakes taken out,
+        else the entities' sum); ``fan_excluded`` (variable → entities with no band: value unknown).
         """
         out: dict[str, Any] = {"draws": self.draws, "focus": self.focus}
         out["headlines"] = {k: describe(v) for k, v in self.headlines.items()}
@@ -101,6 +129,8 @@ class SimulationResult:
                 e: {y: p for y, p in row.items() if y in projected}
                 for e, row in out["p_default_by_year"].items()
             }
+        if self.fan_excluded:
+            out["fan_excluded"] = {k: list(v) for k, v in self.fan_excluded.items() if v}
         if self.value_lost is not None:
             names = [*self.entities, TOTAL]
             out["value_lost"] = {  # entities of unknown value have no distribution: left out
@@ -111,14 +141,18 @@ class SimulationResult:
         return out
 
     def quantiles(self, variable: str | None = None, entity: str | None = None) -> pd.DataFrame:
-        """Quantile bands in long form: ``variable, entity, quarter, q, value``."""
+        """Quantile bands in long form: ``variable, entity, quarter, q, value``; entities in
+        :attr:`fan_excluded` (value unknown) have no rows (asking for one alone raises)."""
         rows = []
         names = [*self.entities, TOTAL]
         for var, bands in self.fan.items():
             if variable is not None and var != variable:
                 continue
+            gone = set(self.fan_excluded.get(var, ()))
             for j, ent in enumerate(names):
                 if entity is not None and ent != entity:
+                    continue
+                if ent in gone:  # value unknown in every draw of a quarter: no band, listed
                     continue
                 for k, q in enumerate(QUANTILES):
                     rows.append(

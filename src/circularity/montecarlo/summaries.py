@@ -111,7 +111,12 @@ def reduce_chunk(
     if "market_value" in cubes:
         mv = cubes["market_value"].astype(np.float64, copy=False)
         lost = np.maximum(mv[:, :, 0] - mv[:, :, -1], 0.0)  # NaN: value unknown, left out of the total
-        stats.value_lost = np.concatenate([lost, np.nansum(lost, axis=1, keepdims=True)], axis=1)
+        # the total is the model's own headline where it gives one (the projection's: each entity's
+        # fall in its own value, stakes taken out, so a firm's fall is not counted again in its
+        # holders' rows); else the sum of the entities' falls
+        total = headlines.get("market_value_lost")
+        total = np.nansum(lost, axis=1) if total is None else total
+        stats.value_lost = np.concatenate([lost, np.asarray(total, dtype=np.float64)[:, None]], axis=1)
     if "shortfall" in cubes and ends:
         stats.short_counts = _cumulative_counts(np.asarray(cubes["shortfall"]) > 1e-9, ends)
     if "defaulted" in cubes and ends:

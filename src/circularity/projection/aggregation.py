@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from circularity._typing import Array
 from circularity.compile import Web
 from circularity.projection.scenario import Scenario
+from circularity.projection.succession import twin_source
 
 __all__ = ["CATEGORY_OF", "Aggregation", "build_aggregation", "sum_matrix"]
 
@@ -56,6 +57,21 @@ class Aggregation:
     eq_due: Array | None = None  # (T,) bool: some equity contract is scheduled in the quarter
     lent0: Array | None = None  # (n,) principal lent inside the web at the start (the lenders' side)
     category: Array  # (m,) each contract's category (CATEGORY_OF)
+    secured_k: Array | None = None  # (m,) bool: claims secured on the payer's collateral (resolution.secured)
+    coll_fixed: Array | None = (
+        None  # (n, 1) bool: a borrower's collateral is every fixed asset, not its chips
+    )
+    successor: Array | None = None  # (n,) index of the entity that assumes its contracts (−1: none)
+    succ_price: Array | None = None  # (n,) share of the contract price the successor assumes them at
+    #: ``by_payer[:n]`` and ``by_payee[:n]`` (all dues by payer, all receipts by payee), sliced
+    #: once here rather than every quarter (a sparse slice costs as much as the product)
+    payer_all: Any = None
+    payee_all: Any = None
+    twins: tuple[Array, Array, Array] | None = (
+        None  # successors' dormant twins: rows, originals, whom they replace
+    )
+    assumed_k: Array | None = None  # (m,) bool: a contract a successor assumes (it has a twin)
+    twin_k: Array | None = None  # (m,) bool: a successor's twin
 
 
 def sum_matrix(ent: Array, selections: Sequence[Array], n: int) -> Any:
@@ -92,9 +108,28 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
     lent0 = np.zeros(n)
     np.add.at(lent0, payee[rep], web.principal[rep])
     eq = cat == 2
+    secured_k, coll_fixed = _seniority(web, scenario)
+    successor, succ_price = _successors(web, scenario)
+    by_payer, by_payee = sum_matrix(payer, pay_sel, n), sum_matrix(payee, rec_sel, n)
+    twins = twin_source(web)
+    assumed_k = twin_k = None
+    if twins is not None:
+        assumed_k = np.zeros(m, dtype=bool)
+        assumed_k[twins[1]] = True
+        twin_k = np.zeros(m, dtype=bool)
+        twin_k[twins[0]] = True
     return Aggregation(
-        by_payer=sum_matrix(payer, pay_sel, n),
-        by_payee=sum_matrix(payee, rec_sel, n),
+        twins=twins,
+        assumed_k=assumed_k,
+        twin_k=twin_k,
+        secured_k=secured_k,
+        coll_fixed=coll_fixed,
+        successor=successor,
+        succ_price=succ_price,
+        by_payer=by_payer,
+        by_payee=by_payee,
+        payer_all=by_payer[:n],
+        payee_all=by_payee[:n],
         backlog_of=sum_matrix(payee, (cat <= 1,), n),
         suffix_next=np.concatenate([suffix[:, 1:], np.zeros((m, 1))], axis=1).T.copy(),
         sched_T=web.schedule.T.copy(),
@@ -111,3 +146,38 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
         lent0=lent0,
         category=cat,
     )
+
+
+def _seniority(web: Web, scenario: Scenario) -> tuple[Array | None, Array | None]:
+    """Contracts whose claims are secured (every contract of a named secured deal that its
+    borrower pays: interest and repayment), and which borrowers pledge every fixed asset."""
+    sec = scenario.resolution.secured
+    if not sec:
+        return None, None
+    ids = {e: i for i, e in enumerate(web.entities)}
+    mask = np.zeros(web.m, dtype=bool)
+    fixed = np.zeros((web.n, 1), dtype=bool)
+    for e, sd in sec.items():
+        i = ids.get(e)
+        if i is None:
+            continue
+        fixed[i] = sd.collateral == "fixed_assets"
+        deals = set(sd.deals)
+        for k in range(web.m):
+            if web.payer[k] == i and web.deal_id[k] in deals:
+                mask[k] = True
+    return mask, fixed
+
+
+def _successors(web: Web, scenario: Scenario) -> tuple[Array | None, Array | None]:
+    """Each entity's named successor (index, −1 none) and the share of the price it assumes at."""
+    succ = scenario.resolution.successors
+    ids = {e: i for i, e in enumerate(web.entities)}
+    pairs = [(ids[e], ids[s.successor], s.price) for e, s in succ.items() if e in ids and s.successor in ids]
+    if not pairs:
+        return None, None
+    who = np.full(web.n, -1, dtype=np.int64)
+    price = np.zeros(web.n)
+    for i, j, p in pairs:
+        who[i], price[i] = j, p
+    return who, price

@@ -100,6 +100,7 @@ def balance_step(
     cash_adjust: Array | None,
     capital_out: Array | None = None,
     lent_off: Array | None = None,
+    sold: Array | None = None,
 ) -> BalanceState:
     """The next balance state.
 
@@ -110,7 +111,9 @@ def balance_step(
     resolution's transfers), None when none. ``capital_out``: fixed assets a resolution hands to
     the creditors (a charge; their sale proceeds are in ``cash_adjust``); ``lent_off``: loans lent
     to a borrower resolved now, written off (what the lender recovers is cash, in ``cash_adjust``);
-    None when none. ``distributions``: other uses of cash a filing shows
+    None when none; ``sold``: estates resolved now, which sell every loan they made and every
+    stake bought inside the horizon (a charge at book; the proceeds are in ``cash_adjust``).
+    ``distributions``: other uses of cash a filing shows
     (buybacks, dividends), None when none; ``deferred``: cash revenue less the revenue booked (a
     contract liability when positive), None when they agree.
     """
@@ -125,6 +128,10 @@ def balance_step(
         off = np.minimum(np.maximum(lent_off, 0.0), lent)
         lent = lent - off
         equity -= off
+    stakes_cost = bs.stakes_cost
+    if sold is not None:
+        equity -= np.where(sold, lent, 0.0)
+        lent = np.where(sold, 0.0, lent)
     if capital_out is not None:
         equity -= capital_out
     equity += new_equity
@@ -136,10 +143,12 @@ def balance_step(
     equity -= debt_adjust
     if cash_adjust is not None:
         equity += cash_adjust
-    stakes_cost = bs.stakes_cost
     if eq_paid is not None and eq_recv is not None:
         equity += eq_recv
         stakes_cost = stakes_cost + eq_paid
+    if sold is not None:
+        equity -= np.where(sold, stakes_cost, 0.0)
+        stakes_cost = np.where(sold, 0.0, stakes_cost)
     return BalanceState(
         loans_lent=lent,
         stakes_cost=stakes_cost,

@@ -73,6 +73,7 @@ def override_paths(web: Web, scenario: Scenario) -> tuple[str, ...]:
         for k in (
             "gpu_life_years",
             "backlog_multiple",
+            "cancel_multiple",
             "rate_floor",
             "value_revenue_elasticity",
             "default_value_loss",
@@ -169,6 +170,7 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
     for f in (
         "gpu_life_years",
         "backlog_multiple",
+        "cancel_multiple",
         "rate_floor",
         "default_value_loss",
         "default_materiality",
@@ -183,6 +185,12 @@ def resolve_params(web: Web, sc: Scenario, ov: Mapping[str, Any], S: int) -> Par
             and np.isfinite(web.backlog_multiple)
         ):
             val = web.backlog_multiple
+        if (
+            f == "cancel_multiple"
+            and sc.globals.use_ledger_backlog_multiple
+            and np.isfinite(getattr(web, "cancel_multiple", np.nan))
+        ):
+            val = web.cancel_multiple
         glob[f] = np.asarray(ov.get(f"globals.{f}", val), dtype=float) * np.ones(S)
     glob["rate_shift"] = np.asarray(ov.get("channels.rate_shift", 0.0), dtype=float) * np.ones(S)
     for f in ("credit_appetite", "equity_appetite", "power_delivery"):

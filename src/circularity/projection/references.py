@@ -45,8 +45,42 @@ def check_references(scenario: Scenario, ledger: Any) -> None:
         *((f"contracts.exclude_deals.{d}", d, deals, "deal") for d in c.exclude_deals),
         *((f"kind_defaults.{k}", k, set(ENTITY_KINDS), "entity kind") for k in scenario.kind_defaults),
     ]
+    res = scenario.resolution
+    named += [
+        *((f"resolution.secured.{e}", e, entities, "entity") for e in res.secured),
+        *(
+            (f"resolution.secured.{e}.deals", d, deals, "deal")
+            for e, sd in res.secured.items()
+            for d in sd.deals
+        ),
+        *((f"resolution.successors.{e}", e, entities, "entity") for e in res.successors),
+        *(
+            (f"resolution.successors.{e}.successor", s.successor, entities, "entity")
+            for e, s in res.successors.items()
+        ),
+    ]
     for key, value, known, what in named:
         if value not in known:
             raise ScenarioError(
                 f"scenario {scenario.name}: {key}: unknown {what} '{value}'{_suggest(value, known)}"
             )
+    _check_secured(scenario, ledger)
+
+
+#: deal kinds that are debt of their payee (the borrower)
+DEBT_KINDS = ("loan", "bond")
+
+
+def _check_secured(scenario: Scenario, ledger: Any) -> None:
+    """A seniority must name debt: each secured deal is a loan or bond the named entity owes."""
+    records = (getattr(ledger, "history", None) or {}).get("deals") or ledger.records.get("deals", ())
+    by_id = {r.id: r for r in records}
+    for e, sd in scenario.resolution.secured.items():
+        for d in sd.deals:
+            r = by_id[d]
+            if r.kind not in DEBT_KINDS or r.payee != e:
+                raise ScenarioError(
+                    f"scenario {scenario.name}: resolution.secured.{e}.deals: {d} is a {r.kind} "
+                    f"from {r.payer} to {r.payee}, not debt that {e} owes; name a loan or bond "
+                    f"({'/'.join(DEBT_KINDS)}) whose borrower (payee) is {e}"
+                )

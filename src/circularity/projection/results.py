@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from circularity._typing import Array
+from circularity.valuation.market_value import market_value_lost
 
 __all__ = ["BASIS", "COLUMNS", "HEADLINE_FIELDS", "ProjectionResult", "headlines_from"]
 
@@ -114,8 +115,14 @@ def headlines_from(
 ) -> dict[str, Array]:
     """Per-scenario headline arrays, computed once in the engine (also for Monte Carlo).
 
-    ``mv_start``, ``mv_end`` are ``(S, n)``, NaN where an entity's own value is unknown: those
-    entities are left out of ``market_value_lost`` and counted in ``market_value_unknown``."""
+    ``mv_start``, ``mv_end`` are ``(S, n)`` market values (own value plus stakes held), NaN where
+    an entity's own value is unknown: those entities are left out of ``market_value_lost`` and
+    counted in ``market_value_unknown`` (of every entity in the web, the stress test's
+    population). ``market_value_lost`` is :func:`~circularity.valuation.market_value_lost`'s, the
+    stress test's definition: the sum of the falls in each entity's own value (stakes held in
+    others taken out, so an issuer's fall is counted once, not again in its holders), entities
+    whose own value rose adding 0; ``market_value_stakes_lost`` is what holders lost on their
+    stakes (a transfer of those same falls, reported beside it, not added)."""
     T = web.T
     i = web.entities.index(entity) if entity in web.entities else None
     S = cash_out_q.shape[0]
@@ -127,7 +134,7 @@ def headlines_from(
         return need_by[max(ts)][:, i]
 
     fd = np.where(first_def_q >= 0, first_def_q, T + 1)
-    lost = np.asarray(mv_start, dtype=float) - np.asarray(mv_end, dtype=float)
+    lost = market_value_lost(mv_start, mv_end, web.holdings)
     first_q = fd.min(axis=1)
     first_e = fd.argmin(axis=1)
     return {
@@ -138,8 +145,9 @@ def headlines_from(
         "first_default_e": np.where(first_q <= T, first_e, -1),
         "default_q": first_def_q,
         # entities of unknown value (NaN) are excluded from the total and counted, never 0
-        "market_value_lost": np.where(np.isfinite(lost), np.maximum(lost, 0.0), 0.0).sum(axis=1),
-        "market_value_unknown": (~np.isfinite(lost)).sum(axis=1),
+        "market_value_lost": lost.lost,
+        "market_value_stakes_lost": lost.stakes_lost,
+        "market_value_unknown": lost.unknown,
     }
 
 
@@ -217,9 +225,11 @@ class ProjectionResult:
             "first_default_quarter": q[fq] if fq >= 0 else None,
             "set_off": set_off,
             "market_value_lost": round(float(h["market_value_lost"][scenario]), 3),
+            "market_value_stakes_lost": _num(h, "market_value_stakes_lost", scenario),
             "market_value_unknown": int(h["market_value_unknown"][scenario])
             if "market_value_unknown" in h
             else 0,
+            "entities_in_web": len(self.entities),
             **{k: _num(h, k, scenario) for k in HEADLINE_FIELDS[7:]},
         }
 
@@ -259,7 +269,7 @@ class ProjectionResult:
     def defaults_frame(self) -> pd.DataFrame:
         """One row per default of a one-scenario run (``defaults.csv``): entity, quarter, trigger,
         shortfall, obligations, creditors' claims, what the estate paid them and the recovery
-        rate, each creditor's loss (``creditor=loss; ...``, USD bn) and the contracts terminated
+        rate (overall, and of the secured and the unsecured class), each creditor's loss (``creditor=loss; ...``, USD bn) and the contracts terminated
         or assumed (deal ids)."""
         cols = (
             "entity",
@@ -270,6 +280,9 @@ class ProjectionResult:
             "claims",
             "recovered",
             "recovery_rate",
+            "secured_claims",
+            "secured_recovery_rate",
+            "unsecured_recovery_rate",
             "losses_by_creditor",
             "contracts_terminated",
             "contracts_assumed",
@@ -284,6 +297,9 @@ class ProjectionResult:
                 "claims": d.claims,
                 "recovered": d.recovered,
                 "recovery_rate": d.recovery_rate,
+                "secured_claims": d.secured_claims,
+                "secured_recovery_rate": d.secured_recovery_rate,
+                "unsecured_recovery_rate": d.unsecured_recovery_rate,
                 "losses_by_creditor": "; ".join(f"{k}={v:.3f}" for k, v in d.losses.items()),
                 "contracts_terminated": " ".join(d.terminated),
                 "contracts_assumed": " ".join(d.assumed),

@@ -10,11 +10,13 @@ many scenarios at once.
 
 from __future__ import annotations
 
+import re
+import types
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FsPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import numpy as np
 import yaml
@@ -22,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from circularity.compile import ScheduleAssumptions
 from circularity.errors import InputError, ScenarioError
-from circularity.input_files import load_yaml, read_text
+from circularity.input_files import check_text, load_yaml, read_text
 from circularity.ledger.dates import parse_date, parse_quarter
 from circularity.projection.bounds import In, Number
 
@@ -36,6 +38,9 @@ __all__ = [
     "Param",
     "Path",
     "PRESETS",
+    "ResolutionAssumptions",
+    "SecuredDebt",
+    "Successor",
     "Scenario",
     "apply_sets",
     "load_scenario",
@@ -212,6 +217,15 @@ class GlobalAssumptions(_Model):
     equity_appetite: Annotated[Path, In(0, 10, unit="x normal")]
     power_delivery: Annotated[Path, In(0, 10, unit="of planned GW")]
     backlog_multiple: Annotated[Param, In(0, 1000, unit="x revenue")]
+    #: market value per USD of backlog cancelled or terminated (a payer paying part, a resolution);
+    #: with ``use_ledger_backlog_multiple`` the ledger's pooled fit (``cancelled``) replaces it
+    cancel_multiple: Annotated[Param, In(-1000, 0, unit="per USD cancelled")] = Param(
+        value=-0.5,
+        source=(
+            "assumption: a cancelled dollar of backlog costs what the assumed announced dollar adds "
+            "(symmetric to backlog_multiple's 0.5), where the ledger has too few cancellation reactions to fit"
+        ),
+    )
     use_ledger_backlog_multiple: bool = True
     #: Merton's default probability of the entity in the quarter before scales its credit appetite
     #: (lenders lend ``1 − PD`` of what the fixed scales allow); off: the fixed appetite scales
@@ -367,12 +381,23 @@ class Channels(_Model):
     lead_time_quarters: Annotated[Param, In(0, 40, unit="quarters")]
     compute_revenue_elasticity: Annotated[Param, In(0, 2, unit="elasticity")]
     renewal_share: Annotated[Param, In(0, 1, unit="of an ending contract")]
+    #: share of capacity offered outside a take-or-pay contract that is rented (re-let capacity)
+    utilisation: Annotated[Param, In(0, 1, unit="of capacity offered")] = Param(
+        value=1.0, source="assumption: every re-let GW is rented unless a scenario says otherwise"
+    )
+    utilisation_of: dict[str, Annotated[Param, In(0, 1, unit="of capacity offered")]] = {}
     rental_price_index: Annotated[Path, In(0, 10, unit="x contract price")]
     #: required revenue
     cost_of_capital: Annotated[Param, In(0, 1, unit="a year")]
 
     @field_validator(
-        "ltv", "ltv_covenant", "secured_share", "floating_share_of", "chip_share_of", "interest_cover_min_of"
+        "ltv",
+        "ltv_covenant",
+        "secured_share",
+        "floating_share_of",
+        "chip_share_of",
+        "interest_cover_min_of",
+        "utilisation_of",
     )
     @classmethod
     def _ids(cls, v: dict[str, Param]) -> dict[str, Param]:
@@ -380,6 +405,45 @@ class Channels(_Model):
             if not k or not k.replace("-", "").replace("_", "").isalnum():
                 raise ValueError(f"'{k}' is not an entity id")
         return v
+
+
+class SecuredDebt(_Model):
+    """Debts of one borrower secured on named collateral (``resolution.secured.<borrower>``):
+    in a resolution their holders are paid first from that collateral, and any claim the
+    collateral does not cover (the deficiency) ranks with the unsecured claims."""
+
+    #: deal ids of the borrower's loans or bonds that are secured
+    deals: list[str] = Field(min_length=1)
+    #: ``chips``: the GPU fleet at its collateral value (chip book value × the secondary-market
+    #: price index; all fixed assets without channels); ``fixed_assets``: every fixed asset at book
+    collateral: Literal["chips", "fixed_assets"] = "chips"
+    source: str = Field(min_length=3)
+
+
+class Successor(_Model):
+    """Who assumes a defaulted entity's contracts, at what share of their price
+    (``resolution.successors.<entity>``)."""
+
+    successor: str = Field(min_length=1)
+    #: the successor pays (buyer's contracts) and is paid (seller's contracts) this share of
+    #: each assumed contract's remaining payments
+    price: Annotated[Number, In(0, 1, unit="of the contract price")]
+    source: str = Field(min_length=3)
+
+
+class ResolutionAssumptions(_Model):
+    """Seniority and successors in a resolution (``resolution:``; both empty: every claim
+    unsecured and pro rata, every contract terminated)."""
+
+    secured: dict[str, SecuredDebt] = {}
+    successors: dict[str, Successor] = {}
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> ResolutionAssumptions:
+        for e, s in self.successors.items():
+            if s.successor == e:
+                raise ValueError(f"successors.{e}: an entity cannot succeed itself; name another entity")
+        return self
 
 
 EventKind = Literal["revenue_shock", "credit_closed", "equity_closed", "pay_ratio"]
@@ -448,6 +512,7 @@ class Scenario(_Model):
     contracts: ContractAssumptions = ContractAssumptions()
     events: list[Event] = []
     channels: Channels | None = None
+    resolution: ResolutionAssumptions = ResolutionAssumptions()
     #: the outputs this preset must move against the baseline (documentation and test)
     moves: list[Move] = []
 
@@ -501,6 +566,7 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def _read_yaml(text: str, where: str) -> dict[str, Any]:
     try:
         data = load_yaml(text, where)  # repeated keys, deep nesting and alias bombs refused
+        check_text(data, where)  # control characters spelt as escapes ("\x07")
     except InputError as exc:
         raise ScenarioError(str(exc).replace("\n", " ")) from None
     if not isinstance(data, dict):
@@ -577,26 +643,69 @@ def apply_sets(data: dict[str, Any] | Scenario, sets: Sequence[str]) -> dict[str
             value = yaml.safe_load(text)
         except yaml.YAMLError:
             value = text
-        out = _set(out, key.strip().split("."), value, key)
+        parts = key.strip().split(".")
+        if parts[-1] == "value" and _field_type(parts[:-1]) in (Param, Path):
+            parts = parts[:-1]  # x.value=3 is x=3
+        # a number for a {value, source} field the scenario does not give yet (a lever such as
+        # entities.openai.revenue_scale): it becomes {value, source: override}, checked against
+        # the field's range like any other
+        fresh = not isinstance(value, dict) and _field_type(parts) in (Param, Path)
+        out = _set(out, parts, value, key, fresh=fresh)
     return out
 
 
-def _set(node: Any, parts: list[str], value: Any, key: str) -> Any:
+def _unwrap(annotation: Any) -> Any:
+    """``Annotated[X, ...]`` and ``X | None`` as ``X`` (the one model of a union, if one)."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [_unwrap(a) for a in get_args(annotation) if a is not type(None)]
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        return models[0] if len(models) == 1 else (args[0] if len(args) == 1 else None)
+    return annotation
+
+
+def _field_type(parts: list[str]) -> Any:
+    """The type a dotted scenario path names (a model, ``Param``, ``Path``, a scalar), or ``None``."""
+    current: Any = Scenario
+    for part in parts:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return None
+            current = field.annotation
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        elif get_origin(current) is list and part.isdigit():
+            current = get_args(current)[0]
+        else:
+            return None
+    return _unwrap(current)
+
+
+#: a path key naming a quarter (``2027Q2``): not a mapping to create under ``--set``
+_QUARTER_KEY = re.compile(r"\d{4}Q[1-4]")
+
+
+def _set(node: Any, parts: list[str], value: Any, key: str, *, fresh: bool = False) -> Any:
     if not parts:
         if isinstance(node, dict) and "value" in node and "source" in node:
             return {**node, "value": value, "source": f"override: --set {key}"}
+        if node is None and fresh:
+            return {"value": value, "source": f"override: --set {key}"}
         return value
     head, rest = parts[0], parts[1:]
     if isinstance(node, list):
         if not head.isdigit() or int(head) >= len(node):
             raise ScenarioError(f"--set {key}: '{head}' is not an index of a list of {len(node)}")
         new = list(node)
-        new[int(head)] = _set(node[int(head)], rest, value, key)
+        new[int(head)] = _set(node[int(head)], rest, value, key, fresh=fresh)
         return new
     if not isinstance(node, dict):
         raise ScenarioError(f"--set {key}: cannot go into '{head}' of a value")
     child = node.get(head)
-    if child is None and rest and not (head.isdigit() or len(head) == 6):
+    if child is None and rest and not (head.isdigit() or _QUARTER_KEY.fullmatch(head)):
         child = {}
     if isinstance(node, dict) and "value" in node and "source" in node and head not in ("value", "source"):
         # one key of a path: value.<key>
@@ -606,10 +715,10 @@ def _set(node: Any, parts: list[str], value: Any, key: str) -> Any:
     if head in ("value",) and isinstance(node, dict) and "source" in node:
         return {
             **node,
-            "value": _set(node.get("value"), rest, value, key),
+            "value": _set(node.get("value"), rest, value, key, fresh=fresh),
             "source": f"override: --set {key}",
         }
-    return {**node, head: _set(child, rest, value, key)}
+    return {**node, head: _set(child, rest, value, key, fresh=fresh)}
 
 
 def scenario_schema() -> dict[str, Any]:

@@ -13,6 +13,7 @@ dep_rate : depreciation charge per quarter of the vintages bought inside the hor
 capex_hist : purchases by quarter (one ``(n, S)`` array per quarter: the vintages).
 cum_capex, cum_dep : purchases and depreciation since the start (capital identity).
 cum_transferred : fixed assets handed to creditors in resolution since the start (None: none).
+stakes_paid : equity paid into web entities inside the horizon, at cost (an estate sells them).
 rev_ring, trail : the last four quarters' revenue and their sum (market value).
 ebitda_ann : annualised EBITDA, exponentially smoothed (leverage).
 tax_due : tax on last quarter's profit, paid this quarter.
@@ -41,6 +42,7 @@ from circularity.projection.channels.context import (
     build_channels,
     initial_channels,
 )
+from circularity.projection.channels.fleet import HistoryLives
 from circularity.projection.parameters import Params, squeeze
 from circularity.valuation.assumptions import valuation_assumptions
 from circularity.valuation.going_concern import ValuationAnchor
@@ -81,6 +83,7 @@ class Context:
     mkt_cr: Array | None
     life_q: Array  # useful life in quarters
     inv_life: Array
+    lives: tuple[tuple[int, Array], ...]  # each distinct life in quarters with its mask of cells
     capital0: Array
     legacy_dep: Array
     rev0_safe: Array
@@ -88,6 +91,7 @@ class Context:
     own0: Array  # own market value at the start
     backlog0: Array  # (n, 1)
     beta: Array  # (1, S) market value per USD of backlog
+    beta_cancel: Array  # (1, S) market value per USD of backlog cancelled or terminated (negative)
     loss: Array  # (1, S) share of own value lost on default
     materiality: Array  # (1, S) share of the quarter's obligations unpaid that marks a default
     recovery: Array  # (1, S) share of creditors' claims a resolved estate pays (at least its cash)
@@ -129,6 +133,11 @@ class Context:
     valuation: bool = True  # compute the Merton columns (skipped when none of them is recorded)
     balance: bool = True  # keep whole balance sheets (checked, or their columns recorded)
     lender: Array | None = None  # (n, 1) bool: a lender or investor kind (outside capital pools)
+    #: the history's lives where this block's differ (its vintages keep them; None: the same)
+    past_lives: HistoryLives | None = None
+    #: the row columns the run reads (recorded, checked or summed into a headline; None: every
+    #: one): a derived column nothing reads is not built
+    columns: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,6 +173,7 @@ class State:
     credit_spread: Array | None = None  # Merton's credit spread of the quarter (NaN: unknown)
     bs: BalanceState | None = None  # the balance sheet's other stocks (None: not kept)
     cum_transferred: Array | None = None  # fixed assets handed over in resolution (None: none yet)
+    stakes_paid: Array | None = None  # equity paid into web entities, at cost (None: none yet)
 
 
 def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: int) -> Context:
@@ -205,13 +215,15 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         mkt_cr=agg.mkt_cr[:, None] if agg.mkt_cr.any() else None,
         life_q=life_q,
         inv_life=1.0 / life_q,
+        lives=tuple((int(v), life_q == v) for v in np.unique(life_q)),
         capital0=capital0,
         legacy_dep=capital0 / np.maximum(life_q / 2.0, 1.0),
         rev0_safe=np.where(rev_has, rev0, 1.0),
         rev_has=rev_has,
         own0=np.maximum(mv0 - web.holdings @ mv0, 0.0),
-        backlog0=(agg.backlog_of @ agg.suffix_next[0])[:, None],
+        backlog0=(agg.backlog_of @ _dormant_off(agg, agg.suffix_next[0]))[:, None],
         beta=_row(P.glob["backlog_multiple"]),
+        beta_cancel=_row(P.glob["cancel_multiple"]),
         loss=_row(P.glob["default_value_loss"]),
         materiality=_row(P.glob["default_materiality"]),
         recovery=_row(P.glob["recovery_rate"]),
@@ -246,6 +258,14 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         if P.channels is None
         else build_channels(web, agg, P.channels, e, _row(P.glob["rate_floor"]), _row(P.glob["rate_shift"])),
     )
+
+
+def _dormant_off(agg: Aggregation, a: Array) -> Array:
+    """``a`` with the successors' dormant twins at zero (they wake when the party they replace
+    is resolved: :mod:`circularity.projection.succession`)."""
+    if agg.twin_k is None:
+        return a
+    return np.where(agg.twin_k.reshape((-1,) + (1,) * (a.ndim - 1)), 0.0, a)
 
 
 def initial_state(ctx: Context) -> State:
@@ -288,8 +308,8 @@ def initial_state(ctx: Context) -> State:
         trail=4.0 * ring,
         ebitda_ann=np.broadcast_to(np.where(np.isfinite(eb0), eb0, derived), shape).copy(),
         tax_due=np.zeros(shape),
-        cut=np.ones((m, S)),
-        cut_ev=np.ones((m, S)),
+        cut=_dormant_off(ctx.agg, np.ones((m, S))),
+        cut_ev=_dormant_off(ctx.agg, np.ones((m, S))),
         defaulted=np.zeros(shape, dtype=bool),
         first_default=np.full(shape, -1, dtype=np.int64),
         market_value=np.array(ctx.mv0),

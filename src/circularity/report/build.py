@@ -6,6 +6,7 @@ the API agree. Plotly's JavaScript is inlined once; nothing is loaded from the n
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 from datetime import UTC, date, datetime
@@ -17,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from circularity import __version__
 from circularity.i18n import entity_names, money, resolve, short_name, translations
+from circularity.ledger.dates import parse_date
 from circularity.ledger.records import Entity
 from circularity.report import figures, web_figure
 from circularity.report.captions import Captions, horizon_note, knowledge_horizon
@@ -196,7 +198,17 @@ def report_context(
                     scale=scale,
                 )
             )
-            ctx["captions"]["stress"] = cap.of(_("Stress: OpenAI pays half of what it owes"))
+            ctx["captions"]["stress"] = cap.of(_("Stress: OpenAI pays half of what it owes"), model=True)
+
+    def model_captions() -> Captions:
+        """Captions for the projection, the fan and the tornado: they run from the ledger of the
+        preset's date, or of today (``svc.project(scenario, None, ...)``), not of the report's."""
+        stated = svc.scenario(scenario).as_of
+        run_from = parse_date(stated) if stated else date.today()
+        if run_from == as_of:
+            return cap
+        horizon = knowledge_horizon(svc.full_ledger(), run_from)
+        return dataclasses.replace(cap, as_of=run_from, horizon=horizon, model_date=True)
 
     if have["projection"]:
         from circularity.projection import PRESETS
@@ -251,8 +263,8 @@ def report_context(
                 scale=scale,
             )
         )
-        ctx["captions"]["projection"] = cap.of(
-            _("Projection"), _("Scenario {scenario}.").format(scenario=scenario)
+        ctx["captions"]["projection"] = model_captions().of(
+            _("Projection"), _("Scenario {scenario}.").format(scenario=scenario), model=True
         )
 
     if have["simulate"] and draws > 0:
@@ -276,11 +288,12 @@ def report_context(
                     scale=scale,
                 )
             )
-            ctx["captions"]["fan"] = cap.of(
+            ctx["captions"]["fan"] = model_captions().of(
                 _("Monte Carlo"),
                 _("Scenario {scenario}; {n} draws, seed {seed}.").format(
                     scenario=scenario, n=sim.draws, seed=REPORT_SEED
                 ),
+                model=True,
             )
         summary = sim.summary()
         ctx["simulation"] = {
@@ -311,7 +324,7 @@ def report_context(
                 },
             )
         )
-        ctx["captions"]["tornado"] = cap.of(_("Sensitivity"))
+        ctx["captions"]["tornado"] = model_captions().of(_("Sensitivity"), model=True)
 
     if have["claims"]:
         claims = svc.claims(as_of)

@@ -37,22 +37,42 @@ class Captions:
     dataset: str
     unit: str
     gettext: Callable[[str], str]
+    #: the figure's model ran from the ledger of ``as_of`` (its preset's date, or today), which is
+    #: not the report's date: the caption says so
+    model_date: bool = False
 
-    def of(self, title: str, *extra: str, figure: str | None = None) -> dict[str, Any]:
-        """``{"title", "lines"}`` for a figure; ``extra`` lines go between the dates and the source."""
+    def of(self, title: str, *extra: str, figure: str | None = None, model: bool = False) -> dict[str, Any]:
+        """``{"title", "lines"}`` for a figure; ``extra`` lines go between the dates and the source.
+        ``model``: the figure draws model results (stress, projection, Monte Carlo, sensitivity),
+        and its source line says so instead of "deals as reported"."""
         _ = self.gettext
+        source = (
+            _(
+                "Source: circularity {version}, dataset {dataset} (every deal and figure cites a public source); "
+                "model results for the inputs stated, not reported figures."
+            )
+            if model
+            else _(
+                "Source: circularity {version}, dataset {dataset} (every deal and figure cites a public source); "
+                "deals as reported, not simulated."
+            )
+        )
         return {
             "title": title,
             "lines": [
-                _("As of {date}; the ledger's knowledge ends {horizon}; {units}.").format(
+                (
+                    _(
+                        "Ledger as of {date}, the date the model runs from (not the report's date); "
+                        "the ledger's knowledge ends {horizon}; {units}."
+                    )
+                    if self.model_date
+                    else _("As of {date}; the ledger's knowledge ends {horizon}; {units}.")
+                ).format(
                     date=self.as_of.isoformat(),
                     horizon=self.horizon,
                     units=_("amounts in {unit}").format(unit=self.unit),
                 ),
                 *extra,
-                _(
-                    "Source: circularity {version}, dataset {dataset} (every deal and figure cites a public source); "
-                    "deals as reported, not simulated."
-                ).format(version=self.version, dataset=self.dataset),
+                source.format(version=self.version, dataset=self.dataset),
             ],
         }

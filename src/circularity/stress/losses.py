@@ -75,6 +75,7 @@ def decompose_losses(
     shock_strike: Array,
     refinancing_years: float,
     outside_loss: Array | None = None,
+    news_price: Array | float | None = None,
     tol: float = 1e-9,
     max_iter: int = 200,
 ) -> LossParts:
@@ -99,6 +100,11 @@ def decompose_losses(
     refinancing_years : years of debt refinanced at the new spread.
     outside_loss : (S, n) a loss applied directly to an entity's assets (a GAAP loss, a write-off:
         FragilityGraph's "OpenAI loses $10B"), USD bn; part of ``own_loss``.
+    news_price : the market's price of a dollar of contract cancelled (USD of value lost per USD
+        of contract, positive): the calibrated coefficient of ``circularity reactions --fit``
+        (``cancelled``, sign flipped). Given, the operating loss on lost contract receipts is
+        ``news_price · contract lost``, of which the stranded capacity (below) is the part
+        written off the assets and the rest is ``lost_margin``; None: the margin rule below.
 
     Returns
     -------
@@ -114,7 +120,9 @@ def decompose_losses(
     Operating losses come off the firm's assets ``V``:
     ``lost margin = max(m - c, 0)(1 - tax) PV · contract lost`` (margin after the dedicated
     capacity's cost ``c``), ``stranded = c (1 - ρ) · contract lost``, ``credit = PV · credit
-    lost``, ``stakes = Σ_j H_ij (E0_j - E1_j)``; then ``E1 = Merton(V0 - losses)`` less the
+    lost``, ``stakes = Σ_j H_ij (E0_j - E1_j)``; with ``news_price`` ``p`` the market's price
+    replaces the margin rule: ``stranded = min(c (1 - ρ), p) · contract lost``, ``lost margin =
+    p · contract lost - stranded``; then ``E1 = Merton(V0 - losses)`` less the
     wider spread on refinanced debt, iterated until stakes settle (losses only grow, so the
     iteration is monotone). The discount-rate effect is what the equity loses beyond (or, as
     creditors share the loss, short of) the asset losses: ``(E0 - E1) - Σ asset losses``; it is
@@ -129,8 +137,13 @@ def decompose_losses(
     sVz = np.where(known, sigma_V, 1.0)
     shocked = shock > 0
     S, n = shock.shape
-    lm = np.maximum(margin - capacity_share, 0.0) * (1.0 - tax_rate) * pv_factor * contract_lost
     st = capacity_share * (1.0 - relet_recovery) * contract_lost
+    if news_price is None:
+        lm = np.maximum(margin - capacity_share, 0.0) * (1.0 - tax_rate) * pv_factor * contract_lost
+    else:
+        news = np.maximum(np.asarray(news_price, dtype=float), 0.0) * contract_lost
+        st = np.minimum(st, news)
+        lm = news - st
     cr = pv_factor * credit_lost
     lm, st, cr = (np.where(shocked | ~known, 0.0, x) for x in (lm, st, cr))
     out = np.zeros((S, n)) if outside_loss is None else np.where(shocked | ~known, 0.0, outside_loss)

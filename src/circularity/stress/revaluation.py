@@ -21,7 +21,12 @@ from circularity.ledger.dates import quarter_label, quarter_of
 from circularity.stress.losses import LOSS_PARTS, LossParts, decompose_losses
 from circularity.valuation.assumptions import valuation_assumptions
 from circularity.valuation.discounting import annuity_factor
-from circularity.valuation.market_value import fill_equity_values, value_entities, volatility_by_kind
+from circularity.valuation.market_value import (
+    fill_equity_values,
+    market_value_lost,
+    value_entities,
+    volatility_by_kind,
+)
 
 __all__ = [
     "ExposureNetwork",
@@ -45,9 +50,14 @@ METHOD: tuple[str, ...] = (
     "values before: reported market values, else revenue × the median market value/revenue of peers of the "
     "same kind (method named per entity), else unknown and excluded from totals with a count",
     "equity is a Merton call on the firm's assets (equity volatility by kind, debt as reported, else none); "
-    "losses come off the assets: lost margin on lost contract receipts net of costs avoided and of the "
-    "dedicated capacity's cost, stranded capacity net of re-letting, credit losses on loans, and stakes "
-    "marked to each issuer's new Merton equity value (iterated until they settle)",
+    "losses come off the assets: lost contract receipts are cancelled backlog, priced at the market's "
+    "fitted value per dollar of contract cancelled (circularity reactions --fit, the pooled 'cancelled' "
+    "row, its 90% interval giving the range of the total), of which the dedicated capacity stranded net "
+    "of re-letting is the stranded-assets part and the rest lost margin; credit losses on loans; and "
+    "stakes marked to each issuer's new Merton equity value (iterated until they settle)",
+    "market value lost: the sum of each entity's fall in its own value (stakes held taken out), so a "
+    "firm's fall counts once; holders' stake losses are that fall passed on (a transfer, shown apart), "
+    "the projection's headline by the same definition",
     "discount-rate effect: the equity's loss beyond (or, as creditors share it, short of) those asset "
     "losses, plus the wider Merton credit spread on refinanced debt; the parts sum to the total",
     "a shocked node's assets are worth what its creditors recover; its equity is the Merton call on that, "
@@ -189,6 +199,8 @@ class StressResult:
     assumptions: StressAssumptions
     network: ExposureNetwork
     holdings: Array
+    news_price: Mapping[str, Any] = field(default_factory=dict)
+    lost_interval: Array = field(default_factory=lambda: np.zeros((0, 2)))
 
     @property
     def n_scenarios(self) -> int:
@@ -241,22 +253,35 @@ class StressResult:
         return df.iloc[self.row_order(s)].reset_index(drop=True)
 
     def excluded_unknown_value(self, scenario: int = 0) -> list[dict[str, str]]:
-        """Entities touched by the web whose market value is unknown: excluded from the totals."""
-        t = self._touched(scenario)
+        """Entities of the web whose market value is unknown: excluded from the totals. The
+        population is every entity of the compiled web, the one the projection's
+        ``market_value_unknown`` counts (:func:`~circularity.valuation.market_value_lost`), whether
+        or not this shock touches it."""
         return [
             {"entity": e, "reason": m}
-            for e, m, mv, hit in zip(self.entities, self.value_method, self.market_value, t, strict=True)
-            if hit and not np.isfinite(mv)
+            for e, m, mv in zip(self.entities, self.value_method, self.market_value, strict=True)
+            if not np.isfinite(mv)
         ]
 
     def totals(self, scenario: int = 0) -> dict[str, float]:
-        """System totals of one scenario (entities of unknown value excluded, counted)."""
+        """System totals of one scenario (entities of unknown value excluded, counted).
+
+        ``market_value_lost`` is the one definition the projection's headline uses
+        (:func:`~circularity.valuation.market_value_lost`): the sum over entities of the fall in
+        their own equity value (stakes held in others taken out), so an issuer's fall is counted
+        once; ``stake_transfers`` is what holders lost on their stakes (already in the issuers'
+        falls), ``market_value_lost_gross`` the sum of each entity's whole fall (stakes counted in
+        issuer and holder: the sum of the loss parts). ``market_value_unknown`` counts the
+        entities of unknown value of ``entities_in_web`` (every entity of the web)."""
         s, L = scenario, self.losses
         known = np.isfinite(self.market_value)
+        v = market_value_lost(L.value_before[s], L.value_after[s], self.holdings)
         out = {
             "receipts_lost": float(self.receipts_lost[s].sum()),
             "equity_loss": float(np.nansum(self.equity_loss[s])),
-            "market_value_lost": float(np.nansum(np.maximum(-self.mv_change[s], 0.0))),
+            "market_value_lost": float(v.lost[0]),
+            "stake_transfers": float(v.stakes_lost[0]),
+            "market_value_lost_gross": float(v.gross[0]),
             "market_value_before": float(L.value_before[s][known].sum()),
             "market_value_after": float(L.value_after[s][known].sum()),
             "defaults": int(self.defaulted[s].sum()),
@@ -264,6 +289,14 @@ class StressResult:
         for part in LOSS_PARTS:
             out[part] = float(np.nansum(getattr(L, part)[s]))
         out["excluded_unknown_value"] = float(len(self.excluded_unknown_value(s)))
+        out["market_value_lost_low"] = (
+            float(self.lost_interval[s, 0]) if self.lost_interval.size else float("nan")
+        )
+        out["market_value_lost_high"] = (
+            float(self.lost_interval[s, 1]) if self.lost_interval.size else float("nan")
+        )
+        out["market_value_unknown"] = float(v.unknown[0])
+        out["entities_in_web"] = float(v.population)
         return out
 
     def group_loss(self, ids: Sequence[str], scenario: int = 0) -> dict[str, Any]:
@@ -373,6 +406,28 @@ class StressBase:
     capacity: Array
     pv: Array
     H: Array
+    news_price: float = float("nan")
+    news_interval: tuple[float, float] = (float("nan"), float("nan"))
+    news_source: str = ""
+
+
+def _news_price(web: Web) -> tuple[float, tuple[float, float], str]:
+    """The market's price of a dollar of contract cancelled (positive, a loss per dollar), its 90%
+    interval (low, high loss) and where it comes from: the pooled fit of ``circularity reactions
+    --fit`` (``cancelled``) the web was compiled with, else the named prior."""
+    from circularity.analytics.backlog_value import PRIORS
+
+    coef = float(getattr(web, "cancel_multiple", float("nan")))
+    if math.isfinite(coef):
+        lo, hi = getattr(web, "cancel_interval", (float("nan"), float("nan")))
+        return (
+            -coef,
+            (-float(hi), -float(lo)),
+            f"market value {coef:+.3f} per dollar of contract cancelled or delayed, pooled fit of "
+            f"circularity reactions --fit (90% interval {float(lo):+.2f} to {float(hi):+.2f})",
+        )
+    prior, source = PRIORS["cancelled"]
+    return -prior, (float("nan"), float("nan")), f"prior {prior:+.2f} per dollar cancelled: {source}"
 
 
 def prepare_stress(web: Web, a: StressAssumptions) -> StressBase:
@@ -417,6 +472,7 @@ def prepare_stress(web: Web, a: StressAssumptions) -> StressBase:
         np.isin(kinds, v["capacity_kinds"]), float(v["capacity_cost_per_contract_dollar"]), 0.0
     )
     rate = float(v["risk_free_rate"]) + float(v["equity_risk_premium"])
+    news, news_range, news_source = _news_price(web)
     base = StressBase(
         web=web,
         assumptions=a,
@@ -435,6 +491,9 @@ def prepare_stress(web: Web, a: StressAssumptions) -> StressBase:
         capacity=capacity,
         pv=np.full(n, float(annuity_factor(rate, years))),
         H=np.asarray(web.holdings, dtype=float),
+        news_price=news,
+        news_interval=news_range,
+        news_source=news_source,
     )
     for arr in (base.p_bar0, base.recv0, base.e, base.E0, base.V0, base.sigma_V, base.D, base.H):
         arr.flags.writeable = False
@@ -528,26 +587,36 @@ def stress_test(
             raise ScenarioError(f"asset_losses {entity}={loss!r}: give a loss in USD bn, a number >= 0")
         outside[:, web.index(entity)] = float(loss)
     v = a.values
-    parts = decompose_losses(
-        E0=base.E0,
-        V0=base.V0,
-        sigma_V=base.sigma_V,
-        D=base.D,
-        r=float(v["risk_free_rate"]),
-        T=float(v["merton_horizon_years"]),
-        H=base.H,
-        contract_lost=lost - credit_lost,
-        credit_lost=credit_lost,
-        margin=base.margin,
-        capacity_share=base.capacity,
-        relet_recovery=float(v["relet_recovery"]),
-        tax_rate=float(v["tax_rate"]),
-        pv_factor=base.pv,
-        shock=1.0 - share,
-        shock_strike=base.D + p_bar0,
-        refinancing_years=float(v["refinancing_years"]),
-        outside_loss=outside,
-    )
+
+    def decompose(price: float) -> LossParts:
+        return decompose_losses(
+            E0=base.E0,
+            V0=base.V0,
+            sigma_V=base.sigma_V,
+            D=base.D,
+            r=float(v["risk_free_rate"]),
+            T=float(v["merton_horizon_years"]),
+            H=base.H,
+            contract_lost=lost - credit_lost,
+            credit_lost=credit_lost,
+            margin=base.margin,
+            capacity_share=base.capacity,
+            relet_recovery=float(v["relet_recovery"]),
+            tax_rate=float(v["tax_rate"]),
+            pv_factor=base.pv,
+            shock=1.0 - share,
+            shock_strike=base.D + p_bar0,
+            refinancing_years=float(v["refinancing_years"]),
+            outside_loss=outside,
+            news_price=price,
+        )
+
+    parts = decompose(base.news_price)
+    lost_interval = np.full((S, 2), np.nan)
+    if all(math.isfinite(x) for x in base.news_interval):
+        for k, price in enumerate(base.news_interval):
+            other = decompose(price)
+            lost_interval[:, k] = market_value_lost(other.value_before, other.value_after, base.H).lost
     mv_change = -parts.total
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(base.E0 > 0, mv_change / base.E0, np.nan)
@@ -577,6 +646,12 @@ def stress_test(
         assumptions=a,
         network=net,
         holdings=base.H,
+        news_price={
+            "value_per_dollar_cancelled": -base.news_price,
+            "interval": [-base.news_interval[1], -base.news_interval[0]],
+            "source": base.news_source,
+        },
+        lost_interval=lost_interval,
     )
 
 

@@ -132,3 +132,39 @@ def triangle() -> Ledger:
             fin("banks", "cash", 1000.0),
         ],
     )
+
+
+#: entity defaults that switch off every flow but the contracts (hand-computed channel cases)
+QUIET: dict[str, Any] = {
+    "opex_ratio": P(0.0),
+    "capex_ratio": P(0.0),
+    "equity_raise_q": P(0.0),
+    "tax_rate": P(0.0),
+    "min_cash": P(0.0),
+    "rate": P(0.0),
+    "spread_per_turn": P(0.0),
+    "debt_maturity_years": P(100.0),
+}
+
+
+def channels(**kw: Any) -> dict[str, Any]:
+    """A neutral channels section (no renewals, no elasticity, flat paths); ``kw`` overrides."""
+    base: dict[str, Any] = {
+        "chip_share": P(0.75),
+        "building_life_years": P(25.0),
+        "replacement_share": P(1.0),
+        "secondary_price_index": P(1.0),
+        "rate_path": P(0.04),
+        "floating_share": P(0.0),
+        "interest_cover_min": P(2.0),
+        "usd_bn_per_gw": P(50.0),
+        "usd_bn_per_gw_band": {"low": 20.0, "high": 100.0, "source": "assumption: test"},
+        "usd_bn_per_gw_year": P(10.0),
+        "usd_bn_per_gw_year_band": {"low": 2.0, "high": 40.0, "source": "assumption: test"},
+        "lead_time_quarters": P(0.0),
+        "compute_revenue_elasticity": P(0.0),
+        "renewal_share": P(0.0),
+        "rental_price_index": P(1.0),
+        "cost_of_capital": P(0.1),
+    }
+    return base | kw

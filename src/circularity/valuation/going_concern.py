@@ -16,10 +16,13 @@ free cash flows, a growing perpetuity ``EV_f = CF*/(k_f − g)`` at the cost of 
 ``k = r + ERP`` (the implied long-run cash flow ``CF*`` is what the market expects, growth
 included). In a later quarter ``t``
 
-- ``EV_t = CF*/(k_t − g) + β (B_t − B_f)``: the same expected cash flows discounted at the
-  quarter's rates (a scenario's rate path moves every value), plus the market's calibrated price
-  ``β`` of a dollar of contract backlog won or lost since the anchor
-  (:func:`~circularity.valuation.fit_backlog_value`, ``circularity reactions --fit``);
+- ``EV_t = CF*/(k_t − g) + β (B_t − B_f) + (β + β_c)(X_t − X_f)``: the same expected cash
+  flows discounted at the quarter's rates (a scenario's rate path moves every value), plus the
+  market's calibrated price of contract news since the anchor
+  (:func:`~circularity.valuation.fit_backlog_value`, ``circularity reactions --fit``): ``β`` per
+  dollar of backlog ``B`` won or run down, and ``β_c`` (negative) per dollar of backlog ``X``
+  cancelled or terminated (a payer that pays only part, a resolution): since ``B`` already lost
+  the cancelled dollars at ``β``, the second term makes their price ``β_c`` in all;
 - ``V_t = max(EV_t + C_t, 0)``: the cash the entity's realised cash flows leave it with
   (burn lowers it, earnings and money raised add to it) is part of its assets;
 - ``E_t = V_t N(d1) − D_t e^{−r_t T} N(d2)`` (:func:`~circularity.valuation.merton_equity`):
@@ -65,6 +68,7 @@ class ValuationAnchor:
     cash_flow : implied long-run free cash flow ``CF* = EV_f (k_f − g)`` (USD bn a year).
     sigma_V : Merton's asset volatility (held from the anchor on, Merton's assumption).
     backlog : contract backlog at the anchor (USD bn).
+    cancelled : backlog cancelled or terminated by the anchor (USD bn).
     revenue : trailing annual revenue at the anchor (USD bn; NaN where none), for the multiple
         method.
     known : whether the equity value was known and Merton solved (else the entity is unknown:
@@ -76,6 +80,7 @@ class ValuationAnchor:
     backlog: Array
     known: Array
     revenue: Array
+    cancelled: Array | float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +106,7 @@ def anchor_going_concern(
     terminal_growth: float,
     backlog: Any,
     revenue: Any = np.nan,
+    cancelled: Any = 0.0,
 ) -> ValuationAnchor:
     """Anchor the going-concern values on the market's equity value at one quarter.
 
@@ -114,6 +120,7 @@ def anchor_going_concern(
     terminal_growth : ``g``, below every cost of capital.
     backlog : (n, S) contract backlog, USD bn.
     revenue : (n, S) trailing annual revenue, USD bn (only the multiple method reads it).
+    cancelled : (n, S) contract backlog cancelled or terminated so far, USD bn.
 
     Examples
     --------
@@ -142,6 +149,7 @@ def anchor_going_concern(
         backlog=np.asarray(backlog, dtype=float) * np.ones(E.shape),
         known=known,
         revenue=np.asarray(revenue, dtype=float) * np.ones(E.shape),
+        cancelled=np.asarray(cancelled, dtype=float) * np.ones(E.shape),
     )
 
 
@@ -159,10 +167,16 @@ def value_going_concern(
     revenue: Any = None,
     elasticity: Any = 0.0,
     credit: bool = True,
+    cancelled: Any = None,
+    cancel_value: Any = None,
 ) -> GoingConcern:
     """Equity, enterprise value and Merton's credit measures of one quarter (see the module
     docstring for the rule). ``credit=False`` skips the distance to default, probability and
     spread (NaN), for a run that records none of them.
+
+    ``cancelled`` (backlog cancelled or terminated so far, USD bn) with ``cancel_value`` (``β_c``,
+    market value per dollar cancelled, negative) prices cancellations at the market's own
+    coefficient; without them a cancelled dollar is priced like any backlog run down (``β``).
 
     With ``revenue`` given (the multiple method a scenario picks,
     ``globals.valuation_method: revenue_multiple``) the implied cash flow scales with trailing
@@ -180,23 +194,26 @@ def value_going_concern(
         cf = cf * ratio ** np.asarray(elasticity, dtype=float)
     ev = cf / (k - terminal_growth)
     ev = ev + np.asarray(backlog_value, dtype=float) * (np.asarray(backlog, dtype=float) - anchor.backlog)
+    if cancelled is not None and cancel_value is not None:
+        extra = np.asarray(backlog_value, dtype=float) + np.asarray(cancel_value, dtype=float)
+        ev = ev + extra * (np.asarray(cancelled, dtype=float) - anchor.cancelled)
     V = np.maximum(ev + C, 0.0)
     E = merton_equity(V, anchor.sigma_V, D, risk_free, horizon_years)
     nan = np.full(E.shape, np.nan)
-    if credit:
-        dd = distance_to_default(V, anchor.sigma_V, D, risk_free, horizon_years)
-        pd_ = default_probability(V, anchor.sigma_V, D, risk_free, horizon_years)
-        cs = credit_spread(V, anchor.sigma_V, D, risk_free, horizon_years)
-    else:
-        dd = pd_ = cs = nan
     k_ = anchor.known
+    if credit:
+        dd = np.where(k_, distance_to_default(V, anchor.sigma_V, D, risk_free, horizon_years), nan)
+        pd_ = np.where(k_, default_probability(V, anchor.sigma_V, D, risk_free, horizon_years), nan)
+        cs = np.where(k_, credit_spread(V, anchor.sigma_V, D, risk_free, horizon_years), nan)
+    else:  # not computed: NaN (one array for the three; nothing writes into them)
+        dd = pd_ = cs = nan
     return GoingConcern(
         equity_value=np.where(k_, E, nan),
         enterprise_value=np.where(k_, ev, nan),
         asset_value=np.where(k_, V, nan),
-        distance_to_default=np.where(k_, dd, nan),
-        default_probability=np.where(k_, pd_, nan),
-        credit_spread=np.where(k_, cs, nan),
+        distance_to_default=dd,
+        default_probability=pd_,
+        credit_spread=cs,
     )
 
 

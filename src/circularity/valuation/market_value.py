@@ -25,7 +25,15 @@ from circularity.valuation.merton import (
     solve_merton,
 )
 
-__all__ = ["EntityValues", "fill_equity_values", "value_entities", "volatility_by_kind"]
+__all__ = [
+    "EntityValues",
+    "ValueLost",
+    "fill_equity_values",
+    "market_value_lost",
+    "own_value",
+    "value_entities",
+    "volatility_by_kind",
+]
 
 
 #: Kinds that hold no operating business of their own (funds, lenders, governments, vehicles):
@@ -196,4 +204,79 @@ def value_entities(
         credit_spread=cs,
         debt_known=np.broadcast_to(known, V.shape),
         merton_unsolved=unsolved,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ValueLost:
+    """Market value lost between two instants, defined once for the stress test, the projection
+    and the Monte Carlo (:func:`market_value_lost`); per scenario ``(S,)``.
+
+    Attributes
+    ----------
+    lost : the headline: sum over entities of the fall in their *own* equity value (equity less
+        the stakes it holds in others, at the issuers' values), entities whose own value rose
+        counting 0; each firm's fall is counted once, in its own row, however many hold it.
+    stakes_lost : what holders lost on their stakes (a transfer of the issuers' falls already in
+        ``lost``, reported beside it, never added to it).
+    gross : sum of each entity's whole equity fall, stakes included (counts a stake's loss in the
+        issuer and again in its holders: what a list of market-cap falls adds up to).
+    unknown : entities (of every entity in the web) whose value is unknown before or after:
+        left out of every sum and counted here.
+    population : how many entities were looked at (every entity of the web).
+    """
+
+    lost: Array
+    stakes_lost: Array
+    gross: Array
+    unknown: Array
+    population: int
+
+
+def own_value(equity_value: Any, holdings: Any) -> Array:
+    """Own equity value ``E_i − Σ_j H_ij E_j`` (the business without the stakes it holds), ``(S, n)``.
+
+    An issuer of unknown value (NaN) adds no stake (what nobody values is counted as none); the
+    holder's own value stays known.
+    """
+    E = np.asarray(equity_value, dtype=float)
+    H = np.asarray(holdings, dtype=float)
+    return np.asarray(E - np.nan_to_num(E) @ H.T)
+
+
+def market_value_lost(before: Any, after: Any, holdings: Any) -> ValueLost:
+    """The one definition of "market value lost" (see :class:`ValueLost`).
+
+    Parameters
+    ----------
+    before, after : (S, n) or (n,) equity values including stakes held (NaN where unknown).
+    holdings : (n, n) ``H[i, j]`` share of ``j``'s equity held by ``i``.
+
+    Notes
+    -----
+    ``Σ_i (own_before_i − own_after_i) = Σ_j (1 − Σ_i H_ij)(E_before_j − E_after_j)``: the fall
+    net of cross-holdings is what the holders outside the web lose, and the issuer's fall is
+    not counted a second time in its holders' market values. Gains are not netted against losses
+    (an entity whose own value rose adds 0), as a list of losers would read.
+
+    Examples
+    --------
+    >>> H = np.array([[0.0, 0.5], [0.0, 0.0]])   # A holds half of B
+    >>> v = market_value_lost([[150.0, 100.0]], [[100.0, 0.0]], H)   # B is wiped out
+    >>> float(v.lost[0]), float(v.stakes_lost[0]), float(v.gross[0])
+    (100.0, 50.0, 150.0)
+    """
+    b = np.atleast_2d(np.asarray(before, dtype=float))
+    a = np.atleast_2d(np.asarray(after, dtype=float))
+    b, a = np.broadcast_arrays(b, a)
+    known = np.isfinite(b) & np.isfinite(a)
+    own_fall = own_value(b, holdings) - own_value(a, holdings)
+    fall = b - a
+    stake_fall = fall - own_fall
+    return ValueLost(
+        lost=np.where(known, np.maximum(own_fall, 0.0), 0.0).sum(axis=1),
+        stakes_lost=np.where(known, np.maximum(stake_fall, 0.0), 0.0).sum(axis=1),
+        gross=np.where(known, np.maximum(fall, 0.0), 0.0).sum(axis=1),
+        unknown=(~known).sum(axis=1),
+        population=int(b.shape[1]),
     )

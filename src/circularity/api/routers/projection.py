@@ -293,9 +293,12 @@ def simulate(body: SimulateRequest, service: ServiceDep, request: Request) -> Si
         if e not in result.entities:
             continue
         j = result.entities.index(e)
+        # an entity whose value is unknown has no band (listed in summary.fan_excluded), never a
+        # band of gaps or of zeros
         quantiles[e] = {
             var: {lab: _clean(bands[k, j]) for k, lab in enumerate(labels)}
             for var, bands in result.fan.items()
+            if e not in result.fan_excluded.get(var, ())
         }
     summary = result.summary()
     summary.pop("p_default_by_year", None)

@@ -173,7 +173,8 @@
     const shownVolume = edges.reduce((s, e) => s + (e.data.amount || 0), 0);
     $("#graph-status").textContent = t("{n} entities · {m} deals · {amount} in the deals shown · {unit}", {
       n: nodes.length, m: edges.length, amount: I.money(shownVolume, 0), unit: unitsNote() });
-    if (circ.panels.sankey) circ.panels.sankey(graph);
+    // the Sankey beside the web sums the deals the web shows (the top-N control included)
+    if (circ.panels.sankey) circ.panels.sankey({ ...graph, elements: shown });
   }
 
   /** Role names written in the empty middle of each role's sector, in panel pixels. */
@@ -365,16 +366,31 @@
     };
     return titles[id] || id;
   }
+  // The projection, the Monte Carlo fan and the tornado run from the ledger of their preset's date
+  // (today when it states none), not from the date chosen above; the stress test runs at that date.
+  const RUN_FROM_PRESET = new Set(["projection-chart", "fan-chart", "sensitivity-chart"]);
+  function modelDate() {
+    const preset = $("#preset") && (state.scenarios || { presets: [] }).presets.find((p) => p.name === $("#preset").value);
+    return (preset && preset.as_of) || state.meta.today;
+  }
   function caption(id) {
     const extra = id === "graph" || id === "sankey-chart" ? [t("Filters: {f}.", { f: filterText() })]
       : (circ.panels.captionOf ? circ.panels.captionOf(id) : []);
+    const modelled = id !== "graph" && id !== "sankey-chart";
+    const date = RUN_FROM_PRESET.has(id) ? modelDate() : state.asOf;
+    // what the ledger knew on that date: its horizon, or the date itself when earlier (as the report)
+    const known = horizon() !== "–" && horizon() < date ? horizon() : date;
+    const values = { date, horizon: known, units: unitsNote(), version: state.meta.version, dataset: state.meta.dataset };
     return {
       title: figureTitle(id),
       lines: [
-        t("As of {date}; the ledger's knowledge ends {horizon}; {units}.", { date: state.asOf, horizon: horizon(), units: unitsNote() }),
+        RUN_FROM_PRESET.has(id)
+          ? t("Ledger as of {date}, the date the model runs from (the date chosen above does not move it); the ledger's knowledge ends {horizon}; {units}.", values)
+          : t("As of {date}; the ledger's knowledge ends {horizon}; {units}.", values),
         ...extra,
-        t("Source: circularity {version}, dataset {dataset} (every deal and figure cites a public source); deals as reported, not simulated.", {
-          version: state.meta.version, dataset: state.meta.dataset }),
+        modelled
+          ? t("Source: circularity {version}, dataset {dataset} (every deal and figure cites a public source); model results for the inputs stated, not reported figures.", values)
+          : t("Source: circularity {version}, dataset {dataset} (every deal and figure cites a public source); deals as reported, not simulated.", values),
       ],
     };
   }

@@ -17,7 +17,14 @@ window.circExport = (function () {
     const measure = (s) => window.circWeb.textWidth(s, size, weight);
     const lines = [];
     let cur = "";
-    const tokens = String(text).match(/[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+\s*|\s+/g) || [];
+    const raw = String(text).match(/[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+\s*|\s+/g) || [];
+    // no line starts with closing punctuation (。，、；：）」 and ASCII ) . , ; :): it stays with the word before
+    const closing = /^[\u3001\u3002\u300d\u300f\u3011\uff09\uff0c\uff1a\uff1b\uff01\uff1f).,;:!?]/;
+    const tokens = [];
+    for (const tok of raw) {
+      if (tokens.length && closing.test(tok) && !/\s$/.test(tokens[tokens.length - 1])) tokens[tokens.length - 1] += tok;
+      else tokens.push(tok);
+    }
     for (const tok of tokens) {
       if (cur && measure(cur + tok) > width) { lines.push(cur.trimEnd()); cur = tok.trimStart(); }
       else cur += tok;

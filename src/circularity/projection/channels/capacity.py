@@ -18,7 +18,14 @@
 - A compute or lease contract that ends inside the horizon renews for the rest of it at
   ``channels.renewal_share`` of its last year's payments × the GPU rental-price index relative to
   its last quarter (``channels.rental_price_index``), so the baseline does not run off by
-  construction.
+  construction; the rest of its capacity, ``1 − renewal_share``, is offered outside the web at the
+  same index and rented at ``channels.utilisation`` (:func:`relet_revenue`). ``renewal_share`` 0
+  switches renewing and re-letting ended contracts off.
+- A compute seller's revenue from capacity rented outside any take-or-pay contract (an ended
+  contract's unrenewed share; a defaulted buyer's capacity, re-let at ``1 − relet_haircut`` of
+  its price) is delivered capacity × utilisation × price: the payments a full rental would bring
+  × ``channels.utilisation`` (per entity ``utilisation_of``). Contracted payments are for
+  reserved capacity, paid whatever the buyer uses.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ def renew_contracts(web: Web, scenario: Scenario) -> Web:
         return web
     index = path_values(ch.rental_price_index, web.quarters)
     sched = web.schedule.copy()
+    offered = np.zeros_like(sched)
     notes = list(web.notes)
     T = web.T
     for k in range(web.m):
@@ -61,9 +69,12 @@ def renew_contracts(web: Web, scenario: Scenario) -> Web:
         last = sched[k, max(end - 3, int(paid[0])) : end + 1].mean()
         ratio = index[end + 1 :] / index[end] if index[end] > 0 else np.zeros(T - end - 1)
         sched[k, end + 1 :] = ch.renewal_share.value * last * ratio
+        offered[k, end + 1 :] = (1.0 - ch.renewal_share.value) * last * ratio
         if k < len(notes):
             notes[k] = f"{notes[k]}; renews from {web.quarters[end + 1]} at the rental-price index"
-    return dataclasses.replace(web, schedule=sched, notes=tuple(notes))
+    return dataclasses.replace(
+        web, schedule=sched, notes=tuple(notes), relet_outside=offered if offered.any() else None
+    )
 
 
 def compute_share(cc: ChannelContext, base_due: Array, cut_ev: Array, t: int) -> Array:

@@ -64,6 +64,10 @@ class ChannelContext:
     gw_live: Array  # (T, m) 1 while a contract is contracted (started or not, not yet ended)
     gw_frac: Array  # (T, m) share of a contract's GW delivered as scheduled (before power)
     gw_contracted: Array  # (T, n, 1) GW contracted by holder (before cuts)
+    util: Array  # (n, 1) share of capacity offered outside a take-or-pay contract that is rented
+    relet_out: Array | None = (
+        None  # (T, n, 1) by seller: ended, unrenewed capacity rented (× util; None: none)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,10 +142,15 @@ def build_channels(
     paced = web.gw_linked | (seller & np.isfinite(stated) & (np.nan_to_num(stated) > 0))
     buy_sel = agg.by_payer[n : 3 * n]  # operating and hardware dues by payer
     by_payer_buy = (buy_sel[:n] + buy_sel[n:]).tocsr()
-    sched_buy = by_payer_buy @ sched
+    # a successor's dormant twins are not scheduled for it (they wake only on a resolution)
+    mine = sched if agg.twin_k is None else np.where(agg.twin_k[:, None], 0.0, sched)
+    sched_buy = by_payer_buy @ mine
     opex = np.minimum(np.maximum(e["opex_ratio"][:, :1], 0.0), 0.95)
     life_q = np.maximum(np.rint(4 * e["useful_life_years"]).astype(np.int64), 1)  # as the Context's
     lab = np.array([k == "lab" for k in web.entity_kinds])[:, None]
+    util = np.array(
+        [ch.utilisation_of[x].value if x in ch.utilisation_of else ch.utilisation.value for x in ids]
+    )[:, None]
     return ChannelContext(
         chip_share=np.array(
             [ch.chip_share_of[x].value if x in ch.chip_share_of else ch.chip_share.value for x in ids]
@@ -185,7 +194,13 @@ def build_channels(
         gw_hold_k=sp.csr_matrix(gw_hold[:, gw > 0]),
         gw_live=np.ascontiguousarray(live.T.astype(float)),
         gw_frac=np.ascontiguousarray(frac.T),
-        gw_contracted=np.ascontiguousarray((gw_hold @ live).T)[:, :, None],
+        util=util,
+        relet_out=None
+        if web.relet_outside is None
+        else np.ascontiguousarray(np.asarray(agg.by_payee[:n] @ web.relet_outside).T)[:, :, None] * util,
+        gw_contracted=np.ascontiguousarray(
+            (gw_hold @ (live if agg.twin_k is None else live & ~agg.twin_k[:, None])).T
+        )[:, :, None],
     )
 
 

@@ -35,6 +35,7 @@ from circularity.projection.channels.context import ChannelContext, ChannelState
 
 __all__ = [
     "FleetStep",
+    "HistoryLives",
     "borrowing_base",
     "collateral_value",
     "fleet_step",
@@ -58,15 +59,35 @@ class FleetStep:
 
 
 def retired_vintage(
-    hist: tuple[Array, ...], lives: tuple[tuple[int, Array], ...], t: int, shape: tuple[int, int]
+    hist: tuple[Array, ...],
+    lives: tuple[tuple[int, Array], ...],
+    t: int,
+    shape: tuple[int, int],
+    first: int = 0,
+    stop: int | None = None,
 ) -> Array:
     """Purchases of the vintage whose last charge fell in quarter ``t`` (bought in ``t − L``);
-    ``lives`` pairs each distinct life ``L`` (quarters) with the mask of the cells that have it."""
+    ``lives`` pairs each distinct life ``L`` (quarters) with the mask of the cells that have it.
+    Only vintages bought in ``first ≤ t − L < stop`` count (the history's vintages keep the life
+    they were bought with when a projection overrides it: see :class:`HistoryLives`)."""
     gone = np.zeros(shape)
     for life, mask in lives:  # a few distinct lives: one pass each
-        if t - life >= 0:
+        if first <= t - life and (stop is None or t - life < stop):
             np.copyto(gone, hist[t - life], where=mask)
     return gone
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLives:
+    """The useful lives the history quarters ran with, where a projection's differ (overrides: a
+    Monte Carlo draws the future only). A vintage is depreciated straight line over the life in
+    force when it was bought: one bought in history (before ``first``, the first projected
+    quarter) keeps charging ``1 / L_history`` of its cost and is retired after ``L_history``
+    quarters, whatever life the projection gives its own purchases."""
+
+    first: int
+    lives: tuple[tuple[int, Array], ...]  # each distinct history life with its (n, 1) mask
+    inv_life: Array  # (n, 1) 1 / history life
 
 
 def replacement_capex(cc: ChannelContext, cs: ChannelState) -> Array:
@@ -82,9 +103,10 @@ def fleet_step(
     life_q: Array,
     inv_life: Array,
     t: int,
+    past: HistoryLives | None = None,
 ) -> FleetStep:
     """Depreciate the vintages, add the quarter's purchases (replacement capex is all chips),
-    retire the vintage that reached its life."""
+    retire the vintage that reached its life (a history vintage: its history life, ``past``)."""
     new_build = capex if replacement is None else capex - replacement
     chip = cc.chip_share * new_build
     bldg = new_build - chip
@@ -92,8 +114,14 @@ def fleet_step(
         chip = chip + replacement
     dep = cs.chip_dep + cs.bldg_dep
     hist = (*cs.chip_hist, chip)
-    gone = retired_vintage(hist, cc.lives, t, capex.shape)
-    chip_dep = np.maximum(cs.chip_dep + (chip - gone) * inv_life, 0.0)
+    if past is None:
+        gone = retired_vintage(hist, cc.lives, t, capex.shape)
+        chip_dep = np.maximum(cs.chip_dep + (chip - gone) * inv_life, 0.0)
+    else:
+        gone = retired_vintage(hist, cc.lives, t, capex.shape, first=past.first)
+        old = retired_vintage(hist, past.lives, t, capex.shape, stop=past.first)
+        chip_dep = np.maximum(cs.chip_dep + (chip - gone) * inv_life - old * past.inv_life, 0.0)
+        gone = gone + old
     return FleetStep(
         depreciation=dep,
         chip_hist=hist,

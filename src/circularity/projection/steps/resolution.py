@@ -1,10 +1,13 @@
 """Step 5, resolution: who defaults this quarter, and what a default does (a court's resolution).
 
 An entity defaults when what it leaves unpaid is material. In that quarter its estate (its cash
-and the realised value of its fixed assets) goes to its creditors pro rata to their claims, its
+and the realised value of its fixed assets) goes to its creditors, secured claims first from their
+collateral (``resolution.secured``) and the rest pro rata to their claims, its
 contracts are terminated, its debt is settled by what its creditors recover and its equity goes
-to zero; from then on it has no cash, no revenue and no costs of its own (no successor carries
-its business in this version). Its creditors book ``claim − recovery`` as a credit loss.
+to zero; from then on it has no cash, no revenue and no costs of its own. A successor named by
+the scenario (``resolution.successors``) assumes its operating and hardware contracts at a new
+price and carries its business (:mod:`circularity.projection.succession`); without one they are
+terminated. Its creditors book ``claim − recovery`` as a credit loss.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from circularity._typing import Array
+from circularity.compile import Web
+from circularity.projection.aggregation import Aggregation
+from circularity.projection.channels.fleet import collateral_value
 from circularity.projection.state import Context, State
 from circularity.projection.steps.clearing import Cleared
 from circularity.projection.steps.obligations import Dues
@@ -37,9 +43,12 @@ class DefaultRecord:
     claims: float  # creditors' claims at resolution (unpaid dues, damages, debt)
     recovered: float  # what the estate paid them
     recovery_rate: float  # recovered / claims
+    secured_claims: float = 0.0  # claims secured on named collateral (paid first from it)
+    secured_recovery_rate: float = float("nan")  # what secured claims recovered (NaN: none)
+    unsecured_recovery_rate: float = 0.0  # what unsecured claims (and deficiencies) recovered
     losses: dict[str, float]  # creditor → claim − recovery
     terminated: tuple[str, ...]  # contracts terminated (deal ids)
-    assumed: tuple[str, ...] = ()  # contracts assumed by a successor (none in this version)
+    assumed: tuple[str, ...] = ()  # contracts assumed by a successor (resolution.successors)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,7 +65,12 @@ class Resolved:
     unpaid_outside: Array  # outside bills and maturing debt left unpaid (the liquidity order's last step)
     unpaid_bills: Array | None = None  # the outside bills among them: owed on as outside debt (payables)
     lent_off: Array | None = None  # by lender: web loan principal owed by a debtor resolved now (written off)
+    sold: Array | None = None  # (n, S) estates resolved now that sold their loans and stakes (None: none)
+    debt_moved: Array | None = (
+        None  # by borrower: web debt an estate sold to outside investors (now outside debt)
+    )
     cut: Array  # contracts still honoured: those of a defaulted payer or payee are terminated
+    cut_ev: Array | None = None  # the events-only share, with the twins a successor takes up woken
     detail: tuple[DefaultRecord, ...] = ()
 
 
@@ -111,9 +125,17 @@ def resolution(
     as payer, terminated, the damages: ``relet_haircut`` of the remaining operating and hardware
     payments (the payee re-lets the capacity at that discount, :func:`relet`) and the whole
     remaining principal of its web loans (future interest and investment commitments lapse);
-    outside, its debt and its unpaid bills. Recovery ``R = min(C, cash + K, max(cash,
-    recovery_rate·C))`` (``K`` its fixed assets at book: creditors never get more than the
-    estate holds, and at least its cash), shared pro rata. Its cash and asset sales go out
+    outside, its debt and its unpaid bills.
+
+    Seniority (``resolution.secured``; and the debt an entity with ``channels.ltv`` drew from
+    its asset-backed lenders): secured claims ``C_s`` are paid first from their collateral
+    ``V`` (chips at collateral value, or every fixed asset at book; at most ``K``), ``P_s =
+    min(C_s, V)``. The rest, ``U = C − P_s`` (unsecured claims and the secured deficiency),
+    recovers ``R_u = min(U, cash + K − P_s, max(cash, recovery_rate·U))`` (``K`` its fixed
+    assets at book: creditors never get more than the estate holds, and at least its cash),
+    pro rata; a secured claim recovers ``P_s / C_s + (1 − P_s / C_s)·R_u / U``. Without secured
+    claims this is ``R = min(C, cash + K, max(cash, recovery_rate·C))`` pro rata. Its cash and
+    asset sales go out
     (``resolution_out``): it ends the quarter with no cash, no debt and no fixed assets.
     """
     zero = np.zeros_like(cl.cash_after)
@@ -135,45 +157,91 @@ def resolution(
     cat = ctx.agg.category
     # claims per contract (m, S): unpaid now, plus damages on the terminated remainder
     weight = np.where((cat <= 1)[:, None], ctx.relet_haircut, (cat == 4)[:, None] * 1.0)
+    if agg.assumed_k is not None and agg.succ_price is not None:
+        # a contract a successor assumes: the counterparty claims the price cut, not re-letting
+        cut_price = (1.0 - agg.succ_price[web.payer])[:, None]
+        weight = np.where(agg.assumed_k[:, None], cut_price, weight)
     by_new = newly[web.payer]  # (m, S) contracts whose payer is resolved now
     unpaid_k = dues.amount * np.maximum(1.0 - cl.ratio[web.payer], 0.0)
-    future_k = agg.suffix_next[t][:, None] * dues.cut
+    future_k = _remaining(agg, dues, t)
     future_k *= weight
     claim_k = np.where(by_new, unpaid_k + future_k, 0.0)
     web_claims = agg.by_payer[:n] @ claim_k  # (n, S) by debtor
     out_claims = np.where(newly, np.maximum(debt_out, 0.0), 0.0)  # with the bills left unpaid
     claims = web_claims + out_claims
-    cash = np.where(newly, np.maximum(cl.cash_after, 0.0), 0.0)
+    # the estate sells the loans it made and the stakes it held to outside investors
+    sold_k = np.where(
+        newly[web.payee] & ~defaulted[web.payer] & (cat == 4)[:, None], _remaining(agg, dues, t), 0.0
+    )
+    proceeds = agg.by_payee[:n] @ sold_k
+    moved = agg.by_payer[:n] @ sold_k
+    proceeds += np.where(newly, _stakes_value(ctx, st), 0.0)
+    cash = np.where(newly, np.maximum(cl.cash_after, 0.0) + proceeds, 0.0)
     book = np.where(newly, np.maximum(capital, 0.0), 0.0)
     rr = ctx.recovery
+    # seniority: secured claims are paid first from their collateral, at its value
+    sec_k = agg.secured_k
+    sec_claims = _secured_outside(st, newly, out_claims)
+    out_sec = sec_claims.copy()
+    if sec_k is not None:
+        sec_claims = sec_claims + agg.by_payer[:n] @ (claim_k * sec_k[:, None])
+    paid_sec = np.zeros_like(cash)
+    cover = np.zeros_like(cash)
+    if (sec_claims > 0).any():
+        coll = _collateral(ctx, st, dues, out, cl, book, t)
+        paid_sec = np.minimum(sec_claims, coll)
+        np.divide(paid_sec, sec_claims, out=cover, where=sec_claims > 1e-12)
+    unsec = claims - paid_sec
     # recoveries received by a creditor resolved in the same quarter join its estate: a few
     # passes reach the fixed point (recoveries only grow and are bounded by the claims)
     got = np.zeros_like(cash)
-    rate = np.zeros_like(cash)
+    rate_u = np.zeros_like(cash)
+    rate_s = cover
     rec_k = np.zeros_like(claim_k)
     for _ in range(4):
-        estate_cash = cash + np.where(newly, got, 0.0)
-        recovered = np.minimum(claims, np.minimum(estate_cash + book, np.maximum(estate_cash, rr * claims)))
-        rate = np.zeros_like(cash)
-        np.divide(recovered, claims, out=rate, where=claims > 1e-12)
-        rec_k = claim_k * rate[web.payer]
+        rate_u, rate_s, rec_k = _class_rates(
+            web, agg, cash + np.where(newly, got, 0.0), book, paid_sec, unsec, cover, rr, claim_k
+        )
         new_got = agg.by_payee[:n] @ rec_k
         if np.allclose(new_got, got, rtol=0.0, atol=1e-12):
             got = new_got
             break
         got = new_got
     estate_cash = cash + np.where(newly, got, 0.0)
-    recovered = np.minimum(claims, np.minimum(estate_cash + book, np.maximum(estate_cash, rr * claims)))
+    rate_u, rate_s, _ = _class_rates(web, agg, estate_cash, book, paid_sec, unsec, cover, rr, claim_k)
+    recovered = paid_sec + rate_u * unsec
+    rate = np.zeros_like(cash)
+    np.divide(recovered, claims, out=rate, where=claims > 1e-12)
     sales = np.where(newly, np.maximum(recovered - estate_cash, 0.0), 0.0)
     res_out = np.where(newly, estate_cash + sales, 0.0)  # the estate's cash: creditors, then owners
     res_in = got + sales
+    res_in += np.where(newly, proceeds, 0.0)
     damages = agg.by_payee[:n] @ np.where(by_new, future_k, 0.0)  # unpaid dues are booked as they fall due
     alive = ~defaulted
-    cut = cl.cut * (alive[web.payer] & alive[web.payee])
+    live = alive[web.payer] & alive[web.payee]
+    cut = cl.cut * live
+    cut_ev = None
+    if agg.twins is not None:  # successors take up the contracts of those resolved now
+        tw, orig, src = agg.twins
+        wake = newly[src]
+        cut[tw] = np.where(wake, dues.cut[orig] * live[tw], cut[tw])  # before the payer's shortfall cut
+        cut_ev = dues.cut_ev.copy()
+        cut_ev[tw] = np.where(wake, dues.cut_ev[orig], cut_ev[tw])
     detail: tuple[DefaultRecord, ...] = ()
     if ctx.S == 1:
         detail = _records(
-            ctx, t, newly, unpaid, obligations, claims, recovered, claim_k, rec_k, out_claims, rate, cl.cut
+            ctx,
+            t,
+            newly,
+            unpaid,
+            obligations,
+            claims,
+            recovered,
+            claim_k,
+            rec_k,
+            (out_claims, out_sec),
+            (rate, rate_s, rate_u, sec_claims),
+            cl.cut,
         )
     return Resolved(
         defaulted=defaulted,
@@ -187,6 +255,9 @@ def resolution(
         unpaid_bills=bills,
         lent_off=agg.by_payee[:n] @ np.where(by_new & (cat == 4)[:, None], claim_k, 0.0),
         cut=cut,
+        cut_ev=cut_ev,
+        sold=newly,
+        debt_moved=moved,
         detail=detail,
     )
 
@@ -201,24 +272,31 @@ def _records(
     recovered: Array,
     claim_k: Array,
     rec_k: Array,
-    out_claims: Array,
-    rate: Array,
+    outside: tuple[Array, Array],
+    rates: tuple[Array, Array, Array, Array],
     cut_before: Array,
 ) -> tuple[DefaultRecord, ...]:
     """The defaults of scenario 0 in quarter ``t``, with each creditor's loss."""
     web = ctx.web
     q = web.quarters[t]
     mat = float(np.asarray(ctx.materiality).flat[0])
+    out_claims, out_sec = outside
+    rate, rate_s, rate_u, sec_claims = rates
     recs = []
     for i in np.flatnonzero(newly[:, 0]):
         losses: dict[str, float] = {}
         for k in np.flatnonzero((web.payer == i) & (claim_k[:, 0] > 0)):
             name = web.entities[int(web.payee[k])]
             losses[name] = losses.get(name, 0.0) + float(claim_k[k, 0] - rec_k[k, 0])
-        oc = float(out_claims[i, 0])
+        oc, os_ = float(out_claims[i, 0]), float(out_sec[i, 0])
         if oc > 0:
-            losses[OUTSIDE] = oc * (1.0 - float(rate[i, 0]))
+            ru, rs = float(rate_u[i, 0]), float(rate_s[i, 0])
+            losses[OUTSIDE] = os_ * (1.0 - rs) + (oc - os_) * (1.0 - ru)
         mine = ((web.payer == i) | (web.payee == i)) & (cut_before[:, 0] > 0)
+        assumed = np.zeros(web.m, dtype=bool)
+        if ctx.agg.assumed_k is not None:
+            assumed = mine & ctx.agg.assumed_k
+            mine &= ~ctx.agg.assumed_k
         u, o = float(unpaid[i, 0]), float(obligations[i, 0])
         recs.append(
             DefaultRecord(
@@ -233,23 +311,114 @@ def _records(
                 claims=float(claims[i, 0]),
                 recovered=float(recovered[i, 0]),
                 recovery_rate=float(rate[i, 0]),
+                secured_claims=float(sec_claims[i, 0]),
+                secured_recovery_rate=float(rate_s[i, 0]) if sec_claims[i, 0] > 0 else float("nan"),
+                unsecured_recovery_rate=float(rate_u[i, 0]),
                 losses={k: v for k, v in sorted(losses.items(), key=lambda kv: -kv[1]) if v > 0},
                 terminated=tuple(dict.fromkeys(web.deal_id[int(k)] for k in np.flatnonzero(mine))),
+                assumed=tuple(dict.fromkeys(web.deal_id[int(k)] for k in np.flatnonzero(assumed))),
             )
         )
     return tuple(recs)
 
 
-def wound_down(st: State, out: Outside) -> Outside:
-    """Outside flows of a resolved entity: none (no revenue, costs, capex, interest or tax of
-    its own once resolved; no successor carries its business in this version)."""
+def _remaining(agg: Aggregation, dues: Dues, t: int) -> Array:
+    """Each contract's payments still scheduled after quarter ``t`` as honoured now, ``(m, S)``."""
+    return np.asarray(agg.suffix_next[t][:, None] * dues.cut)
+
+
+def _stakes_value(ctx: Context, st: State) -> Array:
+    """What each entity's stakes fetch when its estate sells them: the ledger's holdings at the
+    start of the quarter's market value (``H · MV``, the valuation's value of the stakes) plus
+    the equity it paid into web entities inside the horizon, at cost."""
+    held = ctx.web.holdings @ st.market_value if ctx.web.holdings.any() else np.zeros_like(st.cash)
+    return held if st.stakes_paid is None else held + st.stakes_paid
+
+
+def _secured_outside(st: State, newly: Array, out_claims: Array) -> Array:
+    """Outside debt drawn from asset-backed lenders (channels: ``secured_share`` of the new debt of
+    an entity with ``channels.ltv``), secured on its chips, at the start of the quarter."""
+    if st.ch is None:
+        return np.zeros_like(out_claims)
+    return np.where(newly, np.minimum(np.maximum(st.ch.secured, 0.0), out_claims), 0.0)
+
+
+def _collateral(ctx: Context, st: State, dues: Dues, out: Outside, cl: Cleared, book: Array, t: int) -> Array:
+    """The value of each estate's collateral at the quarter's end, at most its fixed assets:
+    its chips at their collateral value (book × the secondary-market index), or every fixed
+    asset at book where ``resolution.secured`` says ``fixed_assets`` (or without channels)."""
+    cc = ctx.ch
+    if cc is None or st.ch is None:
+        return book
+    repl = 0.0 if out.replacement is None else out.replacement
+    chips = cc.chip_share * (out.capex - repl + cl.ratio * dues.due_hw) + repl
+    chip_book = np.maximum(st.ch.chip_book + chips - st.ch.chip_dep, 0.0)
+    legacy = st.legacy - np.minimum(ctx.legacy_dep, st.legacy)
+    coll = np.minimum(collateral_value(cc, chip_book, legacy, t), book)
+    if ctx.agg.coll_fixed is not None:
+        coll = np.where(ctx.agg.coll_fixed, book, coll)
+    return coll
+
+
+def _class_rates(
+    web: Web,
+    agg: Aggregation,
+    estate_cash: Array,
+    book: Array,
+    paid_sec: Array,
+    unsec: Array,
+    cover: Array,
+    rr: Array,
+    claim_k: Array,
+) -> tuple[Array, Array, Array]:
+    """Recovery rates of the unsecured class (unsecured claims and the secured claims'
+    deficiencies: ``min(U, cash + K − P_sec, max(cash, recovery_rate·U)) / U``) and of the
+    secured class (``cover + (1 − cover)·rate_u``), and each contract's recovery."""
+    rec_u = np.minimum(unsec, np.minimum(estate_cash + book - paid_sec, np.maximum(estate_cash, rr * unsec)))
+    rate_u = np.zeros_like(rec_u)
+    np.divide(rec_u, unsec, out=rate_u, where=unsec > 1e-12)
+    rate_s = cover + (1.0 - cover) * rate_u
+    k_rate = rate_u[web.payer]
+    if agg.secured_k is not None:
+        k_rate = np.where(agg.secured_k[:, None], rate_s[web.payer], k_rate)
+    return rate_u, rate_s, claim_k * k_rate
+
+
+def wound_down(ctx: Context, st: State, out: Outside) -> Outside:
+    """Outside flows of a resolved entity: none of its own (no revenue, costs, capex, interest or
+    tax once resolved). A successor (``resolution.successors``) carries its business: the
+    resolved entity's outside revenue and operating costs as a going concern become the
+    successor's (its capex, interest and tax do not: the estate settled its debt)."""
     if not st.defaulted.any():
         return out
     a = ~st.defaulted
+    revenue, opex = out.revenue * a, out.opex * a
+    succ = ctx.agg.successor
+    if succ is not None and (st.defaulted & (succ >= 0)[:, None]).any():
+        carried = st.defaulted & (succ >= 0)[:, None]
+        rev_c = np.zeros_like(revenue)
+        opx_c = np.zeros_like(opex)
+        rows = np.flatnonzero(succ >= 0)
+        np.add.at(rev_c, succ[rows], np.where(carried[rows], out.revenue[rows], 0.0))
+        np.add.at(opx_c, succ[rows], np.where(carried[rows], out.opex[rows], 0.0))
+        rev_c *= a  # a successor resolved itself carries nothing
+        opx_c *= a
+        revenue = revenue + rev_c
+        opex = opex + opx_c
+        return replace(
+            out,
+            revenue=revenue,
+            opex=opex,
+            capex=out.capex * a,
+            interest=out.interest * a,
+            cash_in=out.cash_in * a + rev_c,
+            cash_out=out.cash_out * a + opx_c,
+            replacement=None if out.replacement is None else out.replacement * a,
+        )
     return replace(
         out,
-        revenue=out.revenue * a,
-        opex=out.opex * a,
+        revenue=revenue,
+        opex=opex,
         capex=out.capex * a,
         interest=out.interest * a,
         cash_in=out.cash_in * a,
@@ -258,19 +427,34 @@ def wound_down(st: State, out: Outside) -> Outside:
     )
 
 
-def relet(ctx: Context, st: State, dues: Dues, out: Outside) -> Outside:
-    """The capacity of contracts terminated by a resolved payer is re-let outside the web at
-    ``1 − relet_haircut`` of the contract's price: outside revenue of the payee (operating and
-    hardware contracts, as scheduled and cut by the scenario's own events)."""
-    if not st.defaulted.any() or not ctx.web.m:
-        return out
+def relet(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Outside:
+    """Capacity rented outside the web, as outside revenue of the seller (compute seller revenue
+    = capacity × utilisation × price, ``channels.utilisation``; 1 without channels):
+
+    - of contracts terminated by a resolved payer: re-let at ``1 − relet_haircut`` of the
+      contract's price (operating and hardware contracts, as scheduled and cut by the scenario's
+      own events), unless a successor assumed them;
+    - of contracts that ended and were not renewed (``1 − renewal_share`` of their capacity, at the
+      rental-price index: ``web.relet_outside``), while the seller is not resolved.
+    """
     web = ctx.web
-    gone = st.defaulted[web.payer] & ~st.defaulted[web.payee]
-    if not gone.any():
+    cc = ctx.ch
+    extra = None
+    if st.defaulted.any() and web.m:
+        gone = st.defaulted[web.payer] & ~st.defaulted[web.payee]
+        if ctx.agg.assumed_k is not None:  # a successor pays these: nothing to re-let
+            gone &= ~ctx.agg.assumed_k[:, None]
+        if gone.any():
+            share = (1.0 - ctx.relet_haircut) * (ctx.agg.category <= 1)[:, None]
+            money = dues.base_due * dues.cut_ev * share * gone
+            extra = np.asarray(ctx.agg.by_payee[: web.n] @ money)
+            if cc is not None:
+                extra *= cc.util
+    if cc is not None and cc.relet_out is not None and cc.relet_out[t].any():
+        offered = cc.relet_out[t] * ~st.defaulted if st.defaulted.any() else cc.relet_out[t]
+        extra = offered if extra is None else extra + offered
+    if extra is None:
         return out
-    share = (1.0 - ctx.relet_haircut) * (ctx.agg.category <= 1)[:, None]
-    money = dues.base_due * dues.cut_ev * share * gone
-    extra = ctx.agg.by_payee[: web.n] @ money
     # the re-let capacity carries the operating cost ratio of any revenue (it was already built)
     cost = ctx.opex_ratio * extra
     return replace(

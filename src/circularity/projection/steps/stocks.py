@@ -11,7 +11,12 @@ from circularity._typing import Array
 from circularity.projection.balance import assets_liabilities, balance_step
 from circularity.projection.channels.capacity import gw_delivered
 from circularity.projection.channels.context import ChannelState
-from circularity.projection.channels.fleet import borrowing_base, collateral_value, fleet_step
+from circularity.projection.channels.fleet import (
+    borrowing_base,
+    collateral_value,
+    fleet_step,
+    retired_vintage,
+)
 from circularity.projection.channels.required_revenue import required_revenue
 from circularity.projection.state import Context, State
 from circularity.projection.steps.clearing import Cleared
@@ -30,16 +35,26 @@ from circularity.valuation.market_value import value_entities
 __all__ = ["stock_update"]
 
 
+def want(ctx: Context, column: str) -> bool:
+    """Whether the run reads ``column`` of the quarter's row (``ctx.columns``; None: every column)."""
+    return ctx.columns is None or column in ctx.columns
+
+
 def _retired(ctx: Context, hist: tuple[Array, ...], t: int, shape: tuple[int, int]) -> Array | None:
-    """Purchases of the vintage whose last depreciation charge fell in quarter ``t`` (None: none)."""
-    old = t - ctx.life_q  # the vintage bought at t - L had its last charge this quarter
-    if not (old >= 0).any():
-        return None
-    gone = np.zeros(shape)
-    old_b = np.broadcast_to(old, shape)
-    for v in np.unique(old_b[old_b >= 0]):  # a few distinct lives: one pass each
-        gone = np.where(old_b == v, hist[int(v)], gone)
-    return gone
+    """Depreciation charge of the vintages whose last charge fell in quarter ``t`` (None: none).
+
+    A vintage bought at ``v`` charges ``1 / L`` of its cost for ``L`` quarters, ``L`` the life in
+    force when it was bought: a history vintage keeps the history's life when the projection's
+    differs (``ctx.past_lives``), so no vintage is depreciated beyond its cost."""
+    past = ctx.past_lives
+    if past is None:
+        if not any(t - life >= 0 for life, _ in ctx.lives):
+            return None
+        charge: Array = retired_vintage(hist, ctx.lives, t, shape) * ctx.inv_life
+        return charge
+    charge = retired_vintage(hist, ctx.lives, t, shape, first=past.first) * ctx.inv_life
+    charge += retired_vintage(hist, past.lives, t, shape, stop=past.first) * past.inv_life
+    return charge
 
 
 def stock_update(
@@ -51,7 +66,6 @@ def stock_update(
     cl: Cleared,
     res: Resolved,
     t: int,
-    going: Outside | None = None,
 ) -> tuple[State, dict[str, Array]]:
     """The next state and the quarter's recorded row.
 
@@ -61,8 +75,8 @@ def stock_update(
     flows at the quarter's cost of capital plus the calibrated value of backlog news, plus cash,
     equity as Merton's call against the debt), less ``default_value_loss`` of own value once
     defaulted (resolution); standalone cash (no new money, every commitment honoured as
-    scheduled before any cut for a shortfall; for a resolved entity, ``going``: its outside flows
-    as a going concern) for the funding need.
+    scheduled before any cut for a shortfall; unchanged after the entity is resolved) for the
+    funding need.
     """
     web, agg = ctx.web, ctx.agg
     shape = st.cash.shape
@@ -73,7 +87,7 @@ def stock_update(
     legacy = st.legacy - leg
     fl = None
     if ctx.ch is not None and st.ch is not None:  # chips and buildings by vintage (channels.fleet)
-        fl = fleet_step(ctx.ch, st.ch, capex, out.replacement, ctx.life_q, ctx.inv_life, t)
+        fl = fleet_step(ctx.ch, st.ch, capex, out.replacement, ctx.life_q, ctx.inv_life, t, ctx.past_lives)
         dep = fl.depreciation + leg
         dep_rate = st.dep_rate
         hist = st.capex_hist
@@ -82,7 +96,7 @@ def stock_update(
         dep_rate = st.dep_rate + capex * ctx.inv_life
         gone = _retired(ctx, hist, t, shape)
         if gone is not None:
-            dep_rate = np.maximum(dep_rate - gone * ctx.inv_life, 0.0)
+            dep_rate = np.maximum(dep_rate - gone, 0.0)
     if st.defaulted.any():  # resolved before: its fixed assets went to its creditors
         dep = np.where(st.defaulted, 0.0, dep)
         dep_rate = np.where(st.defaulted, 0.0, dep_rate)
@@ -119,6 +133,10 @@ def stock_update(
     if res.unpaid_bills is not None:  # outside bills left unpaid stay owed (payables, outside debt)
         debt_out += res.unpaid_bills
     debt_web = np.maximum(st.debt_web + cl.received_lending - cl.ratio * dues.due_rep, 0.0)
+    if res.debt_moved is not None:  # web loans an estate sold: the borrower owes outside investors
+        moved = np.minimum(res.debt_moved, debt_web)
+        debt_web = debt_web - moved
+        debt_out = debt_out + moved
     if res.defaulted.any():  # resolved: its debt is settled by what its creditors recover, the rest lost
         debt_out = np.where(res.defaulted, 0.0, debt_out)
         debt_web = np.where(res.defaulted, 0.0, debt_web)
@@ -131,26 +149,34 @@ def stock_update(
     ring[t % 4] = revenue
     if t + 1 < web.T:
         backlog = agg.backlog_of @ (cl.cut * agg.suffix_next[t][:, None])
+        # backlog cancelled or terminated: what the contracts would still owe uncut, less what they do
+        cancelled = (agg.backlog_of @ agg.suffix_next[t])[:, None] - backlog
         backlog -= ctx.backlog0
     else:
         backlog = -ctx.backlog0
+        cancelled = np.zeros(shape)
     debt = debt_out + debt_web
-    own, gc, anchor = _own_value(ctx, st, res, debt, cl.cash_after, backlog, trail, t)
+    own, gc, anchor = _own_value(ctx, st, res, debt, cl.cash_after, backlog, trail, t, cancelled)
     mv = own.copy()
     if agg.mv_cols.size:
         mv[agg.mv_cols] += agg.mv_mix_T @ own
+        if res.defaulted.any():  # a resolved entity's estate sold its stakes: it holds none
+            mv = np.where(res.defaulted, own, mv)
+    stakes_paid = st.stakes_paid
+    if agg.eq_by is not None and agg.eq_due is not None and agg.eq_due[t]:
+        paid = agg.eq_by[: web.n] @ (dues.amount * cl.ratio[web.payer])
+        stakes_paid = paid if stakes_paid is None else stakes_paid + paid
+    if stakes_paid is not None and res.newly.any():
+        stakes_paid = np.where(res.newly, 0.0, stakes_paid)
     sched = dues.base_due * dues.cut_ev
     net = out.cash_in - out.cash_out
     net += cl.received
-    net -= agg.by_payer[: web.n] @ sched
+    net -= agg.payer_all @ sched
     net -= fin.cash_out
-    if going is not None and st.defaulted.any():
-        # a resolved entity's standalone cash goes on as a going concern: its own outside flows
-        # and its contracts as scheduled (the funding need is what it would have needed)
-        gc_net = going.cash_in - going.cash_out
-        gc_net += agg.by_payee[: web.n] @ sched
-        gc_net -= agg.by_payer[: web.n] @ sched
-        net = np.where(st.defaulted, gc_net, net)
+    if st.defaulted.any():
+        # resolved: the entity is gone, its funding need stops accumulating (what it would still
+        # have needed as a going concern is no one's need; its successor's, if any, is in its own)
+        net = np.where(st.defaulted, 0.0, net)
     standalone = st.standalone + net
     need_min = np.minimum(st.need_min, standalone)
     cash_out = np.where((standalone < 0) & (st.cash_out < 0), t, st.cash_out)
@@ -190,7 +216,7 @@ def stock_update(
         ebitda_ann=ebitda_ann,
         tax_due=tax_due,
         cut=res.cut,
-        cut_ev=dues.cut_ev,
+        cut_ev=dues.cut_ev if res.cut_ev is None else res.cut_ev,
         defaulted=res.defaulted,
         first_default=res.first_default,
         market_value=mv,
@@ -203,6 +229,7 @@ def stock_update(
         credit_spread=None if gc is None else gc.credit_spread,
         bs=bs,
         cum_transferred=cum_transferred,
+        stakes_paid=stakes_paid,
     )
     row = {
         "revenue": revenue,
@@ -224,24 +251,29 @@ def stock_update(
         "debt": debt,
         "capital_transferred": transferred,
         "capital_stock": capital,
-        "shortfall": cl.shortfall + res.unpaid_outside,
+        "defaulted": res.defaulted,
+        "resolved": res.newly,
+    }
+    # the derived columns are built only when the run reads them (ctx.columns)
+    if want(ctx, "shortfall"):
+        row["shortfall"] = cl.shortfall + res.unpaid_outside
+    if want(ctx, "credit_losses"):
         # what the web owed this entity this quarter and did not pay (its creditors' side of
         # every shortfall: the same clearing books the payer's shortfall and the payee's loss),
         # plus, when a debtor is resolved, the damages on its terminated contracts less what its
         # estate paid (resolution_in)
-        "credit_losses": np.maximum(dues.due_in - cl.received, 0.0) + res.web_losses,
-        "defaulted": res.defaulted,
-        "resolved": res.newly,
+        row["credit_losses"] = np.maximum(dues.due_in - cl.received, 0.0) + res.web_losses
+    if want(ctx, "market_value"):
         # unknown is not zero: an entity whose own value neither the ledger nor the peer-multiple
         # fill gives is NaN here (the engine's state holds 0 for it only as its base for raising
         # equity), and is excluded from the value-lost headline with a count
-        "market_value": np.where(ctx.value_known, mv, np.nan),
-    }
+        row["market_value"] = np.where(ctx.value_known, mv, np.nan)
     if ctx.valuation:  # nothing else reads them: a run that records none of them skips them
         row.update(_valuation_row(ctx, mv, own, gc, debt, cl.cash_after, res.defaulted, t))
-    cover = np.full(shape, np.nan)  # no interest: cover undefined, not infinite
-    np.divide(ebitda_ann, 4.0 * interest, out=cover, where=interest > 1e-9)
-    row["interest_cover"] = cover
+    if want(ctx, "interest_cover"):
+        cover = np.full(shape, np.nan)  # no interest: cover undefined, not infinite
+        np.divide(ebitda_ann, 4.0 * interest, out=cover, where=interest > 1e-9)
+        row["interest_cover"] = cover
     row.update(ch_row)
     row.update(bs_row)
     return new, row
@@ -330,18 +362,19 @@ def _balance(
         # adjustment), and loans lent to a resolved borrower written off (recoveries: cash)
         capital_out=None if res is None or not res.newly.any() else transferred,
         lent_off=None if res is None or not res.newly.any() else res.lent_off,
+        sold=None if res is None or not res.newly.any() else res.sold,
     )
-    assets, liabilities = assets_liabilities(bs, cash, capital, debt_out, debt_web, tax_due)
-    # outside capital pools (lender and investor kinds): the capacity the scenario gives them (their
-    # starting cash) less what they have lent and invested and not had back; NaN for the rest
-    lent = bs.loans_lent + bs.stakes_cost
-    cap = np.where(ctx.lender, ctx.e["cash"] - lent, np.nan) if ctx.lender is not None else lent * np.nan
-    return bs, {
-        "assets": assets,
-        "liabilities": liabilities,
-        "book_equity": bs.book_equity,
-        "lending_capacity": cap,
-    }
+    row = {"book_equity": bs.book_equity}
+    if want(ctx, "assets") or want(ctx, "liabilities"):
+        row["assets"], row["liabilities"] = assets_liabilities(bs, cash, capital, debt_out, debt_web, tax_due)
+    if want(ctx, "lending_capacity"):
+        # outside capital pools (lender and investor kinds): the capacity the scenario gives them
+        # (their starting cash) less what they have lent and invested and not had back; NaN for the rest
+        lent = bs.loans_lent + bs.stakes_cost
+        row["lending_capacity"] = (
+            np.where(ctx.lender, ctx.e["cash"] - lent, np.nan) if ctx.lender is not None else lent * np.nan
+        )
+    return bs, row
 
 
 def _rates(ctx: Context, t: int) -> tuple[Array, Array]:
@@ -363,6 +396,7 @@ def _own_value(
     backlog: Array,
     trail: Array,
     t: int,
+    cancelled: Array,
 ) -> tuple[Array, GoingConcern | None, ValuationAnchor | None]:
     """Each entity's own equity value (without stakes), its going-concern values and anchor.
 
@@ -399,6 +433,7 @@ def _own_value(
             g,
             sub(backlog),
             sub(trail),
+            sub(cancelled),
         )
     gc = value_going_concern(
         anchor,
@@ -413,6 +448,8 @@ def _own_value(
         revenue=sub(trail) if ctx.revenue_multiple else None,
         elasticity=ctx.elast,
         credit=ctx.valuation or ctx.market_financing,
+        cancelled=sub(cancelled),
+        cancel_value=ctx.beta_cancel,
     )
     if rows is not None:
         gc = _scatter(gc, rows, shape, full=ctx.valuation or ctx.market_financing)
@@ -516,7 +553,6 @@ def _channels(
     else:
         secured = cs.secured * (1.0 - mat) + np.where(cc.asset, fin.new_debt * cc.secured_share, 0.0)
     secured = np.minimum(secured, np.maximum(debt_out, 0.0))
-    coll = collateral_value(cc, fl.chip_book, legacy, t)
     new = ChannelState(
         chip_hist=fl.chip_hist,
         chip_dep=fl.chip_dep,
@@ -531,11 +567,16 @@ def _channels(
     nan = np.full(shape, np.nan)
     row = {
         "gw_contracted": np.broadcast_to(cc.gw_contracted[t], shape),
-        "gw_delivered": gw_delivered(cc, ctx.power[:, t][None, :], st.cut, t),
         "replacement_capex": out.replacement if out.replacement is not None else nan,
-        "collateral_value": coll,
-        "borrowing_base": borrowing_base(cc, coll),
         "borrowing_capacity": fin.limits.capacity if fin.limits is not None else nan,
-        "required_revenue": required_revenue(cc, fl.chip_gross, fl.bldg_gross, ctx.inv_life, t),
     }
+    # the derived columns are built only when the run reads them (ctx.columns)
+    if want(ctx, "gw_delivered"):
+        row["gw_delivered"] = gw_delivered(cc, ctx.power[:, t][None, :], st.cut, t)
+    if want(ctx, "collateral_value") or want(ctx, "borrowing_base"):
+        coll = collateral_value(cc, fl.chip_book, legacy, t)
+        row["collateral_value"] = coll
+        row["borrowing_base"] = borrowing_base(cc, coll)
+    if want(ctx, "required_revenue"):
+        row["required_revenue"] = required_revenue(cc, fl.chip_gross, fl.bldg_gross, ctx.inv_life, t)
     return new, row
