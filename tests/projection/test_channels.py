@@ -284,7 +284,7 @@ def test_a_defaulted_buyers_capacity_is_re_let_at_the_utilisation() -> None:
 
 def test_bundled_lower_utilisation_lowers_oracles_revenue() -> None:
     from circularity import load
-    from circularity.projection.run import compile_for
+    from circularity.projection.pipeline import compile_for
 
     runs = {}
     for u in ("0.8", "0.4"):

@@ -14,8 +14,8 @@ import circularity
 from circularity.compile import Web, compile_web
 from circularity.errors import ScenarioError
 from circularity.projection import ProjectionResult, load_scenario, run_projection
+from circularity.projection.pipeline import compile_for
 from circularity.projection.references import check_references
-from circularity.projection.run import compile_for
 from circularity.projection.scenario import Scenario
 from circularity.testing.webs import QUIET as _QUIET
 from circularity.testing.webs import P, channels, deal, entity, fin, ledger, scenario_dict
