@@ -56,3 +56,8 @@ def test_every_bad_row_is_listed(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(NetworkError, match="no such edge-list file"):
         read_edge_list(tmp_path / "nope.csv")
+
+
+def test_amounts_whose_sum_passes_the_largest_float_are_refused():
+    with pytest.raises(NetworkError, match="too large to add up"):
+        find_circulation(["a", "b"], ["b", "a"], [1e308, 1e308])

@@ -386,7 +386,8 @@ def _edge_cases(rng: random.Random) -> list[Case]:
     add("NaN", EDGES + "a,c,nan\n")
     add("inf", EDGES + "a,c,inf\n")
     add("negative", EDGES + "a,c,-1\n")
-    add("1e308 amounts (benign)", EDGES.replace(",2\n", ",1e308\n").replace(",1.5\n", ",1e308\n"), must=False)
+    # each amount a float holds, their sum not: refused (it printed null totals and a warning before)
+    add("1e308 amounts", EDGES.replace(",2\n", ",1e308\n").replace(",1.5\n", ",1e308\n"))
     for what in ("fifo", "dir", "/dev/zero", "/dev/urandom"):
         add(f"edge list is {what}", what)
     for bad in NASTY_TEXT:

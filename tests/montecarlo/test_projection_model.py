@@ -76,6 +76,9 @@ def test_preset_without_distributions_gets_the_default_uncertainty() -> None:
     sim = load_simulation_scenario("baseline")
     assert "globals.gpu_life_years" in sim.space.names
     assert sim.uncertainty_source.endswith("default_uncertainty.yaml")
+    # the path readers are pointed to names the file the package ships
+    src = Path(__file__).parents[2] / "src" / sim.uncertainty_source
+    assert src.is_file(), sim.uncertainty_source
 
 
 def test_bad_distribution_in_a_scenario_file_names_the_parameter(tmp_path: Path) -> None:

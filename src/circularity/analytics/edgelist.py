@@ -150,6 +150,14 @@ def merge_edges(
             f"edge {i} ({src_arr[i]!r} -> {tgt_arr[i]!r}) has amount {amt[i]!r}; amounts must "
             f"be finite and >= 0 ({bad.size} bad edge(s) in all)"
         )
+    with np.errstate(over="ignore"):
+        total = float(np.sum(amt))
+    if not math.isfinite(total):
+        raise NetworkError(
+            f"the edges' amounts are too large to add up: their sum passes {np.finfo(float).max:.3g}, "
+            f"the largest number a float holds (largest amount {float(np.max(amt)):.3g}); "
+            "give the amounts in a larger unit (e.g. billions)"
+        )
 
     if nodes is None:
         labels = pd.unique(np.concatenate([src_arr, tgt_arr]))

@@ -81,6 +81,7 @@ def backtest_scenario(
         ``data: ...`` or ``filled: <rule>``.
     """
     from circularity.projection import Scenario
+    from circularity.projection.scenario import Channels
 
     data = base.model_dump(mode="json", exclude_none=True)
     # the baseline's named entities, deals and prices belong to its own dataset, not this one
@@ -89,6 +90,9 @@ def backtest_scenario(
     for key in ("exclude_deals", "deal_overrides", "per_gw_usd_bn", "payer_paths", "scope"):
         contracts[key] = {}
     data["contracts"] = contracts
+    if data.get("channels"):
+        data["channels"] = {k: ({} if k in Channels.ENTITY_MAPS else v) for k, v in data["channels"].items()}
+    data.pop("resolution", None)
     data["events"] = []
     data.pop("extends", None)
     data.update(name=name, horizon={"start": start, "end": end}, headline_entity=headline)

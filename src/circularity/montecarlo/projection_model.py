@@ -95,7 +95,7 @@ def load_simulation_scenario(name_or_path: str, sets: tuple[str, ...] = ()) -> S
     source = name_or_path
     if "distributions" not in extra:
         extra = {**_default_uncertainty(), **{k: v for k, v in extra.items() if k == "simulation"}}
-        source = "circularity/simulate/default_uncertainty.yaml"
+        source = "circularity/montecarlo/default_uncertainty.yaml"
     dists = dict(extra.get("distributions") or {})
     # sources are for readers; the distribution spec itself forbids unknown keys
     for key, spec in dists.items():

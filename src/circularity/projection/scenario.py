@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FsPath
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 import numpy as np
 import yaml
@@ -390,7 +390,8 @@ class Channels(_Model):
     #: required revenue
     cost_of_capital: Annotated[Param, In(0, 1, unit="a year")]
 
-    @field_validator(
+    #: the fields keyed by entity id: they belong to one dataset's entities
+    ENTITY_MAPS: ClassVar[tuple[str, ...]] = (
         "ltv",
         "ltv_covenant",
         "secured_share",
@@ -399,6 +400,8 @@ class Channels(_Model):
         "interest_cover_min_of",
         "utilisation_of",
     )
+
+    @field_validator(*ENTITY_MAPS)
     @classmethod
     def _ids(cls, v: dict[str, Param]) -> dict[str, Param]:
         for k in v:

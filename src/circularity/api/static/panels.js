@@ -192,9 +192,9 @@
         c.numeric ? (c.percent ? pct(row[c.key]) : fmt(row[c.key] === null ? null : row[c.key] * (isMoney(c.key) ? mu().scale : 1)))
           : (c.key === "defaulted" ? (row[c.key] ? t("yes") : "") : c.key === "name" ? I.name(row.id, row[c.key]) : row[c.key]))))));
     $("#stress-totals").replaceChildren(...Object.entries(r.totals).map(([k, v]) => {
-      const isCount = k === "defaults" || k === "excluded_unknown_value" || k.startsWith("n_");  // counts of entities
+      const isCount = COUNTS.has(k) || k.startsWith("n_");  // counts of entities
       return el("div", { class: "kpi" }, el("span", { class: "kpi-v" }, typeof v === "number" ? (isCount ? fmt(v, 0) : money(v)) : String(v)),
-        el("span", { class: "kpi-l" }, t(k.replaceAll("_", " "))));
+        el("span", { class: "kpi-l" }, t(HEADLINES[k] || k.replaceAll("_", " "))));
     }));
     const bars = r.rows.filter((x) => (x.market_value_lost_usd_bn || 0) > 0)
       .sort((a, b) => b.market_value_lost_usd_bn - a.market_value_lost_usd_bn).slice(0, 15);
@@ -270,12 +270,19 @@
     return out;
   }
 
+  const COUNTS = new Set(["defaults", "excluded_unknown_value", "market_value_unknown", "entities_in_web"]);
   const SERIES = { cash: ["cash", "#1e8449"], debt: ["debt", "#8e44ad"], shortfall: ["shortfall", "#c0392b"] };
   const HEADLINES = {
     funding_need_2030: N_("funding need to 2030"), funding_need_2032: N_("funding need to 2032"),
     cash_out_quarter: N_("standalone cash runs out (no new money)"), entity: N_("entity"), first_default_entity: N_("first default"),
     first_default_quarter: N_("first default quarter"), set_off: N_("set off"), market_value_lost: N_("market value lost"),
     market_value_unknown: N_("entities of unknown value (left out of the value lost)"),
+    entities_in_web: N_("entities in the web"),
+    market_value_stakes_lost: N_("lost by holders on their stakes (inside the issuers' fall)"),
+    stake_transfers: N_("lost by holders on their stakes (inside the issuers' fall)"),
+    market_value_lost_gross: N_("market value lost, stakes counted in issuer and holder (gross)"),
+    market_value_lost_low: N_("market value lost, low end of the 90% range"),
+    market_value_lost_high: N_("market value lost, high end of the 90% range"),
     web_required_revenue_2030: N_("revenue the AI web needs in 2030"),
     web_projected_revenue_2030: N_("revenue the AI web is projected to earn in 2030"),
     required_revenue_gap_2030: N_("revenue gap in 2030 (needed less projected)"),
@@ -325,7 +332,7 @@
     box.dataset.annotations = String(notes.length);
     $("#projection-note").textContent = t("Cash, debt and shortfall by quarter as the projection runs them (new money raised where lenders and investors allow); the funding need is what the entity would have to raise with no new money and every commitment honoured as scheduled, stated at year-ends 2030 and 2032 (the headlines below).");
     $("#projection-headlines").replaceChildren(...Object.entries(h).map(([k, v]) => {
-      const isMoneyKey = k.startsWith("funding_need") || k === "market_value_lost" || k.includes("revenue");  // USD bn
+      const isMoneyKey = !COUNTS.has(k) && (k.startsWith("funding_need") || k.startsWith("market_value") || k.includes("revenue"));  // USD bn
       const text = Array.isArray(v) ? (v.length ? v.map(entityName).join(", ") : t("none"))
         : typeof v === "number" ? (isMoneyKey ? money(v) : fmt(v))
           : ((k === "first_default_entity" || k === "entity") && v ? entityName(v) : String(v ?? "–"));
