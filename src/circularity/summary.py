@@ -54,6 +54,9 @@ class Summary:
     deals_by_kind: dict[str, dict[str, float]]
     deals_by_status: dict[str, int]
     largest_live: tuple[Commitment, ...]
+    #: live deals with an amount (``largest_live`` is the first of them) and live deals without one
+    live_with_amount: int
+    live_amount_unknown: int
     centre: str
     centre_payments: dict[str, dict[str, float]]
     payment_rule: str
@@ -186,6 +189,8 @@ def summarize(ledger: Ledger, *, centre: str = "openai", top: int = 10) -> Summa
         deals_by_kind=dict(sorted(by_kind.items())),
         deals_by_status=dict(sorted(Counter(d.status for d in deals).items())),
         largest_live=largest,
+        live_with_amount=len(ranked),
+        live_amount_unknown=len(live) - len(ranked),
         centre=centre,
         centre_payments={y: dict(sorted(payments[y].items())) for y in years},
         payment_rule=PAYMENT_RULE,

@@ -146,6 +146,11 @@ def test_summary_json_spreads_the_centre_payments(db, monkeypatch, capsys) -> No
     assert data["centre_payments"]["2027"]["oracle"] == pytest.approx(60.0)
     assert data["largest_live"][0]["id"] == "D10"
     assert "D01" not in {c["id"] for c in data["largest_live"]}  # superseded by then
+    # the list is the top of a stated number, and live deals without an amount are counted
+    assert len(data["largest_live"]) == min(10, data["live_with_amount"])
+    assert data["live_amount_unknown"] >= 0
+    amounts = [c["amount_usd_bn"] for c in data["largest_live"]]
+    assert amounts == sorted(amounts, reverse=True)
     code, out, _ = run(["summary", "--as-of", "2026-03-31"], monkeypatch, capsys)
     assert code == 0 and "committed to pay" in out
 

@@ -502,7 +502,12 @@ def summary(
     for k, row in result.deals_by_kind.items():
         t.add_row(k, str(int(row["count"])), str(int(row["live"])), f"{row['live_usd_bn']:,.1f}")
     con.print(t)
-    t = Table(title=f"The {len(result.largest_live)} largest live commitments", title_justify="left")
+    unknown = f"; {result.live_amount_unknown} live without an amount" if result.live_amount_unknown else ""
+    t = Table(
+        title=f"The {len(result.largest_live)} largest of {result.live_with_amount} live commitments "
+        f"with an amount{unknown}",
+        title_justify="left",
+    )
     for c in ("id", "kind", "payer → payee", "USD bn", "status", "confidence", "announced"):
         t.add_column(c, justify="right" if c == "USD bn" else "left")
     for live in result.largest_live:
