@@ -254,7 +254,7 @@ def _lender_web() -> Web:
     return compile_web(led, "2025Q1", "2027Q4")
 
 
-def test_a_resolved_lenders_loans_go_to_its_estate_and_its_funding_need_stops() -> None:
+def test_a_resolved_lenders_loans_go_to_its_estate_and_its_funding_need_runs_on() -> None:
     # 2025Q1: 9 - 4 lent - 4 compute = 1. 2025Q2: 1 of 4 paid, 3 unpaid: lab defaults.
     # Its estate sells the loan to cloud (4, due 2027Q1) to outside investors at its face: cash 4.
     # Claims: big 3 unpaid + 0.5 x 8 = 7; R = min(7, 4 + 0, max(4, 0.36 x 7)) = 4.
@@ -271,9 +271,10 @@ def test_a_resolved_lenders_loans_go_to_its_estate_and_its_funding_need_stops() 
     debt = r.series("debt", "cloud").to_numpy()
     np.testing.assert_allclose(debt[:2], 4.0)
     assert r.series("assets", "lab").iloc[t:].abs().max() <= 1e-9
-    # the funding need stops at the resolution: 9 - 8 = 1, then 1 - 4 = -3, then nothing more
-    # (as a going concern it would have gone to 1 - 4 x 3 = -11)
-    assert r.headlines()["funding_need_2030"] == pytest.approx(3.0)
+    # the funding need is what the lab would need with no new money and its commitments honoured:
+    # a default in the financed path does not end it. 9 - 8 = 1, then 1 - 4 x 3 = -11 as a going
+    # concern (stopping it at the resolution gave 3: a weaker lab would have shown a smaller need)
+    assert r.headlines()["funding_need_2030"] == pytest.approx(11.0)
 
 
 def _with_successor(name: str) -> Scenario:

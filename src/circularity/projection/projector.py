@@ -252,7 +252,7 @@ def _history(
     for t in range(h):
         st, row, _ = quarter(ctx, st, t, check=check)
         if t in ctx.year_end:
-            need_by[t] = -st.need_min.T
+            need_by[t] = 0.0 - st.need_min.T  # 0.0 - x: no negative zero when the need is nil
         for c in keep:
             rec[c][t] = row[c]
     return _Past(state=st, need_by=need_by, life_q=ctx.life_q)
@@ -369,7 +369,7 @@ def quarter(
     dep = st.dep_rate if ctx.ch is None or st.ch is None else st.ch.chip_dep + st.ch.bldg_dep
     book = st.capital + out.capex + cl.ratio * dues.due_hw - dep - np.minimum(ctx.legacy_dep, st.legacy)
     res = resolution(ctx, st, dues, out, cl, debt_end, book, t, bills, kept)
-    new, row = stock_update(ctx, st, dues, out, fin, cl, res, t)
+    new, row = stock_update(ctx, st, dues, out, fin, cl, res, t, going)
     if check:
         check_quarter(
             ctx.web,
@@ -417,7 +417,7 @@ def _block(
         if sl.start == 0:
             records.extend(detail)
         if t in ctx.year_end:
-            need_by[t] = -st.need_min.T
+            need_by[t] = 0.0 - st.need_min.T  # 0.0 - x: no negative zero when the need is nil
         if t in in_2030:  # the web's required and projected revenue (headline), without recording
             web_2030[:, 0] += row["required_revenue"][ai].sum(axis=0)
             web_2030[:, 1] += row["revenue"][ai].sum(axis=0)

@@ -66,6 +66,7 @@ def stock_update(
     cl: Cleared,
     res: Resolved,
     t: int,
+    going: Outside | None = None,
 ) -> tuple[State, dict[str, Array]]:
     """The next state and the quarter's recorded row.
 
@@ -75,8 +76,8 @@ def stock_update(
     flows at the quarter's cost of capital plus the calibrated value of backlog news, plus cash,
     equity as Merton's call against the debt), less ``default_value_loss`` of own value once
     defaulted (resolution); standalone cash (no new money, every commitment honoured as
-    scheduled before any cut for a shortfall; unchanged after the entity is resolved) for the
-    funding need.
+    scheduled before any cut for a shortfall; for a resolved entity, ``going``: its outside flows
+    as a going concern) for the funding need.
     """
     web, agg = ctx.web, ctx.agg
     shape = st.cash.shape
@@ -173,10 +174,16 @@ def stock_update(
     net += cl.received
     net -= agg.payer_all @ sched
     net -= fin.cash_out
-    if st.defaulted.any():
-        # resolved: the entity is gone, its funding need stops accumulating (what it would still
-        # have needed as a going concern is no one's need; its successor's, if any, is in its own)
-        net = np.where(st.defaulted, 0.0, net)
+    if going is not None and st.defaulted.any():
+        # the funding need is a counterfactual (no new money, every commitment honoured as
+        # scheduled), so a default in the financed path does not end it: a resolved entity's
+        # standalone cash goes on with its own outside flows as a going concern and its contracts
+        # as scheduled. Stopping it at the default made the need shrink as the entity got weaker
+        # (OpenAI's baseline need to 2030 read 29.8 against 405.7, and fell as its revenue fell).
+        gc_net = going.cash_in - going.cash_out
+        gc_net += agg.payee_all @ sched
+        gc_net -= agg.payer_all @ sched
+        net = np.where(st.defaulted, gc_net, net)
     standalone = st.standalone + net
     need_min = np.minimum(st.need_min, standalone)
     cash_out = np.where((standalone < 0) & (st.cash_out < 0), t, st.cash_out)
