@@ -165,7 +165,9 @@ class Web:
         when compiled without one).
     reported : name → ``(n, T)`` figures the filings give for a history quarter (NaN where
         none): ``revenue`` (quarterly revenue, by the calendar quarter its period ends in),
-        ``cash`` and ``debt`` (balances at the end of that quarter).
+        ``cash`` and ``debt`` (balances at the end of that quarter), ``market_value`` (the latest
+        valuation or market cap dated by the quarter's end: shown in the history rows; the
+        projection starts from the value at the horizon).
     as_of : the date the history runs to (ISO), or None.
     """
 
@@ -531,24 +533,29 @@ _STOCKS = {"cash": _METRICS["cash"], "debt": _METRICS["debt"]}
 def _reported(
     records: Mapping[str, Iterable[Any]], idx: Mapping[str, int], q_start: int, h: int
 ) -> dict[str, Array]:
-    """``(n, h)``-wide figures per history quarter: quarterly revenue, cash and debt at quarter end.
+    """``(n, h)``-wide figures per history quarter: quarterly revenue, cash and debt at quarter end,
+    and the market value known then (the latest valuation or market cap dated by the quarter's end).
 
     A fiscal quarter counts in the calendar quarter its period ends in (Oracle's quarter to
     30 November is 2025Q4). Of two metrics for one balance (cash, cash and marketable
     securities) the first of :data:`_METRICS` wins.
     """
     n = len(idx)
-    out = {k: np.full((n, h), math.nan) for k in ("revenue", "cash", "debt")}
+    out = {k: np.full((n, h), math.nan) for k in ("revenue", "cash", "debt", "market_value")}
     rank: dict[tuple[str, int, int], int] = {}
+    values: dict[int, list[tuple[int, int, int, float]]] = {}
+    mv_metrics = _METRICS["market_value"]
     for f in records.get("financials", ()):
         if getattr(f, "unit", None) != "USD_bn" or f.entity not in idx:
             continue
         end = f.period_end if isinstance(f.period_end, date) else parse_date(f.period_end)
         y, q = quarter_of(end)
         t = 4 * y + q - 1 - q_start
+        i = idx[f.entity]
+        if f.metric in mv_metrics and t < h:
+            values.setdefault(i, []).append((t, end.toordinal(), -mv_metrics.index(f.metric), float(f.value)))
         if not 0 <= t < h:
             continue
-        i = idx[f.entity]
         if f.metric == "revenue" and f.period_type == "Q":
             out["revenue"][i, t] = float(f.value)
             continue
@@ -558,6 +565,13 @@ def _reported(
                 if rank.get((name, i, t), 99) > r:
                     rank[(name, i, t)] = r
                     out[name][i, t] = float(f.value)
+    # a market value is known from its date on: each history quarter shows the latest valuation
+    # or market cap dated in or before it (later the same quarter wins; on one date the more
+    # direct metric), NaN before the first
+    for i, rows in values.items():
+        rows.sort()
+        for t, _, _, v in rows:
+            out["market_value"][i, max(t, 0) :] = v
     return out
 
 

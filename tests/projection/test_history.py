@@ -95,6 +95,26 @@ def test_history_equals_the_reported_figures(name: str) -> None:
     assert checked >= 10  # the dataset reports revenue, cash and debt for a dozen entity-quarters
 
 
+def test_history_shows_the_market_value_known_at_each_quarter() -> None:
+    """OpenAI's valuations (ledger: $300bn post-money 2025-03-31, $500bn secondary 2025-10-02,
+    $852bn post-money 2026-03-31) appear in the quarter they were set and until the next, not
+    the horizon's $852bn carried back over 2025; the projection still starts from $852bn."""
+    web = _web("baseline")
+    r = run_projection(web, load_scenario("baseline", ()), record=("market_value", "equity_value"))
+    i, q = web.index("openai"), web.quarters
+    for col in ("market_value", "equity_value"):
+        got = {
+            lab: float(r.data[col][q.index(lab), 0, i]) for lab in ("2025Q1", "2025Q3", "2025Q4", "2026Q1")
+        }
+        assert got == {"2025Q1": 300.0, "2025Q3": 300.0, "2025Q4": 500.0, "2026Q1": 852.0}, col
+    assert float(r.data["market_value"][web.first_projected, 0, i]) == pytest.approx(852.0)
+    rep = web.reported["market_value"]
+    assert rep.shape == (web.n, web.first_projected)
+    # before an entity's first dated value the row keeps the engine's estimate (basis 'estimated')
+    m = web.index("microsoft")
+    assert np.isnan(rep[m, q.index("2025Q3")]) and rep[m, q.index("2025Q4")] == 4000.0
+
+
 def test_a_resolved_default_books_its_cash_and_terminates_its_contracts() -> None:
     """funding-freeze: each default's cash leaves through ``resolution_out`` (or its gap is left
     unpaid through ``resolution_in``), both cash identities hold row by row, and after the
