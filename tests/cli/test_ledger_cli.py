@@ -139,6 +139,25 @@ def test_export_then_import_round_trips(db, tmp_path, fmt, monkeypatch, capsys) 
     assert code == 0 and "nothing to import" in out
 
 
+def test_a_workbook_of_a_zip_version_zipfile_cannot_read_is_refused_in_one_line(
+    db, tmp_path, monkeypatch, capsys
+) -> None:
+    """``make fuzz`` found it (a byte flip set 'version needed to extract' to 9.7): zipfile raises
+    NotImplementedError, which escaped as a traceback."""
+    code, _, _ = run(
+        ["ledger", "export", "--format", "xlsx", "--out", str(tmp_path / "x")], monkeypatch, capsys
+    )
+    assert code == 0
+    [book] = (tmp_path / "x").glob("*.xlsx")
+    raw = bytearray(book.read_bytes())
+    at = raw.find(b"PK\x01\x02")  # the first central-directory header
+    raw[at + 6 : at + 8] = (97).to_bytes(2, "little")  # version needed to extract: 9.7
+    book.write_bytes(bytes(raw))
+    code, _, err = run(["ledger", "import", str(tmp_path / "x")], monkeypatch, capsys)
+    assert code == 1 and "Traceback" not in err
+    assert "not a readable Excel workbook" in err and "zip file version 9.7" in err
+
+
 def test_summary_json_spreads_the_centre_payments(db, monkeypatch, capsys) -> None:
     code, out, _ = run(["summary", "--as-of", "2026-03-31", "--json"], monkeypatch, capsys)
     data = json.loads(out)

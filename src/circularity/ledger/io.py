@@ -221,7 +221,11 @@ def _check_unzipped(path: Path, problems: list[Problem]) -> bool:
     try:
         with zipfile.ZipFile(path) as zf:
             total = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        NotImplementedError,
+    ) as exc:  # NotImplementedError: a zip version or method zipfile cannot read
         problems.append(Problem(_display(path), None, "-", f"not a readable Excel workbook: {exc}"))
         return False
     if total > MAX_UNZIPPED_BYTES:
@@ -292,7 +296,16 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
         return []
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError) as exc:
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        NotImplementedError,
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        SyntaxError,
+    ) as exc:
         problems.append(Problem(_display(path), None, "-", f"not a readable Excel workbook: {exc}"))
         return []
     out: list[Located] = []
@@ -343,7 +356,16 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
                     row[h] = v
                 rows.append(row)
             out.extend(_rows_to_located(rows, table, name, 2, problems))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError) as exc:
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        NotImplementedError,
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        SyntaxError,
+    ) as exc:
         # a damaged member found only when its sheet is read (bad deflate data, broken XML)
         problems.append(Problem(_display(path), None, "-", f"not a readable Excel workbook: {exc}"))
         return []
