@@ -23,6 +23,11 @@ browser:
 	  echo "installing Debian chromium for the browser tests and PDF reports"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null); }
+	@# without a CJK font Chromium draws the zh-Hans/zh-Hant dashboard, screenshots and PDFs as boxes
+	@fc-list :lang=zh family 2>/dev/null | grep -q . || { \
+	  echo "installing Debian fonts-noto-cjk for the Chinese dashboard, screenshots and PDFs"; \
+	  (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null) || \
+	  (sudo apt-get update -qq && sudo apt-get install -y -qq fonts-noto-cjk >/dev/null); }
 
 demo: env
 	$(BIN)/circularity demo

@@ -94,15 +94,38 @@ def test_twenty_largest_labels_are_readable_and_apart(
     if lang == "zh-Hant":
         assert page.evaluate("window.circularityGraph.getElementById('nvidia').style('label')") == "輝達"
     # the follow-the-money Sankey sits beside the web (right of it, level with it), whole on screen
-    page.wait_for_selector("#sankey-chart .main-svg", state="attached")
-    web, sankey = page.evaluate(
-        "['cy', 'sankey-chart'].map(i => { const b = document.getElementById(i).getBoundingClientRect();"
-        " return [b.left, b.top, b.right, b.bottom]; })"
-    )
+    web, sankey, overflow = web_and_sankey(page)
     assert sankey[0] >= web[2], f"Sankey {sankey} not right of the web {web}"
     assert web[1] <= sankey[1] < sankey[3] <= web[3], f"Sankey {sankey} not level with the web {web}"
-    assert sankey[2] <= VIEW["width"] and sankey[3] <= VIEW["height"] and sankey[2] - sankey[0] >= 400
+    assert web[0] >= 0 and sankey[2] <= VIEW["width"] and sankey[3] <= VIEW["height"]
+    assert sankey[2] - sankey[0] >= 400 and overflow <= 0, f"scrolled sideways by {overflow} px"
     assert big.errors == []
+
+
+def web_and_sankey(page: Any) -> tuple[list[float], list[float], float]:
+    """The web's and the Sankey's boxes on screen [left, top, right, bottom], and how far the page
+    scrolls sideways (its scroll width past the window)."""
+    page.wait_for_selector("#sankey-chart .main-svg", state="attached")
+    web, sankey, overflow = page.evaluate(
+        "[...['cy', 'sankey-chart'].map(i => { const b = document.getElementById(i).getBoundingClientRect();"
+        " return [b.left, b.top, b.right, b.bottom]; }),"
+        " document.documentElement.scrollWidth - document.documentElement.clientWidth]"
+    )
+    return web, sankey, overflow
+
+
+def test_sankey_wraps_below_the_web_in_a_narrow_window(browser: Any, live_server: LiveServer) -> None:
+    context = browser.new_context(viewport={"width": 1000, "height": 1100})
+    try:
+        w = PageWatch(context.new_page())
+        w.page.set_default_timeout(60_000)
+        open_page(w, live_server)
+        web, sankey, overflow = web_and_sankey(w.page)
+        assert sankey[1] >= web[3], f"Sankey {sankey} not below the web {web} at 1000 px"
+        assert overflow <= 0, f"scrolled sideways by {overflow} px"
+        assert w.errors == []
+    finally:
+        context.close()
 
 
 def test_layout_fills_the_panel_by_role_and_is_stable(big: PageWatch, live_server: LiveServer) -> None:

@@ -126,3 +126,54 @@ def test_pdf_is_printed_by_chromium(report: Path, tmp_path: Path) -> None:
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 50_000
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 5
+
+
+# the web's figure and the Sankey's chart on screen: [left, top, right, bottom], and the page's
+# horizontal overflow (scroll width past the window)
+WEB_AND_SANKEY = """() => {
+  const box = (s) => { const b = document.querySelector(s).getBoundingClientRect();
+                       return [b.left, b.top, b.right, b.bottom]; };
+  return { web: box('.web-main .web-figure'), sankey: box('.web-side .plotly-graph-div'),
+           overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth };
+}"""
+
+
+@pytest.mark.browser
+def test_sankey_beside_the_web_where_the_window_holds_both(report: Path) -> None:
+    """At 1500x1100 (the dashboard's reference window) the Sankey is right of the web's figure and
+    level with it, the web at the 1000 px it is drawn for, nothing scrolled sideways; in a 1100 px
+    window and in print (A4) the Sankey is below the web."""
+    from circularity.report.pdf import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (run `make browser`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.goto(report.resolve().as_uri())
+            page.wait_for_selector(".web-side .plotly-graph-div .main-svg", state="attached")
+            page.locator(".web-main .web-figure").scroll_into_view_if_needed()
+            wide = page.evaluate(WEB_AND_SANKEY)
+            web, sankey = wide["web"], wide["sankey"]
+            assert sankey[0] >= web[2], f"Sankey {sankey} not right of the web {web}"
+            assert sankey[1] < web[3] and web[1] < sankey[3], f"Sankey {sankey} not level with the web {web}"
+            assert web[0] >= 0 and sankey[2] <= 1500 and wide["overflow"] <= 0, wide
+            assert web[2] - web[0] >= 1000 and sankey[2] - sankey[0] >= 400
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "report-web-1500.png"))
+            page.emulate_media(media="print")
+            printed = page.evaluate(WEB_AND_SANKEY)
+            assert printed["sankey"][1] >= printed["web"][3], f"printed side by side: {printed}"
+            page.emulate_media(media="screen")
+            page.set_viewport_size({"width": 1100, "height": 1400})
+            page.wait_for_function(
+                "document.querySelector('.web-side .plotly-graph-div').getBoundingClientRect().width > 600"
+            )
+            narrow = page.evaluate(WEB_AND_SANKEY)
+            assert narrow["sankey"][1] >= narrow["web"][3], f"side by side at 1100 px: {narrow}"
+            assert narrow["overflow"] <= 0, narrow
+        finally:
+            browser.close()
