@@ -93,6 +93,7 @@ def backtest_scenario(
     if data.get("channels"):
         data["channels"] = {k: ({} if k in Channels.ENTITY_MAPS else v) for k, v in data["channels"].items()}
     data.pop("resolution", None)
+    data.pop("creditors", None)  # the AI web's bond, bank and private-credit holders are not this dataset's
     data["events"] = []
     data.pop("extends", None)
     data.update(name=name, horizon={"start": start, "end": end}, headline_entity=headline)

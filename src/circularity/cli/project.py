@@ -48,6 +48,11 @@ def _explain(console: Console, sc: Any, result: Any, web_notes: Any, web: Any = 
         }
     ):
         t.add_row(path, value, source)
+    for part in ("debt", "equity"):  # who holds the outside debt and buys new equity (creditors.py)
+        for ent, h in getattr(sc.creditors, part).items():
+            t.add_row(f"creditors.{part}.{ent}", h.creditor, h.source)
+    for ent, cap in sc.creditors.capacity.items():
+        t.add_row(f"creditors.capacity.{ent}", json.dumps(cap.value), cap.source)
     for ent, why in sc.contracts.scope.items():
         t.add_row(f"contracts.scope.{ent}", "only its deals", why)
     for deal_id, why in result.skipped:

@@ -34,6 +34,7 @@ from circularity.projection.balance import BalanceState
 from circularity.projection.channels import ChannelState, renew_contracts
 from circularity.projection.channels.context import AI_KINDS
 from circularity.projection.channels.fleet import HistoryLives
+from circularity.projection.creditors import CreditorContext, build_creditors
 from circularity.projection.parameters import (
     event_arrays,
     override_paths,
@@ -138,7 +139,8 @@ def run_projection(
     # recorded columns are kept entity-major (T, n, S): the block loop writes whole rows
     rec_T = {c: np.empty((T, n, S), dtype=bool if c in BOOL_COLUMNS else np.float64) for c in keep}
     agg = build_aggregation(web, scenario)
-    past = _history(web, agg, scenario, rec_T, keep, check)
+    cred = build_creditors(web, scenario)
+    past = _history(web, agg, scenario, rec_T, keep, check, cred)
     blocks = [slice(k, min(k + BLOCK, S)) for k in range(0, S, BLOCK)]
     parts = []
     for b_i, sl in enumerate(blocks):
@@ -154,6 +156,7 @@ def run_projection(
             balance=check or any(c in keep for c in BALANCE_COLUMNS),
             past_lives=_past_lives(past, ctx),
             columns=_columns(keep, check),
+            cred=cred,
         )
         parts.append(_block(ctx, past, sl, rec_T, keep, check, tick))
     cut = np.concatenate([x[0] for x in parts])
@@ -234,6 +237,7 @@ def _history(
     rec: dict[str, Array],
     keep: tuple[str, ...],
     check: bool,
+    cred: CreditorContext | None = None,
 ) -> _Past:
     """Run the history quarters once, with the scenario as written (no overrides: a Monte Carlo
     draws the future only), and write their rows into every scenario's columns."""
@@ -246,6 +250,7 @@ def _history(
         valuation=any(c in keep for c in VALUATION_COLUMNS),
         balance=check or any(c in keep for c in BALANCE_COLUMNS),
         columns=_columns(keep, check),
+        cred=cred,
     )
     st = initial_state(ctx)
     need_by: dict[int, Array] = {}
@@ -316,6 +321,7 @@ def _widen(st: State, S: int) -> State:
         ch=None if st.ch is None else _widen_channels(st.ch, w),
         cum_transferred=None if st.cum_transferred is None else w(st.cum_transferred),
         stakes_paid=None if st.stakes_paid is None else w(st.stakes_paid),
+        cred_used=None if st.cred_used is None else w(st.cred_used),
         bs=None if st.bs is None else _widen_balance(st.bs, w),
     )
 

@@ -59,12 +59,54 @@ def check_references(scenario: Scenario, ledger: Any) -> None:
             for e, s in res.successors.items()
         ),
     ]
+    cr = scenario.creditors
+    either = entities | set(ENTITY_KINDS)
+    named += [
+        *(
+            (f"creditors.{part}.{e}", e, either, "entity or entity kind")
+            for part in ("debt", "equity")
+            for e in getattr(cr, part)
+        ),
+        *(
+            (f"creditors.{part}.{e}.creditor", h.creditor, entities, "entity")
+            for part in ("debt", "equity")
+            for e, h in getattr(cr, part).items()
+        ),
+        *((f"creditors.capacity.{e}", e, entities, "entity") for e in cr.capacity),
+    ]
     for key, value, known, what in named:
         if value not in known:
             raise ScenarioError(
                 f"scenario {scenario.name}: {key}: unknown {what} '{value}'{_suggest(value, known)}"
             )
     _check_secured(scenario, ledger)
+    _check_creditors(scenario, ledger)
+
+
+#: entity kinds that can hold debt and equity as creditors (outside capital pools)
+CREDITOR_KINDS = ("lender", "investor")
+
+
+def _check_creditors(scenario: Scenario, ledger: Any) -> None:
+    """A creditor is an outside capital pool (a lender or investor entity), and a capacity is
+    given to an entity the section names as a creditor."""
+    records = (getattr(ledger, "history", None) or {}).get("entities") or ledger.records.get("entities", ())
+    kind = {r.id: r.kind for r in records}
+    cr = scenario.creditors
+    named = {h.creditor for part in (cr.debt, cr.equity) for h in part.values()}
+    for part in ("debt", "equity"):
+        for e, h in getattr(cr, part).items():
+            if kind.get(h.creditor) not in CREDITOR_KINDS:
+                raise ScenarioError(
+                    f"scenario {scenario.name}: creditors.{part}.{e}.creditor: '{h.creditor}' is a "
+                    f"{kind.get(h.creditor)}, not a creditor; name a {' or '.join(CREDITOR_KINDS)} entity"
+                )
+    for e in cr.capacity:
+        if e not in named:
+            raise ScenarioError(
+                f"scenario {scenario.name}: creditors.capacity.{e}: '{e}' holds no debt or equity in "
+                "creditors.debt or creditors.equity; name it there as a creditor, or drop its capacity"
+            )
 
 
 #: deal kinds that are debt of their payee (the borrower)

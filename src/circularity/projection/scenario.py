@@ -31,10 +31,12 @@ from circularity.projection.bounds import In, Number
 __all__ = [
     "Channels",
     "ContractAssumptions",
+    "CreditorAssumptions",
     "DefaultCosts",
     "EntityAssumptions",
     "Event",
     "GlobalAssumptions",
+    "Holder",
     "Param",
     "Path",
     "PRESETS",
@@ -449,6 +451,40 @@ class ResolutionAssumptions(_Model):
         return self
 
 
+class Holder(_Model):
+    """The creditor entity that holds a borrower's outside debt, or buys an issuer's new equity
+    (``creditors.debt.<borrower or kind>``, ``creditors.equity.<issuer or kind>``)."""
+
+    creditor: str = Field(min_length=1)
+    source: str = Field(min_length=3)
+
+
+class CreditorAssumptions(_Model):
+    """Who holds the debt outside the web and provides the projection's new money
+    (``creditors:``; empty: outside debt has no named holder and new money no limit).
+
+    ``debt`` maps a borrower (an entity id, or an entity kind for every entity of that kind
+    not named) to the lender or investor entity that holds its outside debt and lends its new
+    debt; ``equity`` maps an issuer the same way to the entity that buys its new equity;
+    ``capacity`` gives a creditor the new money it will put in over the projected quarters
+    (USD bn, net of principal repaid to it and recoveries); a creditor without one has no limit.
+    """
+
+    debt: dict[str, Holder] = {}
+    equity: dict[str, Holder] = {}
+    capacity: dict[str, Annotated[Param, In(0, 1e6, unit="USD bn")]] = {}
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> CreditorAssumptions:
+        for part in ("debt", "equity"):
+            for e, h in getattr(self, part).items():
+                if h.creditor == e:
+                    raise ValueError(
+                        f"{part}.{e}: an entity cannot be its own creditor; name a lender or investor"
+                    )
+        return self
+
+
 EventKind = Literal["revenue_shock", "credit_closed", "equity_closed", "pay_ratio"]
 
 
@@ -516,6 +552,7 @@ class Scenario(_Model):
     events: list[Event] = []
     channels: Channels | None = None
     resolution: ResolutionAssumptions = ResolutionAssumptions()
+    creditors: CreditorAssumptions = CreditorAssumptions()
     #: the outputs this preset must move against the baseline (documentation and test)
     moves: list[Move] = []
 

@@ -14,6 +14,8 @@ capex_hist : purchases by quarter (one ``(n, S)`` array per quarter: the vintage
 cum_capex, cum_dep : purchases and depreciation since the start (capital identity).
 cum_transferred : fixed assets handed to creditors in resolution since the start (None: none).
 stakes_paid : equity paid into web entities inside the horizon, at cost (an estate sells them).
+cred_used : by creditor, the new money it has lent and invested in the projection, less principal
+    repaid to it and recoveries (:mod:`circularity.projection.creditors`).
 rev_ring, trail : the last four quarters' revenue and their sum (market value).
 ebitda_ann : annualised EBITDA, exponentially smoothed (leverage).
 tax_due : tax on last quarter's profit, paid this quarter.
@@ -43,6 +45,7 @@ from circularity.projection.channels.context import (
     initial_channels,
 )
 from circularity.projection.channels.fleet import HistoryLives
+from circularity.projection.creditors import CreditorContext
 from circularity.projection.parameters import Params, squeeze
 from circularity.valuation.assumptions import valuation_assumptions
 from circularity.valuation.going_concern import ValuationAnchor
@@ -133,6 +136,7 @@ class Context:
     valuation: bool = True  # compute the Merton columns (skipped when none of them is recorded)
     balance: bool = True  # keep whole balance sheets (checked, or their columns recorded)
     lender: Array | None = None  # (n, 1) bool: a lender or investor kind (outside capital pools)
+    cred: CreditorContext | None = None  # creditors as entities (creditors:; None: none named)
     #: the history's lives where this block's differ (its vintages keep them; None: the same)
     past_lives: HistoryLives | None = None
     #: the row columns the run reads (recorded, checked or summed into a headline; None: every
@@ -174,6 +178,7 @@ class State:
     bs: BalanceState | None = None  # the balance sheet's other stocks (None: not kept)
     cum_transferred: Array | None = None  # fixed assets handed over in resolution (None: none yet)
     stakes_paid: Array | None = None  # equity paid into web entities, at cost (None: none yet)
+    cred_used: Array | None = None  # by creditor: new money put in during the projection, net (None: none)
 
 
 def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: int) -> Context:

@@ -9,6 +9,7 @@ import numpy as np
 from circularity._typing import Array
 from circularity.projection.channels.debt_ladder import Limits, borrowing_limits
 from circularity.projection.channels.fleet import collateral_value
+from circularity.projection.creditors import ration
 from circularity.projection.state import Context, State
 from circularity.projection.steps.obligations import Dues
 from circularity.projection.steps.outside import Outside
@@ -93,12 +94,20 @@ def financing(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Fina
     new_debt[st.defaulted] = 0.0
     cap_eq = ctx.eq_cap_q * np.maximum(st.market_value, 0.0)
     cap_eq *= ctx.eq_app[:, t][None, :] * ctx.ev_eq[t]
-    new_equity = np.minimum(need - new_debt, cap_eq)
-    new_equity[st.defaulted] = 0.0
-    fin_in = new_debt + new_equity
     repaid = maturing if limits is None else maturing + limits.forced
     if st.defaulted.any():  # resolved: its debt was settled at resolution, nothing falls due
         repaid = np.where(st.defaulted, 0.0, repaid)
+
+    def equity(debt: Array) -> Array:
+        eq: Array = np.minimum(need - debt, cap_eq)
+        eq[st.defaulted] = 0.0
+        return eq
+
+    if ctx.cred is not None:  # creditors lend and invest only what their capacity leaves (creditors.py)
+        new_debt, new_equity = ration(ctx.cred, st.cred_used, new_debt, repaid, equity)
+    else:
+        new_equity = equity(new_debt)
+    fin_in = new_debt + new_equity
     # liquidity order: cash, new money the markets provide, then discretionary (outside) capex
     # is cut before anything is left unpaid
     capex_cut = np.minimum(np.maximum(need - fin_in, 0.0), np.maximum(out.capex, 0.0))

@@ -71,6 +71,10 @@ class Resolved:
     )
     cut: Array  # contracts still honoured: those of a defaulted payer or payee are terminated
     cut_ev: Array | None = None  # the events-only share, with the twins a successor takes up woken
+    #: by creditor (``creditors.debt``): claim − recovery on the outside debt it held of a debtor
+    #: resolved now, and what it recovered (None: no named holder)
+    out_losses: Array | None = None
+    out_recovered: Array | None = None
     detail: tuple[DefaultRecord, ...] = ()
 
 
@@ -210,6 +214,14 @@ def resolution(
     estate_cash = cash + np.where(newly, got, 0.0)
     rate_u, rate_s, _ = _class_rates(web, agg, estate_cash, book, paid_sec, unsec, cover, rr, claim_k)
     recovered = paid_sec + rate_u * unsec
+    held_loss = out_losses = out_rec = None
+    if ctx.cred is not None:  # the named holder of its outside debt (creditors.debt) books its loss
+        has = (ctx.cred.debt_holder >= 0)[:, None] & newly
+        held = np.where(has, np.maximum(out_claims - bills, 0.0), 0.0)  # unpaid bills: suppliers, tax
+        held_sec = np.minimum(out_sec, held)
+        held_loss = held_sec * (1.0 - rate_s) + (held - held_sec) * (1.0 - rate_u)
+        out_losses = ctx.cred.debt_of @ held_loss
+        out_rec = ctx.cred.debt_of @ (held - held_loss)
     rate = np.zeros_like(cash)
     np.divide(recovered, claims, out=rate, where=claims > 1e-12)
     sales = np.where(newly, np.maximum(recovered - estate_cash, 0.0), 0.0)
@@ -242,6 +254,7 @@ def resolution(
             (out_claims, out_sec),
             (rate, rate_s, rate_u, sec_claims),
             cl.cut,
+            held_loss,
         )
     return Resolved(
         defaulted=defaulted,
@@ -258,6 +271,8 @@ def resolution(
         cut_ev=cut_ev,
         sold=newly,
         debt_moved=moved,
+        out_losses=out_losses,
+        out_recovered=out_rec,
         detail=detail,
     )
 
@@ -275,8 +290,10 @@ def _records(
     outside: tuple[Array, Array],
     rates: tuple[Array, Array, Array, Array],
     cut_before: Array,
+    held_loss: Array | None = None,
 ) -> tuple[DefaultRecord, ...]:
-    """The defaults of scenario 0 in quarter ``t``, with each creditor's loss."""
+    """The defaults of scenario 0 in quarter ``t``, with each creditor's loss (the named holder
+    of its outside debt, ``creditors.debt``, else ``outside creditors``)."""
     web = ctx.web
     q = web.quarters[t]
     mat = float(np.asarray(ctx.materiality).flat[0])
@@ -291,7 +308,14 @@ def _records(
         oc, os_ = float(out_claims[i, 0]), float(out_sec[i, 0])
         if oc > 0:
             ru, rs = float(rate_u[i, 0]), float(rate_s[i, 0])
-            losses[OUTSIDE] = os_ * (1.0 - rs) + (oc - os_) * (1.0 - ru)
+            lost = os_ * (1.0 - rs) + (oc - os_) * (1.0 - ru)
+            cc = ctx.cred
+            if held_loss is not None and cc is not None and held_loss[i, 0] > 0:
+                name = web.entities[int(cc.debt_holder[i])]
+                losses[name] = losses.get(name, 0.0) + float(held_loss[i, 0])
+                lost -= float(held_loss[i, 0])
+            if lost > 1e-9:  # outside bills left unpaid, and debt whose holder is not named
+                losses[OUTSIDE] = lost
         mine = ((web.payer == i) | (web.payee == i)) & (cut_before[:, 0] > 0)
         assumed = np.zeros(web.m, dtype=bool)
         if ctx.agg.assumed_k is not None:

@@ -18,6 +18,7 @@ from circularity.projection.channels.fleet import (
     retired_vintage,
 )
 from circularity.projection.channels.required_revenue import required_revenue
+from circularity.projection.creditors import used_after
 from circularity.projection.state import Context, State
 from circularity.projection.steps.clearing import Cleared
 from circularity.projection.steps.financing import Financing
@@ -208,6 +209,11 @@ def stock_update(
         res,
         transferred,
     )
+    cred_used = st.cred_used
+    if ctx.cred is not None and t >= web.first_projected:  # history: new money is the filings'
+        cred_used = used_after(
+            ctx.cred, st.cred_used, fin.new_debt, fin.debt_repaid, fin.new_equity, res.out_recovered
+        )
     new = State(
         cash=cash,
         debt_out=debt_out,
@@ -237,6 +243,7 @@ def stock_update(
         bs=bs,
         cum_transferred=cum_transferred,
         stakes_paid=stakes_paid,
+        cred_used=cred_used,
     )
     row = {
         "revenue": revenue,
@@ -270,6 +277,8 @@ def stock_update(
         # plus, when a debtor is resolved, the damages on its terminated contracts less what its
         # estate paid (resolution_in)
         row["credit_losses"] = np.maximum(dues.due_in - cl.received, 0.0) + res.web_losses
+        if res.out_losses is not None:  # the named holders of its outside debt (creditors.debt)
+            row["credit_losses"] += res.out_losses
     if want(ctx, "market_value"):
         # unknown is not zero: an entity whose own value neither the ledger nor the peer-multiple
         # fill gives is NaN here (the engine's state holds 0 for it only as its base for raising
@@ -283,6 +292,10 @@ def stock_update(
         row["interest_cover"] = cover
     row.update(ch_row)
     row.update(bs_row)
+    if ctx.cred is not None and ctx.cred.any_limited and want(ctx, "lending_capacity"):
+        # a creditor with a capacity (creditors.capacity): what it has not yet put in
+        left = ctx.cred.capacity - (0.0 if cred_used is None else cred_used)
+        row["lending_capacity"] = np.where(ctx.cred.limited, left, row["lending_capacity"])
     return new, row
 
 
