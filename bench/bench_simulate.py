@@ -4,7 +4,8 @@
     python bench/bench_simulate.py --sizes 1000 10000 --backends inproc w2
     python bench/bench_simulate.py --model toy     # the analytic toy web instead of the engine
 
-Each configuration runs in a fresh subprocess so that its peak memory (the largest resident
+Wall seconds and the main process's CPU seconds are printed (on a shared machine wall ≫ CPU
+means other processes held the cores). Each configuration runs in a fresh subprocess so that its peak memory (the largest resident
 set of the main process and of any Dask worker process) is its own. The reference, measured
 in the same run, is the projection engine called directly on 1,024 draws (no chunking,
 reduction or merging); the ratio column is the simulation's draws/s over that reference.
@@ -59,17 +60,18 @@ def _one(model_name: str, backend: str, n: int) -> dict[str, float]:
     model, space = _build(model_name, off=backend == "ref-off")
     if backend in ("ref", "ref-off"):
         params = draw_parameters(space, 7, 0, n)
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         model(params)
-        secs = time.perf_counter() - t0
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     else:
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         run_simulation(model, space, n=n, seed=7, workers=BACKENDS[backend])
-        secs = time.perf_counter() - t0
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "seconds": secs,
+        "cpu_s": cpu,  # this process only (not Dask workers)
         "draws_per_s": n / secs,
         "peak_mb": max(self_kb, child_kb) / 1024,
         "main_mb": self_kb / 1024,
@@ -104,7 +106,7 @@ def main() -> None:
     assert ref is not None
     print(
         f"model: {args.model}; reference: model called directly on 1,024 draws: "
-        f"{ref['draws_per_s']:,.0f} draws/s"
+        f"{ref['draws_per_s']:,.0f} draws/s ({ref['seconds']:.2f} s wall, {ref['cpu_s']:.2f} s CPU)"
     )
     if args.model == "engine":
         off = _spawn(args.model, "ref-off", 1024, args.timeout)
@@ -116,7 +118,7 @@ def main() -> None:
     with open("/proc/loadavg") as f:
         print(f"load average {' '.join(f.read().split()[:3])}")
     print(
-        f"{'draws':>8} {'backend':>8} {'seconds':>9} {'draws/s':>9} {'ratio':>6} "
+        f"{'draws':>8} {'backend':>8} {'seconds':>9} {'cpu s':>8} {'draws/s':>9} {'ratio':>6} "
         f"{'peak MB':>8} {'main MB':>8} {'worker MB':>9}"
     )
     for n in args.sizes:
@@ -126,7 +128,7 @@ def main() -> None:
                 print(f"{n:>8,} {b:>8} {'timeout':>9}")
                 continue
             print(
-                f"{n:>8,} {b:>8} {r['seconds']:>9.2f} {r['draws_per_s']:>9,.0f} "
+                f"{n:>8,} {b:>8} {r['seconds']:>9.2f} {r['cpu_s']:>8.2f} {r['draws_per_s']:>9,.0f} "
                 f"{r['draws_per_s'] / ref['draws_per_s']:>6.2f} {r['peak_mb']:>8,.0f} "
                 f"{r['main_mb']:>8,.0f} {r['worker_mb']:>9,.0f}",
                 flush=True,

@@ -72,6 +72,26 @@ def test_chunking_does_not_change_engine_results(model: tuple[ProjectionModel, o
         np.testing.assert_array_equal(a.fan[k], b.fan[k])
 
 
+def test_chunks_past_the_fan_draws_record_less_and_give_the_same_results(
+    model: tuple[ProjectionModel, object],
+) -> None:
+    m, sim = model
+    # chunks of 64 from draw 128 on are past the fan draws: the engine records no cash or debt there
+    a = run_simulation(m, sim.space, n=256, seed=3, chunk_size=64, block_size=64, fan_draws=100)  # type: ignore[attr-defined]
+    b = run_simulation(m, sim.space, n=256, seed=3, chunk_size=256, block_size=64, fan_draws=100)  # type: ignore[attr-defined]
+    assert a.summary() == b.summary()
+    for x, y in ((a.value_lost, b.value_lost), (a.p_short, b.p_short), (a.p_default, b.p_default)):
+        np.testing.assert_array_equal(x, y)
+    for k in a.fan:
+        np.testing.assert_array_equal(a.fan[k], b.fan[k])
+    for k in a.headlines:
+        np.testing.assert_array_equal(a.headlines[k], b.headlines[k])
+    narrow = m.without(("cash", "debt"))
+    assert narrow.record == tuple(c for c in m.record if c not in ("cash", "debt"))
+    out = narrow({"globals.gpu_life_years": np.array([3.0, 5.0])})
+    assert "cash" not in out and "debt" not in out and "market_value" in out
+
+
 def test_preset_without_distributions_gets_the_default_uncertainty() -> None:
     sim = load_simulation_scenario("baseline")
     assert "globals.gpu_life_years" in sim.space.names

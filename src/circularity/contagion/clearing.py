@@ -56,6 +56,7 @@ class ClearingPattern:
     payee: Array
     n: int
     lu: BatchedSparseLU | None
+    by_payer: Any = None  # (n, m) sparse: the edges summed by payer (what each node owes)
 
     def matches(self, payer: Array, payee: Array, n: int) -> bool:
         return (
@@ -77,7 +78,11 @@ def prepare_clearing(payer: Array, payee: Array, n: int) -> ClearingPattern:
            [1.5, 1. ]])
     """
     payer, payee = as_index(payer), as_index(payee)
-    return ClearingPattern(payer=payer, payee=payee, n=n, lu=_solvers.symbolic_lu(payer, payee, n))
+    m = payer.shape[0]
+    by_payer = sp.csr_matrix((np.ones(m), (payer, np.arange(m))), shape=(n, m))
+    return ClearingPattern(
+        payer=payer, payee=payee, n=n, lu=_solvers.symbolic_lu(payer, payee, n), by_payer=by_payer
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -258,19 +263,23 @@ def clear_payments(
     if (el < 0).any():
         raise OptionError("external_liabilities must be non-negative")
 
+    if pattern is not None and not pattern.matches(payer, payee, n):
+        raise OptionError("pattern was prepared for other edges; prepare_clearing(payer, payee, n)")
     # p_bar and Pi per scenario (A2 may have 1 row: structure and amounts shared).
     if A2.shape[0] == 1:
         owed = np.bincount(payer, weights=A2[0], minlength=n)[None, :]
     else:
-        by_payer = sp.csr_matrix((np.ones(m), (payer, np.arange(m))), shape=(n, m))
+        by_payer = (
+            pattern.by_payer
+            if pattern is not None and pattern.by_payer is not None
+            else sp.csr_matrix((np.ones(m), (payer, np.arange(m))), shape=(n, m))
+        )
         owed = np.asarray(by_payer @ A2.T).T  # (S, n)
     p_bar = owed + el
     safe = np.where(p_bar > 0, p_bar, 1.0)
     pi_e = np.broadcast_to(A2 / safe[:, payer], (S, m))
 
     inflow_op = Inflow(payer, payee, n, S, pi_e[0] if S == 1 else None)
-    if pattern is not None and not pattern.matches(payer, payee, n):
-        raise OptionError("pattern was prepared for other edges; prepare_clearing(payer, payee, n)")
     solver = _solvers.pick_solver(payer, payee, n, S, None if pattern is None else pattern.lu)
     pi_t = np.ascontiguousarray(pi_e.T)  # (m, S): internal layout is nodes/edges x scenarios
     e_t = np.ascontiguousarray(e.T)

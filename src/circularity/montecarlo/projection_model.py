@@ -19,6 +19,7 @@ the shipped default uncertainty (``default_uncertainty.yaml``, every range with 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -181,6 +182,10 @@ class ProjectionModel:
                 "as_of": str(as_of or sc.as_of or "today"),
             },
         )
+
+    def without(self, names: tuple[str, ...]) -> ProjectionModel:
+        """This model with the per-quarter outputs ``names`` not recorded (the headlines stay)."""
+        return dataclasses.replace(self, record=tuple(c for c in self.record if c not in names))
 
     def _overrides(self, params: Params) -> dict[str, Any]:
         from circularity.projection import path_values

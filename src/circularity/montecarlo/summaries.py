@@ -21,6 +21,7 @@ from circularity.errors import OptionError
 from circularity.montecarlo.protocol import Outputs, Params
 
 __all__ = [
+    "FAN_ONLY",
     "FAN_VARIABLES",
     "QUANTILES",
     "TOTAL",
@@ -35,6 +36,8 @@ QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 FAN_DRAWS = 20_000
 """Default number of draws (the first ones of the run) behind the fan-chart quantile bands."""
 FAN_VARIABLES: tuple[str, ...] = ("cash", "debt", "market_value")
+FAN_ONLY: tuple[str, ...] = ("cash", "debt")
+"""Fan variables no other summary reads: a chunk past the fan draws need not produce them."""
 TOTAL = "(total)"
 """Label of the sum over entities in fan charts and market value lost."""
 

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from circularity._typing import Array
 from circularity.compile import Web
+from circularity.contagion.clearing import ClearingPattern, prepare_clearing
 from circularity.projection.scenario import Scenario
 from circularity.projection.succession import twin_source
 
@@ -67,6 +68,9 @@ class Aggregation:
     #: once here rather than every quarter (a sparse slice costs as much as the product)
     payer_all: Any = None
     payee_all: Any = None
+    #: the contracts' pattern prepared for clearing (symbolic LU, dues by payer): once per run, not
+    #: every quarter that some scenario clears
+    clearing: ClearingPattern | None = None
     twins: tuple[Array, Array, Array] | None = (
         None  # successors' dormant twins: rows, originals, whom they replace
     )
@@ -130,6 +134,7 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
         by_payee=by_payee,
         payer_all=by_payer[:n],
         payee_all=by_payee[:n],
+        clearing=prepare_clearing(web.payer, web.payee, n) if m else None,
         backlog_of=sum_matrix(payee, (cat <= 1,), n),
         suffix_next=np.concatenate([suffix[:, 1:], np.zeros((m, 1))], axis=1).T.copy(),
         sched_T=web.schedule.T.copy(),

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from circularity._typing import Array
 from circularity.compile import Web
@@ -125,6 +126,23 @@ def run_projection(
     the contract → entity aggregation matrices) is computed before the loop; parameters equal in
     every scenario stay ``(1, n)`` and broadcast.
     """
+    # One BLAS thread: the products here are small ((n, n) @ (n, S)), so a second thread only
+    # spins, and on a loaded two-core machine it cost 1.3 ms of CPU per product against 0.12 ms
+    # (measured: 1,024 Monte Carlo draws 1.80 s → 1.19 s CPU).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _project(web, scenario, overrides, n_scenarios, record, check, scenario_names, progress)
+
+
+def _project(
+    web: Web,
+    scenario: Scenario,
+    overrides: Mapping[str, Any] | None,
+    n_scenarios: int | None,
+    record: Sequence[str] | None,
+    check: bool,
+    scenario_names: Sequence[str] | None,
+    progress: Callable[[int, int], None] | None,
+) -> ProjectionResult:
     ov = dict(overrides or {})
     web = renew_contracts(web, scenario)  # channels: contracts that end renew (unchanged without)
     web = assume_contracts(web, scenario)  # successors' dormant twins (unchanged without)

@@ -52,6 +52,7 @@ def clearing(ctx: Context, dues: Dues, fin: Financing) -> Cleared:
             n=n,
             alpha=agg.alpha,
             beta=agg.beta,
+            pattern=agg.clearing,
         )
         ratio[:, cols] = res.ratio.T
         got = agg.by_payee @ (dues.amount * ratio[web.payer])

@@ -157,7 +157,6 @@ def resolution(
         return _unresolved(st, cl, defaulted, newly, owed, bills)
     first = np.where(newly & (st.first_default < 0), t, st.first_default)
     agg = ctx.agg
-    n = web.n
     cat = ctx.agg.category
     # claims per contract (m, S): unpaid now, plus damages on the terminated remainder
     weight = np.where((cat <= 1)[:, None], ctx.relet_haircut, (cat == 4)[:, None] * 1.0)
@@ -170,15 +169,15 @@ def resolution(
     future_k = _remaining(agg, dues, t)
     future_k *= weight
     claim_k = np.where(by_new, unpaid_k + future_k, 0.0)
-    web_claims = agg.by_payer[:n] @ claim_k  # (n, S) by debtor
+    web_claims = agg.payer_all @ claim_k  # (n, S) by debtor
     out_claims = np.where(newly, np.maximum(debt_out, 0.0), 0.0)  # with the bills left unpaid
     claims = web_claims + out_claims
     # the estate sells the loans it made and the stakes it held to outside investors
     sold_k = np.where(
         newly[web.payee] & ~defaulted[web.payer] & (cat == 4)[:, None], _remaining(agg, dues, t), 0.0
     )
-    proceeds = agg.by_payee[:n] @ sold_k
-    moved = agg.by_payer[:n] @ sold_k
+    proceeds = agg.payee_all @ sold_k
+    moved = agg.payer_all @ sold_k
     proceeds += np.where(newly, _stakes_value(ctx, st), 0.0)
     cash = np.where(newly, np.maximum(cl.cash_after, 0.0) + proceeds, 0.0)
     book = np.where(newly, np.maximum(capital, 0.0), 0.0)
@@ -188,7 +187,7 @@ def resolution(
     sec_claims = _secured_outside(st, newly, out_claims)
     out_sec = sec_claims.copy()
     if sec_k is not None:
-        sec_claims = sec_claims + agg.by_payer[:n] @ (claim_k * sec_k[:, None])
+        sec_claims = sec_claims + agg.payer_all @ (claim_k * sec_k[:, None])
     paid_sec = np.zeros_like(cash)
     cover = np.zeros_like(cash)
     if (sec_claims > 0).any():
@@ -206,7 +205,7 @@ def resolution(
         rate_u, rate_s, rec_k = _class_rates(
             web, agg, cash + np.where(newly, got, 0.0), book, paid_sec, unsec, cover, rr, claim_k
         )
-        new_got = agg.by_payee[:n] @ rec_k
+        new_got = agg.payee_all @ rec_k
         if np.allclose(new_got, got, rtol=0.0, atol=1e-12):
             got = new_got
             break
@@ -228,7 +227,7 @@ def resolution(
     res_out = np.where(newly, estate_cash + sales, 0.0)  # the estate's cash: creditors, then owners
     res_in = got + sales
     res_in += np.where(newly, proceeds, 0.0)
-    damages = agg.by_payee[:n] @ np.where(by_new, future_k, 0.0)  # unpaid dues are booked as they fall due
+    damages = agg.payee_all @ np.where(by_new, future_k, 0.0)  # unpaid dues are booked as they fall due
     alive = ~defaulted
     live = alive[web.payer] & alive[web.payee]
     cut = cl.cut * live
@@ -266,7 +265,7 @@ def resolution(
         web_losses=damages - got,
         unpaid_outside=owed,
         unpaid_bills=bills,
-        lent_off=agg.by_payee[:n] @ np.where(by_new & (cat == 4)[:, None], claim_k, 0.0),
+        lent_off=agg.payee_all @ np.where(by_new & (cat == 4)[:, None], claim_k, 0.0),
         cut=cut,
         cut_ev=cut_ev,
         sold=newly,
@@ -471,7 +470,7 @@ def relet(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Outside:
         if gone.any():
             share = (1.0 - ctx.relet_haircut) * (ctx.agg.category <= 1)[:, None]
             money = dues.base_due * dues.cut_ev * share * gone
-            extra = np.asarray(ctx.agg.by_payee[: web.n] @ money)
+            extra = np.asarray(ctx.agg.payee_all @ money)
             if cc is not None:
                 extra *= cc.util
     if cc is not None and cc.relet_out is not None and cc.relet_out[t].any():
