@@ -177,6 +177,7 @@ def test_project_out_writes_defaults_csv(tmp_path: Path) -> None:
         "losses_by_creditor",
         "contracts_terminated",
         "contracts_assumed",
+        "estate",
     ]
     ref = _run("funding-freeze")
     assert list(df.entity) == [d.entity for d in ref.defaults]

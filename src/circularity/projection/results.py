@@ -269,8 +269,9 @@ class ProjectionResult:
     def defaults_frame(self) -> pd.DataFrame:
         """One row per default of a one-scenario run (``defaults.csv``): entity, quarter, trigger,
         shortfall, obligations, creditors' claims, what the estate paid them and the recovery
-        rate (overall, and of the secured and the unsecured class), each creditor's loss (``creditor=loss; ...``, USD bn) and the contracts terminated
-        or assumed (deal ids)."""
+        rate (overall, and of the secured and the unsecured class), each creditor's loss (``creditor=loss; ...``, USD bn), the contracts terminated
+        or assumed (deal ids), and ``estate``: ``reported`` or ``unknown`` (the ledger gives the
+        entity no cash, debt or capex: the model's estate is empty, so the recovery is a floor)."""
         cols = (
             "entity",
             "quarter",
@@ -286,6 +287,7 @@ class ProjectionResult:
             "losses_by_creditor",
             "contracts_terminated",
             "contracts_assumed",
+            "estate",
         )
         rows = [
             {
@@ -303,6 +305,7 @@ class ProjectionResult:
                 "losses_by_creditor": "; ".join(f"{k}={v:.3f}" for k, v in d.losses.items()),
                 "contracts_terminated": " ".join(d.terminated),
                 "contracts_assumed": " ".join(d.assumed),
+                "estate": d.estate,
             }
             for d in self.defaults
         ]

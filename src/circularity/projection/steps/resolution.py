@@ -49,6 +49,9 @@ class DefaultRecord:
     losses: dict[str, float]  # creditor → claim − recovery
     terminated: tuple[str, ...]  # contracts terminated (deal ids)
     assumed: tuple[str, ...] = ()  # contracts assumed by a successor (resolution.successors)
+    #: ``reported`` where the ledger gives the entity's cash, debt or capex, else ``unknown``: its
+    #: estate holds only what the projection built for it, so the recovery is a floor, not an estimate
+    estate: str = "reported"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -340,9 +343,22 @@ def _records(
                 losses={k: v for k, v in sorted(losses.items(), key=lambda kv: -kv[1]) if v > 0},
                 terminated=tuple(dict.fromkeys(web.deal_id[int(k)] for k in np.flatnonzero(mine))),
                 assumed=tuple(dict.fromkeys(web.deal_id[int(k)] for k in np.flatnonzero(assumed))),
+                estate=_estate(web, int(i)),
             )
         )
     return tuple(recs)
+
+
+#: starting figures that give an estate something of its own to recover from
+_ESTATE_FIELDS = ("cash", "debt", "capex_annual", "depreciation_annual")
+
+
+def _estate(web: Web, i: int) -> str:
+    """``reported`` if the ledger gives entity ``i`` a balance-sheet or capex figure, else
+    ``unknown`` (unknown is not zero: a data-centre project whose construction is not in the
+    ledger has an empty estate in the model, so its creditors' recovery is a floor)."""
+    known = any(np.isfinite(web.financials[f][i]) for f in _ESTATE_FIELDS if f in web.financials)
+    return "reported" if known else "unknown"
 
 
 def _remaining(agg: Aggregation, dues: Dues, t: int) -> Array:
