@@ -78,11 +78,15 @@ def prepare_clearing(payer: Array, payee: Array, n: int) -> ClearingPattern:
            [1.5, 1. ]])
     """
     payer, payee = as_index(payer), as_index(payee)
-    m = payer.shape[0]
-    by_payer = sp.csr_matrix((np.ones(m), (payer, np.arange(m))), shape=(n, m))
     return ClearingPattern(
-        payer=payer, payee=payee, n=n, lu=_solvers.symbolic_lu(payer, payee, n), by_payer=by_payer
+        payer=payer, payee=payee, n=n, lu=_solvers.symbolic_lu(payer, payee, n), by_payer=_by_payer(payer, n)
     )
+
+
+def _by_payer(payer: Array, n: int) -> Any:
+    """``(n, m)`` sparse 0/1: an edge vector times it sums the edges by payer (what each owes)."""
+    m = payer.shape[0]
+    return sp.csr_matrix((np.ones(m), (payer, np.arange(m))), shape=(n, m))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -270,9 +274,7 @@ def clear_payments(
         owed = np.bincount(payer, weights=A2[0], minlength=n)[None, :]
     else:
         by_payer = (
-            pattern.by_payer
-            if pattern is not None and pattern.by_payer is not None
-            else sp.csr_matrix((np.ones(m), (payer, np.arange(m))), shape=(n, m))
+            pattern.by_payer if pattern is not None and pattern.by_payer is not None else _by_payer(payer, n)
         )
         owed = np.asarray(by_payer @ A2.T).T  # (S, n)
     p_bar = owed + el

@@ -214,6 +214,25 @@ def _check_size(path: Path, problems: list[Problem]) -> bool:
     return True
 
 
+def _workbook_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged ``.xlsx`` raises: a bad zip (``NotImplementedError`` for a zip
+    version or method zipfile cannot read), bad deflate data, broken XML, a missing member.
+    Imported here, not at module level, so a CLI that reads no workbook does not load them."""
+    import zipfile
+    import zlib
+
+    return (
+        OSError,
+        KeyError,
+        ValueError,
+        NotImplementedError,
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        SyntaxError,
+    )
+
+
 def _check_unzipped(path: Path, problems: list[Problem]) -> bool:
     """An ``.xlsx`` is a zip: refuse one that unzips past :data:`MAX_UNZIPPED_BYTES` before opening it."""
     import zipfile
@@ -221,11 +240,7 @@ def _check_unzipped(path: Path, problems: list[Problem]) -> bool:
     try:
         with zipfile.ZipFile(path) as zf:
             total = sum(info.file_size for info in zf.infolist())
-    except (
-        zipfile.BadZipFile,
-        OSError,
-        NotImplementedError,
-    ) as exc:  # NotImplementedError: a zip version or method zipfile cannot read
+    except _workbook_errors() as exc:
         problems.append(Problem(_display(path), None, "-", f"not a readable Excel workbook: {exc}"))
         return False
     if total > MAX_UNZIPPED_BYTES:
@@ -287,8 +302,6 @@ def _read_parquet(path: Path, table: str, problems: list[Problem]) -> list[Locat
 def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
     """An Excel workbook with one sheet per table (header in row 1), as the export writes it."""
     import datetime as dt
-    import zipfile
-    import zlib
 
     from openpyxl import load_workbook
 
@@ -296,16 +309,7 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
         return []
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (
-        OSError,
-        KeyError,
-        ValueError,
-        NotImplementedError,
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        SyntaxError,
-    ) as exc:
+    except _workbook_errors() as exc:
         problems.append(Problem(_display(path), None, "-", f"not a readable Excel workbook: {exc}"))
         return []
     out: list[Located] = []
@@ -356,16 +360,7 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> list[Located]:
                     row[h] = v
                 rows.append(row)
             out.extend(_rows_to_located(rows, table, name, 2, problems))
-    except (
-        OSError,
-        KeyError,
-        ValueError,
-        NotImplementedError,
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        SyntaxError,
-    ) as exc:
+    except _workbook_errors() as exc:
         # a damaged member found only when its sheet is read (bad deflate data, broken XML)
         problems.append(Problem(_display(path), None, "-", f"not a readable Excel workbook: {exc}"))
         return []

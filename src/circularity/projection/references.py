@@ -15,9 +15,13 @@ from circularity.projection.scenario import Scenario
 __all__ = ["check_references"]
 
 
+def _records(ledger: Any, table: str) -> Any:
+    """A table's records over the ledger's whole history (as of now where it keeps none)."""
+    return (getattr(ledger, "history", None) or {}).get(table) or ledger.records.get(table, ())
+
+
 def _ids(ledger: Any, table: str) -> set[str]:
-    records = (getattr(ledger, "history", None) or {}).get(table) or ledger.records.get(table, ())
-    return {r.id for r in records}
+    return {r.id for r in _records(ledger, table)}
 
 
 def _suggest(name: str, known: set[str]) -> str:
@@ -90,8 +94,7 @@ CREDITOR_KINDS = ("lender", "investor")
 def _check_creditors(scenario: Scenario, ledger: Any) -> None:
     """A creditor is an outside capital pool (a lender or investor entity), and a capacity is
     given to an entity the section names as a creditor."""
-    records = (getattr(ledger, "history", None) or {}).get("entities") or ledger.records.get("entities", ())
-    kind = {r.id: r.kind for r in records}
+    kind = {r.id: r.kind for r in _records(ledger, "entities")}
     cr = scenario.creditors
     named = {h.creditor for part in (cr.debt, cr.equity) for h in part.values()}
     for part in ("debt", "equity"):
@@ -115,8 +118,7 @@ DEBT_KINDS = ("loan", "bond")
 
 def _check_secured(scenario: Scenario, ledger: Any) -> None:
     """A seniority must name debt: each secured deal is a loan or bond the named entity owes."""
-    records = (getattr(ledger, "history", None) or {}).get("deals") or ledger.records.get("deals", ())
-    by_id = {r.id: r for r in records}
+    by_id = {r.id: r for r in _records(ledger, "deals")}
     for e, sd in scenario.resolution.secured.items():
         for d in sd.deals:
             r = by_id[d]

@@ -171,9 +171,10 @@ def stock_update(
     if stakes_paid is not None and res.newly.any():
         stakes_paid = np.where(res.newly, 0.0, stakes_paid)
     sched = dues.base_due * dues.cut_ev
+    owed_sched = agg.payer_all @ sched
     net = out.cash_in - out.cash_out
     net += cl.received
-    net -= agg.payer_all @ sched
+    net -= owed_sched
     net -= fin.cash_out
     if going is not None and st.defaulted.any():
         # the funding need is a counterfactual (no new money, every commitment honoured as
@@ -183,7 +184,7 @@ def stock_update(
         # (OpenAI's baseline need to 2030 read 29.8 against 405.7, and fell as its revenue fell).
         gc_net = going.cash_in - going.cash_out
         gc_net += agg.payee_all @ sched
-        gc_net -= agg.payer_all @ sched
+        gc_net -= owed_sched
         net = np.where(st.defaulted, gc_net, net)
     standalone = st.standalone + net
     need_min = np.minimum(st.need_min, standalone)
