@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from circularity._threads import available_threads, one_thread
 from circularity.errors import OptionError
 from circularity.montecarlo.distributions import ParameterSpace
 from circularity.montecarlo.manifest import (
@@ -67,7 +68,16 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
         raise OptionError("give either workers (local cluster) or scheduler (existing), not both")
     address = scheduler or (None if workers else os.environ.get("DASK_SCHEDULER_ADDRESS"))
     if not address and not workers:
-        yield Backend(name="in-process", executor=InlineExecutor(), share=lambda x: x, width=1)
+        width = available_threads()
+        if width == 1:
+            yield Backend(name="in-process", executor=InlineExecutor(), share=lambda x: x, width=1)
+            return
+        # chunks on threads (numpy releases the GIL in its loops), each chunk's model on one
+        # thread: drawing, running and reducing a chunk all run beside the next one
+        with cf.ThreadPoolExecutor(
+            max_workers=width, thread_name_prefix="circularity-chunk", initializer=one_thread
+        ) as pool:
+            yield Backend(name=f"in-process, {width} threads", executor=pool, share=lambda x: x, width=width)
         return
     from distributed import Client, LocalCluster
 
@@ -90,6 +100,9 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
             for k, v in (dask.config.get("distributed.nanny.pre-spawn-environ", None) or {}).items()
             if k != "MALLOC_TRIM_THRESHOLD_"
         }
+        # one thread per worker process: the projection's blocks would otherwise take every
+        # core in every worker (workers × cores threads on the same cores)
+        environ["CIRCULARITY_THREADS"] = "1"
         with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
             cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
