@@ -43,7 +43,7 @@ test: test-env browser
 # The fast subset on every core, a test file per worker (module fixtures built once): 49 s on
 # 2 cores (97 s on one); `make test`, which CI runs, stays on one process.
 test-fast: test-env
-	$(PYTEST) -m "not slow" -n auto --dist loadfile
+	CIRCULARITY_THREADS=1 $(PYTEST) -m "not slow" -n auto --dist loadfile
 
 # Every fuzz case (>= 1,000 malformed inputs) through the CLI in-process; prints the table of classes.
 fuzz: test-env
