@@ -115,6 +115,26 @@ def test_history_shows_the_market_value_known_at_each_quarter() -> None:
     assert np.isnan(rep[m, q.index("2025Q3")]) and rep[m, q.index("2025Q4")] == 4000.0
 
 
+def test_history_values_the_market_value_it_shows() -> None:
+    """The valuation columns of a history row follow the market value that row shows: OpenAI's
+    2025Q2 enterprise value is its $300bn less its cash (it has no debt), not the horizon's $852bn
+    less that cash (830.9 before this was fixed). Once resolved, an entity has no distance to
+    default or credit spread (empty, not −∞ or 0)."""
+    web = _web("baseline")
+    r = run_projection(web, load_scenario("baseline", ()))
+    i, q, d = web.index("openai"), web.quarters, r.data
+    for lab, equity in (("2025Q2", 300.0), ("2025Q4", 500.0)):
+        t = q.index(lab)
+        assert d["equity_value"][t, 0, i] == equity
+        assert d["enterprise_value"][t, 0, i] == pytest.approx(equity + d["debt"][t, 0, i] - d["cash"][t, 0, i])
+    gone = d["defaulted"][:, 0, :]
+    assert gone.any()
+    assert np.isnan(d["distance_to_default"][:, 0, :][gone]).all()
+    assert np.isnan(d["credit_spread"][:, 0, :][gone]).all()
+    alive = ~gone & np.isfinite(d["equity_value"][:, 0, :]) & (d["equity_value"][:, 0, :] > 0)
+    assert not np.isnan(d["distance_to_default"][:, 0, :][alive]).any()
+
+
 def test_a_resolved_default_books_its_cash_and_terminates_its_contracts() -> None:
     """funding-freeze: each default's cash leaves through ``resolution_out`` (or its gap is left
     unpaid through ``resolution_in``), both cash identities hold row by row, and after the

@@ -512,9 +512,17 @@ def _valuation_row(
 ) -> dict[str, Array]:
     """The valuation columns: equity (with stakes), enterprise value, distance to default and
     credit spread; NaN where the entity's value is unknown. A defaulted entity's enterprise value
-    is what resolution left: equity plus debt less cash."""
+    is what resolution left: equity plus debt less cash; its distance to default and credit spread
+    are empty (a resolved entity no longer borrows: neither is defined, and neither is 0 or −∞).
+    A history quarter values the market value reported by its end where there is one (the value
+    the row shows), not the horizon's value the engine starts from: OpenAI's 2025Q2 enterprise
+    value is its $300bn of equity less its cash, not the $852bn of March 2026 less that cash."""
     known = np.broadcast_to(ctx.value_known, mv.shape)
     if gc is None:  # a history quarter: Merton on the market's value, as the stress test does
+        rep = ctx.web.reported.get("market_value")
+        if rep is not None and t < rep.shape[1]:
+            at_t = rep[:, t][:, None]
+            mv = np.where(np.isfinite(at_t), at_t, mv)
         values = value_entities(
             np.where(known, mv, np.nan), ctx.equity_vol, debt, cash, _rates(ctx, t)[0], ctx.merton_years
         )
@@ -526,9 +534,9 @@ def _valuation_row(
         }
     wiped = own <= 0.0
     stakes = mv - own
-    dd = np.where(wiped, -np.inf, gc.distance_to_default)
-    cs = np.where(wiped & (debt > 0), np.inf, np.where(wiped, 0.0, gc.credit_spread))
     nan = np.nan
+    dd = np.where(defaulted, nan, np.where(wiped, -np.inf, gc.distance_to_default))
+    cs = np.where(defaulted, nan, np.where(wiped & (debt > 0), np.inf, np.where(wiped, 0.0, gc.credit_spread)))
     return {
         "equity_value": np.where(known, mv, nan),
         "enterprise_value": np.where(
