@@ -528,21 +528,27 @@ def compile_web(
 
 #: balance metrics read as reported stocks at the end of a history quarter
 _STOCKS = {"cash": _METRICS["cash"], "debt": _METRICS["debt"]}
+#: capex metrics read as reported flows of history quarters, and the quarters each period spans
+_CAPEX = _METRICS["capex_annual"]
+_SPAN = {"Q": 1, "H1": 2, "9M": 3, "FY": 4, "TTM": 4}
 
 
 def _reported(
     records: Mapping[str, Iterable[Any]], idx: Mapping[str, int], q_start: int, h: int
 ) -> dict[str, Array]:
     """``(n, h)``-wide figures per history quarter: quarterly revenue, cash and debt at quarter end,
-    and the market value known then (the latest valuation or market cap dated by the quarter's end).
+    the market value known then (the latest valuation or market cap dated by the quarter's end),
+    and capex (a quarter's, or a longer period's spread evenly over its quarters; the shortest
+    period covering a quarter wins).
 
     A fiscal quarter counts in the calendar quarter its period ends in (Oracle's quarter to
     30 November is 2025Q4). Of two metrics for one balance (cash, cash and marketable
     securities) the first of :data:`_METRICS` wins.
     """
     n = len(idx)
-    out = {k: np.full((n, h), math.nan) for k in ("revenue", "cash", "debt", "market_value")}
+    out = {k: np.full((n, h), math.nan) for k in ("revenue", "cash", "debt", "market_value", "capex")}
     rank: dict[tuple[str, int, int], int] = {}
+    capex_rank = np.full((n, h), np.inf)  # (quarters the figure spans, metric rank): shorter wins
     values: dict[int, list[tuple[int, int, int, float]]] = {}
     mv_metrics = _METRICS["market_value"]
     for f in records.get("financials", ()):
@@ -554,6 +560,15 @@ def _reported(
         i = idx[f.entity]
         if f.metric in mv_metrics and t < h:
             values.setdefault(i, []).append((t, end.toordinal(), -mv_metrics.index(f.metric), float(f.value)))
+        span = _SPAN.get(getattr(f, "period_type", ""), 0)
+        if f.metric in _CAPEX and span and f.value is not None and 0 <= t < h + span - 1:
+            # a period's capex spread evenly over the quarters it spans (stated rule); a shorter
+            # period's figure wins where two cover one quarter (Oracle's H1 FY2026 over its FY2025)
+            r = span + _CAPEX.index(f.metric) / 10.0
+            for k in range(max(t - span + 1, 0), min(t + 1, h)):
+                if r < capex_rank[i, k]:
+                    capex_rank[i, k] = r
+                    out["capex"][i, k] = float(f.value) / span
         if not 0 <= t < h:
             continue
         if f.metric == "revenue" and f.period_type == "Q":

@@ -80,7 +80,7 @@ def test_history_equals_the_reported_figures(name: str) -> None:
     h = web.first_projected
     r = run_projection(web, load_scenario(name, ()))
     checked = 0
-    for field, col in (("cash", "cash"), ("debt", "debt"), ("revenue", "revenue")):
+    for field, col in (("cash", "cash"), ("debt", "debt"), ("revenue", "revenue"), ("capex", "capex")):
         rep = web.reported.get(field)
         if rep is None:
             continue
@@ -93,6 +93,27 @@ def test_history_equals_the_reported_figures(name: str) -> None:
             )
             checked += 1
     assert checked >= 10  # the dataset reports revenue, cash and debt for a dozen entity-quarters
+
+
+def test_history_capex_is_the_filings() -> None:
+    """A history quarter's capex is the filings': a quarter's figure, or a longer period's spread
+    over its quarters, the shortest period winning. Before this, the engine's rule (Oracle: 75% of
+    revenue plus the receipts scheduled a lead time ahead) gave Oracle 23.9 a quarter in 2025Q1
+    against the 5.3 its FY2025 10-K gives, and xAI 0.1 against 3.2."""
+    web = _web("baseline")
+    r = run_projection(web, load_scenario("baseline", ()), record=("capex",))
+    q = web.quarters
+
+    def capex(e: str, lab: str) -> float:
+        return float(r.data["capex"][q.index(lab), 0, web.index(e)])
+
+    assert capex("oracle", "2025Q1") == pytest.approx(21.2 / 4)  # FY to 2025-05-31
+    assert capex("oracle", "2025Q3") == pytest.approx(20.5 / 2)  # H1 FY2026 to 2025-11-30 wins
+    assert capex("microsoft", "2025Q4") == pytest.approx(37.5)  # Q2 FY2026 over nothing longer
+    assert capex("xai", "2025Q2") == pytest.approx(12.7 / 4)
+    assert capex("xai", "2026Q1") == pytest.approx(7.7)
+    # a quarter no filing covers keeps the stated rule (basis 'estimated')
+    assert np.isnan(web.reported["capex"][web.index("microsoft"), q.index("2025Q3")])
 
 
 def test_history_shows_the_market_value_known_at_each_quarter() -> None:

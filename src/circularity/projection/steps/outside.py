@@ -73,6 +73,16 @@ def outside_flows(ctx: Context, st: State, dues: Dues, t: int) -> Outside:
     if cc is not None and cs is not None:
         replacement = replacement_capex(cc, cs)
         capex += replacement
+    rep_capex = ctx.web.reported.get("capex")
+    if rep_capex is not None and t < min(ctx.web.first_projected, rep_capex.shape[1]):
+        # history: capex is what the filings report (a period's spread over its quarters), less
+        # the chips the web's hardware contracts deliver in the quarter (they are capex too)
+        c_rep = rep_capex[:, t][:, None]
+        pin = np.isfinite(c_rep) & ~ctx.ncf if ctx.any_ncf else np.isfinite(c_rep)
+        if pin.any():
+            capex = np.where(pin, np.maximum(np.nan_to_num(c_rep) - dues.due_hw, 0.0), capex)
+            if replacement is not None:
+                replacement = np.minimum(replacement, capex)
     if ctx.any_ncf:
         opex = np.where(ctx.ncf, ctx.ncf_out[t], opex)
     if cc is not None and cs is not None:
