@@ -147,7 +147,9 @@ def test_history_values_the_market_value_it_shows() -> None:
     for lab, equity in (("2025Q2", 300.0), ("2025Q4", 500.0)):
         t = q.index(lab)
         assert d["equity_value"][t, 0, i] == equity
-        assert d["enterprise_value"][t, 0, i] == pytest.approx(equity + d["debt"][t, 0, i] - d["cash"][t, 0, i])
+        assert d["enterprise_value"][t, 0, i] == pytest.approx(
+            equity + d["debt"][t, 0, i] - d["cash"][t, 0, i]
+        )
     gone = d["defaulted"][:, 0, :]
     assert gone.any()
     assert np.isnan(d["distance_to_default"][:, 0, :][gone]).all()

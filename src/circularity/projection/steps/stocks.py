@@ -536,7 +536,9 @@ def _valuation_row(
     stakes = mv - own
     nan = np.nan
     dd = np.where(defaulted, nan, np.where(wiped, -np.inf, gc.distance_to_default))
-    cs = np.where(defaulted, nan, np.where(wiped & (debt > 0), np.inf, np.where(wiped, 0.0, gc.credit_spread)))
+    cs = np.where(
+        defaulted, nan, np.where(wiped & (debt > 0), np.inf, np.where(wiped, 0.0, gc.credit_spread))
+    )
     return {
         "equity_value": np.where(known, mv, nan),
         "enterprise_value": np.where(
