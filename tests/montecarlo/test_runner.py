@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from circularity._threads import available_threads
 from circularity.montecarlo import SimulationResult, run_simulation, simulate
 from circularity.montecarlo.distributions import ParameterSpace
+from circularity.montecarlo.runner import open_backend
 from circularity.montecarlo.summaries import QUANTILES, TOTAL
 from circularity.montecarlo.toy_models import ToyWebModel
 
@@ -113,7 +116,13 @@ def test_local_dask_cluster_of_two_workers_matches(base: SimulationResult, toy_s
         # the scheduler's HTTP server falls back to a free port, with a UserWarning, when 8787
         # is taken (another cluster on this machine); nothing to do with the numbers
         warnings.filterwarnings("ignore", message=r"Port \d+ is already in use", category=UserWarning)
+        before = os.environ.get("CIRCULARITY_THREADS")
         res = run_simulation(ToyWebModel(), toy_space, n=N, seed=7, chunk_size=1024, workers=2)
+        # each worker runs one thread (not workers × cores), and the nanny's variables do not
+        # stay in this process's environment (its later in-process runs keep their cores)
+        with open_backend(workers=1) as backend:
+            assert backend.executor.submit(available_threads).result() == 1
+    assert os.environ.get("CIRCULARITY_THREADS") == before
     assert res.manifest is not None and res.manifest.backend == "dask local 2 worker(s)"
     _same(base, res)
 

@@ -103,10 +103,21 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
         # one thread per worker process: the projection's blocks would otherwise take every
         # core in every worker (workers × cores threads on the same cores)
         environ["CIRCULARITY_THREADS"] = "1"
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
+        # the nanny sets the pre-spawn variables in this process's own environment and leaves them
+        # there: restored after the spawn, so that this process's later in-process runs keep their
+        # cores (CIRCULARITY_THREADS) once the cluster is gone
+        saved = {k: os.environ.get(k) for k in environ}
+        try:
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                cluster = LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
         client = Client(cluster)
         name = f"dask local {workers} worker(s)"
     try:
