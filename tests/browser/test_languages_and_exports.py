@@ -199,9 +199,24 @@ def test_exports_are_captioned_images_of_the_stated_size(
     width = page.evaluate("window.circWeb.textWidth('金額單位：億美元', 12, 400) + 1")
     lines = page.evaluate(f"window.circExport.wrap({text!r}, {width}, 12, 400)")
     assert "".join(lines) == text and all(x[0] not in CLOSING for x in lines) and len(lines) == 2, lines
-    nodes = [t.text for t in sroot.iter(f"{SVG}text")]
-    assert ("AI labs pay" if lang == "en" else "人工智慧實驗室（付款）") in nodes
+    nodes = ["".join(t.itertext()) for t in sroot.iter(f"{SVG}text")]
+    # each node says its amount in the picture itself (an export has no hover), on a second line:
+    # the payers' amounts add up to the flows the Sankey sums
+    head, unit = ("AI labs pay$", "bn") if lang == "en" else ("人工智慧實驗室（付款）", "億美元")
+    assert any(x.startswith(head) and x.endswith(unit) for x in nodes), nodes
+    labels = page.evaluate("document.getElementById('sankey-chart').data[0].node.label")
+    amounts = [lab.rsplit("<br>", 1)[1] for lab in labels[: len(labels) // 2] if "<br>" in lab]
+    total = float(page.get_attribute("#sankey-chart", "data-total"))
+    assert amounts and sum(map(_bn, amounts)) == pytest.approx(total, abs=5.0 * len(amounts))
     assert big.faults == []
+
+
+def _bn(amount: str) -> float:
+    """USD bn from a dashboard amount: ``$1,234bn``, ``12.3億美元`` (0.1 bn), ``1.23萬億美元`` (1,000 bn)."""
+    for suffix, per in (("萬億美元", 1000.0), ("億美元", 0.1), ("bn", 1.0)):
+        if amount.endswith(suffix):
+            return float(amount.removesuffix(suffix).lstrip("$").replace(",", "")) * per
+    raise AssertionError(f"not an amount: {amount!r}")
 
 
 def test_every_chart_exports_with_its_caption(big: PageWatch, live_server: LiveServer) -> None:

@@ -93,3 +93,35 @@ def test_role_names_and_legend_hide_no_label(graph: dict[str, Any], lang: str) -
     height = float(root.get("viewBox").split()[3])  # type: ignore[union-attr]
     legend = [t for t in root.findall(f"{ns}text") if t.text == _("Deal kind (edge colour)")]
     assert len(legend) == 1 and 700 < float(legend[0].get("y")) < height  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hant"])
+def test_sankey_nodes_say_their_amounts(graph: dict[str, Any], lang: str) -> None:
+    """The PDF has no hover: each side of the follow-the-money Sankey says its total, and the
+    payers' totals are the live priced deals it sums."""
+    from circularity.i18n import money
+    from circularity.report.figures import sankey_figure
+    from circularity.report.web_figure import ROLES
+
+    names = {f"{r[0]}:{side}": f"{r[2]} {side}" for r in ROLES for side in ("pay", "receive")}
+    fig, _ = sankey_figure(graph, ROLES, names, amount=lambda v: money(v, lang))
+    labels = list(fig.data[0].node.label)
+    total = sum(
+        float(e["data"]["amount"])
+        for e in graph["elements"]["edges"]
+        if e["data"].get("live", True) and e["data"].get("amount")
+    )
+    pay = [lab for lab in labels[: len(ROLES)] if "<br>" in lab]
+    assert pay and all(lab.startswith(tuple(f"{r[2]} pay<br>" for r in ROLES)) for lab in pay)
+    shown = {lab.rsplit("<br>", 1)[1] for lab in pay}
+    assert money(max(fig.data[0].link.value), lang) != "–"
+    got = [lab for lab in labels[len(ROLES) :] if "<br>" in lab]
+    assert got, labels
+    # the same amounts as the flows: each payer's total, written as the language writes money
+    sums: dict[int, float] = {}
+    for a, v in zip(fig.data[0].link.source, fig.data[0].link.value, strict=True):
+        sums[a] = sums.get(a, 0.0) + v
+    assert shown == {money(v, lang) for v in sums.values()}
+    assert sum(sums.values()) == pytest.approx(total)
+    plain, _ = sankey_figure(graph, ROLES, names)  # no formatter: the labels alone
+    assert all("<br>" not in lab for lab in plain.data[0].node.label)

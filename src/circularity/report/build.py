@@ -146,7 +146,9 @@ def report_context(
     roles = web_figure.ROLES
     side = {f"{r[0]}:pay": _("{role} pay").format(role=_(r[2])) for r in roles}
     side |= {f"{r[0]}:receive": _("{role} receive").format(role=_(r[2])) for r in roles}
-    sankey, unpriced = figures.sankey_figure(graph, roles, side, unit=unit, scale=scale)
+    sankey, unpriced = figures.sankey_figure(
+        graph, roles, side, unit=unit, scale=scale, amount=lambda v: money(v, tag)
+    )
     ctx["figures"]["sankey"] = _fig_html(sankey)
     ctx["sankey_unpriced"] = unpriced
     ctx["captions"]["sankey"] = cap.of(

@@ -3,6 +3,7 @@ the sensitivity tornado."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
@@ -268,9 +269,12 @@ def sankey_figure(
     *,
     unit: str = "$bn",
     scale: float = 1.0,
+    amount: Callable[[float], str] | None = None,
 ) -> tuple[go.Figure, int]:
     """Follow the money: live priced deals summed from the payer's class (left) to the payee's
-    class (right); ``names`` gives each side's label (role key + ``:pay``/``:receive``).
+    class (right); ``names`` gives each side's label (role key + ``:pay``/``:receive``), followed by
+    the side's total as ``amount`` writes it, on a second line (USD bn in: a PDF has no hover to
+    show it).
     Returns the figure and the number of live deals without an amount (left out)."""
     kind = {n["data"]["id"]: n["data"].get("kind", "unknown") for n in graph["elements"]["nodes"]}
     idx = {r[0]: i for i, r in enumerate(roles)}
@@ -293,6 +297,15 @@ def sankey_figure(
     def rgba(c: str, a: float) -> str:
         return f"rgba({int(c[1:3], 16)},{int(c[3:5], 16)},{int(c[5:7], 16)},{a})"
 
+    paid: dict[int, float] = {}
+    got: dict[int, float] = {}
+    for (a, b), v in flows.items():
+        paid[a] = paid.get(a, 0.0) + v
+        got[b] = got.get(b, 0.0) + v
+
+    def said(label: str, v: float) -> str:
+        return f"{label}<br>{amount(v)}" if amount is not None and v > 0 else label
+
     n = len(roles)
     fig = go.Figure(
         go.Sankey(
@@ -300,7 +313,8 @@ def sankey_figure(
             valueformat=",.0f",
             valuesuffix=" " + unit,
             node={
-                "label": [names[f"{r[0]}:pay"] for r in roles] + [names[f"{r[0]}:receive"] for r in roles],
+                "label": [said(names[f"{r[0]}:pay"], paid.get(i, 0.0)) for i, r in enumerate(roles)]
+                + [said(names[f"{r[0]}:receive"], got.get(i, 0.0)) for i, r in enumerate(roles)],
                 "color": [r[3] for r in roles] * 2,
                 "pad": 14,
                 "thickness": 16,

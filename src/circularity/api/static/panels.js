@@ -125,7 +125,13 @@
       flows[k] = (flows[k] || 0) + e.data.amount;
     }
     const links = Object.entries(flows).map(([k, v]) => { const [a, b] = k.split(">").map(Number); return { a, b, v }; });
-    const labels = [...roles.map((r) => t("{role} pay", { role: t(r.label) })), ...roles.map((r) => t("{role} receive", { role: t(r.label) }))];
+    // each node says its amount (paid out, or received), not only on hover: a reader of the PDF
+    // or the exported PNG has no hover (on a second line, so that facing labels do not meet)
+    const paid = roles.map((_, i) => links.filter((l) => l.a === i).reduce((x, l) => x + l.v, 0));
+    const got = roles.map((_, i) => links.filter((l) => l.b === i).reduce((x, l) => x + l.v, 0));
+    const said = (label, v) => (v > 0 ? label + "<br>" + I.money(v) : label);
+    const labels = [...roles.map((r, i) => said(t("{role} pay", { role: t(r.label) }), paid[i])),
+      ...roles.map((r, i) => said(t("{role} receive", { role: t(r.label) }), got[i]))];
     const colors = [...roles.map((r) => r.color), ...roles.map((r) => r.color)];
     const hex = (c, a) => `rgba(${parseInt(c.slice(1, 3), 16)},${parseInt(c.slice(3, 5), 16)},${parseInt(c.slice(5, 7), 16)},${a})`;
     const s = mu().scale;
