@@ -124,3 +124,22 @@ def test_unknown_parameter_path_is_named(tmp_path: Path) -> None:
     sim = load_simulation_scenario(str(p))
     with pytest.raises(ScenarioError, match="'entities.openai.magic': not a parameter"):
         ProjectionModel.build(sim)
+
+
+def test_value_lost_by_entity_counts_from_the_end_of_history(model: tuple[ProjectionModel, object]) -> None:
+    """An entity's value lost counts from where the headline does (the end of history, the
+    horizon's $852bn for OpenAI), not from the first history quarter, whose row shows the value
+    reported then ($300bn in 2025Q1: every OpenAI default read as a $300bn loss before)."""
+    m, sim = model
+    r = run_simulation(m, sim.space, n=200, seed=5)  # type: ignore[attr-defined]
+    lost = r.summary()["value_lost"]["openai"]
+    i = m.entities.index("openai")
+    mv = r.params  # the draws: run them again directly to see who defaulted
+    out = m({k: np.asarray(v) for k, v in mv.items()})
+    start = out["market_value_start"][:, i]
+    assert np.allclose(start, 852.0)
+    gone = out["defaulted"][:, i, -1].astype(bool)
+    assert gone.any()
+    expect = np.maximum(start - out["market_value"][:, i, -1], 0.0)
+    assert lost["p50"] == pytest.approx(float(np.quantile(expect, 0.5)))
+    assert lost["mean"] == pytest.approx(float(expect.mean()))

@@ -32,6 +32,7 @@ import yaml
 from circularity.errors import ScenarioError
 from circularity.montecarlo.distributions import ParameterSpace, parse_parameter_space
 from circularity.montecarlo.protocol import Outputs, Params
+from circularity.montecarlo.summaries import START_VALUE
 
 __all__ = ["ProjectionModel", "SimulationScenario", "load_projection_model", "load_simulation_scenario"]
 
@@ -218,6 +219,9 @@ class ProjectionModel:
             out[key] = np.asarray(h[key], dtype=np.float64)
         for key in ("cash_out_q", "first_default_q"):
             out[key] = np.asarray(h[key], dtype=np.float64)
+        # (S, n): where each entity's value lost counts from, as the headline (the end of history,
+        # not the first history quarter, whose row shows the value reported then)
+        out[START_VALUE] = np.asarray(h["market_value_start"], dtype=np.float64)
         return out
 
 

@@ -107,7 +107,9 @@ class SimulationResult:
         ``defaults`` (entity → projected year → probability of having defaulted by its end: the
         years whose last quarter is projected, history being the reported figures);
         ``value_lost`` (entity and total → distribution; an entity's loss is
-        ``max(0, value at the first quarter − value at the last)``, the total the model's headline
+        ``max(0, value at the start − value at the last quarter)``, the start the model's own where it
+        gives one (the projection's: the end of history, as its headline) else the first quarter's;
+        the total the model's headline
         ``market_value_lost`` where it gives one: each firm's fall counted once, stakes taken out,
         else the entities' sum); ``fan_excluded`` (variable → entities with no band: value unknown).
         """

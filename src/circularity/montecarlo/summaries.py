@@ -24,6 +24,7 @@ __all__ = [
     "FAN_ONLY",
     "FAN_VARIABLES",
     "QUANTILES",
+    "START_VALUE",
     "TOTAL",
     "Accumulator",
     "ChunkStats",
@@ -40,6 +41,9 @@ FAN_ONLY: tuple[str, ...] = ("cash", "debt")
 """Fan variables no other summary reads: a chunk past the fan draws need not produce them."""
 TOTAL = "(total)"
 """Label of the sum over entities in fan charts and market value lost."""
+START_VALUE = "market_value_start"
+"""An optional ``(draws, entities)`` model output: the value each entity's loss counts from (the
+projection's end of history); without it, the first quarter's market value."""
 
 
 def year_ends(quarters: tuple[str, ...]) -> tuple[list[int], list[int]]:
@@ -92,7 +96,10 @@ def reduce_chunk(
     size = len(next(iter(params.values())))
     headlines: dict[str, NDArray[np.float64]] = {}
     cubes: dict[str, NDArray[Any]] = {}
+    start_value = outputs.get(START_VALUE)
     for name, arr in outputs.items():
+        if name == START_VALUE:
+            continue
         a = np.asarray(arr)
         if a.shape == (size,):
             headlines[name] = a.astype(np.float64, copy=False)
@@ -113,7 +120,10 @@ def reduce_chunk(
             stats.fan[name] = np.concatenate([c, total], axis=1).astype(np.float32)
     if "market_value" in cubes:
         mv = cubes["market_value"].astype(np.float64, copy=False)
-        lost = np.maximum(mv[:, :, 0] - mv[:, :, -1], 0.0)  # NaN: value unknown, left out of the total
+        # from the model's own starting value where it gives one (the projection's: the end of
+        # history), else the first quarter's; NaN: value unknown, left out of the total
+        first = mv[:, :, 0] if start_value is None else np.asarray(start_value, dtype=np.float64)
+        lost = np.maximum(first - mv[:, :, -1], 0.0)
         # the total is the model's own headline where it gives one (the projection's: each entity's
         # fall in its own value, stakes taken out, so a firm's fall is not counted again in its
         # holders' rows); else the sum of the entities' falls

@@ -144,6 +144,8 @@ def headlines_from(
         "first_default_q": np.where(first_q <= T, first_q, -1),
         "first_default_e": np.where(first_q <= T, first_e, -1),
         "default_q": first_def_q,
+        # (S, n): each entity's market value where value lost counts from (the end of history)
+        "market_value_start": mv_start,
         # entities of unknown value (NaN) are excluded from the total and counted, never 0
         "market_value_lost": lost.lost,
         "market_value_stakes_lost": lost.stakes_lost,
