@@ -49,14 +49,15 @@ def test_cash_and_capital_reconcile_row_by_row_with_resolution(name: str) -> Non
         + d["resolution_in"]
         - d["resolution_out"]
     )
-    dcash = np.diff(d["cash"], axis=0)
-    scale = 1.0 + np.abs(d["cash"][:-1]) + np.abs(flows[1:])
-    assert (np.abs(dcash - flows[1:]) <= 1e-9 * scale)[max(h - 1, 0) :].all()
+    figures = np.isfinite(d["cash"]).all(axis=0)  # not the outside capital pools (no cash figure)
+    dcash = np.diff(d["cash"], axis=0)[:, figures]
+    scale = 1.0 + np.abs(d["cash"][:-1, figures]) + np.abs(flows[1:, figures])
+    assert (np.abs(dcash - flows[1:, figures]) <= 1e-9 * scale)[max(h - 1, 0) :].all()
     dk = np.diff(d["capital_stock"], axis=0)
     kflow = (d["capex"] - d["depreciation"] - d["capital_transferred"])[1:]
     kscale = 1.0 + np.abs(d["capital_stock"][:-1]) + np.abs(d["capex"][1:])
     assert (np.abs(dk - kflow) <= 1e-9 * kscale)[max(h - 1, 0) :].all()
-    assert d["cash"].min() >= -1e-9
+    assert np.nanmin(d["cash"]) >= -1e-9
     # resolution happens once per defaulted entity, in its first defaulted quarter
     res, dflt = d["resolved"], d["defaulted"]
     assert (res.sum(axis=0) == dflt.any(axis=0)).all()

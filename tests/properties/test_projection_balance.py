@@ -97,7 +97,7 @@ def ledgers(draw):  # type: ignore[no-untyped-def]
 
 def _rel(resid: np.ndarray, *scales: np.ndarray) -> float:  # type: ignore[type-arg]
     scale = 1.0 + sum(np.abs(s) for s in scales)
-    return float(np.max(np.abs(resid) / scale))
+    return float(np.max(np.abs(resid) / scale, initial=0.0))  # a web of pools only: nothing to check
 
 
 @settings(
@@ -121,7 +121,12 @@ def test_both_identities_hold_on_random_webs(led, history, life, credit, ratio, 
         scenario(events=ev),
         {"globals.gpu_life_years": np.full(S, life), "globals.credit_appetite": np.full(S, credit)},
     )  # the engine checks both identities every quarter; re-checked here from the columns
-    d = r.data
+    # outside capital pools (lenders, investors) have no cash or balance sheet as figures (their
+    # "cash" is a capacity placeholder: empty in the columns, checked inside the engine)
+    lenders = np.array([k in ("lender", "investor") for k in web.entity_kinds])
+    d = {k: v[..., ~lenders] for k, v in r.data.items()}
+    for k in ("cash", "assets", "liabilities", "book_equity"):
+        assert np.isnan(r.data[k][..., lenders]).all(), k
     a, li, e = d["assets"], d["liabilities"], d["book_equity"]
     assert np.isfinite(a).all() and np.isfinite(li).all() and np.isfinite(e).all()
     assert _rel(a - li - e, a, li, e) <= 1e-9
@@ -131,8 +136,8 @@ def test_both_identities_hold_on_random_webs(led, history, life, credit, ratio, 
     )
     dcash = d["cash"][1:] - d["cash"][:-1]
     assert _rel(dcash - flows[1:], d["cash"][:-1], *(d[k][1:] for k in FLOWS)) <= 1e-9
+    d = r.data
     # creditors are entities: a lender's or investor's capacity falls by what it lent, no one else has one
-    lenders = np.array([k in ("lender", "investor") for k in web.entity_kinds])
     assert np.isfinite(d["lending_capacity"][..., lenders]).all()
     assert np.isnan(d["lending_capacity"][..., ~lenders]).all()
 

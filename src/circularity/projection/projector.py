@@ -307,10 +307,26 @@ def _history(
         if t in ctx.year_end:
             need_by[t] = 0.0 - st.need_min.T  # 0.0 - x: no negative zero when the need is nil
         for c in keep:
-            rec[c][t] = row[c]
+            rec[c][t] = _shown(ctx, c, row[c])
         for c in shown:
             rec[c][t] = np.where(np.isfinite(rep[:, t, None]), rep[:, t, None], rec[c][t])
     return _Past(state=st, need_by=need_by, life_q=ctx.life_q)
+
+
+#: columns an outside capital pool (a lender or investor kind) does not have as figures: its
+#: "cash" is the capacity the scenario gives it (10,000 in the baseline: "depth set by the
+#: appetites"), so cash and the balance sheet built on it are empty, and ``lending_capacity``
+#: says what it has left. Shown as figures they read as $10tn of SoftBank cash, and the Monte
+#: Carlo's total-cash band summed 21 such pools to $210tn.
+POOL_EMPTY = frozenset({"cash", "assets", "liabilities", "book_equity"})
+
+
+def _shown(ctx: Context, column: str, values: Array) -> Array:
+    """A row's column as recorded: NaN for outside capital pools in :data:`POOL_EMPTY` (the engine
+    keeps and checks their placeholder balances; they are not figures)."""
+    if column in POOL_EMPTY and ctx.lender is not None:
+        return np.where(ctx.lender, np.nan, values)
+    return values
 
 
 def _columns(keep: tuple[str, ...], check: bool) -> frozenset[str]:
@@ -478,7 +494,7 @@ def _block(
             web_2030[:, 0] += row["required_revenue"][ai].sum(axis=0)
             web_2030[:, 1] += row["revenue"][ai].sum(axis=0)
         for c in keep:
-            rec[c][t, :, sl] = row[c]
+            rec[c][t, :, sl] = _shown(ctx, c, row[c])
         progress(t + 1, T)
     if past.state is not None:  # value lost is counted from the nowcast, the end of history
         mv_start = np.broadcast_to(past.state.market_value.T, (ctx.S, ctx.web.n)).copy()
