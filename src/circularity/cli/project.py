@@ -288,10 +288,13 @@ def register(app: typer.Typer) -> None:
                 result, sc.headline_entity, own.cash.value if own and own.cash else 17.5, web=web
             )
         horizon = led.horizon_lines(led.as_of)
+        # defaults of entities whose business the ledger lacks: a gap in the data, not a forecast
+        no_revenue = [d.entity for d in result.defaults if d.revenue == "unknown"]
         payload = {
             "scenario": result.scenario,
             "knowledge_horizon": horizon,
             **heads,
+            "defaults_revenue_unknown": no_revenue,
             **({"hsbc_comparison": hsbc} if hsbc else {}),
             **({"compare": {"reference": compare, "moved": moved}} if moved is not None else {}),
         }
@@ -331,6 +334,14 @@ def register(app: typer.Typer) -> None:
         console.print(t)
         for line in horizon:
             console.print(line, highlight=False)
+        if no_revenue:
+            its, one = ("its", "default marks") if len(no_revenue) == 1 else ("their", "defaults mark")
+            console.print(
+                f"no revenue in the ledger for {', '.join(no_revenue)}: only {its} financing is recorded, "
+                f"so the model pays {its} debt from nothing and {its} {one} a gap in the data, not a "
+                "forecast (defaults.csv: revenue 'unknown')",
+                highlight=False,
+            )
         if moved is not None:
             _print_moved(console, result.scenario, compare or "", moved)
         if hsbc:

@@ -290,6 +290,7 @@ class ProjectionResult:
             "contracts_terminated",
             "contracts_assumed",
             "estate",
+            "revenue",
         )
         rows = [
             {
@@ -308,6 +309,7 @@ class ProjectionResult:
                 "contracts_terminated": " ".join(d.terminated),
                 "contracts_assumed": " ".join(d.assumed),
                 "estate": d.estate,
+                "revenue": d.revenue,
             }
             for d in self.defaults
         ]

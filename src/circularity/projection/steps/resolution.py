@@ -52,6 +52,11 @@ class DefaultRecord:
     #: ``reported`` where the ledger gives the entity's cash, debt or capex, else ``unknown``: its
     #: estate holds only what the projection built for it, so the recovery is a floor, not an estimate
     estate: str = "reported"
+    #: ``reported`` where the entity has revenue (an outside revenue path, or operating receipts
+    #: in the web), else ``unknown``: the ledger records its financing but not its business (a
+    #: data-centre project's lease income), so the model pays its debt service from nothing and
+    #: its default says what the data lack, not what the firm will do
+    revenue: str = "reported"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -344,6 +349,7 @@ def _records(
                 terminated=tuple(dict.fromkeys(web.deal_id[int(k)] for k in np.flatnonzero(mine))),
                 assumed=tuple(dict.fromkeys(web.deal_id[int(k)] for k in np.flatnonzero(assumed))),
                 estate=_estate(web, int(i)),
+                revenue=revenue_basis(ctx)[int(i)],
             )
         )
     return tuple(recs)
@@ -359,6 +365,17 @@ def _estate(web: Web, i: int) -> str:
     ledger has an empty estate in the model, so its creditors' recovery is a floor)."""
     known = any(np.isfinite(web.financials[f][i]) for f in _ESTATE_FIELDS if f in web.financials)
     return "reported" if known else "unknown"
+
+
+def revenue_basis(ctx: Context) -> tuple[str, ...]:
+    """Per entity, ``reported`` if it has a business in the run (an outside revenue path in some
+    quarter, or operating or hardware contracts paying it), else ``unknown``."""
+    web, agg = ctx.web, ctx.agg
+    outside = np.asarray(ctx.out_rev).reshape(web.T, web.n, -1).max(axis=(0, 2)) > 0
+    paid = np.zeros(web.n, dtype=bool)
+    op = agg.category <= 1  # operating and hardware contracts (CATEGORY_OF)
+    paid[np.asarray(web.payee)[op & (web.schedule.sum(axis=1) > 0)]] = True
+    return tuple("reported" if o or p else "unknown" for o, p in zip(outside, paid, strict=True))
 
 
 def _remaining(agg: Aggregation, dues: Dues, t: int) -> Array:
