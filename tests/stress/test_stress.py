@@ -201,3 +201,22 @@ def test_fragilitygraph_openai_loss_gives_microsofts_equity_method_hit(ai_ledger
     assert f.loc["amazon", "stake_losses"] == pytest.approx(0.179, abs=0.01)
     with pytest.raises(ScenarioError, match="asset_losses openai=-1"):
         stress_test({}, ledger=ai_ledger, asset_losses={"openai": -1.0})
+
+
+def test_debt_unreported_is_the_ledgers_loans_not_none(ai_ledger: circularity.Ledger) -> None:
+    """CoreWeave reports no total debt, but the ledger holds its GPU-backed loans and notes: its
+    Merton value is levered by them (it was valued unlevered, 'debt n/a'); an entity with a
+    reported total keeps it, and one with neither stays unlevered."""
+    r = stress_test({"openai": 0.5}, ledger=ai_ledger)
+    i = r.entities.index("coreweave")
+    m = r.debt_method[i]
+    assert m.startswith("the ledger's loan and bond deals outstanding")
+    assert bool(r.debt_reported[i]) and float(m.rsplit(", ", 1)[1]) > 5.0
+    assert r.debt_method[r.entities.index("oracle")] == "reported"
+    assert (
+        r.debt_method[r.entities.index("openai")] == "none"
+        and not r.debt_reported[r.entities.index("openai")]
+    )
+    f = r.to_frame().set_index("entity")
+    dd = f.loc["coreweave", ["distance_to_default_before", "distance_to_default_after"]].astype(float)
+    assert np.isfinite(dd).all() and 0.0 < dd.iloc[0] < 10.0  # levered: a finite, modest distance

@@ -238,10 +238,13 @@ def stress(
             highlight=False,
         )
     con.print(
-        "DD: Merton distance to default (debt n/a: the ledger reports no debt, valued unlevered; a shocked "
-        "entity's DD after is against all it owes)",
+        "DD: Merton distance to default (debt n/a: neither the ledger's financials nor its loan and bond "
+        "deals give debt, valued unlevered; a shocked entity's DD after is against all it owes)",
         highlight=False,
     )
+    for e, m, v in zip(result.entities, result.debt_method, result.market_value.tolist(), strict=False):
+        if m.startswith("the ledger's") and v == v:  # an entity of known value (in the table)
+            con.print(f"Debt of {e}, no total reported: {m}", highlight=False)
     estimated = [r for r in frame.itertuples() if r.value_method.startswith("revenue")]
     for r in estimated:
         con.print(f"Value of {r.entity} estimated: {r.value_method}", highlight=False)

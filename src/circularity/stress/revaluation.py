@@ -200,6 +200,9 @@ class StressResult:
     network: ExposureNetwork
     holdings: Array
     news_price: Mapping[str, Any] = field(default_factory=dict)
+    #: where each entity's debt comes from: ``reported`` (its financials), the ledger's loan and
+    #: bond deals outstanding at the date (no reported total), or ``none`` (valued unlevered)
+    debt_method: tuple[str, ...] = ()
     lost_interval: Array = field(default_factory=lambda: np.zeros((0, 2)))
 
     @property
@@ -409,6 +412,7 @@ class StressBase:
     news_price: float = float("nan")
     news_interval: tuple[float, float] = (float("nan"), float("nan"))
     news_source: str = ""
+    debt_methods: tuple[str, ...] = ()
 
 
 def _news_price(web: Web) -> tuple[float, tuple[float, float], str]:
@@ -430,6 +434,25 @@ def _news_price(web: Web) -> tuple[float, tuple[float, float], str]:
     return -prior, (float("nan"), float("nan")), f"prior {prior:+.2f} per dollar cancelled: {source}"
 
 
+def _debt_at_start(web: Web) -> tuple[Array, tuple[str, ...]]:
+    """Each entity's debt at the web's start and where it comes from: its reported debt, else the
+    principal of the ledger's loan and bond deals it owes at the start (unknown is not zero:
+    CoreWeave reports no total, but the ledger holds its GPU-backed loans and notes), else NaN
+    (no debt known: valued unlevered)."""
+    reported = np.asarray(web.financials["debt"], dtype=float)
+    owed = np.zeros(web.n)
+    rep = np.asarray(web.kind) == "repayment"
+    np.add.at(owed, np.asarray(web.payer)[rep], np.asarray(web.principal)[rep])
+    debt = np.where(np.isfinite(reported), reported, np.where(owed > 0, owed, np.nan))
+    methods = tuple(
+        "reported"
+        if np.isfinite(r)
+        else (f"the ledger's loan and bond deals outstanding at the date, {o:,.1f}" if o > 0 else "none")
+        for r, o in zip(reported.tolist(), owed.tolist(), strict=True)
+    )
+    return debt, methods
+
+
 def prepare_stress(web: Web, a: StressAssumptions) -> StressBase:
     """The unshocked network, clearing, buffers and Merton values of a web: everything a stress
     test computes before any shock. Pass it to :func:`stress_test` as ``base`` to answer many
@@ -449,10 +472,11 @@ def prepare_stress(web: Web, a: StressAssumptions) -> StressBase:
     fin = web.financials
     v = a.values
     E0, methods = fill_equity_values(fin["market_value"], fin["revenue_annual"], web.entity_kinds)
+    debt, debt_methods = _debt_at_start(web)
     values = value_entities(
         E0,
         volatility_by_kind(web.entity_kinds, v["equity_volatility"]),
-        fin["debt"],
+        debt,
         fin["cash"],
         float(v["risk_free_rate"]),
         float(v["merton_horizon_years"]),
@@ -485,8 +509,9 @@ def prepare_stress(web: Web, a: StressAssumptions) -> StressBase:
         methods=methods,
         V0=values.asset_value,
         sigma_V=values.asset_volatility,
-        D=np.where(values.debt_known, np.nan_to_num(fin["debt"]), 0.0),
+        D=np.where(values.debt_known, np.nan_to_num(debt), 0.0),
         debt_known=np.asarray(values.debt_known),
+        debt_methods=debt_methods,
         margin=np.clip(margin, 0.0, 1.0),
         capacity=capacity,
         pv=np.full(n, float(annuity_factor(rate, years))),
@@ -638,6 +663,7 @@ def stress_test(
         market_value=base.E0,
         value_method=base.methods,
         debt_reported=base.debt_known,
+        debt_method=base.debt_methods,
         mv_change=mv_change,
         mv_change_pct=pct,
         equity_loss=parts.total,
