@@ -177,3 +177,13 @@ def test_sankey_beside_the_web_where_the_window_holds_both(report: Path) -> None
             assert narrow["overflow"] <= 0, narrow
         finally:
             browser.close()
+
+
+def test_no_negative_zero_in_the_tables(report: Path) -> None:
+    """A fall of 1e-13 prints as 0.0%, not -0.0% (the stress table showed -0.0% for the firms
+    the shock does not reach)."""
+    import re
+
+    text = report.read_text(encoding="utf-8")
+    assert not re.search(r">\s*-0\.0+%?\s*<", text), re.search(r".{80}>\s*-0\.0+%?\s*<.{20}", text)
+    assert "0.0%" in text  # the cells are there, unsigned

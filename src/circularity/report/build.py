@@ -62,6 +62,12 @@ def _fig_html(fig: go.Figure) -> str:
     )
 
 
+def _unsigned0(x: float, digits: int) -> float:
+    """``x`` as it prints at ``digits`` decimals, with no negative zero: a fall of 1e-13 reads
+    "0.0%", not "-0.0%"."""
+    return round(x, digits) + 0.0
+
+
 def _num(x: Any) -> float | None:
     try:
         v = float(x)
@@ -353,9 +359,9 @@ def render_report(ctx: dict[str, Any]) -> str:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.filters["bn"] = lambda x, d=1: "–" if _num(x) is None else f"{float(x):,.{d}f}"
+    env.filters["bn"] = lambda x, d=1: "–" if _num(x) is None else f"{_unsigned0(float(x), d):,.{d}f}"
     # amounts in the page's unit ($bn, or 億 = 0.1 bn in Chinese) and money with its unit
-    env.filters["amt"] = lambda x, d=1: "–" if _num(x) is None else f"{float(x) * scale:,.{d}f}"
+    env.filters["amt"] = lambda x, d=1: "–" if _num(x) is None else f"{_unsigned0(float(x) * scale, d):,.{d}f}"
     env.filters["money"] = lambda x: money(_num(x), lang)
     env.filters["name"] = lambda i: ctx.get("names", {}).get(i, i)
     # headline money: "$1,234.5bn" in English (d digits), 億/萬億美元 in Chinese
@@ -363,7 +369,7 @@ def render_report(ctx: dict[str, Any]) -> str:
         ("–" if _num(x) is None else f"${float(x):,.{d}f}bn") if lang == "en" else money(_num(x), lang)
     )
     env.filters["source_parts"] = _source_parts
-    env.filters["pct"] = lambda x: "–" if _num(x) is None else f"{100 * float(x):.1f}%"
+    env.filters["pct"] = lambda x: "–" if _num(x) is None else f"{_unsigned0(100 * float(x), 1):.1f}%"
     template = env.get_template("report.html.j2")
     # '</script' inside the bundle would end the tag early; the bundle has none, but make sure.
     plotlyjs = get_plotlyjs().replace("</script", "<\\/script")

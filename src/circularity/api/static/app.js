@@ -42,7 +42,11 @@
     return node;
   }
   const fmt = I.num;
-  function pct(x) { return x === null || x === undefined ? "–" : (100 * x).toFixed(1) + "%"; }
+  function pct(x) {
+    if (x === null || x === undefined) return "–";
+    const s = (100 * x).toFixed(1);
+    return (s === "-0.0" ? "0.0" : s) + "%";  // a fall of 1e-13 is 0.0%, not -0.0%
+  }
   function showError(msg) {
     const box = $("#error");
     box.textContent = msg;

@@ -32,7 +32,8 @@ window.circI18n = (function () {
   function num(x, digits) {
     if (x === null || x === undefined || Number.isNaN(x)) return "–";
     const d = digits === undefined ? (Math.abs(x) >= 100 || Number.isInteger(x) ? 0 : 1) : digits;
-    return Number(x).toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+    const s = Number(x).toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+    return /^-0(\.0+)?$/.test(s) ? s.slice(1) : s;  // no negative zero
   }
 
   /** An amount given in USD bn: `$12.3bn`; in Chinese 億 (1 bn = 10 億) or 萬億 (1,000 bn). */
