@@ -361,7 +361,9 @@ def render_report(ctx: dict[str, Any]) -> str:
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["bn"] = lambda x, d=1: "–" if _num(x) is None else f"{_unsigned0(float(x), d):,.{d}f}"
     # amounts in the page's unit ($bn, or 億 = 0.1 bn in Chinese) and money with its unit
-    env.filters["amt"] = lambda x, d=1: "–" if _num(x) is None else f"{_unsigned0(float(x) * scale, d):,.{d}f}"
+    env.filters["amt"] = lambda x, d=1: (
+        "–" if _num(x) is None else f"{_unsigned0(float(x) * scale, d):,.{d}f}"
+    )
     env.filters["money"] = lambda x: money(_num(x), lang)
     env.filters["name"] = lambda i: ctx.get("names", {}).get(i, i)
     # headline money: "$1,234.5bn" in English (d digits), 億/萬億美元 in Chinese
