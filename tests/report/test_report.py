@@ -187,3 +187,18 @@ def test_no_negative_zero_in_the_tables(report: Path) -> None:
     text = report.read_text(encoding="utf-8")
     assert not re.search(r">\s*-0\.0+%?\s*<", text), re.search(r".{80}>\s*-0\.0+%?\s*<.{20}", text)
     assert "0.0%" in text  # the cells are there, unsigned
+
+
+def test_monte_carlo_quarters_read_as_quarters(report: Path) -> None:
+    """The Monte Carlo table gives when cash runs out and when the first default falls as
+    quarters (p5, p50, p95 of the draws, 'never' past the horizon), not as the mean of quarter
+    indices ('first default q 9.8' before)."""
+    import re
+
+    text = re.sub(r"<[^>]+>", "|", report.read_text(encoding="utf-8"))
+    q = r"(\d{4}Q[1-4]|never)"
+    row = re.search(r"\|first default[|\s]+–[|\s]+" + q + r"[|\s]+" + q + r"[|\s]+" + q + r"\|", text)
+    assert row is not None, "no quarter row for the first default"
+    order = ["never" if x == "never" else x for x in row.groups()]
+    assert order == sorted(order, key=lambda x: "9999" if x == "never" else x)
+    assert "first default q" not in text

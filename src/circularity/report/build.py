@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -60,6 +61,19 @@ def _fig_html(fig: go.Figure) -> str:
             full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
         )
     )
+
+
+def _quarter_quantiles(index: Any, quarters: tuple[str, ...], never: str) -> dict[str, str]:
+    """p5, p50 and p95 of a per-draw quarter index as quarter labels (``never`` past the horizon:
+    a draw with no such quarter, index −1, counts as later than every quarter, not earlier), each
+    the quarter of an actual draw; the mean of quarter indices means nothing and is left out."""
+    v = np.asarray(index, dtype=float)
+    v = np.where(v >= 0, v, np.inf)
+    out = {"mean": "–"}
+    for key, q in (("p5", 0.05), ("p50", 0.5), ("p95", 0.95)):
+        x = float(np.quantile(v, q, method="lower")) if v.size else math.inf
+        out[key] = quarters[int(x)] if math.isfinite(x) else never
+    return out
 
 
 def _unsigned0(x: float, digits: int) -> float:
@@ -309,6 +323,12 @@ def report_context(
             "seed": REPORT_SEED,
             "headlines": summary.get("headlines", {}),
             "p_short": summary.get("p_short_by_year", {}),
+            # quarter headlines as quarters, not as the mean of their indices ("first default q 9.8")
+            "quarter_headlines": {
+                k: _quarter_quantiles(v, sim.quarters, _("never"))
+                for k, v in sim.headlines.items()
+                if k.endswith("_q")
+            },
         }
 
     if have["simulate"]:
