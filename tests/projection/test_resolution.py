@@ -201,3 +201,18 @@ def test_project_out_writes_defaults_csv(tmp_path: Path) -> None:
     for c in ("resolved", "resolution_in", "resolution_out", "capital_transferred", "credit_losses"):
         assert c in qs.columns
     assert qs.cash.min() >= -1e-9  # pandas skips the pools' empty cells
+
+
+def test_entities_without_revenue_are_the_financing_only_ones() -> None:
+    """The entities whose business the ledger lacks (no outside revenue path, no operating or
+    hardware contract paying them): the data-centre projects financed by construction loans; the
+    operating firms and the labs are not among them."""
+    import circularity
+    from circularity.projection import load_scenario
+    from circularity.projection.pipeline import compile_for, entities_without_revenue
+
+    sc = load_scenario("baseline", ())
+    web = compile_for(sc, circularity.load("ai"))
+    none = set(entities_without_revenue(web, sc))
+    assert {"vantage", "new-mexico-dc-project"} <= none
+    assert not none & {"openai", "anthropic", "oracle", "coreweave", "microsoft", "nvidia", "xai"}

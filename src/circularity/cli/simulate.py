@@ -76,7 +76,9 @@ def _pct(p: float) -> str:
     return "0%" if p == 0 else "<1%" if p < 0.005 else f"{p:.0%}"
 
 
-def _print_summary(con: Console, summary: dict[str, Any], focus: str) -> None:
+def _print_summary(
+    con: Console, summary: dict[str, Any], focus: str, no_revenue: tuple[str, ...] = ()
+) -> None:
     heads = summary.get("headlines", {})
     t = Table(title=f"{summary['draws']:,} draws: headline figures (USD bn)")
     t.add_column("figure", no_wrap=True)
@@ -103,8 +105,15 @@ def _print_summary(con: Console, summary: dict[str, Any], focus: str) -> None:
             for y in years:
                 t.add_column(y, justify="right")
             for e, v in sorted(pd_.items(), key=lambda kv: -kv[1][years[-1]]):
-                t.add_row(e, *(_pct(v[y]) for y in years))
+                t.add_row(e + (" *" if e in no_revenue else ""), *(_pct(v[y]) for y in years))
             con.print(t)
+            marked = [e for e in pd_ if e in no_revenue]
+            if marked:
+                con.print(
+                    f"* no revenue in the ledger for {', '.join(marked)}: only the financing is recorded, so "
+                    "the model pays the debt from nothing and a default marks a gap in the data, not a forecast",
+                    highlight=False,
+                )
     if "value_lost" in summary:
         vl = summary["value_lost"]
         rows = sorted(
@@ -223,7 +232,9 @@ def simulate_cmd(
     if as_json:
         print(to_json({"summary": summary, "manifest": manifest}))
         return
-    _print_summary(out_con, summary, result.focus)
+    from circularity.projection.pipeline import entities_without_revenue
+
+    _print_summary(out_con, summary, result.focus, entities_without_revenue(model.web, model.scenario))
     _print_manifest(out_con, manifest)
     where = [f"database {writer.db}"] + ([f"folder {out}"] if out else [])
     out_con.print(f"saved run {run_id} to " + " and ".join(where))

@@ -15,7 +15,7 @@ from circularity.projection.projector import run_projection
 from circularity.projection.results import ProjectionResult
 from circularity.projection.scenario import Scenario, load_scenario
 
-__all__ = ["compile_for", "project"]
+__all__ = ["compile_for", "entities_without_revenue", "project"]
 
 
 def compile_for(
@@ -61,3 +61,21 @@ def project(
     led = ledger if ledger is not None else load("ai", as_of=as_of or sc.as_of)
     web = compile_for(sc, led, start, end)
     return run_projection(web, sc, overrides, **kwargs)
+
+
+def entities_without_revenue(web: Web, scenario: Scenario) -> tuple[str, ...]:
+    """Entities with no business in a run of ``scenario`` on ``web``: no outside revenue path and no
+    operating or hardware contract paying them. The ledger records their financing only (a
+    data-centre project's construction loans, not its lease income), so a default of theirs marks
+    a gap in the data, not a forecast (``defaults.csv``: revenue ``unknown``)."""
+    import numpy as np
+
+    from circularity.projection.aggregation import CATEGORY_OF
+    from circularity.projection.parameters import resolve_params
+    from circularity.projection.steps.resolution import revenue_known
+
+    P = resolve_params(web, scenario, {}, 1)
+    outside = (np.asarray(P.out_rev) > 0).any(axis=(0, 2))
+    category = np.array([CATEGORY_OF.get(k, 0) for k in web.kind], dtype=np.int64)
+    known = revenue_known(web, category, outside)
+    return tuple(e for e, k in zip(web.entities, known.tolist(), strict=True) if not k)

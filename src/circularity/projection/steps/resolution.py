@@ -370,12 +370,17 @@ def _estate(web: Web, i: int) -> str:
 def revenue_basis(ctx: Context) -> tuple[str, ...]:
     """Per entity, ``reported`` if it has a business in the run (an outside revenue path in some
     quarter, or operating or hardware contracts paying it), else ``unknown``."""
-    web, agg = ctx.web, ctx.agg
-    outside = np.asarray(ctx.out_rev).reshape(web.T, web.n, -1).max(axis=(0, 2)) > 0
+    outside = np.asarray(ctx.out_rev).reshape(ctx.web.T, ctx.web.n, -1).max(axis=(0, 2)) > 0
+    known = revenue_known(ctx.web, ctx.agg.category, outside)
+    return tuple("reported" if k else "unknown" for k in known.tolist())
+
+
+def revenue_known(web: Web, category: Array, outside: Array) -> Array:
+    """``(n,)`` bool: the entity has an outside revenue path (``outside``) or operating or hardware
+    contracts paying it (``category`` ≤ 1, :data:`~circularity.projection.aggregation.CATEGORY_OF`)."""
     paid = np.zeros(web.n, dtype=bool)
-    op = agg.category <= 1  # operating and hardware contracts (CATEGORY_OF)
-    paid[np.asarray(web.payee)[op & (web.schedule.sum(axis=1) > 0)]] = True
-    return tuple("reported" if o or p else "unknown" for o, p in zip(outside, paid, strict=True))
+    paid[np.asarray(web.payee)[(category <= 1) & (web.schedule.sum(axis=1) > 0)]] = True
+    return np.asarray(outside, dtype=bool) | paid
 
 
 def _remaining(agg: Aggregation, dues: Dues, t: int) -> Array:
