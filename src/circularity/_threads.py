@@ -13,7 +13,7 @@ from contextvars import ContextVar
 
 from circularity.errors import OptionError
 
-__all__ = ["available_threads", "one_thread"]
+__all__ = ["available_threads", "on_pool_thread", "one_thread"]
 
 _PINNED: ContextVar[int | None] = ContextVar("circularity_threads", default=None)
 
@@ -39,3 +39,10 @@ def available_threads() -> int:
 def one_thread() -> None:
     """Pin the calling thread to one thread of work (a thread pool's initializer)."""
     _PINNED.set(1)
+
+
+def on_pool_thread() -> bool:
+    """Whether the calling thread is a pool's (:func:`one_thread` ran in it): its pool's owner
+    holds the process-wide settings (one BLAS thread), so the task must not set and restore them
+    itself while a sibling thread runs."""
+    return _PINNED.get() is not None

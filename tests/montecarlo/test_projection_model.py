@@ -143,3 +143,22 @@ def test_value_lost_by_entity_counts_from_the_end_of_history(model: tuple[Projec
     expect = np.maximum(start - out["market_value"][:, i, -1], 0.0)
     assert lost["p50"] == pytest.approx(float(np.quantile(expect, 0.5)))
     assert lost["mean"] == pytest.approx(float(expect.mean()))
+
+
+def test_threaded_chunks_leave_the_blas_setting_as_they_found_it(
+    model: tuple[ProjectionModel, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One BLAS thread is a process-wide setting: the pool of chunk threads holds it for all of
+    them (a chunk's own set-and-restore, overlapping a sibling's, left the process at one BLAS
+    thread for good, or lifted the limit under a running sibling)."""
+    from threadpoolctl import threadpool_info
+
+    def blas() -> list[int]:
+        return sorted(int(i["num_threads"]) for i in threadpool_info() if i.get("user_api") == "blas")
+
+    monkeypatch.setenv("CIRCULARITY_THREADS", "2")
+    m, sim = model
+    before = blas()
+    r = run_simulation(m, sim.space, n=2048, seed=3, chunk_size=1024)  # type: ignore[attr-defined]
+    assert r.manifest is not None and r.manifest.backend == "in-process, 2 threads"
+    assert blas() == before

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from circularity._threads import available_threads, one_thread
 from circularity.errors import OptionError
 from circularity.montecarlo.distributions import ParameterSpace
@@ -74,9 +76,14 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
             return
         # chunks on threads (numpy releases the GIL in its loops), each chunk's model on one
         # thread: drawing, running and reducing a chunk all run beside the next one
-        with cf.ThreadPoolExecutor(
-            max_workers=width, thread_name_prefix="circularity-chunk", initializer=one_thread
-        ) as pool:
+        # one BLAS thread for the whole pool (the engine's products are small; a process-wide
+        # setting, held here rather than set and restored by each chunk's call)
+        with (
+            threadpool_limits(limits=1, user_api="blas"),
+            cf.ThreadPoolExecutor(
+                max_workers=width, thread_name_prefix="circularity-chunk", initializer=one_thread
+            ) as pool,
+        ):
             yield Backend(name=f"in-process, {width} threads", executor=pool, share=lambda x: x, width=width)
         return
     from distributed import Client, LocalCluster

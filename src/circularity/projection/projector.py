@@ -18,6 +18,7 @@ The only Python loops are over blocks and quarters.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from circularity._threads import available_threads
+from circularity._threads import available_threads, on_pool_thread
 from circularity._typing import Array
 from circularity.compile import Web
 from circularity.errors import ScenarioError
@@ -138,7 +139,10 @@ def run_projection(
     # One BLAS thread: the products here are small ((n, n) @ (n, S)), so a second thread only
     # spins, and on a loaded two-core machine it cost 1.3 ms of CPU per product against 0.12 ms
     # (measured: 1,024 Monte Carlo draws 1.80 s → 1.19 s CPU).
-    with threadpool_limits(limits=1, user_api="blas"):
+    # The limit is process-wide: on a pool's thread (a Monte Carlo chunk) the pool's owner holds
+    # it for all of them, since one call restoring it would lift it under a sibling still running.
+    limit = contextlib.nullcontext() if on_pool_thread() else threadpool_limits(limits=1, user_api="blas")
+    with limit:
         return _project(
             web, scenario, overrides, n_scenarios, record, check, scenario_names, progress, threads
         )
