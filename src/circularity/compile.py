@@ -49,6 +49,7 @@ __all__ = [
     "ScheduleAssumptions",
     "Web",
     "compile_web",
+    "principal_outstanding",
     "quarter_range",
     "remaining_payments",
 ]
@@ -524,6 +525,16 @@ def compile_web(
         reported=_reported(records, idx, q_start, n_hist),
         as_of=None if as_of is None else day.isoformat(),
     )
+
+
+def principal_outstanding(web: Web) -> tuple[Array, Array]:
+    """``(owed, lent)``, ``(n,)`` each: the principal of the web's loans and bonds outstanding at
+    the start of its horizon, by borrower and by lender (the ``repayment`` legs carry it)."""
+    owed, lent = np.zeros(web.n), np.zeros(web.n)
+    rep = np.asarray(web.kind) == "repayment"
+    np.add.at(owed, np.asarray(web.payer)[rep], np.asarray(web.principal)[rep])
+    np.add.at(lent, np.asarray(web.payee)[rep], np.asarray(web.principal)[rep])
+    return owed, lent
 
 
 #: balance metrics read as reported stocks at the end of a history quarter

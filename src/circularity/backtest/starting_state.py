@@ -33,14 +33,14 @@ from typing import Any
 
 import numpy as np
 
+from circularity.ledger.vocabulary import POOL_KINDS
+
 __all__ = ["FIELDS", "MIN_PEERS", "POOL_KINDS", "EntityState", "starting_states"]
 
 #: Fields of the starting state, in the order of the table above.
 FIELDS: tuple[str, ...] = ("revenue_annual", "opex_ratio", "cash", "debt", "capex_ratio", "market_value")
 #: Fewest peers whose median may fill a figure: a median of one or two firms is not a class's.
 MIN_PEERS = 3
-#: Kinds that are pools of outside money (sized by market appetite), not operating firms.
-POOL_KINDS: tuple[str, ...] = ("investor", "lender")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,19 @@ import typer
 from circularity.cli.machine_output import to_json
 from circularity.cli.terminal import Console, Table
 
-__all__ = ["register"]
+__all__ = ["no_revenue_note", "register"]
 
 _KEY = ("cash", "debt", "payments_due", "payments_made", "shortfall", "market_value")
+
+
+def no_revenue_note(names: list[str]) -> str:
+    """The line under a table of defaults for the entities whose revenue the ledger lacks
+    (:func:`~circularity.projection.pipeline.entities_without_revenue`)."""
+    its, one = ("its", "default marks") if len(names) == 1 else ("their", "defaults mark")
+    return (
+        f"no revenue in the ledger for {', '.join(names)}: only {its} financing is recorded, so the "
+        f"model pays {its} debt from nothing and {its} {one} a gap in the data, not a forecast"
+    )
 
 
 def _assumptions(node: Any, prefix: str = "") -> list[tuple[str, str, str]]:
@@ -335,13 +345,7 @@ def register(app: typer.Typer) -> None:
         for line in horizon:
             console.print(line, highlight=False)
         if no_revenue:
-            its, one = ("its", "default marks") if len(no_revenue) == 1 else ("their", "defaults mark")
-            console.print(
-                f"no revenue in the ledger for {', '.join(no_revenue)}: only {its} financing is recorded, "
-                f"so the model pays {its} debt from nothing and {its} {one} a gap in the data, not a "
-                "forecast (defaults.csv: revenue 'unknown')",
-                highlight=False,
-            )
+            console.print(no_revenue_note(no_revenue) + " (defaults.csv: revenue 'unknown')", highlight=False)
         if moved is not None:
             _print_moved(console, result.scenario, compare or "", moved)
         if hsbc:

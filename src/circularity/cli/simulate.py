@@ -109,11 +109,9 @@ def _print_summary(
             con.print(t)
             marked = [e for e in pd_ if e in no_revenue]
             if marked:
-                con.print(
-                    f"* no revenue in the ledger for {', '.join(marked)}: only the financing is recorded, so "
-                    "the model pays the debt from nothing and a default marks a gap in the data, not a forecast",
-                    highlight=False,
-                )
+                from circularity.cli.project import no_revenue_note
+
+                con.print("* " + no_revenue_note(marked), highlight=False)
     if "value_lost" in summary:
         vl = summary["value_lost"]
         rows = sorted(

@@ -12,6 +12,7 @@ __all__ = [
     "SURVIVAL_EVENTS",
     "DEAL_KINDS",
     "ENTITY_KINDS",
+    "POOL_KINDS",
     "METRICS",
     "PERIOD_TYPES",
     "STATUSES",
@@ -95,6 +96,9 @@ DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
 STATUSES: tuple[str, ...] = get_args(Status)
 CONFIDENCES: tuple[str, ...] = get_args(Confidence)
 ENTITY_KINDS: tuple[str, ...] = get_args(EntityKind)
+#: Entity kinds that are outside capital pools (lenders and investors): they hold the web's debt
+#: and equity and have no operating business of their own.
+POOL_KINDS: tuple[str, ...] = ("lender", "investor")
 PERIOD_TYPES: tuple[str, ...] = get_args(PeriodType)
 UNITS: tuple[str, ...] = get_args(Unit)
 OUTCOME_EVENTS: tuple[str, ...] = get_args(OutcomeEvent)

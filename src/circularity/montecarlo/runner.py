@@ -75,9 +75,9 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
             yield Backend(name="in-process", executor=InlineExecutor(), share=lambda x: x, width=1)
             return
         # chunks on threads (numpy releases the GIL in its loops), each chunk's model on one
-        # thread: drawing, running and reducing a chunk all run beside the next one
-        # one BLAS thread for the whole pool (the engine's products are small; a process-wide
-        # setting, held here rather than set and restored by each chunk's call)
+        # thread: drawing, running and reducing a chunk all run beside the next one; one BLAS
+        # thread for the whole pool (the engine's products are small; a process-wide setting,
+        # held here rather than set and restored by each chunk's call)
         with (
             threadpool_limits(limits=1, user_api="blas"),
             cf.ThreadPoolExecutor(

@@ -14,12 +14,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from circularity._typing import Array
-from circularity.compile import Web
+from circularity.compile import Web, principal_outstanding
 from circularity.contagion.clearing import ClearingPattern, prepare_clearing
+from circularity.ledger.vocabulary import POOL_KINDS
 from circularity.projection.scenario import Scenario
 from circularity.projection.succession import twin_source
 
-__all__ = ["CATEGORY_OF", "Aggregation", "build_aggregation", "sum_matrix"]
+__all__ = ["CATEGORY_OF", "Aggregation", "build_aggregation", "categories", "sum_matrix"]
 
 
 #: contract kind → category: how a payment shows in the payer's and the payee's books
@@ -90,6 +91,11 @@ def sum_matrix(ent: Array, selections: Sequence[Array], n: int) -> Any:
     return sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(len(selections) * n, m))
 
 
+def categories(web: Web) -> Array:
+    """``(m,)`` each contract's category (:data:`CATEGORY_OF`; an unlisted kind is operating)."""
+    return np.array([CATEGORY_OF.get(k, 0) for k in web.kind], dtype=np.int64)
+
+
 def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
     """The contract → entity matrices and schedule views of ``web`` (pure)."""
     n, m = web.n, web.m
@@ -97,20 +103,16 @@ def build_aggregation(web: Web, scenario: Scenario) -> Aggregation:
     alpha, beta_rv = (dc.alpha.value, dc.beta.value) if dc is not None else (1.0, 1.0)
     payer, payee = web.payer, web.payee
     kinds_arr = np.array(web.kind, dtype=object)
-    cat = np.array([CATEGORY_OF.get(k, 0) for k in web.kind], dtype=np.int64)
+    cat = categories(web)
     # payer rows: all dues, operating, hardware, repayment, interest; payee rows: all receipts,
     # operating + hardware, operating + hardware + interest (revenue), lending
     pay_sel = (np.ones(m, bool), cat == 0, cat == 1, cat == 4, cat == 5)
     rec_sel = (np.ones(m, bool), cat <= 1, (cat <= 1) | (cat == 5), cat == 3)
     suffix = np.cumsum(web.schedule[:, ::-1], axis=1)[:, ::-1]  # remaining from t (incl.)
-    outside_payer = np.isin(np.array(web.entity_kinds, dtype=object)[payer], ("investor", "lender"))
+    outside_payer = np.isin(np.array(web.entity_kinds, dtype=object)[payer], POOL_KINDS)
     minv_t = np.linalg.inv(np.eye(n) - web.holdings).T if n else np.zeros((0, 0))
     mv_cols = np.flatnonzero(np.abs(minv_t - np.eye(n)).sum(axis=0) > 0)
-    debt_web0 = np.zeros(n)
-    rep = kinds_arr == "repayment"
-    np.add.at(debt_web0, payer[rep], web.principal[rep])
-    lent0 = np.zeros(n)
-    np.add.at(lent0, payee[rep], web.principal[rep])
+    debt_web0, lent0 = principal_outstanding(web)
     eq = cat == 2
     secured_k, coll_fixed = _seniority(web, scenario)
     successor, succ_price = _successors(web, scenario)

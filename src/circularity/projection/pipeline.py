@@ -70,12 +70,11 @@ def entities_without_revenue(web: Web, scenario: Scenario) -> tuple[str, ...]:
     a gap in the data, not a forecast (``defaults.csv``: revenue ``unknown``)."""
     import numpy as np
 
-    from circularity.projection.aggregation import CATEGORY_OF
+    from circularity.projection.aggregation import categories
     from circularity.projection.parameters import resolve_params
     from circularity.projection.steps.resolution import revenue_known
 
     P = resolve_params(web, scenario, {}, 1)
     outside = np.asarray((np.asarray(P.out_rev) > 0).any(axis=(0, 2)))
-    category = np.array([CATEGORY_OF.get(k, 0) for k in web.kind], dtype=np.int64)
-    known = revenue_known(web, category, outside)
+    known = revenue_known(web, categories(web), outside)
     return tuple(e for e, k in zip(web.entities, known.tolist(), strict=True) if not k)

@@ -302,18 +302,12 @@ def _history(
     )
     st = initial_state(ctx)
     need_by: dict[int, Array] = {}
-    # history is data: a quarter shows the market value reported by its end, not the horizon's
-    # value the engine starts its valuation from (value lost counts from there)
-    rep = web.reported.get("market_value", np.full((web.n, h), np.nan))
-    shown = [c for c in ("market_value", "equity_value") if c in rec]
     for t in range(h):
         st, row, _ = quarter(ctx, st, t, check=check)
         if t in ctx.year_end:
             need_by[t] = 0.0 - st.need_min.T  # 0.0 - x: no negative zero when the need is nil
         for c in keep:
             rec[c][t] = _shown(ctx, c, row[c])
-        for c in shown:
-            rec[c][t] = np.where(np.isfinite(rep[:, t, None]), rep[:, t, None], rec[c][t])
     return _Past(state=st, need_by=need_by, life_q=ctx.life_q)
 
 

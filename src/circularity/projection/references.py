@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from circularity.errors import ScenarioError
-from circularity.ledger.vocabulary import ENTITY_KINDS
+from circularity.ledger.vocabulary import ENTITY_KINDS, POOL_KINDS
 from circularity.projection.scenario import Scenario
 
 __all__ = ["check_references"]
@@ -87,10 +87,6 @@ def check_references(scenario: Scenario, ledger: Any) -> None:
     _check_creditors(scenario, ledger)
 
 
-#: entity kinds that can hold debt and equity as creditors (outside capital pools)
-CREDITOR_KINDS = ("lender", "investor")
-
-
 def _check_creditors(scenario: Scenario, ledger: Any) -> None:
     """A creditor is an outside capital pool (a lender or investor entity), and a capacity is
     given to an entity the section names as a creditor."""
@@ -99,10 +95,10 @@ def _check_creditors(scenario: Scenario, ledger: Any) -> None:
     named = {h.creditor for part in (cr.debt, cr.equity) for h in part.values()}
     for part in ("debt", "equity"):
         for e, h in getattr(cr, part).items():
-            if kind.get(h.creditor) not in CREDITOR_KINDS:
+            if kind.get(h.creditor) not in POOL_KINDS:
                 raise ScenarioError(
                     f"scenario {scenario.name}: creditors.{part}.{e}.creditor: '{h.creditor}' is a "
-                    f"{kind.get(h.creditor)}, not a creditor; name a {' or '.join(CREDITOR_KINDS)} entity"
+                    f"{kind.get(h.creditor)}, not a creditor; name a {' or '.join(POOL_KINDS)} entity"
                 )
     for e in cr.capacity:
         if e not in named:

@@ -36,6 +36,7 @@ import numpy as np
 
 from circularity._typing import Array
 from circularity.compile import Web
+from circularity.ledger.vocabulary import POOL_KINDS
 from circularity.projection.aggregation import Aggregation
 from circularity.projection.balance import BalanceState, opening_balance
 from circularity.projection.channels.context import (
@@ -51,7 +52,7 @@ from circularity.valuation.assumptions import valuation_assumptions
 from circularity.valuation.going_concern import ValuationAnchor
 from circularity.valuation.market_value import volatility_by_kind
 
-__all__ = ["EPS", "Context", "State", "build_context", "initial_state"]
+__all__ = ["EPS", "Context", "State", "build_context", "initial_state", "reported_at"]
 
 
 EPS = 1e-6  # USD bn (USD 1,000): below this a revenue or EBITDA base is treated as zero
@@ -181,6 +182,21 @@ class State:
     cred_used: Array | None = None  # by creditor: new money put in during the projection, net (None: none)
 
 
+def reported_at(ctx: Context, name: str, t: int, *, flow: bool = False) -> tuple[Array, Array] | None:
+    """The filings' ``name`` (:attr:`~circularity.compile.Web.reported`) in history quarter ``t``:
+    ``(values, pinned)``, ``(n, 1)`` each, values NaN → 0 and ``pinned`` where a filing gives one;
+    a ``flow`` is not pinned for an entity on a net cash-flow path (its outside flows are net of its
+    costs). None past the history or where no filing gives the figure at all."""
+    rep = ctx.web.reported.get(name)
+    if rep is None or t >= min(ctx.web.first_projected, rep.shape[1]):
+        return None
+    v = rep[:, t][:, None]
+    pinned = np.isfinite(v)
+    if flow and ctx.any_ncf:
+        pinned = pinned & ~ctx.ncf
+    return np.nan_to_num(v), pinned
+
+
 def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: int) -> Context:
     """The fixed arrays of one block of ``S`` scenarios (pure)."""
     e = {k: _col(v) for k, v in P.ent.items()}
@@ -258,7 +274,7 @@ def build_context(web: Web, agg: Aggregation, P: Params, ev: dict[str, Any], S: 
         min_cash=e["min_cash"],
         year_end=frozenset({t for t in range(web.T) if web.quarters[t].endswith("Q4")} | {web.T - 1}),
         mv0=mv0,
-        lender=np.isin(np.array(web.entity_kinds, dtype=object), ("lender", "investor"))[:, None],
+        lender=np.isin(np.array(web.entity_kinds, dtype=object), POOL_KINDS)[:, None],
         ch=None
         if P.channels is None
         else build_channels(web, agg, P.channels, e, _row(P.glob["rate_floor"]), _row(P.glob["rate_shift"])),

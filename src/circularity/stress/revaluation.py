@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 
 from circularity._typing import Array
-from circularity.compile import Web, remaining_payments
+from circularity.compile import Web, principal_outstanding, remaining_payments
 from circularity.contagion import ClearingPattern, clear_payments, prepare_clearing
 from circularity.errors import ScenarioError
 from circularity.ledger.dates import quarter_label, quarter_of
@@ -440,9 +440,7 @@ def _debt_at_start(web: Web) -> tuple[Array, tuple[str, ...]]:
     CoreWeave reports no total, but the ledger holds its GPU-backed loans and notes), else NaN
     (no debt known: valued unlevered)."""
     reported = np.asarray(web.financials["debt"], dtype=float)
-    owed = np.zeros(web.n)
-    rep = np.asarray(web.kind) == "repayment"
-    np.add.at(owed, np.asarray(web.payer)[rep], np.asarray(web.principal)[rep])
+    owed, _ = principal_outstanding(web)
     debt = np.where(np.isfinite(reported), reported, np.where(owed > 0, owed, np.nan))
     methods = tuple(
         "reported"

@@ -10,7 +10,7 @@ from circularity._typing import Array
 from circularity.projection.channels.debt_ladder import Limits, borrowing_limits
 from circularity.projection.channels.fleet import collateral_value
 from circularity.projection.creditors import ration
-from circularity.projection.state import Context, State
+from circularity.projection.state import Context, State, reported_at
 from circularity.projection.steps.obligations import Dues
 from circularity.projection.steps.outside import Outside
 
@@ -140,29 +140,25 @@ def _history(ctx: Context, st: State, dues: Dues, out: Outside, t: int) -> Finan
     )
     new_debt = np.minimum(need, cap_debt)
     repaid = maturing
-    rep_debt = ctx.web.reported.get("debt")
-    if rep_debt is not None and t < rep_debt.shape[1]:
-        d = rep_debt[:, t][:, None]
-        has = np.isfinite(d)
-        if has.any():
-            # the filing's debt is at the quarter's end: web loans drawn or repaid in the quarter
-            # (paid in full in history) count in it
-            n = ctx.web.n
-            web_end = np.maximum(st.debt_web + dues.due4[3 * n :] - dues.due_rep, 0.0)
-            delta = np.maximum(np.nan_to_num(d) - web_end, 0.0) - (st.debt_out - maturing)
-            new_debt = np.where(has, np.maximum(delta, 0.0), new_debt)
-            repaid = np.where(has, maturing + np.maximum(-delta, 0.0), maturing)
+    rep = reported_at(ctx, "debt", t)
+    if rep is not None and rep[1].any():
+        # the filing's debt is at the quarter's end: web loans drawn or repaid in the quarter
+        # (paid in full in history) count in it
+        d, has = rep
+        n = ctx.web.n
+        web_end = np.maximum(st.debt_web + dues.due4[3 * n :] - dues.due_rep, 0.0)
+        delta = np.maximum(d - web_end, 0.0) - (st.debt_out - maturing)
+        new_debt = np.where(has, np.maximum(delta, 0.0), new_debt)
+        repaid = np.where(has, maturing + np.maximum(-delta, 0.0), maturing)
     pre = cash_a + new_debt - repaid
     equity = np.maximum(ctx.min_cash + dues.due_out - dues.due_in - pre, 0.0)
     other = np.zeros_like(pre)
-    rep_cash = ctx.web.reported.get("cash")
-    if rep_cash is not None and t < rep_cash.shape[1]:
-        c = rep_cash[:, t][:, None]
-        has = np.isfinite(c)
-        if has.any():
-            target = np.nan_to_num(c) + dues.due_out - dues.due_in  # cash before the web's payments
-            equity = np.where(has, np.maximum(target - pre, 0.0), equity)
-            other = np.where(has, np.maximum(pre - target, 0.0), other)
+    rep = reported_at(ctx, "cash", t)
+    if rep is not None and rep[1].any():
+        c, has = rep
+        target = c + dues.due_out - dues.due_in  # cash before the web's payments
+        equity = np.where(has, np.maximum(target - pre, 0.0), equity)
+        other = np.where(has, np.maximum(pre - target, 0.0), other)
     fin_in = new_debt + equity
     fin_out = repaid + other
     return Financing(

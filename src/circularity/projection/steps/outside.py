@@ -10,7 +10,7 @@ from circularity._typing import Array
 from circularity.projection.channels.capacity import compute_share, scheduled_receipts
 from circularity.projection.channels.debt_ladder import ladder_interest, market_rate
 from circularity.projection.channels.fleet import replacement_capex
-from circularity.projection.state import EPS, Context, State
+from circularity.projection.state import EPS, Context, State, reported_at
 from circularity.projection.steps.obligations import Dues
 from circularity.valuation.going_concern import lending_spread
 
@@ -44,13 +44,9 @@ def outside_flows(ctx: Context, st: State, dues: Dues, t: int) -> Outside:
     r_out = ctx.out_rev[t] * ctx.rev_scale * ctx.ev_rev[t]
     if ctx.any_ncf:
         r_out = np.where(ctx.ncf, ctx.ncf_in[t], r_out)
-    rep = ctx.web.reported.get("revenue")
-    if rep is not None and t < min(ctx.web.first_projected, rep.shape[1]):
-        # history: a reported quarter's revenue is what the filing says, less the web's share
-        # (not for an entity on a net cash flow path: its outside flows are net of its costs)
-        r_rep = rep[:, t][:, None]
-        pin = np.isfinite(r_rep) & ~ctx.ncf if ctx.any_ncf else np.isfinite(r_rep)
-        r_out = np.where(pin, np.maximum(np.nan_to_num(r_rep) - dues.exp_web_op_in, 0.0), r_out)
+    rep = reported_at(ctx, "revenue", t, flow=True)
+    if rep is not None:  # history: a reported quarter's revenue is the filing's, less the web's share
+        r_out = np.where(rep[1], np.maximum(rep[0] - dues.exp_web_op_in, 0.0), r_out)
     cc, cs = ctx.ch, st.ch
     if cc is not None and cc.elast and t >= ctx.web.first_projected:
         # a lab's revenue follows the compute it receives (elasticity; 0: independent of compute)
@@ -73,16 +69,13 @@ def outside_flows(ctx: Context, st: State, dues: Dues, t: int) -> Outside:
     if cc is not None and cs is not None:
         replacement = replacement_capex(cc, cs)
         capex += replacement
-    rep_capex = ctx.web.reported.get("capex")
-    if rep_capex is not None and t < min(ctx.web.first_projected, rep_capex.shape[1]):
+    rep = reported_at(ctx, "capex", t, flow=True)
+    if rep is not None and rep[1].any():
         # history: capex is what the filings report (a period's spread over its quarters), less
         # the chips the web's hardware contracts deliver in the quarter (they are capex too)
-        c_rep = rep_capex[:, t][:, None]
-        pin = np.isfinite(c_rep) & ~ctx.ncf if ctx.any_ncf else np.isfinite(c_rep)
-        if pin.any():
-            capex = np.where(pin, np.maximum(np.nan_to_num(c_rep) - dues.due_hw, 0.0), capex)
-            if replacement is not None:
-                replacement = np.minimum(replacement, capex)
+        capex = np.where(rep[1], np.maximum(rep[0] - dues.due_hw, 0.0), capex)
+        if replacement is not None:
+            replacement = np.minimum(replacement, capex)
     if ctx.any_ncf:
         opex = np.where(ctx.ncf, ctx.ncf_out[t], opex)
     if cc is not None and cs is not None:

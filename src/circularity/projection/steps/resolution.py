@@ -306,6 +306,7 @@ def _records(
     mat = float(np.asarray(ctx.materiality).flat[0])
     out_claims, out_sec = outside
     rate, rate_s, rate_u, sec_claims = rates
+    revenue = revenue_basis(ctx)
     recs = []
     for i in np.flatnonzero(newly[:, 0]):
         losses: dict[str, float] = {}
@@ -349,7 +350,7 @@ def _records(
                 terminated=tuple(dict.fromkeys(web.deal_id[int(k)] for k in np.flatnonzero(mine))),
                 assumed=tuple(dict.fromkeys(web.deal_id[int(k)] for k in np.flatnonzero(assumed))),
                 estate=_estate(web, int(i)),
-                revenue=revenue_basis(ctx)[int(i)],
+                revenue=revenue[int(i)],
             )
         )
     return tuple(recs)

@@ -19,7 +19,7 @@ from circularity.projection.channels.fleet import (
 )
 from circularity.projection.channels.required_revenue import required_revenue
 from circularity.projection.creditors import used_after
-from circularity.projection.state import Context, State
+from circularity.projection.state import Context, State, reported_at
 from circularity.projection.steps.clearing import Cleared
 from circularity.projection.steps.financing import Financing
 from circularity.projection.steps.obligations import Dues
@@ -112,13 +112,11 @@ def stock_update(
         legacy = np.where(res.newly, 0.0, legacy)
         cum_transferred = transferred if cum_transferred is None else cum_transferred + transferred
     revenue = out.revenue + cl.received_revenue
-    rep = web.reported.get("revenue")
-    if rep is not None and t < min(web.first_projected, rep.shape[1]):
+    rep = reported_at(ctx, "revenue", t, flow=True)
+    if rep is not None:
         # history: revenue is what the filing reports; web receipts beyond it (the compiled
         # schedule ahead of the filing) are cash received ahead of revenue (a contract liability)
-        r_rep = rep[:, t][:, None]
-        pin = np.isfinite(r_rep) & ~ctx.ncf if ctx.any_ncf else np.isfinite(r_rep)
-        revenue = np.where(pin, np.nan_to_num(r_rep), revenue)
+        revenue = np.where(rep[1], rep[0], revenue)
     op_costs = out.opex + cl.ratio * dues.due_op
     interest = out.interest + cl.ratio * dues.due_int
     pre_tax = revenue - op_costs
@@ -164,6 +162,11 @@ def stock_update(
         mv[agg.mv_cols] += agg.mv_mix_T @ own
         if res.defaulted.any():  # a resolved entity's estate sold its stakes: it holds none
             mv = np.where(res.defaulted, own, mv)
+    # history is data: a history row shows (and values) the market value reported by the quarter's
+    # end, not the horizon's value the engine starts from (value lost counts from there): OpenAI's
+    # 2025Q2 row shows its $300bn, and its enterprise value is that less its cash
+    rep = reported_at(ctx, "market_value", t)
+    shown = mv if rep is None else np.where(rep[1], rep[0], mv)
     stakes_paid = st.stakes_paid
     if agg.eq_by is not None and agg.eq_due is not None and agg.eq_due[t]:
         paid = agg.eq_by[: web.n] @ (dues.amount * cl.ratio[web.payer])
@@ -284,9 +287,9 @@ def stock_update(
         # unknown is not zero: an entity whose own value neither the ledger nor the peer-multiple
         # fill gives is NaN here (the engine's state holds 0 for it only as its base for raising
         # equity), and is excluded from the value-lost headline with a count
-        row["market_value"] = np.where(ctx.value_known, mv, np.nan)
+        row["market_value"] = np.where(ctx.value_known, shown, np.nan)
     if ctx.valuation:  # nothing else reads them: a run that records none of them skips them
-        row.update(_valuation_row(ctx, mv, own, gc, debt, cl.cash_after, res.defaulted, t))
+        row.update(_valuation_row(ctx, shown, own, gc, debt, cl.cash_after, res.defaulted, t))
     if want(ctx, "interest_cover"):
         cover = np.full(shape, np.nan)  # no interest: cover undefined, not infinite
         np.divide(ebitda_ann, 4.0 * interest, out=cover, where=interest > 1e-9)
@@ -514,15 +517,10 @@ def _valuation_row(
     credit spread; NaN where the entity's value is unknown. A defaulted entity's enterprise value
     is what resolution left: equity plus debt less cash; its distance to default and credit spread
     are empty (a resolved entity no longer borrows: neither is defined, and neither is 0 or −∞).
-    A history quarter values the market value reported by its end where there is one (the value
-    the row shows), not the horizon's value the engine starts from: OpenAI's 2025Q2 enterprise
-    value is its $300bn of equity less its cash, not the $852bn of March 2026 less that cash."""
+    In a history quarter ``mv`` is the market value the row shows (the one reported by the
+    quarter's end, see :func:`stock_update`)."""
     known = np.broadcast_to(ctx.value_known, mv.shape)
     if gc is None:  # a history quarter: Merton on the market's value, as the stress test does
-        rep = ctx.web.reported.get("market_value")
-        if rep is not None and t < rep.shape[1]:
-            at_t = rep[:, t][:, None]
-            mv = np.where(np.isfinite(at_t), at_t, mv)
         values = value_entities(
             np.where(known, mv, np.nan), ctx.equity_vol, debt, cash, _rates(ctx, t)[0], ctx.merton_years
         )
