@@ -204,7 +204,8 @@ def run_simulation(
     keep : tuple of str
         Per entity-and-quarter outputs to hand to ``on_chunk`` in full (``("all",)``: all).
     on_chunk : callable, optional
-        Called in this process with each finished :class:`ChunkStats` (for streaming to disk).
+        Called in this process with each finished :class:`ChunkStats`, in draw order whichever
+        finished first (for streaming to disk).
     progress : callable, optional
         Called with ``(draws_done, n)`` after each chunk.
     fan_draws : int or None
@@ -224,32 +225,39 @@ def run_simulation(
         chunks = plan_chunks(n, chunk_size, block_size=block_size)
         shared_model, shared_space = backend.share(model), backend.share(space)
         acc = Accumulator(n, fan_draws)
-        todo = iter(chunks)
-        pending: set[cf.Future[ChunkStats]] = set()
+        todo = iter(enumerate(chunks))
+        pending: dict[cf.Future[ChunkStats], int] = {}
+        ready: dict[int, ChunkStats] = {}
+        handed = 0
 
-        def submit_next() -> None:
-            chunk = next(todo, None)
+        def submit_next() -> bool:
+            k, chunk = next(todo, (-1, None))
             if chunk is not None:
-                pending.add(
-                    backend.executor.submit(
-                        run_chunk, shared_model, shared_space, seed, chunk, block_size, keep, fan_draws
-                    )
+                fut = backend.executor.submit(
+                    run_chunk, shared_model, shared_space, seed, chunk, block_size, keep, fan_draws
                 )
+                pending[fut] = k
+            return chunk is not None
 
-        for _ in range(2 * backend.width):
-            submit_next()
+        while len(pending) < 2 * backend.width and submit_next():
+            pass
         while pending:
             done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for fut in done:
-                pending.discard(fut)
-                stats = fut.result()
+                ready[pending.pop(fut)] = fut.result()
+            # chunks are handed on in draw order (on_chunk, progress), whichever finished first:
+            # one that finishes early waits, with at most 2 × width chunks running or waiting
+            while handed in ready:
+                stats = ready.pop(handed)
+                handed += 1
                 if on_chunk is not None:
                     on_chunk(stats)
                 stats.full = {}
                 acc.add(stats)
                 if progress is not None:
                     progress(acc.done, n)
-                submit_next()
+            while len(pending) + len(ready) < 2 * backend.width and submit_next():
+                pass
         backend_name = backend.name
     finished = utc_now()
     manifest = RunManifest(
